@@ -1,0 +1,1 @@
+// Lets a module with no sources yet still be a static library.

@@ -1,0 +1,181 @@
+#pragma once
+// helpdeskd's configuration: one TOML file, read and validated once at start-up into the const
+// structs below, which are then passed by reference. Every key is documented in docs/config.md.
+
+#include "hd/common/error.hpp"
+#include "hd/common/log.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hd {
+
+/// A password or token. Its value is never printed: describe() names only where it came from.
+class secret {
+ public:
+  secret() = default;
+  secret(std::string value, std::string source) : value_(std::move(value)), source_(std::move(source)) {}
+  const std::string& reveal() const { return value_; }
+  bool empty() const { return value_.empty() && source_.empty(); }
+  /// "file:/etc/helpdeskd/pass (12 bytes)" or "env:IMAP_PASSWORD (12 bytes)" or "(none)".
+  std::string describe() const;
+
+ private:
+  std::string value_;
+  std::string source_;
+};
+
+enum class tls_mode { implicit, starttls, none };
+enum class after_import { keep, seen, move, remove };
+enum class imap_auth { password, xoauth2 };
+enum class assignment_method { manual, round_robin, fewest_open };
+
+struct database_config {
+  std::string path = "/var/lib/helpdeskd/helpdeskd.db";
+  bool synchronous_full = true;  ///< synchronous=FULL (true) or NORMAL (false)
+  int busy_timeout_ms = 5000;
+};
+
+struct limits_config {
+  std::int64_t max_message_bytes = 10 * 1024 * 1024;
+  std::int64_t max_header_bytes = 100 * 1024;
+  int max_mime_depth = 100;
+  int max_parts = 10000;
+  int parse_budget_ms = 10000;  ///< per-message parse time budget in the daemon
+};
+
+struct threading_config {
+  std::string tag_prefix = "#";  ///< subject tag is "[" + tag_prefix + id + "]"
+  bool tag_in_body = false;      ///< also look for the tag in the message text
+  int reopen_within_days = 60;   ///< replies to requests closed longer ago start a new one
+};
+
+struct oauth2_config {
+  std::string token_url;
+  std::string client_id;
+  secret client_secret;
+  secret refresh_token;
+  std::string scope;
+};
+
+struct mailbox_config {
+  std::string name;
+  std::string address;  ///< the address customers write to; never auto-replied to
+  std::string host = "127.0.0.1";
+  int port = 993;
+  tls_mode tls = tls_mode::implicit;
+  std::string ca_file;  ///< empty: the system trust store
+  std::string user;
+  imap_auth auth = imap_auth::password;
+  secret password;
+  std::optional<oauth2_config> oauth2;
+  std::string folder = "INBOX";
+  after_import action = after_import::keep;
+  std::string move_to;
+  std::string category;
+  std::string priority;
+  std::string language = "en";
+  bool idle = true;
+  int poll_interval_s = 60;
+  int timeout_s = 60;
+};
+
+struct smtp_config {
+  std::string host = "127.0.0.1";
+  int port = 587;
+  tls_mode tls = tls_mode::starttls;
+  std::string ca_file;
+  std::string user;
+  secret password;
+  std::string helo_name = "localhost";
+  int timeout_s = 60;
+};
+
+struct ack_config {
+  bool enabled = true;
+  std::string template_name = "ack";
+  bool on_followup = false;
+  int rate_limit_count = 10;        ///< at most this many auto-mails to one address ...
+  int rate_limit_window_s = 600;    ///< ... within this many seconds
+  int bounce_suppress_days = 7;     ///< no auto-mail to an address that hard-bounced
+};
+
+struct outgoing_config {
+  std::string from_name = "Support";
+  std::string from_address = "support@example.com";
+  std::string message_id_domain = "helpdesk.example.com";
+  std::string default_language = "en";
+  std::string templates_dir = "/etc/helpdeskd/templates";
+};
+
+struct rules_config {
+  std::string file;  ///< empty: no rules, every mail becomes a request in its mailbox's category
+  int max_script_bytes = 1024 * 1024;
+  int max_nesting = 32;
+  int max_variable_bytes = 4096;
+};
+
+struct priority_config {
+  std::string name;
+  int first_response_hours = 0;  ///< 0: no target
+  int resolution_hours = 0;
+  bool is_default = false;
+};
+
+struct category_config {
+  std::string name;
+  assignment_method method = assignment_method::manual;
+  std::vector<std::string> members;
+};
+
+struct user_config {
+  std::string login;
+  std::string name;
+  std::string email;
+  bool absent = false;
+  std::string signature;
+};
+
+struct config {
+  std::string source;  ///< path of the file it was read from
+  log_level log = log_level::info;
+  database_config database;
+  limits_config limits;
+  threading_config threading;
+  outgoing_config outgoing;
+  ack_config ack;
+  rules_config rules;
+  std::optional<smtp_config> smtp;
+  std::vector<mailbox_config> mailboxes;
+  std::vector<priority_config> priorities;
+  std::vector<category_config> categories;
+  std::vector<user_config> users;
+
+  const mailbox_config* find_mailbox(std::string_view name) const;
+};
+
+enum class config_errc { cannot_read, syntax, invalid };
+
+/// Looks up an environment variable; main passes one that calls getenv.
+using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+
+/// Reads and validates FILE. Relative paths inside it (database, templates, rules, secrets,
+/// CA files) are resolved against the file's directory. On failure the message lists every
+/// problem found, one per line, as "FILE:LINE:COLUMN: key: what is wrong".
+result<config, config_errc> load_config(const std::string& file, const env_lookup& env);
+
+/// Parses TOML text as if read from `name` (for tests; `base_dir` resolves relative paths).
+result<config, config_errc> parse_config(std::string_view toml_text, const std::string& name,
+                                         const std::string& base_dir, const env_lookup& env);
+
+/// The effective configuration as TOML, with every secret replaced by its description.
+std::string describe_config(const config& c);
+
+std::string_view to_string(tls_mode m);
+std::string_view to_string(after_import a);
+std::string_view to_string(assignment_method m);
+
+}  // namespace hd

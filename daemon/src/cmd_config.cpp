@@ -1,0 +1,25 @@
+// helpdeskd config check [FILE]
+#include "commands.hpp"
+#include "hd/common/sysexits.hpp"
+
+namespace hd::daemon {
+
+void add_config_commands(CLI::App& app, cli_state& st) {
+  CLI::App* cfg = app.add_subcommand("config", "Work with the configuration file");
+  cfg->require_subcommand(1);
+  CLI::App* check = cfg->add_subcommand(
+      "check",
+      "Validate a configuration file and print the effective configuration (secrets masked).\n"
+      "Exit 0 when valid, 78 with every problem as FILE:LINE:COLUMN: key: message otherwise.");
+  auto file = std::make_shared<std::string>();
+  check->add_option("file", *file, "The file to check (default: --config)");
+  check->callback([&st, file] {
+    if (!file->empty()) st.config_path = *file;
+    std::optional<config> c = st.load_config();
+    if (!c) return;
+    st.io.out << "# " << st.config_path << ": valid\n" << describe_config(*c);
+    st.exit = exit_code::ok;
+  });
+}
+
+}  // namespace hd::daemon

@@ -1,0 +1,128 @@
+#pragma once
+// storage: the only module that speaks SQL. It owns the schema and its migrations and offers
+// domain verbs; no sqlite3 type leaves it. One store = one connection: use it from one thread.
+
+#include "hd/common/error.hpp"
+#include "hd/common/message.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hd::storage {
+
+enum class errc {
+  cannot_open,  ///< the database file cannot be opened or created
+  migration,    ///< the schema could not be brought up to date
+  busy,         ///< another process holds the write lock past busy_timeout: retry later
+  io,           ///< disk full, I/O error, corruption
+  not_found,    ///< no such request, person, ...
+  invalid,      ///< the call's arguments do not make sense
+};
+
+struct open_options {
+  bool synchronous_full = true;  ///< PRAGMA synchronous=FULL, else NORMAL
+  int busy_timeout_ms = 5000;
+  bool migrate = true;           ///< bring the schema up to date on open
+  std::string tag_prefix = "#";  ///< request tag in subjects: "[" + tag_prefix + id + "]"
+  int reopen_within_days = 60;   ///< a reply to a request closed longer ago opens a new one
+};
+
+/// Where an inbound mail came from. UID fields are set for IMAP intake, empty for pipe mode.
+struct mail_source {
+  std::string mailbox;  ///< configured mailbox name ("stdin" when none)
+  std::optional<std::string> folder;
+  std::optional<std::int64_t> uidvalidity;
+  std::optional<std::int64_t> uid;
+};
+
+/// What routing decided for a new request (the rules module fills it; empty = defaults).
+struct routing {
+  std::string category;
+  std::string priority;
+  std::string owner;  ///< user login
+  std::vector<std::string> tags;
+};
+
+struct inbound {
+  mail_source source;
+  std::string_view raw;          ///< the original bytes, always stored
+  const parsed_message* parsed;  ///< must not be null
+  routing route;
+  std::int64_t now = 0;          ///< seconds since the epoch
+};
+
+enum class ingest_kind { created, appended, duplicate };
+
+struct ingest_outcome {
+  ingest_kind kind = ingest_kind::created;
+  std::int64_t request_id = 0;
+  std::int64_t message_id = 0;  ///< our row id of the stored message (0 for a duplicate)
+  std::int64_t person_id = 0;
+  bool person_created = false;
+};
+
+struct request_filter {
+  std::optional<std::string> status;    ///< open, pending, closed, merged
+  std::optional<std::string> category;
+  std::optional<std::string> owner;     ///< user login
+  bool unassigned = false;
+  int limit = 1000;
+};
+
+struct request_summary {
+  std::int64_t id = 0;
+  std::string title;
+  std::string status;
+  std::string priority;
+  std::string category;
+  std::string owner;
+  std::string mailbox;
+  std::int64_t person_id = 0;
+  std::string person_name;
+  std::string person_address;
+  std::string company;
+  std::int64_t created_at = 0;
+  std::int64_t updated_at = 0;
+  std::int64_t message_count = 0;
+};
+
+/// The current schema version this build writes.
+int schema_version();
+
+class store {
+ public:
+  /// Opens (creating if needed) the database at PATH (":memory:" for a private in-memory one),
+  /// sets WAL, foreign keys and busy_timeout, and migrates unless told not to.
+  static result<store, errc> open(const std::string& path, const open_options& opt = {});
+
+  store(store&&) noexcept;
+  store& operator=(store&&) noexcept;
+  ~store();
+
+  /// The schema version of the open database.
+  result<int, errc> version();
+  /// Applies every pending migration, each in its own transaction. Returns the new version.
+  result<int, errc> migrate();
+
+  /// Stores one inbound mail in one transaction: raw bytes, person (found or created),
+  /// request (new or threaded), message, attachments, mailbox checkpoint. Idempotent: a mail
+  /// seen before (same UID, same Message-ID from the same sender, or same bytes) is reported
+  /// as ingest_kind::duplicate and nothing is written.
+  result<ingest_outcome, errc> ingest(const inbound& in);
+
+  /// Keeps a mail that could not be made into a request, with the reason. Returns its id.
+  result<std::int64_t, errc> quarantine(const mail_source& src, std::string_view raw,
+                                        std::string_view reason, std::int64_t now);
+
+  result<std::vector<request_summary>, errc> list_requests(const request_filter& f);
+
+ private:
+  struct impl;
+  explicit store(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> p_;
+};
+
+}  // namespace hd::storage

@@ -1,0 +1,242 @@
+// store::ingest: one inbound mail, one transaction.
+#include "hd/storage/store.hpp"
+
+#include "store_impl.hpp"
+
+#include "hd/common/digest.hpp"
+
+namespace hd::storage {
+namespace {
+
+std::string domain_of(std::string_view addr) {
+  std::size_t at = addr.rfind('@');
+  return at == std::string_view::npos ? std::string() : ascii_lower(addr.substr(at + 1));
+}
+
+struct person_ref {
+  std::int64_t id = 0;
+  bool created = false;
+};
+
+person_ref find_or_create_person(const sql::connection& db, const address& from, std::int64_t now) {
+  std::string addr = ascii_lower(from.addr);
+  sql::statement find(db, "SELECT person_id FROM person_addresses WHERE address = ?1");
+  find.bind(1, addr);
+  if (find.step()) return {find.integer(0), false};
+  std::optional<std::int64_t> company;
+  sql::statement dom(db, "SELECT company_id FROM company_domains WHERE domain = ?1");
+  dom.bind(1, domain_of(addr));
+  if (dom.step()) company = dom.integer(0);
+  sql::statement ins(db, "INSERT INTO persons (name, company_id, created_at) VALUES (?1, ?2, ?3)");
+  ins.bind(1, from.name).bind(2, company).bind(3, now).run();
+  std::int64_t id = db.last_insert_id();
+  sql::statement link(db, "INSERT INTO person_addresses (address, person_id) VALUES (?1, ?2)");
+  link.bind(1, addr).bind(2, id).run();
+  return {id, true};
+}
+
+// A mail seen before: same IMAP UID, same Message-ID from the same sender, or (without a
+// Message-ID) the same bytes. Returns the request it went to.
+std::optional<std::int64_t> find_duplicate(const sql::connection& db, const inbound& in, const std::string& sha) {
+  const mail_source& s = in.source;
+  if (s.uid && s.uidvalidity) {
+    sql::statement st(db, R"(SELECT COALESCE((SELECT request_id FROM messages WHERE raw_id = r.id), 0)
+                             FROM raw_messages r WHERE mailbox = ?1 AND folder IS ?2 AND uidvalidity = ?3 AND uid = ?4)");
+    st.bind(1, s.mailbox).bind(2, s.folder).bind(3, *s.uidvalidity).bind(4, *s.uid);
+    if (st.step()) return st.integer(0);
+  }
+  const parsed_message& m = *in.parsed;
+  if (m.message_id && !m.message_id->empty()) {
+    sql::statement st(db, "SELECT request_id FROM messages WHERE message_id = ?1 AND direction = 'in' AND from_address = ?2");
+    st.bind(1, *m.message_id).bind(2, m.from ? ascii_lower(m.from->addr) : std::string());
+    if (st.step()) return st.integer(0);
+    return std::nullopt;
+  }
+  sql::statement st(db, R"(SELECT COALESCE((SELECT request_id FROM messages WHERE raw_id = r.id), 0)
+                           FROM raw_messages r WHERE sha256 = ?1)");
+  st.bind(1, sha);
+  if (st.step()) return st.integer(0);
+  return std::nullopt;
+}
+
+// "[#123]" anywhere in the subject (after any number of reply prefixes).
+std::optional<std::int64_t> tag_in(std::string_view text, std::string_view prefix) {
+  std::string open = "[" + std::string(prefix);
+  for (std::size_t pos = text.find(open); pos != std::string_view::npos; pos = text.find(open, pos + 1)) {
+    std::size_t i = pos + open.size();
+    std::int64_t id = 0;
+    std::size_t digits = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 15) {
+      id = id * 10 + (text[i] - '0');
+      ++i;
+      ++digits;
+    }
+    if (digits > 0 && i < text.size() && text[i] == ']') return id;
+  }
+  return std::nullopt;
+}
+
+struct thread_match {
+  std::int64_t request_id;
+  std::string status;
+  std::optional<std::int64_t> closed_at;
+};
+
+std::optional<thread_match> request_by_id(const sql::connection& db, std::int64_t id) {
+  // Follow merges so that mail to a merged request lands in its master.
+  for (int hops = 0; hops < 32; ++hops) {
+    sql::statement st(db, "SELECT status, closed_at, merged_into FROM requests WHERE id = ?1");
+    st.bind(1, id);
+    if (!st.step()) return std::nullopt;
+    if (st.text(0) == "merged" && !st.is_null(2)) {
+      id = st.integer(2);
+      continue;
+    }
+    return thread_match{id, st.text(0), st.opt_integer(1)};
+  }
+  return std::nullopt;
+}
+
+std::optional<thread_match> find_thread(const sql::connection& db, const inbound& in, std::int64_t person_id, const open_options& opt) {
+  const parsed_message& m = *in.parsed;
+  std::vector<std::string> ids;
+  if (m.in_reply_to) ids.push_back(*m.in_reply_to);
+  ids.insert(ids.end(), m.references.rbegin(), m.references.rend());
+  for (const std::string& id : ids) {
+    sql::statement st(db, "SELECT request_id FROM messages WHERE message_id = ?1 ORDER BY id LIMIT 1");
+    st.bind(1, id);
+    if (st.step()) return request_by_id(db, st.integer(0));
+  }
+  if (m.subject) {
+    if (auto id = tag_in(*m.subject, opt.tag_prefix)) {
+      // A tag only threads mail from the request's own person: a stranger quoting someone
+      // else's tag must not be able to append to (or read replies of) that request.
+      sql::statement st(db, "SELECT 1 FROM requests WHERE id = ?1 AND person_id = ?2");
+      st.bind(1, *id).bind(2, person_id);
+      if (st.step()) return request_by_id(db, *id);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> id_by_name(const sql::connection& db, const char* sql_text, const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  sql::statement st(db, sql_text);
+  st.bind(1, name);
+  if (st.step()) return st.integer(0);
+  return std::nullopt;
+}
+
+std::int64_t create_request(const sql::connection& db, const inbound& in, std::int64_t person_id, std::optional<std::int64_t> linked_to) {
+  const parsed_message& m = *in.parsed;
+  std::string title = m.subject && !m.subject->empty() ? *m.subject : "(no subject)";
+  sql::statement st(db, R"(INSERT INTO requests (title, priority, category_id, owner_id, person_id, mailbox, created_at, updated_at, linked_to)
+                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8))");
+  st.bind(1, title).bind(2, in.route.priority);
+  st.bind(3, id_by_name(db, "SELECT id FROM categories WHERE name = ?1", in.route.category));
+  st.bind(4, id_by_name(db, "SELECT id FROM users WHERE login = ?1", in.route.owner));
+  st.bind(5, person_id).bind(6, in.source.mailbox).bind(7, in.now).bind(8, linked_to).run();
+  std::int64_t id = db.last_insert_id();
+  sql::statement tag(db, "INSERT OR IGNORE INTO request_tags (request_id, tag) VALUES (?1, ?2)");
+  for (const std::string& t : in.route.tags) {
+    tag.bind(1, id).bind(2, t).run();
+    tag.reset();
+  }
+  return id;
+}
+
+void add_event(const sql::connection& db, std::int64_t request_id, std::int64_t now, std::string_view kind, std::string_view detail) {
+  sql::statement st(db, "INSERT INTO events (request_id, at, actor, kind, detail) VALUES (?1, ?2, 'system', ?3, ?4)");
+  st.bind(1, request_id).bind(2, now).bind(3, kind).bind(4, detail).run();
+}
+
+std::int64_t insert_raw(const sql::connection& db, const mail_source& s, std::string_view raw, const std::string& sha, std::int64_t now) {
+  sql::statement st(db, R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid)
+                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))");
+  st.bind(1, sha).bind(2, static_cast<std::int64_t>(raw.size())).bind_blob(3, raw).bind(4, now);
+  st.bind(5, s.mailbox).bind(6, s.folder).bind(7, s.uidvalidity).bind(8, s.uid).run();
+  return db.last_insert_id();
+}
+
+std::int64_t insert_message(const sql::connection& db, const inbound& in, std::int64_t request_id, std::int64_t raw_id, std::int64_t person_id) {
+  const parsed_message& m = *in.parsed;
+  sql::statement st(db, R"(INSERT INTO messages (request_id, direction, raw_id, message_id, person_id, from_address, from_name,
+                                                 subject, body_text, body_html, sent_at, created_at)
+                           VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))");
+  st.bind(1, request_id).bind(2, raw_id).bind(3, m.message_id).bind(4, person_id);
+  st.bind(5, m.from ? ascii_lower(m.from->addr) : std::string()).bind(6, m.from ? m.from->name : std::string());
+  st.bind(7, m.subject.value_or("")).bind(8, m.text).bind(9, m.html).bind(10, m.date).bind(11, in.now).run();
+  std::int64_t id = db.last_insert_id();
+  sql::statement blob(db, "INSERT OR IGNORE INTO attachments (sha256, size, data) VALUES (?1, ?2, ?3)");
+  sql::statement link(db, R"(INSERT INTO message_attachments (message_id, position, sha256, filename, content_type, disposition, content_id)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))");
+  int pos = 0;
+  for (const attachment& a : m.attachments) {
+    blob.bind(1, a.sha256).bind(2, static_cast<std::int64_t>(a.data.size())).bind_blob(3, a.data).run();
+    blob.reset();
+    link.bind(1, id).bind(2, pos++).bind(3, a.sha256).bind(4, a.filename).bind(5, a.content_type).bind(6, a.disposition).bind(7, a.content_id).run();
+    link.reset();
+  }
+  return id;
+}
+
+}  // namespace
+
+void save_checkpoint_if_uid(const sql::connection& db, const mail_source& s) {
+  if (!s.uid || !s.uidvalidity || !s.folder) return;
+  sql::statement st(db, R"(INSERT INTO mailbox_state (mailbox, folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3, ?4)
+                           ON CONFLICT (mailbox, folder) DO UPDATE SET
+                             last_uid = CASE WHEN uidvalidity = excluded.uidvalidity THEN MAX(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+                             uidvalidity = excluded.uidvalidity)");
+  st.bind(1, s.mailbox).bind(2, *s.folder).bind(3, *s.uidvalidity).bind(4, *s.uid).run();
+}
+
+result<ingest_outcome, errc> store::ingest(const inbound& in) {
+  if (in.parsed == nullptr) return fail(errc::invalid, "ingest: no parsed message");
+  if (!in.parsed->from) return fail(errc::invalid, "ingest: the message has no sender address");
+  return guarded([&]() -> result<ingest_outcome, errc> {
+    const sql::connection& db = p_->db;
+    std::string sha = sha256_hex(in.raw);
+    sql::transaction tx(db);
+    ingest_outcome out;
+    if (auto dup = find_duplicate(db, in, sha)) {
+      save_checkpoint_if_uid(db, in.source);
+      tx.commit();
+      out.kind = ingest_kind::duplicate;
+      out.request_id = *dup;
+      return out;
+    }
+    std::int64_t raw_id = insert_raw(db, in.source, in.raw, sha, in.now);
+    person_ref person = find_or_create_person(db, *in.parsed->from, in.now);
+    out.person_id = person.id;
+    out.person_created = person.created;
+    std::optional<thread_match> thread = find_thread(db, in, person.id, p_->opt);
+    std::optional<std::int64_t> linked;
+    if (thread && thread->status == "closed" && thread->closed_at &&
+        in.now - *thread->closed_at > std::int64_t{p_->opt.reopen_within_days} * 86400) {
+      linked = thread->request_id;
+      thread.reset();
+    }
+    if (thread) {
+      out.kind = ingest_kind::appended;
+      out.request_id = thread->request_id;
+      if (thread->status == "closed" || thread->status == "pending") {
+        sql::statement st(db, "UPDATE requests SET status = 'open', closed_at = NULL, postponed_until = NULL WHERE id = ?1");
+        st.bind(1, thread->request_id).run();
+        add_event(db, thread->request_id, in.now, "reopened", "customer replied");
+      }
+      sql::statement st(db, "UPDATE requests SET updated_at = ?2 WHERE id = ?1");
+      st.bind(1, thread->request_id).bind(2, in.now).run();
+    } else {
+      out.kind = ingest_kind::created;
+      out.request_id = create_request(db, in, person.id, linked);
+      add_event(db, out.request_id, in.now, "created", linked ? fmt::format("follow-up of closed request {}", *linked) : std::string("from mail"));
+    }
+    out.message_id = insert_message(db, in, out.request_id, raw_id, person.id);
+    save_checkpoint_if_uid(db, in.source);
+    tx.commit();
+    return out;
+  });
+}
+
+}  // namespace hd::storage

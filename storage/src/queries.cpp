@@ -1,0 +1,81 @@
+// Read-side verbs and the quarantine.
+#include "hd/storage/store.hpp"
+
+#include "hd/common/digest.hpp"
+#include "store_impl.hpp"
+
+namespace hd::storage {
+
+result<std::int64_t, errc> store::quarantine(const mail_source& src, std::string_view raw,
+                                             std::string_view reason, std::int64_t now) {
+  return guarded([&]() -> result<std::int64_t, errc> {
+    const sql::connection& db = p_->db;
+    sql::transaction tx(db);
+    sql::statement raw_st(db, R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid)
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                 ON CONFLICT DO NOTHING)");
+    raw_st.bind(1, sha256_hex(raw)).bind(2, static_cast<std::int64_t>(raw.size())).bind_blob(3, raw).bind(4, now);
+    raw_st.bind(5, src.mailbox).bind(6, src.folder).bind(7, src.uidvalidity).bind(8, src.uid).run();
+    std::int64_t raw_id = db.last_insert_id();
+    if (db.changes() == 0) {
+      // Same UID quarantined before: keep the one record.
+      sql::statement find(db, R"(SELECT q.id FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
+                                 WHERE r.mailbox = ?1 AND r.folder IS ?2 AND r.uidvalidity = ?3 AND r.uid = ?4)");
+      find.bind(1, src.mailbox).bind(2, src.folder).bind(3, src.uidvalidity).bind(4, src.uid);
+      std::int64_t id = find.step() ? find.integer(0) : 0;
+      tx.commit();
+      return id;
+    }
+    sql::statement q(db, "INSERT INTO quarantine (raw_id, reason, created_at) VALUES (?1, ?2, ?3)");
+    q.bind(1, raw_id).bind(2, reason).bind(3, now).run();
+    std::int64_t id = db.last_insert_id();
+    save_checkpoint_if_uid(db, src);
+    tx.commit();
+    return id;
+  });
+}
+
+result<std::vector<request_summary>, errc> store::list_requests(const request_filter& f) {
+  return guarded([&]() -> result<std::vector<request_summary>, errc> {
+    sql::statement st(p_->db, R"(
+      SELECT r.id, r.title, r.status, r.priority, COALESCE(c.name, ''), COALESCE(u.login, ''), r.mailbox,
+             COALESCE(p.id, 0), COALESCE(p.name, ''),
+             COALESCE((SELECT address FROM person_addresses a WHERE a.person_id = p.id ORDER BY rowid LIMIT 1), ''),
+             COALESCE(co.name, ''), r.created_at, r.updated_at,
+             (SELECT COUNT(*) FROM messages m WHERE m.request_id = r.id)
+      FROM requests r
+      LEFT JOIN categories c ON c.id = r.category_id
+      LEFT JOIN users u ON u.id = r.owner_id
+      LEFT JOIN persons p ON p.id = r.person_id
+      LEFT JOIN companies co ON co.id = p.company_id
+      WHERE (?1 IS NULL OR r.status = ?1)
+        AND (?2 IS NULL OR c.name = ?2)
+        AND (?3 IS NULL OR u.login = ?3)
+        AND (?4 = 0 OR r.owner_id IS NULL)
+      ORDER BY r.id
+      LIMIT ?5)");
+    st.bind(1, f.status).bind(2, f.category).bind(3, f.owner).bind(4, f.unassigned ? 1 : 0).bind(5, f.limit);
+    std::vector<request_summary> out;
+    while (st.step()) {
+      request_summary r;
+      r.id = st.integer(0);
+      r.title = st.text(1);
+      r.status = st.text(2);
+      r.priority = st.text(3);
+      r.category = st.text(4);
+      r.owner = st.text(5);
+      r.mailbox = st.text(6);
+      r.person_id = st.integer(7);
+      r.person_name = st.text(8);
+      r.person_address = st.text(9);
+      r.company = st.text(10);
+      r.created_at = st.integer(11);
+      r.updated_at = st.integer(12);
+      r.message_count = st.integer(13);
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
+}  // namespace hd::storage

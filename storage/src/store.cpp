@@ -1,0 +1,68 @@
+#include "hd/storage/store.hpp"
+
+#include "store_impl.hpp"
+
+namespace hd::storage {
+
+store::store(std::unique_ptr<impl> p) : p_(std::move(p)) {}
+store::store(store&&) noexcept = default;
+store& store::operator=(store&&) noexcept = default;
+store::~store() = default;
+
+result<store, errc> store::open(const std::string& path, const open_options& opt) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  sql::connection db(raw);
+  if (rc != SQLITE_OK) {
+    return fail(errc::cannot_open, fmt::format("cannot open database '{}': {}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  try {
+    sqlite3_busy_timeout(db.get(), opt.busy_timeout_ms);
+    sqlite3_extended_result_codes(db.get(), 1);
+    db.exec("PRAGMA foreign_keys = ON");
+    if (path != ":memory:") db.exec("PRAGMA journal_mode = WAL");
+    db.exec(opt.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  } catch (const sql::sqlite_error& e) {
+    return fail(errc::cannot_open, fmt::format("cannot open database '{}': {}", path, e.what()));
+  }
+  auto p = std::make_unique<impl>();
+  p->db = std::move(db);
+  p->opt = opt;
+  store s(std::move(p));
+  if (opt.migrate) {
+    auto m = s.migrate();
+    if (!m) return m.error();
+  }
+  return s;
+}
+
+result<int, errc> store::version() {
+  return guarded([&]() -> result<int, errc> {
+    sql::statement st(p_->db, "PRAGMA user_version");
+    st.step();
+    return static_cast<int>(st.integer(0));
+  });
+}
+
+result<int, errc> store::migrate() {
+  auto v = version();
+  if (!v) return v.error();
+  int current = *v;
+  const auto& list = migrations();
+  if (current > static_cast<int>(list.size())) {
+    return fail(errc::migration, fmt::format("the database has schema version {}, newer than this helpdeskd ({}): upgrade helpdeskd", current, list.size()));
+  }
+  for (int i = current; i < static_cast<int>(list.size()); ++i) {
+    try {
+      sql::transaction tx(p_->db);
+      p_->db.exec(list[i].sql);
+      p_->db.exec(fmt::format("PRAGMA user_version = {}", i + 1).c_str());
+      tx.commit();
+    } catch (const sql::sqlite_error& e) {
+      return fail(errc::migration, fmt::format("migration {} ({}) failed: {}", i + 1, list[i].name, e.what()));
+    }
+  }
+  return static_cast<int>(list.size());
+}
+
+}  // namespace hd::storage

@@ -1,0 +1,43 @@
+#pragma once
+// The store's private state, shared by the .cpp files that implement its verbs.
+
+#include "hd/storage/store.hpp"
+#include "sqlite.hpp"
+
+#include <fmt/format.h>
+
+namespace hd::storage {
+
+struct store::impl {
+  sql::connection db;
+  open_options opt;
+};
+
+/// Maps an SQLite failure to the module's error codes.
+inline error<errc> to_error(const sql::sqlite_error& e) {
+  int primary = e.code & 0xff;
+  errc c = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? errc::busy : errc::io;
+  return error<errc>{c, fmt::format("database: {}", e.what())};
+}
+
+/// Runs F, turning storage-internal exceptions into result errors.
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const sql::sqlite_error& e) {
+    return to_error(e);
+  }
+}
+
+/// Advances the mailbox checkpoint (UIDVALIDITY, highest stored UID) for a mail with a UID.
+void save_checkpoint_if_uid(const sql::connection& db, const mail_source& s);
+
+/// The migrations: entry i takes the schema from version i to i + 1.
+struct migration {
+  const char* name;
+  const char* sql;
+};
+const std::vector<migration>& migrations();
+
+}  // namespace hd::storage
