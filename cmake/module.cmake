@@ -13,7 +13,8 @@ set(HD_ALLOWED_storage "common")
 set(HD_ALLOWED_daemon "common;mailparse;rules;templates;storage")
 
 function(hd_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic
+                                           $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>
                                            -Wnon-virtual-dtor -Wimplicit-fallthrough)
   if(HD_WERROR)
     target_compile_options(${target} PRIVATE -Werror)

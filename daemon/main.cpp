@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
         return v ? std::optional<std::string>(v) : std::nullopt;
       },
       [] {
-        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        return std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
       },
       isatty(STDOUT_FILENO) == 1,
   };

@@ -64,7 +64,8 @@ secret read_secret(table_reader& r, const context& cx, const std::string& key) {
 }
 
 tls_mode read_tls(table_reader& r, tls_mode current) {
-  return static_cast<tls_mode>(r.choice("tls", static_cast<int>(current), {"implicit", "starttls", "none"}));
+  return static_cast<tls_mode>(
+      r.choice("tls", static_cast<int>(current), {"implicit", "starttls", "none"}));
 }
 
 void read_database(table_reader r, const context& cx, database_config& d) {
@@ -90,7 +91,8 @@ void read_threading(table_reader r, threading_config& t) {
   r.integer("reopen_within_days", t.reopen_within_days, 0, 36500);
   bool ok = !t.tag_prefix.empty() && t.tag_prefix.size() <= 16 &&
             std::none_of(t.tag_prefix.begin(), t.tag_prefix.end(), [](char c) {
-              return c == '[' || c == ']' || (c >= '0' && c <= '9') || static_cast<unsigned char>(c) <= ' ';
+              return c == '[' || c == ']' || (c >= '0' && c <= '9') ||
+                     static_cast<unsigned char>(c) <= ' ';
             });
   if (!ok) r.problem("tag_prefix", "must be 1 to 16 characters without brackets, digits or spaces");
   r.finish();
@@ -103,9 +105,11 @@ void read_outgoing(table_reader r, const context& cx, outgoing_config& o) {
   r.string("default_language", o.default_language);
   r.string("templates_dir", o.templates_dir);
   o.templates_dir = cx.path(o.templates_dir);
-  if (o.from_address.find('@') == std::string::npos) r.problem("from_address", "must be an email address");
+  if (o.from_address.find('@') == std::string::npos)
+    r.problem("from_address", "must be an email address");
   for (const std::string* s : {&o.from_name, &o.from_address, &o.message_id_domain}) {
-    if (s->find_first_of("\r\n") != std::string::npos) r.problem("from_name", "must not contain line breaks");
+    if (s->find_first_of("\r\n") != std::string::npos)
+      r.problem("from_name", "must not contain line breaks");
   }
   r.finish();
 }
@@ -151,7 +155,9 @@ oauth2_config read_oauth2(table_reader r, const context& cx) {
   o.client_secret = read_secret(r, cx, "client_secret");
   o.refresh_token = read_secret(r, cx, "refresh_token");
   r.string("scope", o.scope);
-  if (o.refresh_token.empty()) r.problem("refresh_token_file", "a refresh token is required (refresh_token_file or refresh_token_env)");
+  if (o.refresh_token.empty())
+    r.problem("refresh_token_file",
+              "a refresh token is required (refresh_token_file or refresh_token_env)");
   r.finish();
   return o;
 }
@@ -169,9 +175,11 @@ mailbox_config read_mailbox(table_reader r, const context& cx) {
   r.string("user", m.user);
   m.auth = static_cast<imap_auth>(r.choice("auth", 0, {"password", "xoauth2"}));
   m.password = read_secret(r, cx, "password");
-  if (const toml::table* o = r.table("oauth2")) m.oauth2 = read_oauth2(table_reader(o, r.path() + ".oauth2", cx.problems), cx);
+  if (const toml::table* o = r.table("oauth2"))
+    m.oauth2 = read_oauth2(table_reader(o, r.path() + ".oauth2", cx.problems), cx);
   r.string("folder", m.folder);
-  m.action = static_cast<after_import>(r.choice("after_import", 0, {"keep", "seen", "move", "delete"}));
+  m.action =
+      static_cast<after_import>(r.choice("after_import", 0, {"keep", "seen", "move", "delete"}));
   r.string("move_to", m.move_to);
   r.string("category", m.category);
   r.string("priority", m.priority);
@@ -180,15 +188,18 @@ mailbox_config read_mailbox(table_reader r, const context& cx) {
   r.integer("poll_interval_s", m.poll_interval_s, 1, 86400);
   r.integer("timeout_s", m.timeout_s, 1, 3600);
   if (m.address.find('@') == std::string::npos) r.problem("address", "must be an email address");
-  if (m.action == after_import::move && m.move_to.empty()) r.problem("move_to", "is required when after_import = \"move\"");
-  if (m.auth == imap_auth::xoauth2 && !m.oauth2) r.problem("oauth2", "auth = \"xoauth2\" needs an [mailbox.oauth2] table");
+  if (m.action == after_import::move && m.move_to.empty())
+    r.problem("move_to", "is required when after_import = \"move\"");
+  if (m.auth == imap_auth::xoauth2 && !m.oauth2)
+    r.problem("oauth2", "auth = \"xoauth2\" needs an [mailbox.oauth2] table");
   r.finish();
   return m;
 }
 
 void read_lists(table_reader& root, const context& cx, config& c) {
   for (const toml::table* t : root.tables("mailbox")) {
-    c.mailboxes.push_back(read_mailbox(table_reader(t, fmt::format("mailbox[{}]", c.mailboxes.size()), cx.problems), cx));
+    c.mailboxes.push_back(read_mailbox(
+        table_reader(t, fmt::format("mailbox[{}]", c.mailboxes.size()), cx.problems), cx));
   }
   for (const toml::table* t : root.tables("priority")) {
     table_reader r(t, fmt::format("priority[{}]", c.priorities.size()), cx.problems);
@@ -204,7 +215,8 @@ void read_lists(table_reader& root, const context& cx, config& c) {
     table_reader r(t, fmt::format("category[{}]", c.categories.size()), cx.problems);
     category_config k;
     r.string("name", k.name, true);
-    k.method = static_cast<assignment_method>(r.choice("assignment", 0, {"manual", "round_robin", "fewest_open"}));
+    k.method = static_cast<assignment_method>(
+        r.choice("assignment", 0, {"manual", "round_robin", "fewest_open"}));
     r.strings("members", k.members);
     r.finish();
     c.categories.push_back(std::move(k));
@@ -223,38 +235,53 @@ void read_lists(table_reader& root, const context& cx, config& c) {
 }
 
 template <class T, class F>
-void check_unique(const std::vector<T>& items, F name_of, const std::string& what, config_problems& p) {
+void check_unique(const std::vector<T>& items, F name_of, const std::string& what,
+                  config_problems& p) {
   std::set<std::string> seen;
   for (const T& i : items) {
-    if (!seen.insert(name_of(i)).second) p.lines.push_back(fmt::format("{}: {} '{}' is declared twice", p.file, what, name_of(i)));
+    if (!seen.insert(name_of(i)).second)
+      p.lines.push_back(fmt::format("{}: {} '{}' is declared twice", p.file, what, name_of(i)));
   }
 }
 
 // Checks that need the whole file: names unique, references resolve.
 void cross_check(const config& c, config_problems& p) {
-  check_unique(c.mailboxes, [](const mailbox_config& m) { return m.name; }, "mailbox", p);
-  check_unique(c.priorities, [](const priority_config& x) { return x.name; }, "priority", p);
-  check_unique(c.categories, [](const category_config& x) { return x.name; }, "category", p);
-  check_unique(c.users, [](const user_config& x) { return x.login; }, "user", p);
+  check_unique(
+      c.mailboxes, [](const mailbox_config& m) { return m.name; }, "mailbox", p);
+  check_unique(
+      c.priorities, [](const priority_config& x) { return x.name; }, "priority", p);
+  check_unique(
+      c.categories, [](const category_config& x) { return x.name; }, "category", p);
+  check_unique(
+      c.users, [](const user_config& x) { return x.login; }, "user", p);
   auto has = [](const auto& v, const std::string& n, auto name_of) {
     return std::any_of(v.begin(), v.end(), [&](const auto& x) { return name_of(x) == n; });
   };
   for (const category_config& k : c.categories) {
     for (const std::string& m : k.members) {
       if (!has(c.users, m, [](const user_config& u) { return u.login; })) {
-        p.lines.push_back(fmt::format("{}: category '{}' names member '{}', who is not a declared [[user]]", p.file, k.name, m));
+        p.lines.push_back(
+            fmt::format("{}: category '{}' names member '{}', who is not a declared [[user]]",
+                        p.file, k.name, m));
       }
     }
   }
   for (const mailbox_config& m : c.mailboxes) {
-    if (!m.category.empty() && !has(c.categories, m.category, [](const category_config& k) { return k.name; })) {
-      p.lines.push_back(fmt::format("{}: mailbox '{}' names category '{}', which is not a declared [[category]]", p.file, m.name, m.category));
+    if (!m.category.empty() &&
+        !has(c.categories, m.category, [](const category_config& k) { return k.name; })) {
+      p.lines.push_back(
+          fmt::format("{}: mailbox '{}' names category '{}', which is not a declared [[category]]",
+                      p.file, m.name, m.category));
     }
-    if (!m.priority.empty() && !has(c.priorities, m.priority, [](const priority_config& k) { return k.name; })) {
-      p.lines.push_back(fmt::format("{}: mailbox '{}' names priority '{}', which is not a declared [[priority]]", p.file, m.name, m.priority));
+    if (!m.priority.empty() &&
+        !has(c.priorities, m.priority, [](const priority_config& k) { return k.name; })) {
+      p.lines.push_back(
+          fmt::format("{}: mailbox '{}' names priority '{}', which is not a declared [[priority]]",
+                      p.file, m.name, m.priority));
     }
   }
-  if (std::count_if(c.priorities.begin(), c.priorities.end(), [](const priority_config& x) { return x.is_default; }) > 1) {
+  if (std::count_if(c.priorities.begin(), c.priorities.end(),
+                    [](const priority_config& x) { return x.is_default; }) > 1) {
     p.lines.push_back(fmt::format("{}: more than one [[priority]] has default = true", p.file));
   }
 }
@@ -304,7 +331,8 @@ result<config, config_errc> parse_config(std::string_view text, const std::strin
   read_outgoing(table_reader(r.table("outgoing"), "outgoing", problems), cx, c.outgoing);
   read_ack(table_reader(r.table("ack"), "ack", problems), c.ack);
   read_rules(table_reader(r.table("rules"), "rules", problems), cx, c.rules);
-  if (const toml::table* t = r.table("smtp")) c.smtp = read_smtp(table_reader(t, "smtp", problems), cx);
+  if (const toml::table* t = r.table("smtp"))
+    c.smtp = read_smtp(table_reader(t, "smtp", problems), cx);
   read_lists(r, cx, c);
   r.finish();
   cross_check(c, problems);
@@ -318,7 +346,9 @@ result<config, config_errc> parse_config(std::string_view text, const std::strin
 
 result<config, config_errc> load_config(const std::string& file, const env_lookup& env) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return fail(config_errc::cannot_read, fmt::format("{}: cannot open the configuration file", file));
+  if (!in)
+    return fail(config_errc::cannot_read,
+                fmt::format("{}: cannot open the configuration file", file));
   std::stringstream ss;
   ss << in.rdbuf();
   std::string base = fs::absolute(fs::path(file)).parent_path().string();
@@ -327,28 +357,38 @@ result<config, config_errc> load_config(const std::string& file, const env_looku
 
 std::string_view to_string(tls_mode m) {
   switch (m) {
-    case tls_mode::implicit: return "implicit";
-    case tls_mode::starttls: return "starttls";
-    case tls_mode::none: return "none";
+    case tls_mode::implicit:
+      return "implicit";
+    case tls_mode::starttls:
+      return "starttls";
+    case tls_mode::none:
+      return "none";
   }
   return "implicit";
 }
 
 std::string_view to_string(after_import a) {
   switch (a) {
-    case after_import::keep: return "keep";
-    case after_import::seen: return "seen";
-    case after_import::move: return "move";
-    case after_import::remove: return "delete";
+    case after_import::keep:
+      return "keep";
+    case after_import::seen:
+      return "seen";
+    case after_import::move:
+      return "move";
+    case after_import::remove:
+      return "delete";
   }
   return "keep";
 }
 
 std::string_view to_string(assignment_method m) {
   switch (m) {
-    case assignment_method::manual: return "manual";
-    case assignment_method::round_robin: return "round_robin";
-    case assignment_method::fewest_open: return "fewest_open";
+    case assignment_method::manual:
+      return "manual";
+    case assignment_method::round_robin:
+      return "round_robin";
+    case assignment_method::fewest_open:
+      return "fewest_open";
   }
   return "manual";
 }

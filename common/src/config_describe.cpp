@@ -17,16 +17,23 @@ toml::array string_array(const std::vector<std::string>& v) {
 }
 
 toml::table mailbox_table(const mailbox_config& m) {
-  toml::table t{{"name", m.name},           {"address", m.address},
-                {"host", m.host},           {"port", m.port},
+  toml::table t{{"name", m.name},
+                {"address", m.address},
+                {"host", m.host},
+                {"port", m.port},
                 {"tls", std::string(to_string(m.tls))},
-                {"ca_file", m.ca_file},     {"user", m.user},
+                {"ca_file", m.ca_file},
+                {"user", m.user},
                 {"auth", m.auth == imap_auth::password ? "password" : "xoauth2"},
                 {"password", m.password.describe()},
-                {"folder", m.folder},       {"after_import", std::string(to_string(m.action))},
-                {"move_to", m.move_to},     {"category", m.category},
-                {"priority", m.priority},   {"language", m.language},
-                {"idle", m.idle},           {"poll_interval_s", m.poll_interval_s},
+                {"folder", m.folder},
+                {"after_import", std::string(to_string(m.action))},
+                {"move_to", m.move_to},
+                {"category", m.category},
+                {"priority", m.priority},
+                {"language", m.language},
+                {"idle", m.idle},
+                {"poll_interval_s", m.poll_interval_s},
                 {"timeout_s", m.timeout_s}};
   if (m.oauth2) {
     t.insert("oauth2", toml::table{{"token_url", m.oauth2->token_url},
@@ -43,9 +50,10 @@ toml::table mailbox_table(const mailbox_config& m) {
 std::string describe_config(const config& c) {
   toml::table root;
   root.insert("log", toml::table{{"level", std::string(to_string(c.log))}});
-  root.insert("database", toml::table{{"path", c.database.path},
-                                      {"synchronous", c.database.synchronous_full ? "full" : "normal"},
-                                      {"busy_timeout_ms", c.database.busy_timeout_ms}});
+  root.insert("database",
+              toml::table{{"path", c.database.path},
+                          {"synchronous", c.database.synchronous_full ? "full" : "normal"},
+                          {"busy_timeout_ms", c.database.busy_timeout_ms}});
   root.insert("limits", toml::table{{"max_message_bytes", c.limits.max_message_bytes},
                                     {"max_header_bytes", c.limits.max_header_bytes},
                                     {"max_mime_depth", c.limits.max_mime_depth},
@@ -71,24 +79,34 @@ std::string describe_config(const config& c) {
                                    {"max_variable_bytes", c.rules.max_variable_bytes}});
   if (c.smtp) {
     const smtp_config& s = *c.smtp;
-    root.insert("smtp", toml::table{{"host", s.host}, {"port", s.port},
-                                    {"tls", std::string(to_string(s.tls))}, {"ca_file", s.ca_file},
-                                    {"user", s.user}, {"password", s.password.describe()},
-                                    {"helo_name", s.helo_name}, {"timeout_s", s.timeout_s}});
+    root.insert("smtp", toml::table{{"host", s.host},
+                                    {"port", s.port},
+                                    {"tls", std::string(to_string(s.tls))},
+                                    {"ca_file", s.ca_file},
+                                    {"user", s.user},
+                                    {"password", s.password.describe()},
+                                    {"helo_name", s.helo_name},
+                                    {"timeout_s", s.timeout_s}});
   }
   toml::array mailboxes, priorities, categories, users;
   for (const mailbox_config& m : c.mailboxes) mailboxes.push_back(mailbox_table(m));
   for (const priority_config& p : c.priorities) {
-    priorities.push_back(toml::table{{"name", p.name}, {"first_response_hours", p.first_response_hours},
-                                     {"resolution_hours", p.resolution_hours}, {"default", p.is_default}});
+    priorities.push_back(toml::table{{"name", p.name},
+                                     {"first_response_hours", p.first_response_hours},
+                                     {"resolution_hours", p.resolution_hours},
+                                     {"default", p.is_default}});
   }
   for (const category_config& k : c.categories) {
-    categories.push_back(toml::table{{"name", k.name}, {"assignment", std::string(to_string(k.method))},
+    categories.push_back(toml::table{{"name", k.name},
+                                     {"assignment", std::string(to_string(k.method))},
                                      {"members", string_array(k.members)}});
   }
   for (const user_config& u : c.users) {
-    users.push_back(toml::table{{"login", u.login}, {"name", u.name}, {"email", u.email},
-                                {"absent", u.absent}, {"signature", u.signature}});
+    users.push_back(toml::table{{"login", u.login},
+                                {"name", u.name},
+                                {"email", u.email},
+                                {"absent", u.absent},
+                                {"signature", u.signature}});
   }
   if (!mailboxes.empty()) root.insert("mailbox", std::move(mailboxes));
   if (!priorities.empty()) root.insert("priority", std::move(priorities));

@@ -6,7 +6,8 @@ namespace hd::detail {
 
 void config_problems::add(const toml::source_region& where, std::string_view key,
                           std::string_view what) {
-  lines.push_back(fmt::format("{}:{}:{}: {}: {}", file, where.begin.line, where.begin.column, key, what));
+  lines.push_back(
+      fmt::format("{}:{}:{}: {}: {}", file, where.begin.line, where.begin.column, key, what));
 }
 
 std::string table_reader::full(std::string_view key) const {
@@ -72,7 +73,8 @@ void table_reader::boolean(std::string_view key, bool& out) {
   out = *n->value<bool>();
 }
 
-void table_reader::integer(std::string_view key, std::int64_t& out, std::int64_t min, std::int64_t max) {
+void table_reader::integer(std::string_view key, std::int64_t& out, std::int64_t min,
+                           std::int64_t max) {
   const toml::node* n = get(key);
   if (n == nullptr) return;
   if (!n->is_integer()) {
@@ -93,7 +95,8 @@ void table_reader::integer(std::string_view key, int& out, int min, int max) {
   out = static_cast<int>(v);
 }
 
-int table_reader::choice(std::string_view key, int current, std::initializer_list<std::string_view> choices) {
+int table_reader::choice(std::string_view key, int current,
+                         std::initializer_list<std::string_view> choices) {
   const toml::node* n = get(key);
   if (n == nullptr) return current;
   if (n->is_string()) {

@@ -19,8 +19,8 @@ std::optional<config> cli_state::load_config() {
   return std::move(*c);
 }
 
-void cli_state::print_json(const nlohmann::json& j) {
-  io.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+void cli_state::print_json(const nlohmann::ordered_json& j) {
+  io.out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
 void cli_state::fail(int code, const std::string& message) {
@@ -29,9 +29,10 @@ void cli_state::fail(int code, const std::string& message) {
 }
 
 int run_cli(int argc, const char* const* argv, cli_io& io) {
-  CLI::App app{"helpdeskd turns mail sent to your support address into requests (tickets) and keeps\n"
-               "the conversation going. Run `helpdeskd COMMAND --help` for each command.",
-               "helpdeskd"};
+  CLI::App app{
+      "helpdeskd turns mail sent to your support address into requests (tickets) and keeps\n"
+      "the conversation going. Run `helpdeskd COMMAND --help` for each command.",
+      "helpdeskd"};
   app.set_version_flag("--version", "helpdeskd " HD_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
@@ -41,8 +42,11 @@ int run_cli(int argc, const char* const* argv, cli_io& io) {
   } else {
     st.config_path = "/etc/helpdeskd/helpdeskd.toml";
   }
-  app.add_option("-c,--config", st.config_path, "Configuration file (default: $HELPDESKD_CONFIG, else /etc/helpdeskd/helpdeskd.toml)");
-  app.add_option("--log-level", st.log_level, "debug, info, warn or error (overrides the config file)")
+  app.add_option(
+      "-c,--config", st.config_path,
+      "Configuration file (default: $HELPDESKD_CONFIG, else /etc/helpdeskd/helpdeskd.toml)");
+  app.add_option("--log-level", st.log_level,
+                 "debug, info, warn or error (overrides the config file)")
       ->check(CLI::IsMember({"debug", "info", "warn", "warning", "error"}));
 
   add_config_commands(app, st);

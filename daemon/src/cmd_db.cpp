@@ -8,7 +8,8 @@ namespace hd::daemon {
 void add_db_commands(CLI::App& app, cli_state& st) {
   CLI::App* db = app.add_subcommand("db", "Database maintenance");
   db->require_subcommand(1);
-  CLI::App* migrate = db->add_subcommand("migrate", "Create the database or upgrade its schema to this version");
+  CLI::App* migrate =
+      db->add_subcommand("migrate", "Create the database or upgrade its schema to this version");
   migrate->callback([&st] {
     std::optional<config> cfg = st.load_config();
     if (!cfg) return;

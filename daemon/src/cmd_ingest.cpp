@@ -16,13 +16,15 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
       "quarantine), 75 temporary failure (the mail server should retry), 78 config error.");
   auto mailbox = std::make_shared<std::string>("stdin");
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("-m,--mailbox", *mailbox, "Configured mailbox the mail arrived through (category, language)");
+  cmd->add_option("-m,--mailbox", *mailbox,
+                  "Configured mailbox the mail arrived through (category, language)");
   cmd->add_flag("--json", *json, "Print the outcome as JSON");
   cmd->callback([&st, mailbox, json] {
     std::optional<config> cfg = st.load_config();
     if (!cfg) return;
     if (*mailbox != "stdin" && cfg->find_mailbox(*mailbox) == nullptr) {
-      st.fail(exit_code::usage, fmt::format("no [[mailbox]] named '{}' in {}", *mailbox, cfg->source));
+      st.fail(exit_code::usage,
+              fmt::format("no [[mailbox]] named '{}' in {}", *mailbox, cfg->source));
       return;
     }
     std::string raw((std::istreambuf_iterator<char>(st.io.in)), std::istreambuf_iterator<char>());
@@ -34,20 +36,27 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
     }
     storage::mail_source src{*mailbox, std::nullopt, std::nullopt, std::nullopt};
     intake_result r = intake(*cfg, *db, src, raw, st.io.now());
-    nlohmann::json out{{"bytes", raw.size()}};
+    nlohmann::ordered_json out{{"bytes", raw.size()}};
     switch (r.status) {
       case intake_status::stored:
       case intake_status::duplicate: {
-        const char* kind = r.status == intake_status::duplicate ? "duplicate"
-                           : r.outcome.kind == storage::ingest_kind::created ? "created" : "appended";
-        st.log.info("ingest.stored", {{"mailbox", *mailbox}, {"result", kind}, {"request", r.outcome.request_id}, {"person", r.outcome.person_id}});
-        out.update({{"result", kind}, {"request", r.outcome.request_id}, {"person", r.outcome.person_id}});
+        const char* kind = r.status == intake_status::duplicate              ? "duplicate"
+                           : r.outcome.kind == storage::ingest_kind::created ? "created"
+                                                                             : "appended";
+        st.log.info("ingest.stored", {{"mailbox", *mailbox},
+                                      {"result", kind},
+                                      {"request", r.outcome.request_id},
+                                      {"person", r.outcome.person_id}});
+        out.update(
+            {{"result", kind}, {"request", r.outcome.request_id}, {"person", r.outcome.person_id}});
         st.exit = exit_code::ok;
         break;
       }
       case intake_status::quarantined:
-        st.log.warn("ingest.quarantined", {{"mailbox", *mailbox}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
-        out.update({{"result", "quarantined"}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+        st.log.warn("ingest.quarantined",
+                    {{"mailbox", *mailbox}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+        out.update(
+            {{"result", "quarantined"}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
         st.exit = exit_code::data_error;
         break;
       case intake_status::temp_failure:

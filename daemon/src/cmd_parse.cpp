@@ -32,7 +32,8 @@ void add_parse_command(CLI::App& app, cli_state& st) {
       raw.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
     mailparse::limits lim;
-    lim.max_message_bytes = std::max<std::int64_t>(lim.max_message_bytes, static_cast<std::int64_t>(raw.size()));
+    lim.max_message_bytes =
+        std::max<std::int64_t>(lim.max_message_bytes, static_cast<std::int64_t>(raw.size()));
     auto m = mailparse::parse(raw, lim);
     if (!m) {
       st.fail(exit_code::data_error, m.error().message);

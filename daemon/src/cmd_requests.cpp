@@ -14,10 +14,14 @@ struct list_options {
 };
 
 void print_table(std::ostream& out, const std::vector<storage::request_summary>& rows) {
-  out << fmt::format("{:>6}  {:<8}  {:<12}  {:<28}  {}\n", "ID", "STATUS", "OWNER", "FROM", "TITLE");
+  out << fmt::format("{:>6}  {:<8}  {:<12}  {:<28}  {}\n", "ID", "STATUS", "OWNER", "FROM",
+                     "TITLE");
   for (const storage::request_summary& r : rows) {
-    std::string from = r.person_name.empty() ? r.person_address : fmt::format("{} <{}>", r.person_name, r.person_address);
-    out << fmt::format("{:>6}  {:<8}  {:<12}  {:<28.28}  {}\n", r.id, r.status, r.owner.empty() ? "-" : r.owner, from, r.title);
+    std::string from = r.person_name.empty()
+                           ? r.person_address
+                           : fmt::format("{} <{}>", r.person_name, r.person_address);
+    out << fmt::format("{:>6}  {:<8}  {:<12}  {:<28.28}  {}\n", r.id, r.status,
+                       r.owner.empty() ? "-" : r.owner, from, r.title);
   }
 }
 
@@ -40,7 +44,7 @@ void list_requests(cli_state& st, const list_options& o) {
     return;
   }
   if (o.json) {
-    nlohmann::json a = nlohmann::json::array();
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
     for (const auto& r : *rows) a.push_back(to_json(r));
     st.print_json(a);
   } else {

@@ -25,7 +25,7 @@ struct cli_state {
   /// returns nullopt.
   std::optional<config> load_config();
   /// Prints JSON (pretty, invalid UTF-8 replaced) followed by a newline.
-  void print_json(const nlohmann::json& j);
+  void print_json(const nlohmann::ordered_json& j);
   /// Prints "helpdeskd: MESSAGE" to stderr and sets the exit code.
   void fail(int code, const std::string& message);
 };

@@ -12,7 +12,7 @@ namespace hd::daemon {
 /// "2024-03-05T13:03:07Z"
 std::string iso8601(std::int64_t unix_seconds);
 
-nlohmann::json to_json(const parsed_message& m);
-nlohmann::json to_json(const storage::request_summary& r);
+nlohmann::ordered_json to_json(const parsed_message& m);
+nlohmann::ordered_json to_json(const storage::request_summary& r);
 
 }  // namespace hd::daemon

@@ -55,18 +55,21 @@ intake_result intake(const config& cfg, storage::store& db, const storage::mail_
                      std::string_view raw, std::int64_t now) {
   auto parsed = mailparse::parse(raw, parse_limits(cfg.limits));
   if (!parsed) return quarantine(db, src, raw, parsed.error().message, now);
-  if (!parsed->from) return quarantine(db, src, raw, "the message has no sender (From) address", now);
+  if (!parsed->from)
+    return quarantine(db, src, raw, "the message has no sender (From) address", now);
   storage::inbound in{src, raw, &*parsed, default_routing(cfg, src), now};
   auto stored = db.ingest(in);
   intake_result r;
   if (!stored) {
-    if (stored.error().code == storage::errc::invalid) return quarantine(db, src, raw, stored.error().message, now);
+    if (stored.error().code == storage::errc::invalid)
+      return quarantine(db, src, raw, stored.error().message, now);
     r.status = intake_status::temp_failure;
     r.reason = stored.error().message;
     return r;
   }
   r.outcome = *stored;
-  r.status = stored->kind == storage::ingest_kind::duplicate ? intake_status::duplicate : intake_status::stored;
+  r.status = stored->kind == storage::ingest_kind::duplicate ? intake_status::duplicate
+                                                             : intake_status::stored;
   return r;
 }
 

@@ -2,6 +2,7 @@
 
 #include "gmime_handles.hpp"
 #include "hd/common/digest.hpp"
+#include "hd/common/utf8.hpp"
 
 #include <fmt/format.h>
 #include <gmime/gmime.h>
@@ -29,7 +30,8 @@ std::vector<address> addresses(InternetAddressList* list) {
   for (int i = 0; i < n; ++i) {
     InternetAddress* ia = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-      std::vector<address> members = addresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)));
+      std::vector<address> members =
+          addresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)));
       out.insert(out.end(), members.begin(), members.end());
       continue;
     }
@@ -40,7 +42,6 @@ std::vector<address> addresses(InternetAddressList* list) {
   }
   return out;
 }
-
 
 std::string decoded_content(GMimePart* part) {
   GMimeDataWrapper* content = g_mime_part_get_content(part);
@@ -96,7 +97,7 @@ struct walker {
   int attachment_index = 0;
 
   void add_attachment(GMimeObject* obj, GMimePart* part) {
-    const char* type = g_mime_content_type_get_mime_type(g_mime_object_get_content_type(obj)) ;
+    const char* type = g_mime_content_type_get_mime_type(g_mime_object_get_content_type(obj));
     std::string content_type = ascii_lower(type ? type : "application/octet-stream");
     g_free(const_cast<char*>(type));
     const char* fn = g_mime_part_get_filename(part);
@@ -116,14 +117,17 @@ struct walker {
     GMimePart* part = GMIME_PART(obj);
     GMimeContentType* ct = g_mime_object_get_content_type(obj);
     const char* disp = g_mime_object_get_disposition(obj);
-    bool is_attachment = (disp && iequals(disp, "attachment")) || g_mime_part_get_filename(part) != nullptr;
-    if (!is_attachment && GMIME_IS_TEXT_PART(obj) && g_mime_content_type_is_type(ct, "text", "plain")) {
+    bool is_attachment =
+        (disp && iequals(disp, "attachment")) || g_mime_part_get_filename(part) != nullptr;
+    if (!is_attachment && GMIME_IS_TEXT_PART(obj) &&
+        g_mime_content_type_is_type(ct, "text", "plain")) {
       std::string t = normalize_newlines(to_utf8(GMIME_TEXT_PART(obj)));
       if (!msg.text.empty() && !t.empty()) msg.text += "\n";
       msg.text += t;
       return;
     }
-    if (!is_attachment && GMIME_IS_TEXT_PART(obj) && g_mime_content_type_is_type(ct, "text", "html") && !msg.html) {
+    if (!is_attachment && GMIME_IS_TEXT_PART(obj) &&
+        g_mime_content_type_is_type(ct, "text", "html") && !msg.html) {
       msg.html = normalize_newlines(to_utf8(GMIME_TEXT_PART(obj)));
       return;
     }
@@ -133,11 +137,14 @@ struct walker {
   void walk(GMimeObject* obj, int depth) {
     if (obj == nullptr) return;
     if (++parts > lim.max_parts) {
-      if (parts == lim.max_parts + 1) msg.defects.push_back(fmt::format("more than {} MIME parts; the rest were not read", lim.max_parts));
+      if (parts == lim.max_parts + 1)
+        msg.defects.push_back(
+            fmt::format("more than {} MIME parts; the rest were not read", lim.max_parts));
       return;
     }
     if (depth > lim.max_mime_depth) {
-      msg.defects.push_back(fmt::format("MIME nesting deeper than {}; deeper parts were not read", lim.max_mime_depth));
+      msg.defects.push_back(fmt::format("MIME nesting deeper than {}; deeper parts were not read",
+                                        lim.max_mime_depth));
       return;
     }
     if (GMIME_IS_MULTIPART(obj)) {
@@ -153,7 +160,8 @@ struct walker {
       attachment a;
       a.content_type = "message/rfc822";
       const char* subject = g_mime_message_get_subject(inner);
-      a.filename = safe_filename(subject ? fmt::format("{}.eml", subject) : "", ++attachment_index, "message/eml");
+      a.filename = safe_filename(subject ? fmt::format("{}.eml", subject) : "", ++attachment_index,
+                                 "message/eml");
       a.disposition = "attachment";
       a.data.assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
       a.sha256 = sha256_hex(a.data);
@@ -186,17 +194,58 @@ void read_envelope(GMimeMessage* m, parsed_message& msg) {
   if (GDateTime* d = g_mime_message_get_date(m)) msg.date = g_date_time_to_unix(d);
   if (const char* irt = g_mime_object_get_header(GMIME_OBJECT(m), "In-Reply-To")) {
     if (GMimeReferences* refs = g_mime_references_parse(nullptr, irt)) {
-      if (g_mime_references_length(refs) > 0) msg.in_reply_to = g_mime_references_get_message_id(refs, 0);
+      if (g_mime_references_length(refs) > 0)
+        msg.in_reply_to = g_mime_references_get_message_id(refs, 0);
       g_mime_references_free(refs);
     }
   }
   if (const char* r = g_mime_object_get_header(GMIME_OBJECT(m), "References")) {
     if (GMimeReferences* refs = g_mime_references_parse(nullptr, r)) {
       int n = g_mime_references_length(refs);
-      for (int i = 0; i < n; ++i) msg.references.emplace_back(g_mime_references_get_message_id(refs, i));
+      for (int i = 0; i < n; ++i)
+        msg.references.emplace_back(g_mime_references_get_message_id(refs, i));
       g_mime_references_free(refs);
     }
   }
+}
+
+// The invariant every consumer relies on: every string in a parsed message is valid UTF-8.
+// Whatever a charset converter or a header decoder let through is repaired here, in one place.
+void ensure_utf8(parsed_message& m) {
+  bool repaired = false;
+  auto fix = [&](std::string& s) {
+    if (!is_valid_utf8(s)) {
+      s = repair_utf8(s);
+      repaired = true;
+    }
+  };
+  auto fix_opt = [&](std::optional<std::string>& s) {
+    if (s) fix(*s);
+  };
+  auto fix_addr = [&](address& a) {
+    fix(a.name);
+    fix(a.addr);
+  };
+  fix_opt(m.message_id);
+  fix_opt(m.in_reply_to);
+  for (std::string& r : m.references) fix(r);
+  if (m.from) fix_addr(*m.from);
+  for (auto* list : {&m.reply_to, &m.to, &m.cc}) {
+    for (address& a : *list) fix_addr(a);
+  }
+  fix_opt(m.subject);
+  fix(m.text);
+  fix_opt(m.html);
+  for (attachment& a : m.attachments) {
+    fix(a.filename);
+    fix(a.content_type);
+    fix_opt(a.content_id);
+  }
+  for (header_field& h : m.headers) {
+    fix(h.name);
+    fix(h.value);
+  }
+  if (repaired) m.defects.push_back("invalid UTF-8 after decoding; bad bytes replaced with U+FFFD");
 }
 
 }  // namespace
@@ -204,7 +253,8 @@ void read_envelope(GMimeMessage* m, parsed_message& msg) {
 result<parsed_message, errc> parse(std::string_view raw, const limits& lim) {
   if (raw.empty()) return fail(errc::empty, "the message is empty");
   if (static_cast<std::int64_t>(raw.size()) > lim.max_message_bytes) {
-    return fail(errc::too_large, fmt::format("the message is {} bytes, over the limit of {}", raw.size(), lim.max_message_bytes));
+    return fail(errc::too_large, fmt::format("the message is {} bytes, over the limit of {}",
+                                             raw.size(), lim.max_message_bytes));
   }
   init_gmime();
   gobject_ptr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
@@ -218,6 +268,7 @@ result<parsed_message, errc> parse(std::string_view raw, const limits& lim) {
   read_envelope(message.get(), msg);
   walker w{lim, msg};
   w.walk(g_mime_message_get_mime_part(message.get()), 0);
+  ensure_utf8(msg);
   return msg;
 }
 

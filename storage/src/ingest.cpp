@@ -37,17 +37,21 @@ person_ref find_or_create_person(const sql::connection& db, const address& from,
 
 // A mail seen before: same IMAP UID, same Message-ID from the same sender, or (without a
 // Message-ID) the same bytes. Returns the request it went to.
-std::optional<std::int64_t> find_duplicate(const sql::connection& db, const inbound& in, const std::string& sha) {
+std::optional<std::int64_t> find_duplicate(const sql::connection& db, const inbound& in,
+                                           const std::string& sha) {
   const mail_source& s = in.source;
   if (s.uid && s.uidvalidity) {
-    sql::statement st(db, R"(SELECT COALESCE((SELECT request_id FROM messages WHERE raw_id = r.id), 0)
+    sql::statement st(db,
+                      R"(SELECT COALESCE((SELECT request_id FROM messages WHERE raw_id = r.id), 0)
                              FROM raw_messages r WHERE mailbox = ?1 AND folder IS ?2 AND uidvalidity = ?3 AND uid = ?4)");
     st.bind(1, s.mailbox).bind(2, s.folder).bind(3, *s.uidvalidity).bind(4, *s.uid);
     if (st.step()) return st.integer(0);
   }
   const parsed_message& m = *in.parsed;
   if (m.message_id && !m.message_id->empty()) {
-    sql::statement st(db, "SELECT request_id FROM messages WHERE message_id = ?1 AND direction = 'in' AND from_address = ?2");
+    sql::statement st(db,
+                      "SELECT request_id FROM messages WHERE message_id = ?1 AND direction = 'in' "
+                      "AND from_address = ?2");
     st.bind(1, *m.message_id).bind(2, m.from ? ascii_lower(m.from->addr) : std::string());
     if (st.step()) return st.integer(0);
     return std::nullopt;
@@ -62,7 +66,8 @@ std::optional<std::int64_t> find_duplicate(const sql::connection& db, const inbo
 // "[#123]" anywhere in the subject (after any number of reply prefixes).
 std::optional<std::int64_t> tag_in(std::string_view text, std::string_view prefix) {
   std::string open = "[" + std::string(prefix);
-  for (std::size_t pos = text.find(open); pos != std::string_view::npos; pos = text.find(open, pos + 1)) {
+  for (std::size_t pos = text.find(open); pos != std::string_view::npos;
+       pos = text.find(open, pos + 1)) {
     std::size_t i = pos + open.size();
     std::int64_t id = 0;
     std::size_t digits = 0;
@@ -97,13 +102,15 @@ std::optional<thread_match> request_by_id(const sql::connection& db, std::int64_
   return std::nullopt;
 }
 
-std::optional<thread_match> find_thread(const sql::connection& db, const inbound& in, std::int64_t person_id, const open_options& opt) {
+std::optional<thread_match> find_thread(const sql::connection& db, const inbound& in,
+                                        std::int64_t person_id, const open_options& opt) {
   const parsed_message& m = *in.parsed;
   std::vector<std::string> ids;
   if (m.in_reply_to) ids.push_back(*m.in_reply_to);
   ids.insert(ids.end(), m.references.rbegin(), m.references.rend());
   for (const std::string& id : ids) {
-    sql::statement st(db, "SELECT request_id FROM messages WHERE message_id = ?1 ORDER BY id LIMIT 1");
+    sql::statement st(db,
+                      "SELECT request_id FROM messages WHERE message_id = ?1 ORDER BY id LIMIT 1");
     st.bind(1, id);
     if (st.step()) return request_by_id(db, st.integer(0));
   }
@@ -119,7 +126,8 @@ std::optional<thread_match> find_thread(const sql::connection& db, const inbound
   return std::nullopt;
 }
 
-std::optional<std::int64_t> id_by_name(const sql::connection& db, const char* sql_text, const std::string& name) {
+std::optional<std::int64_t> id_by_name(const sql::connection& db, const char* sql_text,
+                                       const std::string& name) {
   if (name.empty()) return std::nullopt;
   sql::statement st(db, sql_text);
   st.bind(1, name);
@@ -127,10 +135,13 @@ std::optional<std::int64_t> id_by_name(const sql::connection& db, const char* sq
   return std::nullopt;
 }
 
-std::int64_t create_request(const sql::connection& db, const inbound& in, std::int64_t person_id, std::optional<std::int64_t> linked_to) {
+std::int64_t create_request(const sql::connection& db, const inbound& in, std::int64_t person_id,
+                            std::optional<std::int64_t> linked_to) {
   const parsed_message& m = *in.parsed;
   std::string title = m.subject && !m.subject->empty() ? *m.subject : "(no subject)";
-  sql::statement st(db, R"(INSERT INTO requests (title, priority, category_id, owner_id, person_id, mailbox, created_at, updated_at, linked_to)
+  sql::statement st(
+      db,
+      R"(INSERT INTO requests (title, priority, category_id, owner_id, person_id, mailbox, created_at, updated_at, linked_to)
                            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8))");
   st.bind(1, title).bind(2, in.route.priority);
   st.bind(3, id_by_name(db, "SELECT id FROM categories WHERE name = ?1", in.route.category));
@@ -145,36 +156,64 @@ std::int64_t create_request(const sql::connection& db, const inbound& in, std::i
   return id;
 }
 
-void add_event(const sql::connection& db, std::int64_t request_id, std::int64_t now, std::string_view kind, std::string_view detail) {
-  sql::statement st(db, "INSERT INTO events (request_id, at, actor, kind, detail) VALUES (?1, ?2, 'system', ?3, ?4)");
+void add_event(const sql::connection& db, std::int64_t request_id, std::int64_t now,
+               std::string_view kind, std::string_view detail) {
+  sql::statement st(
+      db,
+      "INSERT INTO events (request_id, at, actor, kind, detail) VALUES (?1, ?2, 'system', ?3, ?4)");
   st.bind(1, request_id).bind(2, now).bind(3, kind).bind(4, detail).run();
 }
 
-std::int64_t insert_raw(const sql::connection& db, const mail_source& s, std::string_view raw, const std::string& sha, std::int64_t now) {
-  sql::statement st(db, R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid)
+std::int64_t insert_raw(const sql::connection& db, const mail_source& s, std::string_view raw,
+                        const std::string& sha, std::int64_t now) {
+  sql::statement st(
+      db,
+      R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid)
                            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))");
   st.bind(1, sha).bind(2, static_cast<std::int64_t>(raw.size())).bind_blob(3, raw).bind(4, now);
   st.bind(5, s.mailbox).bind(6, s.folder).bind(7, s.uidvalidity).bind(8, s.uid).run();
   return db.last_insert_id();
 }
 
-std::int64_t insert_message(const sql::connection& db, const inbound& in, std::int64_t request_id, std::int64_t raw_id, std::int64_t person_id) {
+std::int64_t insert_message(const sql::connection& db, const inbound& in, std::int64_t request_id,
+                            std::int64_t raw_id, std::int64_t person_id) {
   const parsed_message& m = *in.parsed;
-  sql::statement st(db, R"(INSERT INTO messages (request_id, direction, raw_id, message_id, person_id, from_address, from_name,
+  sql::statement st(
+      db,
+      R"(INSERT INTO messages (request_id, direction, raw_id, message_id, person_id, from_address, from_name,
                                                  subject, body_text, body_html, sent_at, created_at)
                            VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))");
   st.bind(1, request_id).bind(2, raw_id).bind(3, m.message_id).bind(4, person_id);
-  st.bind(5, m.from ? ascii_lower(m.from->addr) : std::string()).bind(6, m.from ? m.from->name : std::string());
-  st.bind(7, m.subject.value_or("")).bind(8, m.text).bind(9, m.html).bind(10, m.date).bind(11, in.now).run();
+  st.bind(5, m.from ? ascii_lower(m.from->addr) : std::string())
+      .bind(6, m.from ? m.from->name : std::string());
+  st.bind(7, m.subject.value_or(""))
+      .bind(8, m.text)
+      .bind(9, m.html)
+      .bind(10, m.date)
+      .bind(11, in.now)
+      .run();
   std::int64_t id = db.last_insert_id();
-  sql::statement blob(db, "INSERT OR IGNORE INTO attachments (sha256, size, data) VALUES (?1, ?2, ?3)");
-  sql::statement link(db, R"(INSERT INTO message_attachments (message_id, position, sha256, filename, content_type, disposition, content_id)
+  sql::statement blob(db,
+                      "INSERT OR IGNORE INTO attachments (sha256, size, data) VALUES (?1, ?2, ?3)");
+  sql::statement link(
+      db,
+      R"(INSERT INTO message_attachments (message_id, position, sha256, filename, content_type, disposition, content_id)
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))");
   int pos = 0;
   for (const attachment& a : m.attachments) {
-    blob.bind(1, a.sha256).bind(2, static_cast<std::int64_t>(a.data.size())).bind_blob(3, a.data).run();
+    blob.bind(1, a.sha256)
+        .bind(2, static_cast<std::int64_t>(a.data.size()))
+        .bind_blob(3, a.data)
+        .run();
     blob.reset();
-    link.bind(1, id).bind(2, pos++).bind(3, a.sha256).bind(4, a.filename).bind(5, a.content_type).bind(6, a.disposition).bind(7, a.content_id).run();
+    link.bind(1, id)
+        .bind(2, pos++)
+        .bind(3, a.sha256)
+        .bind(4, a.filename)
+        .bind(5, a.content_type)
+        .bind(6, a.disposition)
+        .bind(7, a.content_id)
+        .run();
     link.reset();
   }
   return id;
@@ -184,7 +223,9 @@ std::int64_t insert_message(const sql::connection& db, const inbound& in, std::i
 
 void save_checkpoint_if_uid(const sql::connection& db, const mail_source& s) {
   if (!s.uid || !s.uidvalidity || !s.folder) return;
-  sql::statement st(db, R"(INSERT INTO mailbox_state (mailbox, folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3, ?4)
+  sql::statement st(
+      db,
+      R"(INSERT INTO mailbox_state (mailbox, folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3, ?4)
                            ON CONFLICT (mailbox, folder) DO UPDATE SET
                              last_uid = CASE WHEN uidvalidity = excluded.uidvalidity THEN MAX(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
                              uidvalidity = excluded.uidvalidity)");
@@ -221,7 +262,9 @@ result<ingest_outcome, errc> store::ingest(const inbound& in) {
       out.kind = ingest_kind::appended;
       out.request_id = thread->request_id;
       if (thread->status == "closed" || thread->status == "pending") {
-        sql::statement st(db, "UPDATE requests SET status = 'open', closed_at = NULL, postponed_until = NULL WHERE id = ?1");
+        sql::statement st(db,
+                          "UPDATE requests SET status = 'open', closed_at = NULL, postponed_until "
+                          "= NULL WHERE id = ?1");
         st.bind(1, thread->request_id).run();
         add_event(db, thread->request_id, in.now, "reopened", "customer replied");
       }
@@ -230,7 +273,9 @@ result<ingest_outcome, errc> store::ingest(const inbound& in) {
     } else {
       out.kind = ingest_kind::created;
       out.request_id = create_request(db, in, person.id, linked);
-      add_event(db, out.request_id, in.now, "created", linked ? fmt::format("follow-up of closed request {}", *linked) : std::string("from mail"));
+      add_event(db, out.request_id, in.now, "created",
+                linked ? fmt::format("follow-up of closed request {}", *linked)
+                       : std::string("from mail"));
     }
     out.message_id = insert_message(db, in, out.request_id, raw_id, person.id);
     save_checkpoint_if_uid(db, in.source);

@@ -11,15 +11,21 @@ result<std::int64_t, errc> store::quarantine(const mail_source& src, std::string
   return guarded([&]() -> result<std::int64_t, errc> {
     const sql::connection& db = p_->db;
     sql::transaction tx(db);
-    sql::statement raw_st(db, R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid)
+    sql::statement raw_st(
+        db,
+        R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid)
                                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                                  ON CONFLICT DO NOTHING)");
-    raw_st.bind(1, sha256_hex(raw)).bind(2, static_cast<std::int64_t>(raw.size())).bind_blob(3, raw).bind(4, now);
+    raw_st.bind(1, sha256_hex(raw))
+        .bind(2, static_cast<std::int64_t>(raw.size()))
+        .bind_blob(3, raw)
+        .bind(4, now);
     raw_st.bind(5, src.mailbox).bind(6, src.folder).bind(7, src.uidvalidity).bind(8, src.uid).run();
     std::int64_t raw_id = db.last_insert_id();
     if (db.changes() == 0) {
       // Same UID quarantined before: keep the one record.
-      sql::statement find(db, R"(SELECT q.id FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
+      sql::statement find(db,
+                          R"(SELECT q.id FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
                                  WHERE r.mailbox = ?1 AND r.folder IS ?2 AND r.uidvalidity = ?3 AND r.uid = ?4)");
       find.bind(1, src.mailbox).bind(2, src.folder).bind(3, src.uidvalidity).bind(4, src.uid);
       std::int64_t id = find.step() ? find.integer(0) : 0;
@@ -54,7 +60,11 @@ result<std::vector<request_summary>, errc> store::list_requests(const request_fi
         AND (?4 = 0 OR r.owner_id IS NULL)
       ORDER BY r.id
       LIMIT ?5)");
-    st.bind(1, f.status).bind(2, f.category).bind(3, f.owner).bind(4, f.unassigned ? 1 : 0).bind(5, f.limit);
+    st.bind(1, f.status)
+        .bind(2, f.category)
+        .bind(3, f.owner)
+        .bind(4, f.unassigned ? 1 : 0)
+        .bind(5, f.limit);
     std::vector<request_summary> out;
     while (st.step()) {
       request_summary r;

@@ -66,7 +66,8 @@ void statement::reset() {
 std::string statement::text(int col) const {
   const unsigned char* p = sqlite3_column_text(st_, col);
   int n = sqlite3_column_bytes(st_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+           : std::string();
 }
 
 transaction::~transaction() {

@@ -11,10 +11,13 @@ store::~store() = default;
 
 result<store, errc> store::open(const std::string& path, const open_options& opt) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   sql::connection db(raw);
   if (rc != SQLITE_OK) {
-    return fail(errc::cannot_open, fmt::format("cannot open database '{}': {}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    return fail(errc::cannot_open, fmt::format("cannot open database '{}': {}", path,
+                                               raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
   try {
     sqlite3_busy_timeout(db.get(), opt.busy_timeout_ms);
@@ -50,7 +53,11 @@ result<int, errc> store::migrate() {
   int current = *v;
   const auto& list = migrations();
   if (current > static_cast<int>(list.size())) {
-    return fail(errc::migration, fmt::format("the database has schema version {}, newer than this helpdeskd ({}): upgrade helpdeskd", current, list.size()));
+    return fail(
+        errc::migration,
+        fmt::format(
+            "the database has schema version {}, newer than this helpdeskd ({}): upgrade helpdeskd",
+            current, list.size()));
   }
   for (int i = current; i < static_cast<int>(list.size()); ++i) {
     try {
@@ -59,7 +66,8 @@ result<int, errc> store::migrate() {
       p_->db.exec(fmt::format("PRAGMA user_version = {}", i + 1).c_str());
       tx.commit();
     } catch (const sql::sqlite_error& e) {
-      return fail(errc::migration, fmt::format("migration {} ({}) failed: {}", i + 1, list[i].name, e.what()));
+      return fail(errc::migration,
+                  fmt::format("migration {} ({}) failed: {}", i + 1, list[i].name, e.what()));
     }
   }
   return static_cast<int>(list.size());

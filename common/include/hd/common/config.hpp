@@ -17,7 +17,8 @@ namespace hd {
 class secret {
  public:
   secret() = default;
-  secret(std::string value, std::string source) : value_(std::move(value)), source_(std::move(source)) {}
+  secret(std::string value, std::string source)
+      : value_(std::move(value)), source_(std::move(source)) {}
   const std::string& reveal() const { return value_; }
   bool empty() const { return value_.empty() && source_.empty(); }
   /// "file:/etc/helpdeskd/pass (12 bytes)" or "env:IMAP_PASSWORD (12 bytes)" or "(none)".
@@ -98,9 +99,9 @@ struct ack_config {
   bool enabled = true;
   std::string template_name = "ack";
   bool on_followup = false;
-  int rate_limit_count = 10;        ///< at most this many auto-mails to one address ...
-  int rate_limit_window_s = 600;    ///< ... within this many seconds
-  int bounce_suppress_days = 7;     ///< no auto-mail to an address that hard-bounced
+  int rate_limit_count = 10;      ///< at most this many auto-mails to one address ...
+  int rate_limit_window_s = 600;  ///< ... within this many seconds
+  int bounce_suppress_days = 7;   ///< no auto-mail to an address that hard-bounced
 };
 
 struct outgoing_config {

@@ -41,10 +41,18 @@ class logger {
   bool enabled(log_level l) const { return l >= min_; }
 
   void write(log_level l, std::string_view event, std::initializer_list<kv> fields) const;
-  void debug(std::string_view e, std::initializer_list<kv> f = {}) const { write(log_level::debug, e, f); }
-  void info(std::string_view e, std::initializer_list<kv> f = {}) const { write(log_level::info, e, f); }
-  void warn(std::string_view e, std::initializer_list<kv> f = {}) const { write(log_level::warn, e, f); }
-  void error(std::string_view e, std::initializer_list<kv> f = {}) const { write(log_level::error, e, f); }
+  void debug(std::string_view e, std::initializer_list<kv> f = {}) const {
+    write(log_level::debug, e, f);
+  }
+  void info(std::string_view e, std::initializer_list<kv> f = {}) const {
+    write(log_level::info, e, f);
+  }
+  void warn(std::string_view e, std::initializer_list<kv> f = {}) const {
+    write(log_level::warn, e, f);
+  }
+  void error(std::string_view e, std::initializer_list<kv> f = {}) const {
+    write(log_level::error, e, f);
+  }
 
  private:
   log_level min_;

@@ -28,8 +28,8 @@ struct attachment {
   std::string content_type;  ///< lower-case type/subtype, e.g. "application/pdf"
   std::string disposition;   ///< "attachment" or "inline"
   std::optional<std::string> content_id;  ///< without angle brackets
-  std::string sha256;        ///< lower-case hex of the decoded content
-  std::string data;          ///< decoded content
+  std::string sha256;                     ///< lower-case hex of the decoded content
+  std::string data;                       ///< decoded content
 };
 
 struct parsed_message {
@@ -43,8 +43,8 @@ struct parsed_message {
   std::string text;                    ///< readable body, LF line ends
   std::optional<std::string> html;     ///< the HTML body, if there was one
   std::vector<attachment> attachments;
-  std::vector<header_field> headers;   ///< top-level headers, in order
-  std::vector<std::string> defects;    ///< what was wrong with the input and how it was repaired
+  std::vector<header_field> headers;  ///< top-level headers, in order
+  std::vector<std::string> defects;   ///< what was wrong with the input and how it was repaired
 
   /// The first header with this name (ASCII case-insensitive), or nullptr.
   const header_field* header(std::string_view name) const;

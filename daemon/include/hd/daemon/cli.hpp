@@ -14,8 +14,8 @@ struct cli_io {
   std::istream& in;
   std::ostream& out;
   std::ostream& err;
-  env_lookup env;                      ///< environment variables (main passes getenv)
-  std::function<std::int64_t()> now;   ///< seconds since the epoch
+  env_lookup env;                     ///< environment variables (main passes getenv)
+  std::function<std::int64_t()> now;  ///< seconds since the epoch
   bool out_is_terminal = false;
 };
 

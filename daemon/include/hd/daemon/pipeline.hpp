@@ -13,10 +13,10 @@
 namespace hd::daemon {
 
 enum class intake_status {
-  stored,       ///< a new request, or a message appended to one
-  duplicate,    ///< seen before; nothing written
-  quarantined,  ///< kept raw with a reason; no request
-  temp_failure, ///< nothing written (database busy, disk full ...): try again later
+  stored,        ///< a new request, or a message appended to one
+  duplicate,     ///< seen before; nothing written
+  quarantined,   ///< kept raw with a reason; no request
+  temp_failure,  ///< nothing written (database busy, disk full ...): try again later
 };
 
 struct intake_result {

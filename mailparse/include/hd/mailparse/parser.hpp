@@ -20,9 +20,9 @@ struct limits {
 };
 
 enum class errc {
-  empty,      ///< no bytes at all
-  no_headers, ///< nothing that looks like a mail header
-  too_large,  ///< larger than limits::max_message_bytes
+  empty,       ///< no bytes at all
+  no_headers,  ///< nothing that looks like a mail header
+  too_large,   ///< larger than limits::max_message_bytes
 };
 
 /// Parses one RFC 5322 message. Never throws on bad input: a message that can be read at all

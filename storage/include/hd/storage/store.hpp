@@ -51,7 +51,7 @@ struct inbound {
   std::string_view raw;          ///< the original bytes, always stored
   const parsed_message* parsed;  ///< must not be null
   routing route;
-  std::int64_t now = 0;          ///< seconds since the epoch
+  std::int64_t now = 0;  ///< seconds since the epoch
 };
 
 enum class ingest_kind { created, appended, duplicate };
@@ -65,9 +65,9 @@ struct ingest_outcome {
 };
 
 struct request_filter {
-  std::optional<std::string> status;    ///< open, pending, closed, merged
+  std::optional<std::string> status;  ///< open, pending, closed, merged
   std::optional<std::string> category;
-  std::optional<std::string> owner;     ///< user login
+  std::optional<std::string> owner;  ///< user login
   bool unassigned = false;
   int limit = 1000;
 };

@@ -1,0 +1,150 @@
+#include "hd/common/config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace {
+
+hd::env_lookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& k) -> std::optional<std::string> {
+    auto it = vars.find(k);
+    return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+}
+
+auto parse(std::string_view text, hd::env_lookup env = {}) {
+  return hd::parse_config(text, "test.toml", "/base", env);
+}
+
+}  // namespace
+
+TEST_CASE("an empty file gives the documented defaults") {
+  auto c = parse("");
+  REQUIRE(c.has_value());
+  CHECK(c->database.path == "/var/lib/helpdeskd/helpdeskd.db");
+  CHECK(c->limits.max_message_bytes == 10 * 1024 * 1024);
+  CHECK(c->limits.max_header_bytes == 100 * 1024);
+  CHECK(c->limits.max_mime_depth == 100);
+  CHECK(c->limits.max_parts == 10000);
+  CHECK(c->log == hd::log_level::info);
+  CHECK(c->mailboxes.empty());
+}
+
+TEST_CASE("a full mailbox is read, relative paths against the file's directory") {
+  auto c = parse(R"(
+[database]
+path = "db/helpdeskd.db"
+synchronous = "normal"
+[[category]]
+name = "billing"
+assignment = "round_robin"
+members = ["anna"]
+[[user]]
+login = "anna"
+[[mailbox]]
+name = "support"
+address = "support@example.com"
+host = "imap.example.com"
+tls = "starttls"
+user = "support"
+password_env = "IMAP_PW"
+after_import = "move"
+move_to = "Done"
+category = "billing"
+)",
+                 env_of({{"IMAP_PW", "hunter2"}}));
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
+  CHECK(c->database.path == "/base/db/helpdeskd.db");
+  CHECK_FALSE(c->database.synchronous_full);
+  REQUIRE(c->mailboxes.size() == 1);
+  const hd::mailbox_config& m = c->mailboxes[0];
+  CHECK(m.port == 143);  // the default follows the TLS mode
+  CHECK(m.tls == hd::tls_mode::starttls);
+  CHECK(m.action == hd::after_import::move);
+  CHECK(m.password.reveal() == "hunter2");
+  CHECK(c->categories[0].method == hd::assignment_method::round_robin);
+}
+
+TEST_CASE("problems name file, line, column and key") {
+  struct row {
+    const char* name;
+    const char* text;
+    const char* want;
+  };
+  const row rows[] = {
+      {"misspelt key", "[database]\npath = \"x\"\nsynchronus = \"full\"\n",
+       "test.toml:3:1: database.synchronus: unknown key"},
+      {"unknown table", "\n[databse]\npath = \"x\"\n", "test.toml:2:2: databse: unknown key"},
+      {"wrong type", "[limits]\nmax_parts = \"many\"\n",
+       "test.toml:2:13: limits.max_parts: must be an integer"},
+      {"out of range", "[limits]\nmax_mime_depth = 0\n",
+       "limits.max_mime_depth: must be between 1 and 10000 (got 0)"},
+      {"bad choice", "[database]\nsynchronous = \"off\"\n",
+       "database.synchronous: must be one of \"full\", \"normal\""},
+      {"bad log level", "[log]\nlevel = \"loud\"\n", "log.level: must be one of"},
+      {"missing required", "[[mailbox]]\nname = \"a\"\n", "mailbox[0].address: is required"},
+      {"inline secret", "[[mailbox]]\nname = \"a\"\naddress = \"a@b\"\npassword = \"x\"\n",
+       "mailbox[0].password: inline secrets are not accepted"},
+      {"env not set", "[[mailbox]]\nname = \"a\"\naddress = \"a@b\"\npassword_env = \"NOPE\"\n",
+       "environment variable 'NOPE' is not set"},
+      {"move without folder",
+       "[[mailbox]]\nname = \"a\"\naddress = \"a@b\"\nafter_import = \"move\"\n",
+       "mailbox[0].move_to: is required when after_import = \"move\""},
+      {"duplicate mailbox",
+       "[[mailbox]]\nname = \"a\"\naddress = \"a@b\"\n[[mailbox]]\nname = \"a\"\naddress = "
+       "\"c@d\"\n",
+       "mailbox 'a' is declared twice"},
+      {"unknown member", "[[category]]\nname = \"k\"\nmembers = [\"ghost\"]\n",
+       "names member 'ghost'"},
+      {"unknown category", "[[mailbox]]\nname = \"a\"\naddress = \"a@b\"\ncategory = \"nope\"\n",
+       "names category 'nope'"},
+      {"syntax error", "[database\n", "test.toml:1:"},
+  };
+  for (const row& r : rows) {
+    SUBCASE(r.name) {
+      auto c = parse(r.text);
+      REQUIRE_FALSE(c.has_value());
+      CHECK_MESSAGE(c.error().message.find(r.want) != std::string::npos, c.error().message);
+    }
+  }
+}
+
+TEST_CASE("every problem is reported, not just the first") {
+  auto c = parse("[database]\nfoo = 1\n[limits]\nbar = 2\n");
+  REQUIRE_FALSE(c.has_value());
+  CHECK(c.error().message.find("database.foo") != std::string::npos);
+  CHECK(c.error().message.find("limits.bar") != std::string::npos);
+}
+
+TEST_CASE("secrets come from a file and are never printed") {
+  auto dir = std::filesystem::temp_directory_path() / "hd_test_config_secret";
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir / "pw") << "s3cr3t-value\n"; }
+  std::string text = "[[mailbox]]\nname = \"a\"\naddress = \"a@b\"\npassword_file = \"pw\"\n";
+  auto c = hd::parse_config(text, "t.toml", dir.string(), {});
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
+  CHECK(c->mailboxes[0].password.reveal() == "s3cr3t-value");  // trailing newline removed
+  std::string shown = hd::describe_config(*c);
+  CHECK(shown.find("s3cr3t") == std::string::npos);
+  CHECK(shown.find("hidden") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the shipped example configuration is valid") {
+  auto c =
+      hd::load_config(HD_SOURCE_DIR "/etc/helpdeskd.toml",
+                      env_of({{"HELPDESKD_IMAP_PASSWORD", "x"}, {"HELPDESKD_SMTP_PASSWORD", "y"}}));
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
+  CHECK_FALSE(c->mailboxes.empty());
+}
+
+TEST_CASE("describe_config round-trips through the TOML parser") {
+  auto c = parse("[[mailbox]]\nname = \"a\\\"b\"\naddress = \"a@b\"\n");
+  REQUIRE(c.has_value());
+  std::string text = hd::describe_config(*c);
+  CHECK(text.find("name = 'a\"b'") != std::string::npos);
+}

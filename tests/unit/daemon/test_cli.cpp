@@ -1,0 +1,101 @@
+// Drives the real command-line interface with in-memory streams.
+#include "hd/daemon/cli.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+namespace {
+
+struct run_result {
+  int code;
+  std::string out, err;
+};
+
+run_result run(std::vector<std::string> args, std::string input = "") {
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  hd::daemon::cli_io io{in, out, err, [](const std::string&) { return std::nullopt; },
+                        [] { return std::int64_t{1700000000}; }};
+  std::vector<const char*> argv{"helpdeskd"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  int code = hd::daemon::run_cli(static_cast<int>(argv.size()), argv.data(), io);
+  return {code, out.str(), err.str()};
+}
+
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    path = std::filesystem::temp_directory_path() /
+           ("hd_cli_" + std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name, std::ios::binary) << text;
+    return (path / name).string();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("help and usage errors") {
+  CHECK(run({"--help"}).code == 0);
+  CHECK(run({"--help"}).out.find("ingest") != std::string::npos);
+  CHECK(run({"ingest", "--help"}).out.find("75 temporary failure") != std::string::npos);
+  CHECK(run({}).code == 64);
+  CHECK(run({"no-such-command"}).code == 64);
+  CHECK(run({"requests", "list", "--status", "sideways"}).code == 64);
+}
+
+TEST_CASE("config check: 0 when valid, 78 naming the line when not") {
+  temp_dir d;
+  std::string good = d.write("good.toml", "[database]\npath = \"x.db\"\n");
+  std::string bad = d.write("bad.toml", "[database]\npath = \"x.db\"\npaht = \"y\"\n");
+  auto ok = run({"config", "check", good});
+  CHECK(ok.code == 0);
+  CHECK(ok.out.find("valid") != std::string::npos);
+  auto fail = run({"config", "check", bad});
+  CHECK(fail.code == 78);
+  CHECK(fail.err.find("bad.toml:3:1: database.paht: unknown key") != std::string::npos);
+}
+
+TEST_CASE("ingest: stored, duplicate, quarantined; requests list shows them") {
+  temp_dir d;
+  std::string cfg = d.write("hd.toml", "[database]\npath = \"hd.db\"\n");
+  std::string m1 =
+      "From: Jan <jan@example.nl>\r\nSubject: one\r\nMessage-ID: <1@x>\r\n\r\nhallo\r\n";
+  std::string m2 = "From: jan@example.nl\r\nSubject: two\r\nMessage-ID: <2@x>\r\n\r\nhallo\r\n";
+  CHECK(run({"-c", cfg, "ingest"}, m1).code == 0);
+  CHECK(run({"-c", cfg, "ingest"}, m2).code == 0);
+  auto dup = run({"-c", cfg, "ingest", "--json"}, m2);
+  CHECK(dup.code == 0);
+  CHECK(nlohmann::json::parse(dup.out)["result"] == "duplicate");
+  CHECK(run({"-c", cfg, "ingest"}, "\x01\x02 not mail").code == 65);
+  CHECK(run({"-c", cfg, "ingest"}, "Subject: no sender\r\n\r\nx").code == 65);
+  auto list = run({"-c", cfg, "requests", "list", "--json"});
+  REQUIRE(list.code == 0);
+  auto j = nlohmann::json::parse(list.out);
+  REQUIRE(j.size() == 2);
+  CHECK(j[0]["person"]["id"] == j[1]["person"]["id"]);
+  CHECK(j[0]["title"] == "one");
+}
+
+TEST_CASE("ingest: a config error is 78, an unknown mailbox is a usage error") {
+  temp_dir d;
+  CHECK(run({"-c", (d.path / "missing.toml").string(), "ingest"}, "From: a@b.c\r\n\r\nx").code ==
+        78);
+  std::string cfg = d.write("hd.toml", "[database]\npath = \"hd.db\"\n");
+  CHECK(run({"-c", cfg, "ingest", "--mailbox", "nope"}, "From: a@b.c\r\n\r\nx").code == 64);
+}
+
+TEST_CASE("ingest: a database that cannot be opened is a temporary failure (75)") {
+  temp_dir d;
+  std::string cfg = d.write("hd.toml", "[database]\npath = \"no/such/dir/hd.db\"\n");
+  CHECK(run({"-c", cfg, "ingest"}, "From: a@b.c\r\n\r\nx").code == 75);
+}
