@@ -35,7 +35,7 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
       return;
     }
     storage::mail_source src{*mailbox, std::nullopt, std::nullopt, std::nullopt};
-    intake_result r = intake(*cfg, *db, src, raw, st.io.now());
+    intake_result r = intake(intake_context{*cfg, *db}, src, raw, st.io.now());
     nlohmann::ordered_json out{{"bytes", raw.size()}};
     switch (r.status) {
       case intake_status::stored:

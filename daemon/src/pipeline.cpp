@@ -51,13 +51,20 @@ result<storage::store, storage::errc> open_store(const config& cfg) {
   return storage::store::open(cfg.database.path, opt);
 }
 
-intake_result intake(const config& cfg, storage::store& db, const storage::mail_source& src,
+intake_result intake(const intake_context& cx, const storage::mail_source& src,
                      std::string_view raw, std::int64_t now) {
+  const config& cfg = cx.cfg;
+  storage::store& db = cx.db;
   auto parsed = mailparse::parse(raw, parse_limits(cfg.limits));
   if (!parsed) return quarantine(db, src, raw, parsed.error().message, now);
   if (!parsed->from)
     return quarantine(db, src, raw, "the message has no sender (From) address", now);
-  storage::inbound in{src, raw, &*parsed, default_routing(cfg, src), now};
+  storage::inbound in;
+  in.source = src;
+  in.raw = raw;
+  in.parsed = &*parsed;
+  in.route = default_routing(cfg, src);
+  in.now = now;
   auto stored = db.ingest(in);
   intake_result r;
   if (!stored) {

@@ -221,6 +221,36 @@ std::int64_t insert_message(const sql::connection& db, const inbound& in, std::i
 
 }  // namespace
 
+void queue_outgoing(const sql::connection& db, std::int64_t request_id, const outgoing_mail& m,
+                    std::int64_t now) {
+  sql::statement msg(
+      db,
+      R"(INSERT INTO messages (request_id, direction, message_id, from_address, subject, body_text, created_at)
+                            VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6))");
+  msg.bind(1, request_id)
+      .bind(2, m.message_id)
+      .bind(3, ascii_lower(m.mail_from))
+      .bind(4, m.subject)
+      .bind(5, m.text)
+      .bind(6, now)
+      .run();
+  std::int64_t message_id = db.last_insert_id();
+  std::string rcpts;
+  for (const std::string& r : m.recipients) rcpts += (rcpts.empty() ? "" : "\n") + r;
+  sql::statement out(
+      db,
+      R"(INSERT INTO outbox (request_id, message_id, kind, mail_from, recipients, bytes, next_attempt_at, created_at)
+                            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7))");
+  out.bind(1, request_id)
+      .bind(2, message_id)
+      .bind(3, m.kind)
+      .bind(4, m.mail_from)
+      .bind(5, rcpts)
+      .bind_blob(6, m.bytes)
+      .bind(7, now)
+      .run();
+}
+
 void save_checkpoint_if_uid(const sql::connection& db, const mail_source& s) {
   if (!s.uid || !s.uidvalidity || !s.folder) return;
   sql::statement st(
@@ -278,6 +308,9 @@ result<ingest_outcome, errc> store::ingest(const inbound& in) {
                        : std::string("from mail"));
     }
     out.message_id = insert_message(db, in, out.request_id, raw_id, person.id);
+    if (in.outgoing) {
+      for (const outgoing_mail& m : in.outgoing(out)) queue_outgoing(db, out.request_id, m, in.now);
+    }
     save_checkpoint_if_uid(db, in.source);
     tx.commit();
     return out;

@@ -13,6 +13,15 @@ struct store::impl {
   open_options opt;
 };
 
+namespace detail {
+struct access {
+  static store::impl& of(store& s) { return *s.p_; }
+};
+}  // namespace detail
+
+/// The connection behind a store, for verbs written as free functions in their own files.
+inline const sql::connection& connection_of(store& s) { return detail::access::of(s).db; }
+
 /// Maps an SQLite failure to the module's error codes.
 inline error<errc> to_error(const sql::sqlite_error& e) {
   int primary = e.code & 0xff;
@@ -32,6 +41,10 @@ auto guarded(F&& f) -> decltype(f()) {
 
 /// Advances the mailbox checkpoint (UIDVALIDITY, highest stored UID) for a mail with a UID.
 void save_checkpoint_if_uid(const sql::connection& db, const mail_source& s);
+
+/// Queues one outgoing mail in the outbox and records it as an outbound message of the request.
+void queue_outgoing(const sql::connection& db, std::int64_t request_id, const outgoing_mail& m,
+                    std::int64_t now);
 
 /// The migrations: entry i takes the schema from version i to i + 1.
 struct migration {

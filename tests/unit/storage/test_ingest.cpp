@@ -22,7 +22,11 @@ hd::storage::store open_memory() {
 
 hd::storage::ingest_outcome ingest(hd::storage::store& s, const hd::parsed_message& m,
                                    std::string_view raw, std::int64_t now = 1000) {
-  hd::storage::inbound in{{"stdin", {}, {}, {}}, raw, &m, {}, now};
+  hd::storage::inbound in;
+  in.source.mailbox = "stdin";
+  in.raw = raw;
+  in.parsed = &m;
+  in.now = now;
   auto r = s.ingest(in);
   REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
   return *r;
@@ -107,4 +111,32 @@ TEST_CASE("quarantine keeps the raw mail") {
   auto q = s.quarantine({"stdin", {}, {}, {}}, "garbage", "no mail headers could be read", 5);
   REQUIRE(q.has_value());
   CHECK(*q > 0);
+}
+
+TEST_CASE("outgoing mail is queued in the same transaction as the request") {
+  auto s = open_memory();
+  hd::parsed_message m = mail("a@b.c", "help", "1@x");
+  hd::storage::inbound in;
+  in.source.mailbox = "stdin";
+  in.raw = "raw";
+  in.parsed = &m;
+  in.now = 1000;
+  std::int64_t seen_request = 0;
+  in.outgoing = [&](const hd::storage::ingest_outcome& o) {
+    seen_request = o.request_id;
+    return std::vector<hd::storage::outgoing_mail>{{"ack",
+                                                    "support@example.com",
+                                                    {"a@b.c"},
+                                                    "Subject: ack\r\n\r\nhi\r\n",
+                                                    "ack1@helpdesk",
+                                                    "ack",
+                                                    "hi"}};
+  };
+  auto r = s.ingest(in);
+  REQUIRE(r.has_value());
+  CHECK(seen_request == r->request_id);
+  // A reply to our acknowledgement threads into the request.
+  hd::parsed_message reply = mail("a@b.c", "Re: ack", "2@x");
+  reply.in_reply_to = "ack1@helpdesk";
+  CHECK(ingest(s, reply, "raw2").request_id == r->request_id);
 }

@@ -26,8 +26,16 @@ struct intake_result {
   std::string reason;               ///< why it was quarantined or failed
 };
 
+/// What the pipeline needs besides the mail itself; built once at start (and on reload).
+/// Steps that need more (compiled rules, loaded templates) add a field here with a default,
+/// so callers that do not set it keep working.
+struct intake_context {
+  const config& cfg;
+  storage::store& db;
+};
+
 /// Runs one raw mail through the pipeline. `now` is seconds since the epoch.
-intake_result intake(const config& cfg, storage::store& db, const storage::mail_source& src,
+intake_result intake(const intake_context& cx, const storage::mail_source& src,
                      std::string_view raw, std::int64_t now);
 
 /// Opens the database named by the config with its options (and migrates it).

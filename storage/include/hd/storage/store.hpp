@@ -6,6 +6,7 @@
 #include "hd/common/message.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,12 +47,29 @@ struct routing {
   std::vector<std::string> tags;
 };
 
+/// A mail to send, queued in the outbox (the replies issue's sender drains it).
+struct outgoing_mail {
+  std::string kind;                     ///< "ack", "reply", "forward", "redirect"
+  std::string mail_from;                ///< envelope sender
+  std::vector<std::string> recipients;  ///< envelope recipients
+  std::string bytes;                    ///< the complete RFC 5322 message, CRLF line ends
+  std::string message_id;               ///< its Message-ID without brackets (threads replies)
+  std::string subject;                  ///< for the request's message list
+  std::string text;                     ///< plain-text body, for the request's message list
+};
+
+struct ingest_outcome;
+
 struct inbound {
   mail_source source;
   std::string_view raw;          ///< the original bytes, always stored
   const parsed_message* parsed;  ///< must not be null
   routing route;
   std::int64_t now = 0;  ///< seconds since the epoch
+  /// Called inside the ingest transaction once the request is known (not for duplicates).
+  /// What it returns is queued in the outbox, and recorded as outbound messages of the
+  /// request, in that same transaction: the transactional outbox.
+  std::function<std::vector<outgoing_mail>(const ingest_outcome&)> outgoing;
 };
 
 enum class ingest_kind { created, appended, duplicate };
@@ -92,6 +110,13 @@ struct request_summary {
 /// The current schema version this build writes.
 int schema_version();
 
+class store;
+namespace detail {
+/// Lets a group of verbs live in its own header and .cpp (outbox.hpp, people.hpp, ...) as
+/// free functions taking a store&, without every group editing this class.
+struct access;
+}  // namespace detail
+
 class store {
  public:
   /// Opens (creating if needed) the database at PATH (":memory:" for a private in-memory one),
@@ -120,6 +145,7 @@ class store {
   result<std::vector<request_summary>, errc> list_requests(const request_filter& f);
 
  private:
+  friend struct detail::access;
   struct impl;
   explicit store(std::unique_ptr<impl> p);
   std::unique_ptr<impl> p_;
