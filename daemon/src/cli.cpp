@@ -53,7 +53,19 @@ int run_cli(int argc, const char* const* argv, cli_io& io) {
   add_ingest_command(app, st);
   add_parse_command(app, st);
   add_requests_commands(app, st);
+  add_workflow_commands(app, st);   // adds verbs to `requests`: keep after it
+  add_dashboard_commands(app, st);  // also adds `requests next`
+  add_reply_commands(app, st);      // requests reply, requests forward
   add_db_commands(app, st);
+  add_outbox_commands(app, st);
+  add_templates_commands(app, st);
+  add_rules_commands(app, st);
+  add_quarantine_commands(app, st);
+  add_persons_commands(app, st);
+  add_companies_commands(app, st);
+  add_attachments_commands(app, st);
+  add_run_command(app, st);
+  add_status_command(app, st);
 
   try {
     app.parse(argc, argv);

@@ -16,10 +16,16 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
       "quarantine), 75 temporary failure (the mail server should retry), 78 config error.");
   auto mailbox = std::make_shared<std::string>("stdin");
   auto json = std::make_shared<bool>(false);
+  auto sender = std::make_shared<std::string>();
+  auto recipients = std::make_shared<std::vector<std::string>>();
   cmd->add_option("-m,--mailbox", *mailbox,
                   "Configured mailbox the mail arrived through (category, language)");
   cmd->add_flag("--json", *json, "Print the outcome as JSON");
-  cmd->callback([&st, mailbox, json] {
+  cmd->add_option("-f,--envelope-from", *sender,
+                  "Envelope sender, as the mail server knows it (Postfix: ${sender}); for rules");
+  cmd->add_option("-r,--envelope-to", *recipients,
+                  "Envelope recipient (repeatable; Postfix: ${original_recipient}); for rules");
+  cmd->callback([&st, mailbox, json, sender, recipients, cmd] {
     std::optional<config> cfg = st.load_config();
     if (!cfg) return;
     if (*mailbox != "stdin" && cfg->find_mailbox(*mailbox) == nullptr) {
@@ -35,10 +41,26 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
       return;
     }
     storage::mail_source src{*mailbox, std::nullopt, std::nullopt, std::nullopt};
-    intake_result r = intake(intake_context{*cfg, *db}, src, raw, st.io.now());
+    intake_context cx{*cfg, *db};
+    // Without envelope arguments the rules read it from Return-Path / Delivered-To.
+    if (cmd->count("--envelope-from") > 0 || !recipients->empty()) {
+      cx.envelope = rules::envelope{*sender, *recipients};
+    }
+    intake_result r = intake(cx, src, raw, st.io.now());
     nlohmann::ordered_json out{{"bytes", raw.size()}};
     switch (r.status) {
       case intake_status::stored:
+        if (r.discarded) {
+          // A rule said discard: no request, the raw mail kept with the rule's file:line.
+          st.log.info(
+              "ingest.discarded",
+              {{"mailbox", *mailbox}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+          out.update(
+              {{"result", "discarded"}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+          st.exit = exit_code::ok;
+          break;
+        }
+        [[fallthrough]];
       case intake_status::duplicate: {
         const char* kind = r.status == intake_status::duplicate              ? "duplicate"
                            : r.outcome.kind == storage::ingest_kind::created ? "created"

@@ -4,6 +4,7 @@
 #include "hd/mailparse/parser.hpp"
 #include "json.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -24,12 +25,17 @@ void add_parse_command(CLI::App& app, cli_state& st) {
     if (*file == "-") {
       raw.assign(std::istreambuf_iterator<char>(st.io.in), std::istreambuf_iterator<char>());
     } else {
-      std::ifstream in(*file, std::ios::binary);
+      std::ifstream in(*file, std::ios::binary | std::ios::ate);
       if (!in) {
         st.fail(exit_code::no_input, fmt::format("cannot open '{}'", *file));
         return;
       }
-      raw.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      // Read in one piece: a 25 MB mail should not cost twice its size while being read.
+      std::streamoff size = in.tellg();
+      in.seekg(0);
+      raw.resize(static_cast<std::size_t>(std::max<std::streamoff>(size, 0)));
+      in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
+      raw.resize(static_cast<std::size_t>(in.gcount()));
     }
     mailparse::limits lim;
     lim.max_message_bytes =

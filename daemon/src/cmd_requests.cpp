@@ -3,6 +3,9 @@
 #include "hd/common/sysexits.hpp"
 #include "hd/daemon/pipeline.hpp"
 #include "json.hpp"
+#include "json_storage.hpp"
+
+#include <fmt/format.h>
 
 namespace hd::daemon {
 namespace {
@@ -53,6 +56,109 @@ void list_requests(cli_state& st, const list_options& o) {
   st.exit = exit_code::ok;
 }
 
+void print_message(std::ostream& out, const storage::message_detail& m) {
+  const char* arrow = m.direction == "in" ? "<-" : m.direction == "out" ? "->" : "--";
+  std::string from =
+      m.from_name.empty() ? m.from_address : fmt::format("{} <{}>", m.from_name, m.from_address);
+  out << fmt::format("\n{} message {} {} {}{}\n", arrow, m.id,
+                     iso8601(m.sent_at.value_or(m.created_at)),
+                     m.direction == "note" ? "note by " + m.author : from,
+                     m.author.empty() || m.direction == "note" ? "" : " (" + m.author + ")");
+  out << fmt::format("   Subject: {}\n", m.subject);
+  for (const storage::attachment_info& a : m.attachments) {
+    out << fmt::format("   Attachment {}: {} ({}, {} bytes)\n", a.position, a.filename,
+                       a.content_type, a.size);
+  }
+  out << "\n" << m.body_text << (m.body_text.ends_with('\n') ? "" : "\n");
+}
+
+void print_detail(std::ostream& out, const storage::request_detail& d) {
+  const storage::request_summary& r = d.summary;
+  out << fmt::format("Request {}: {}\n", r.id, r.title);
+  out << fmt::format("Status: {}   Priority: {}   Category: {}   Owner: {}\n", r.status,
+                     r.priority.empty() ? "-" : r.priority, r.category.empty() ? "-" : r.category,
+                     r.owner.empty() ? "-" : r.owner);
+  out << fmt::format("Person: {}{}\n",
+                     r.person_name.empty()
+                         ? r.person_address
+                         : fmt::format("{} <{}>", r.person_name, r.person_address),
+                     r.company.empty() ? "" : "  of " + r.company);
+  out << fmt::format("Created: {}   Updated: {}   Mailbox: {}\n", iso8601(r.created_at),
+                     iso8601(r.updated_at), r.mailbox);
+  if (!d.tags.empty()) out << fmt::format("Tags: {}\n", fmt::join(d.tags, ", "));
+  if (d.linked_to) out << fmt::format("Follow-up of request {}\n", *d.linked_to);
+  if (d.merged_into) out << fmt::format("Merged into request {}\n", *d.merged_into);
+  for (const storage::message_detail& m : d.messages) print_message(out, m);
+  out << "\nEvents:\n";
+  for (const storage::event_info& e : d.events) {
+    out << fmt::format("  {}  {:<10} {}{}\n", iso8601(e.at), e.actor, e.kind,
+                       e.detail.empty() ? "" : ": " + e.detail);
+  }
+}
+
+void show_request(cli_state& st, std::int64_t id, bool json) {
+  auto db = open_db(st);
+  if (!db) return;
+  auto d = storage::show_request(*db, id);
+  if (!d) return fail_storage(st, d.error());
+  if (json) {
+    st.print_json(to_json(*d));
+  } else {
+    print_detail(st.io.out, *d);
+  }
+  st.exit = exit_code::ok;
+}
+
+struct search_cli {
+  std::string query;
+  storage::search_options opt;
+  bool json = false;
+};
+
+void search_requests(cli_state& st, const search_cli& o) {
+  auto db = open_db(st);
+  if (!db) return;
+  auto hits = storage::search_requests(*db, o.query, o.opt);
+  if (!hits) return fail_storage(st, hits.error());
+  if (o.json) {
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
+    for (const auto& h : *hits) a.push_back(to_json(h));
+    st.print_json(a);
+  } else {
+    for (const auto& h : *hits) {
+      st.io.out << fmt::format("{:>6}  {:<8}  {}\n        {}\n", h.request.id, h.request.status,
+                               h.request.title, h.snippet);
+    }
+  }
+  st.exit = exit_code::ok;
+}
+
+void add_show_and_search(CLI::App* req, cli_state& st) {
+  auto id = std::make_shared<std::int64_t>(0);
+  auto json = std::make_shared<bool>(false);
+  CLI::App* show = req->add_subcommand(
+      "show",
+      "Show one request: person, company, every message with its text, attachments, tags "
+      "and events");
+  show->add_option("ID", *id, "Request id")->required();
+  show->add_flag("--json", *json, "Print JSON (everything an agent needs to answer)");
+  show->callback([&st, id, json] { show_request(st, *id, *json); });
+
+  auto o = std::make_shared<search_cli>();
+  CLI::App* search = req->add_subcommand(
+      "search",
+      "Full-text search over subjects and message texts, best match first. QUERY uses SQLite\n"
+      "FTS5 syntax: words (all must match), \"a phrase\", prefix*, OR, NOT, subject:word.\n"
+      "Case and accents are ignored (cafe finds café).");
+  search->add_option("QUERY", o->query, "What to look for")->required();
+  search->add_flag("--literal", o->opt.literal,
+                   "Take QUERY as plain words: no operator or punctuation is syntax");
+  search->add_option("--limit", o->opt.limit, "At most this many requests (default 50)")
+      ->check(CLI::Range(1, 10000));
+  search->add_flag("--json", o->json, "Print JSON");
+  search->callback([&st, o] { search_requests(st, *o); });
+}
+
 }  // namespace
 
 void add_requests_commands(CLI::App& app, cli_state& st) {
@@ -67,6 +173,7 @@ void add_requests_commands(CLI::App& app, cli_state& st) {
   list->add_flag("--unassigned", o->unassigned, "Only requests with no owner");
   list->add_flag("--json", o->json, "Print JSON");
   list->callback([&st, o] { list_requests(st, *o); });
+  add_show_and_search(req, st);
 }
 
 }  // namespace hd::daemon

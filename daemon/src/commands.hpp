@@ -34,6 +34,18 @@ void add_config_commands(CLI::App& app, cli_state& st);
 void add_ingest_command(CLI::App& app, cli_state& st);
 void add_parse_command(CLI::App& app, cli_state& st);
 void add_requests_commands(CLI::App& app, cli_state& st);
+void add_workflow_commands(CLI::App& app, cli_state& st);
+void add_dashboard_commands(CLI::App& app, cli_state& st);
+void add_reply_commands(CLI::App& app, cli_state& st);
 void add_db_commands(CLI::App& app, cli_state& st);
+void add_outbox_commands(CLI::App& app, cli_state& st);
+void add_templates_commands(CLI::App& app, cli_state& st);
+void add_rules_commands(CLI::App& app, cli_state& st);
+void add_quarantine_commands(CLI::App& app, cli_state& st);
+void add_persons_commands(CLI::App& app, cli_state& st);
+void add_companies_commands(CLI::App& app, cli_state& st);
+void add_attachments_commands(CLI::App& app, cli_state& st);
+void add_run_command(CLI::App& app, cli_state& st);
+void add_status_command(CLI::App& app, cli_state& st);
 
 }  // namespace hd::daemon

@@ -1,6 +1,10 @@
 #include "hd/daemon/pipeline.hpp"
 
+#include "hd/daemon/ack.hpp"
 #include "hd/mailparse/parser.hpp"
+#include "hd/storage/directory.hpp"
+#include "hd/storage/views.hpp"
+#include "routing.hpp"
 
 #include <fmt/format.h>
 
@@ -26,20 +30,6 @@ intake_result quarantine(storage::store& db, const storage::mail_source& src, st
   return r;
 }
 
-storage::routing default_routing(const config& cfg, const storage::mail_source& src) {
-  storage::routing route;
-  if (const mailbox_config* m = cfg.find_mailbox(src.mailbox)) {
-    route.category = m->category;
-    route.priority = m->priority;
-  }
-  if (route.priority.empty()) {
-    for (const priority_config& p : cfg.priorities) {
-      if (p.is_default) route.priority = p.name;
-    }
-  }
-  return route;
-}
-
 }  // namespace
 
 result<storage::store, storage::errc> open_store(const config& cfg) {
@@ -48,7 +38,12 @@ result<storage::store, storage::errc> open_store(const config& cfg) {
   opt.busy_timeout_ms = cfg.database.busy_timeout_ms;
   opt.tag_prefix = cfg.threading.tag_prefix;
   opt.reopen_within_days = cfg.threading.reopen_within_days;
-  return storage::store::open(cfg.database.path, opt);
+  opt.tag_in_body = cfg.threading.tag_in_body;
+  auto s = storage::store::open(cfg.database.path, opt);
+  if (!s) return s;
+  // Users, categories and priorities follow the config at every start (and reload).
+  if (auto synced = storage::sync_directory(*s, cfg); !synced) return synced.error();
+  return s;
 }
 
 intake_result intake(const intake_context& cx, const storage::mail_source& src,
@@ -59,12 +54,27 @@ intake_result intake(const intake_context& cx, const storage::mail_source& src,
   if (!parsed) return quarantine(db, src, raw, parsed.error().message, now);
   if (!parsed->from)
     return quarantine(db, src, raw, "the message has no sender (From) address", now);
+  // Rules decide category, owner, priority, tags and ack; a broken rules file or a busy
+  // database is a temporary failure, so the mail is retried rather than lost or bounced.
+  auto routed = route_mail(cx, src, *parsed, raw);
+  if (!routed) {
+    intake_result failed;
+    failed.status = intake_status::temp_failure;
+    failed.reason = routed.error().message;
+    return failed;
+  }
+  if (!routed->create_request) return discard_mail(db, src, raw, routed->reason, now);
   storage::inbound in;
   in.source = src;
   in.raw = raw;
   in.parsed = &*parsed;
-  in.route = default_routing(cfg, src);
+  in.route = routed->route;
   in.now = now;
+  // The acknowledgement is queued in the ingest transaction (ack.cpp, docs/replies.md).
+  std::shared_ptr<const reply_kit> kit = cx.replies ? cx.replies : reply_kit_for(cfg);
+  in.outgoing =
+      make_ack_hook(cfg, db, *kit, src, *parsed, raw, now,
+                    {routed->ack, routed->ack ? "" : "a rule said noack", routed->template_name});
   auto stored = db.ingest(in);
   intake_result r;
   if (!stored) {
@@ -77,6 +87,9 @@ intake_result intake(const intake_context& cx, const storage::mail_source& src,
   r.outcome = *stored;
   r.status = stored->kind == storage::ingest_kind::duplicate ? intake_status::duplicate
                                                              : intake_status::stored;
+  // Due times from the priority's targets. Only requests without them are touched (an index
+  // finds them); should this fail, the views apply them later.
+  (void)storage::apply_deadlines(db, cfg.priorities);
   return r;
 }
 

@@ -1,13 +1,17 @@
 #include "hd/mailparse/parser.hpp"
 
+#include "body.hpp"
+#include "envelope.hpp"
 #include "gmime_handles.hpp"
-#include "hd/common/digest.hpp"
 #include "hd/common/utf8.hpp"
+#include "hd/mailparse/charset.hpp"
 
 #include <fmt/format.h>
 #include <gmime/gmime.h>
 
+#include <algorithm>
 #include <mutex>
+#include <optional>
 
 namespace hd::mailparse {
 namespace {
@@ -17,204 +21,172 @@ void init_gmime() {
   std::call_once(once, [] { g_mime_init(); });
 }
 
-std::string strip_brackets(std::string_view id) {
-  while (!id.empty() && (id.front() == '<' || id.front() == ' ')) id.remove_prefix(1);
-  while (!id.empty() && (id.back() == '>' || id.back() == ' ')) id.remove_suffix(1);
-  return std::string(id);
-}
-
-std::vector<address> addresses(InternetAddressList* list) {
-  std::vector<address> out;
-  if (list == nullptr) return out;
-  int n = internet_address_list_length(list);
-  for (int i = 0; i < n; ++i) {
-    InternetAddress* ia = internet_address_list_get_address(list, i);
-    if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-      std::vector<address> members =
-          addresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)));
-      out.insert(out.end(), members.begin(), members.end());
-      continue;
-    }
-    const char* name = internet_address_get_name(ia);
-    const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-    if (addr == nullptr || *addr == '\0') continue;
-    out.push_back({name ? name : "", addr});
-  }
-  return out;
-}
-
-std::string decoded_content(GMimePart* part) {
-  GMimeDataWrapper* content = g_mime_part_get_content(part);
-  if (content == nullptr) return {};
-  gobject_ptr<GMimeStream> mem(g_mime_stream_mem_new());
-  g_mime_data_wrapper_write_to_stream(content, mem.get());
-  GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
-  return std::string(reinterpret_cast<const char*>(bytes->data), bytes->len);
-}
-
-std::string to_utf8(GMimeTextPart* part) {
-  char* text = g_mime_text_part_get_text(part);
-  if (text == nullptr) return {};
-  std::string out(text);
-  g_free(text);
-  return out;
-}
-
-std::string normalize_newlines(std::string s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\r') {
-      out += '\n';
-      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::string safe_filename(std::string_view name, int index, std::string_view content_type) {
-  std::size_t slash = name.find_last_of("/\\");
-  if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
-  std::string out;
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) continue;
-    out += static_cast<char>(c);
-  }
-  while (!out.empty() && (out.front() == '.' || out.front() == ' ')) out.erase(0, 1);
-  if (out.empty()) {
-    std::string_view sub = content_type.substr(content_type.find('/') + 1);
-    out = fmt::format("part-{}.{}", index, sub.empty() ? "bin" : sub);
-  }
-  return out;
-}
-
-struct walker {
-  const limits& lim;
-  parsed_message& msg;
-  int parts = 0;
-  int attachment_index = 0;
-
-  void add_attachment(GMimeObject* obj, GMimePart* part) {
-    const char* type = g_mime_content_type_get_mime_type(g_mime_object_get_content_type(obj));
-    std::string content_type = ascii_lower(type ? type : "application/octet-stream");
-    g_free(const_cast<char*>(type));
-    const char* fn = g_mime_part_get_filename(part);
-    const char* cid = g_mime_object_get_content_id(obj);
-    const char* disp = g_mime_object_get_disposition(obj);
-    attachment a;
-    a.content_type = content_type;
-    a.filename = safe_filename(fn ? fn : "", ++attachment_index, content_type);
-    a.disposition = disp && iequals(disp, "inline") ? "inline" : "attachment";
-    if (cid) a.content_id = strip_brackets(cid);
-    a.data = decoded_content(part);
-    a.sha256 = sha256_hex(a.data);
-    msg.attachments.push_back(std::move(a));
-  }
-
-  void leaf(GMimeObject* obj) {
-    GMimePart* part = GMIME_PART(obj);
-    GMimeContentType* ct = g_mime_object_get_content_type(obj);
-    const char* disp = g_mime_object_get_disposition(obj);
-    bool is_attachment =
-        (disp && iequals(disp, "attachment")) || g_mime_part_get_filename(part) != nullptr;
-    if (!is_attachment && GMIME_IS_TEXT_PART(obj) &&
-        g_mime_content_type_is_type(ct, "text", "plain")) {
-      std::string t = normalize_newlines(to_utf8(GMIME_TEXT_PART(obj)));
-      if (!msg.text.empty() && !t.empty()) msg.text += "\n";
-      msg.text += t;
-      return;
-    }
-    if (!is_attachment && GMIME_IS_TEXT_PART(obj) &&
-        g_mime_content_type_is_type(ct, "text", "html") && !msg.html) {
-      msg.html = normalize_newlines(to_utf8(GMIME_TEXT_PART(obj)));
-      return;
-    }
-    add_attachment(obj, part);
-  }
-
-  void walk(GMimeObject* obj, int depth) {
-    if (obj == nullptr) return;
-    if (++parts > lim.max_parts) {
-      if (parts == lim.max_parts + 1)
-        msg.defects.push_back(
-            fmt::format("more than {} MIME parts; the rest were not read", lim.max_parts));
-      return;
-    }
-    if (depth > lim.max_mime_depth) {
-      msg.defects.push_back(fmt::format("MIME nesting deeper than {}; deeper parts were not read",
-                                        lim.max_mime_depth));
-      return;
-    }
-    if (GMIME_IS_MULTIPART(obj)) {
-      GMimeMultipart* mp = GMIME_MULTIPART(obj);
-      int n = g_mime_multipart_get_count(mp);
-      for (int i = 0; i < n; ++i) walk(g_mime_multipart_get_part(mp, i), depth + 1);
-    } else if (GMIME_IS_MESSAGE_PART(obj)) {
-      GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-      if (inner == nullptr) return;
-      gobject_ptr<GMimeStream> mem(g_mime_stream_mem_new());
-      g_mime_object_write_to_stream(GMIME_OBJECT(inner), nullptr, mem.get());
-      GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
-      attachment a;
-      a.content_type = "message/rfc822";
-      const char* subject = g_mime_message_get_subject(inner);
-      a.filename = safe_filename(subject ? fmt::format("{}.eml", subject) : "", ++attachment_index,
-                                 "message/eml");
-      a.disposition = "attachment";
-      a.data.assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
-      a.sha256 = sha256_hex(a.data);
-      msg.attachments.push_back(std::move(a));
-    } else if (GMIME_IS_PART(obj)) {
-      leaf(obj);
-    }
-  }
+struct options_deleter {
+  void operator()(GMimeParserOptions* o) const { g_mime_parser_options_free(o); }
 };
+using options_ptr = std::unique_ptr<GMimeParserOptions, options_deleter>;
 
-void read_headers(GMimeMessage* m, parsed_message& msg) {
-  GMimeHeaderList* headers = g_mime_object_get_header_list(GMIME_OBJECT(m));
-  int n = g_mime_header_list_get_count(headers);
-  for (int i = 0; i < n; ++i) {
-    GMimeHeader* h = g_mime_header_list_get_header_at(headers, i);
-    const char* name = g_mime_header_get_name(h);
-    const char* value = g_mime_header_get_value(h);
-    msg.headers.push_back({name ? name : "", value ? value : ""});
+const char* warning_text(GMimeParserWarning w) {
+  switch (w) {
+    case GMIME_WARN_INVALID_CONTENT_TYPE:
+      return "invalid Content-Type; read as the default type";
+    case GMIME_WARN_MALFORMED_MULTIPART:
+      return "multipart without readable parts";
+    case GMIME_WARN_TRUNCATED_MESSAGE:
+      return "message truncated (a closing boundary is missing)";
+    case GMIME_WARN_MALFORMED_MESSAGE:
+      return "malformed message structure";
+    case GMIME_CRIT_INVALID_HEADER_NAME:
+      return "invalid header line; skipped";
+    case GMIME_CRIT_CONFLICTING_HEADER:
+      return "conflicting repeated header";
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+      return "multipart without a boundary; read as one part";
+    case GMIME_CRIT_NESTING_OVERFLOW:
+      return "MIME nesting too deep for GMime; deeper parts were not read";
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+      return "MIME part without headers or content";
+    case GMIME_WARN_PART_WITHOUT_CONTENT:
+      return "MIME part without content";
+    default:
+      return nullptr;
   }
 }
 
-void read_envelope(GMimeMessage* m, parsed_message& msg) {
-  if (const char* id = g_mime_message_get_message_id(m)) msg.message_id = strip_brackets(id);
-  if (const char* s = g_mime_message_get_subject(m)) msg.subject = s;
-  std::vector<address> from = addresses(g_mime_message_get_from(m));
-  if (!from.empty()) msg.from = from.front();
-  msg.reply_to = addresses(g_mime_message_get_reply_to(m));
-  msg.to = addresses(g_mime_message_get_to(m));
-  msg.cc = addresses(g_mime_message_get_cc(m));
-  if (GDateTime* d = g_mime_message_get_date(m)) msg.date = g_date_time_to_unix(d);
-  if (const char* irt = g_mime_object_get_header(GMIME_OBJECT(m), "In-Reply-To")) {
-    if (GMimeReferences* refs = g_mime_references_parse(nullptr, irt)) {
-      if (g_mime_references_length(refs) > 0)
-        msg.in_reply_to = g_mime_references_get_message_id(refs, 0);
-      g_mime_references_free(refs);
+// GMime reports structural problems through this callback; each kind is recorded once.
+void on_warning(gint64 /*offset*/, GMimeParserWarning w, const gchar* /*item*/, gpointer user) {
+  auto* defects = static_cast<std::vector<std::string>*>(user);
+  const char* text = warning_text(w);
+  if (text == nullptr) return;
+  if (std::find(defects->begin(), defects->end(), text) == defects->end())
+    defects->emplace_back(text);
+}
+
+options_ptr make_options(std::vector<std::string>* defects) {
+  options_ptr o(g_mime_parser_options_new());
+  static const char* fallback[] = {"UTF-8", "windows-1252", nullptr};
+  g_mime_parser_options_set_fallback_charsets(o.get(), fallback);
+  g_mime_parser_options_set_rfc2047_compliance_mode(o.get(), GMIME_RFC_COMPLIANCE_LOOSE);
+  g_mime_parser_options_set_parameter_compliance_mode(o.get(), GMIME_RFC_COMPLIANCE_LOOSE);
+  g_mime_parser_options_set_address_compliance_mode(o.get(), GMIME_RFC_COMPLIANCE_LOOSE);
+  g_mime_parser_options_set_warning_callback(o.get(), on_warning, defects);
+  return o;
+}
+
+// Where the header block ends (the offset of its terminating empty line), or npos.
+std::size_t header_end(std::string_view raw) {
+  if (raw.rfind("\r\n", 0) == 0 || raw.rfind("\n", 0) == 0) return 0;
+  std::size_t lf = raw.find("\n\n");
+  std::size_t crlf = raw.find("\n\r\n");
+  return std::min(lf, crlf);
+}
+
+// "From someone@x Tue Mar  5 13:03:07 2024" (mbox), unlike the header "From : x".
+bool is_mbox_from_line(std::string_view raw) {
+  if (raw.rfind("From ", 0) != 0) return false;
+  std::size_t i = 5;
+  while (i < raw.size() && (raw[i] == ' ' || raw[i] == '\t')) ++i;
+  return i < raw.size() && raw[i] != ':';
+}
+
+enum class line_kind { header, spaced_header, continuation, other };
+
+line_kind classify_line(std::string_view line) {
+  if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) return line_kind::continuation;
+  std::size_t i = 0;
+  while (i < line.size() && line[i] > ' ' && line[i] < 0x7f && line[i] != ':') ++i;
+  std::size_t j = i;
+  while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
+  if (i == 0 || j >= line.size() || line[j] != ':') return line_kind::other;
+  return j == i ? line_kind::header : line_kind::spaced_header;
+}
+
+// Repairs the header block `head`: "Name  : value" (obsolete syntax GMime rejects) becomes
+// "Name: value"; a line that is no header, followed by another that is none either, starts
+// the body (the blank line after the headers is missing). Returns the repaired block with its
+// separator, or nullopt when nothing needed repair. `terminated`: a blank line follows `head`.
+std::optional<std::string> repair_header_block(std::string_view head, bool terminated,
+                                               std::vector<std::string>& defects) {
+  std::string out;
+  bool changed = false;
+  std::size_t pos = 0;
+  while (pos < head.size()) {
+    std::size_t nl = head.find('\n', pos);
+    std::size_t end = nl == std::string_view::npos ? head.size() : nl + 1;
+    std::string_view line = head.substr(pos, end - pos);
+    line_kind kind = classify_line(line);
+    if (kind == line_kind::other) {
+      std::string_view next = head.substr(end, head.find('\n', end) - end);
+      line_kind next_kind = end < head.size() ? classify_line(next)
+                            : terminated      ? line_kind::header
+                                              : line_kind::other;
+      if (next_kind == line_kind::other) {
+        if (!changed && pos == 0) return std::nullopt;  // no header at all: not ours to fix
+        defects.emplace_back("no blank line between headers and body; inserted one");
+        out += "\n";
+        out.append(head.substr(pos));
+        return out;
+      }
     }
-  }
-  if (const char* r = g_mime_object_get_header(GMIME_OBJECT(m), "References")) {
-    if (GMimeReferences* refs = g_mime_references_parse(nullptr, r)) {
-      int n = g_mime_references_length(refs);
-      for (int i = 0; i < n; ++i)
-        msg.references.emplace_back(g_mime_references_get_message_id(refs, i));
-      g_mime_references_free(refs);
+    if (kind == line_kind::spaced_header) {
+      std::size_t colon = line.find(':');
+      std::size_t name_end = line.find_first_of(" \t");
+      out.append(line.substr(0, name_end));
+      out.append(line.substr(colon));
+      if (!changed) defects.emplace_back("header names followed by white space repaired");
+      changed = true;
+    } else {
+      out.append(line);
     }
+    pos = end;
   }
+  if (!changed) return std::nullopt;
+  return out;
+}
+
+// Repairs that must happen before GMime sees the bytes: an mbox "From " line, leading blank
+// lines, obsolete "Name :" headers, a header block over the limit. Returns the bytes to parse
+// (`storage` owns them when they had to be changed).
+std::string_view prepare(std::string_view raw, const limits& lim, std::string& storage,
+                         std::vector<std::string>& defects) {
+  if (is_mbox_from_line(raw)) {
+    std::size_t nl = raw.find('\n');
+    raw.remove_prefix(nl == std::string_view::npos ? raw.size() : nl + 1);
+    defects.emplace_back("mbox 'From ' line before the headers removed");
+  }
+  std::size_t lead = 0;
+  while (lead < raw.size() && (raw[lead] == '\r' || raw[lead] == '\n')) ++lead;
+  if (lead > 0 && lead < raw.size()) {
+    raw.remove_prefix(lead);
+    defects.emplace_back("blank lines before the headers removed");
+  }
+  std::size_t end = header_end(raw);
+  std::size_t header_bytes = end == std::string_view::npos ? raw.size() : end;
+  std::string block;
+  if (static_cast<std::int64_t>(header_bytes) > lim.max_header_bytes) {
+    std::size_t cut = raw.rfind('\n', static_cast<std::size_t>(lim.max_header_bytes));
+    block.assign(raw.substr(0, cut == std::string_view::npos ? 0 : cut + 1));
+    defects.push_back(fmt::format("header block over {} bytes; the rest of it was dropped",
+                                  lim.max_header_bytes));
+  } else {
+    std::optional<std::string> fixed =
+        repair_header_block(raw.substr(0, header_bytes), end != std::string_view::npos, defects);
+    if (!fixed) return raw;
+    block = std::move(*fixed);
+  }
+  storage = std::move(block);
+  // `block` ends with its last line's LF when cut at the limit; the separator follows.
+  bool ends_with_lf = !storage.empty() && storage.back() == '\n';
+  if (end != std::string_view::npos) storage.append(raw.substr(end + (ends_with_lf ? 1 : 0)));
+  return storage;
 }
 
 // The invariant every consumer relies on: every string in a parsed message is valid UTF-8.
-// Whatever a charset converter or a header decoder let through is repaired here, in one place.
+// Whatever a decoder let through is repaired here, in one place.
 void ensure_utf8(parsed_message& m) {
   bool repaired = false;
   auto fix = [&](std::string& s) {
-    if (!is_valid_utf8(s)) {
+    if (!valid_utf8(s)) {
       s = repair_utf8(s);
       repaired = true;
     }
@@ -222,16 +194,12 @@ void ensure_utf8(parsed_message& m) {
   auto fix_opt = [&](std::optional<std::string>& s) {
     if (s) fix(*s);
   };
-  auto fix_addr = [&](address& a) {
-    fix(a.name);
-    fix(a.addr);
-  };
   fix_opt(m.message_id);
   fix_opt(m.in_reply_to);
   for (std::string& r : m.references) fix(r);
-  if (m.from) fix_addr(*m.from);
+  if (m.from) fix(m.from->name), fix(m.from->addr);
   for (auto* list : {&m.reply_to, &m.to, &m.cc}) {
-    for (address& a : *list) fix_addr(a);
+    for (address& a : *list) fix(a.name), fix(a.addr);
   }
   fix_opt(m.subject);
   fix(m.text);
@@ -241,11 +209,19 @@ void ensure_utf8(parsed_message& m) {
     fix(a.content_type);
     fix_opt(a.content_id);
   }
-  for (header_field& h : m.headers) {
-    fix(h.name);
-    fix(h.value);
+  for (header_field& h : m.headers) fix(h.name), fix(h.value);
+  for (std::string& d : m.defects) fix(d);
+  if (repaired)
+    m.defects.emplace_back("invalid UTF-8 after decoding; bad bytes replaced with U+FFFD");
+}
+
+// Each defect once, in order of first appearance (a repair repeated on many parts).
+void dedupe(std::vector<std::string>& defects) {
+  std::vector<std::string> out;
+  for (std::string& d : defects) {
+    if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(std::move(d));
   }
-  if (repaired) m.defects.push_back("invalid UTF-8 after decoding; bad bytes replaced with U+FFFD");
+  defects = std::move(out);
 }
 
 }  // namespace
@@ -257,18 +233,33 @@ result<parsed_message, errc> parse(std::string_view raw, const limits& lim) {
                                              raw.size(), lim.max_message_bytes));
   }
   init_gmime();
-  gobject_ptr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+  parsed_message msg;
+  std::string storage;
+  std::string_view input = prepare(raw, lim, storage, msg.defects);
+  options_ptr options = make_options(&msg.defects);
+  borrowed_bytes bytes(input.data(), input.size());
+  gobject_ptr<GMimeStream> stream(g_mime_stream_mem_new_with_byte_array(bytes.get()));
+  g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream.get()), FALSE);
   gobject_ptr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
-  gobject_ptr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), nullptr));
-  if (!message) return fail(errc::no_headers, "no mail headers could be read");
-  parsed_message msg;
-  read_headers(message.get(), msg);
-  if (msg.headers.empty()) return fail(errc::no_headers, "no mail headers could be read");
-  read_envelope(message.get(), msg);
-  walker w{lim, msg};
-  w.walk(g_mime_message_get_mime_part(message.get()), 0);
+  gobject_ptr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options.get()));
+  if (input.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return fail(errc::no_headers, "the message has no content");
+  GMimeObject* root = nullptr;
+  if (message) {
+    read_envelope(message.get(), options.get(), msg);
+    root = g_mime_message_get_mime_part(message.get());
+  }
+  if (msg.headers.empty() &&
+      (root == nullptr || g_mime_header_list_get_count(g_mime_object_get_header_list(root)) == 0)) {
+    // Nothing GMime recognises as a header: the whole input is body text.
+    msg.defects.emplace_back("no header block; the whole input read as body text");
+    msg.text = normalize_newlines(to_utf8(input, "", &msg.defects, "text"));
+  } else {
+    read_body(root, lim, msg);
+  }
   ensure_utf8(msg);
+  dedupe(msg.defects);
   return msg;
 }
 

@@ -4,6 +4,7 @@
 #include "store_impl.hpp"
 
 #include "hd/common/digest.hpp"
+#include "hd/storage/threading.hpp"
 
 namespace hd::storage {
 namespace {
@@ -24,9 +25,16 @@ person_ref find_or_create_person(const sql::connection& db, const address& from,
   find.bind(1, addr);
   if (find.step()) return {find.integer(0), false};
   std::optional<std::int64_t> company;
+  // "support.bigcorp.nl" lands under the company owning "bigcorp.nl": the longest owned suffix.
   sql::statement dom(db, "SELECT company_id FROM company_domains WHERE domain = ?1");
-  dom.bind(1, domain_of(addr));
-  if (dom.step()) company = dom.integer(0);
+  std::string d = domain_of(addr);
+  while (!company && !d.empty()) {
+    dom.bind(1, d);
+    if (dom.step()) company = dom.integer(0);
+    dom.reset();
+    std::size_t dot = d.find('.');
+    d = dot == std::string::npos ? std::string() : d.substr(dot + 1);
+  }
   sql::statement ins(db, "INSERT INTO persons (name, company_id, created_at) VALUES (?1, ?2, ?3)");
   ins.bind(1, from.name).bind(2, company).bind(3, now).run();
   std::int64_t id = db.last_insert_id();
@@ -56,28 +64,13 @@ std::optional<std::int64_t> find_duplicate(const sql::connection& db, const inbo
     if (st.step()) return st.integer(0);
     return std::nullopt;
   }
-  sql::statement st(db, R"(SELECT COALESCE((SELECT request_id FROM messages WHERE raw_id = r.id), 0)
-                           FROM raw_messages r WHERE sha256 = ?1)");
+  // Only raw mail that became a message counts: quarantined bytes being reprocessed are not
+  // a copy of anything stored.
+  sql::statement st(db,
+                    R"(SELECT m.request_id FROM raw_messages r JOIN messages m ON m.raw_id = r.id
+                           WHERE r.sha256 = ?1 LIMIT 1)");
   st.bind(1, sha);
   if (st.step()) return st.integer(0);
-  return std::nullopt;
-}
-
-// "[#123]" anywhere in the subject (after any number of reply prefixes).
-std::optional<std::int64_t> tag_in(std::string_view text, std::string_view prefix) {
-  std::string open = "[" + std::string(prefix);
-  for (std::size_t pos = text.find(open); pos != std::string_view::npos;
-       pos = text.find(open, pos + 1)) {
-    std::size_t i = pos + open.size();
-    std::int64_t id = 0;
-    std::size_t digits = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && digits < 15) {
-      id = id * 10 + (text[i] - '0');
-      ++i;
-      ++digits;
-    }
-    if (digits > 0 && i < text.size() && text[i] == ']') return id;
-  }
   return std::nullopt;
 }
 
@@ -102,28 +95,62 @@ std::optional<thread_match> request_by_id(const sql::connection& db, std::int64_
   return std::nullopt;
 }
 
-std::optional<thread_match> find_thread(const sql::connection& db, const inbound& in,
-                                        std::int64_t person_id, const open_options& opt) {
-  const parsed_message& m = *in.parsed;
+enum class part { no_request, participant, stranger };
+
+// Whether the sender takes part in request ID: it is their person's request, or the address
+// appeared in From, To or Cc of one of its messages, or we sent mail of it to the address.
+part sender_part(const sql::connection& db, std::int64_t id, std::int64_t person_id,
+                 const std::string& addr) {
+  sql::statement st(db, R"(SELECT r.person_id = ?2
+      OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = r.id
+                 AND (m.person_id = ?2 OR m.from_address = ?3))
+      OR EXISTS (SELECT 1 FROM message_addresses a JOIN messages m ON m.id = a.message_id
+                 WHERE m.request_id = r.id AND a.address = ?3)
+      OR EXISTS (SELECT 1 FROM outbox o WHERE o.request_id = r.id
+                 AND instr(char(10) || lower(o.recipients) || char(10), char(10) || ?3 || char(10)) > 0)
+    FROM requests r WHERE r.id = ?1)");
+  st.bind(1, id).bind(2, person_id).bind(3, addr);
+  if (!st.step()) return part::no_request;
+  return st.integer(0) != 0 ? part::participant : part::stranger;
+}
+
+struct thread_search {
+  std::optional<thread_match> match;
+  std::int64_t ignored_tag = 0;
+};
+
+std::optional<thread_match> thread_by_headers(const sql::connection& db, const parsed_message& m) {
   std::vector<std::string> ids;
   if (m.in_reply_to) ids.push_back(*m.in_reply_to);
   ids.insert(ids.end(), m.references.rbegin(), m.references.rend());
+  sql::statement st(db,
+                    "SELECT request_id FROM messages WHERE message_id = ?1 ORDER BY id LIMIT 1");
   for (const std::string& id : ids) {
-    sql::statement st(db,
-                      "SELECT request_id FROM messages WHERE message_id = ?1 ORDER BY id LIMIT 1");
     st.bind(1, id);
     if (st.step()) return request_by_id(db, st.integer(0));
-  }
-  if (m.subject) {
-    if (auto id = tag_in(*m.subject, opt.tag_prefix)) {
-      // A tag only threads mail from the request's own person: a stranger quoting someone
-      // else's tag must not be able to append to (or read replies of) that request.
-      sql::statement st(db, "SELECT 1 FROM requests WHERE id = ?1 AND person_id = ?2");
-      st.bind(1, *id).bind(2, person_id);
-      if (st.step()) return request_by_id(db, *id);
-    }
+    st.reset();
   }
   return std::nullopt;
+}
+
+// Threading order: our tag (subject, then body when configured) if the sender takes part in
+// that request; then In-Reply-To / References; otherwise nothing (a new request).
+thread_search find_thread(const sql::connection& db, const inbound& in, std::int64_t person_id,
+                          const open_options& opt) {
+  const parsed_message& m = *in.parsed;
+  thread_search out;
+  std::optional<std::int64_t> tag;
+  if (m.subject) tag = find_request_tag(*m.subject, opt.tag_prefix);
+  if (!tag && opt.tag_in_body) tag = find_request_tag(m.text, opt.tag_prefix);
+  if (tag) {
+    part p = sender_part(db, *tag, person_id, ascii_lower(m.from->addr));
+    if (p == part::participant) out.match = request_by_id(db, *tag);
+    if (out.match) return out;
+    if (p == part::stranger) out.ignored_tag = *tag;
+  }
+  out.match = thread_by_headers(db, m);
+  if (out.match && out.match->request_id == out.ignored_tag) out.ignored_tag = 0;
+  return out;
 }
 
 std::optional<std::int64_t> id_by_name(const sql::connection& db, const char* sql_text,
@@ -136,9 +163,9 @@ std::optional<std::int64_t> id_by_name(const sql::connection& db, const char* sq
 }
 
 std::int64_t create_request(const sql::connection& db, const inbound& in, std::int64_t person_id,
-                            std::optional<std::int64_t> linked_to) {
+                            std::optional<std::int64_t> linked_to, std::string_view in_tag_prefix) {
   const parsed_message& m = *in.parsed;
-  std::string title = m.subject && !m.subject->empty() ? *m.subject : "(no subject)";
+  std::string title = request_title(m.subject.value_or(""), in_tag_prefix);
   sql::statement st(
       db,
       R"(INSERT INTO requests (title, priority, category_id, owner_id, person_id, mailbox, created_at, updated_at, linked_to)
@@ -192,7 +219,25 @@ std::int64_t insert_message(const sql::connection& db, const inbound& in, std::i
       .bind(10, m.date)
       .bind(11, in.now)
       .run();
-  std::int64_t id = db.last_insert_id();
+  return db.last_insert_id();
+}
+
+// To and Cc, so that threading can tell who took part in a request.
+void insert_addresses(const sql::connection& db, std::int64_t id, const parsed_message& m) {
+  sql::statement st(
+      db, R"(INSERT OR IGNORE INTO message_addresses (message_id, role, position, address, name)
+                           VALUES (?1, ?2, ?3, ?4, ?5))");
+  for (const auto& [role, list] : {std::pair{"to", &m.to}, std::pair{"cc", &m.cc}}) {
+    int pos = 0;
+    for (const address& a : *list) {
+      st.bind(1, id).bind(2, role).bind(3, pos++).bind(4, ascii_lower(a.addr)).bind(5, a.name);
+      st.run();
+      st.reset();
+    }
+  }
+}
+
+void insert_attachments(const sql::connection& db, std::int64_t id, const parsed_message& m) {
   sql::statement blob(db,
                       "INSERT OR IGNORE INTO attachments (sha256, size, data) VALUES (?1, ?2, ?3)");
   sql::statement link(
@@ -216,7 +261,6 @@ std::int64_t insert_message(const sql::connection& db, const inbound& in, std::i
         .run();
     link.reset();
   }
-  return id;
 }
 
 }  // namespace
@@ -262,56 +306,107 @@ void save_checkpoint_if_uid(const sql::connection& db, const mail_source& s) {
   st.bind(1, s.mailbox).bind(2, *s.folder).bind(3, *s.uidvalidity).bind(4, *s.uid).run();
 }
 
+namespace {
+
+// Crash-consistency test hook: a step that "fails" throws like a failing SQLite call would.
+void step(const open_options& opt, std::string_view name) {
+  if (opt.inject_fault && opt.inject_fault(name)) {
+    throw sql::sqlite_error(SQLITE_IOERR, fmt::format("injected fault before step '{}'", name));
+  }
+}
+
+// A reply to a request closed longer than reopen_within_days ago starts a new, linked one.
+std::optional<std::int64_t> too_old_to_reopen(std::optional<thread_match>& thread,
+                                              const inbound& in, const open_options& opt) {
+  if (!thread || thread->status != "closed" || !thread->closed_at) return std::nullopt;
+  if (in.now - *thread->closed_at <= std::int64_t{opt.reopen_within_days} * 86400)
+    return std::nullopt;
+  std::int64_t id = thread->request_id;
+  thread.reset();
+  return id;
+}
+
+void append_to(const sql::connection& db, const thread_match& t, std::int64_t now) {
+  if (t.status == "closed" || t.status == "pending") {
+    sql::statement st(db,
+                      "UPDATE requests SET status = 'open', closed_at = NULL, postponed_until = "
+                      "NULL WHERE id = ?1");
+    st.bind(1, t.request_id).run();
+    add_event(db, t.request_id, now, "reopened", "customer replied");
+  }
+  sql::statement st(db, "UPDATE requests SET updated_at = ?2 WHERE id = ?1");
+  st.bind(1, t.request_id).bind(2, now).run();
+}
+
+std::string created_detail(std::optional<std::int64_t> linked, std::int64_t ignored_tag) {
+  std::string d = linked ? fmt::format("follow-up of closed request {}", *linked) : "from mail";
+  if (ignored_tag != 0) {
+    d += fmt::format("; quoted the tag of request {}, which the sender takes no part in",
+                     ignored_tag);
+  }
+  return d;
+}
+
+// Everything after the duplicate check, inside the ingest transaction.
+ingest_outcome store_new_mail(const sql::connection& db, const inbound& in, const open_options& opt,
+                              const std::string& sha) {
+  ingest_outcome out;
+  step(opt, "raw");
+  std::int64_t raw_id = insert_raw(db, in.source, in.raw, sha, in.now);
+  step(opt, "person");
+  person_ref person = find_or_create_person(db, *in.parsed->from, in.now);
+  out.person_id = person.id;
+  out.person_created = person.created;
+  step(opt, "thread");
+  thread_search found = find_thread(db, in, person.id, opt);
+  out.ignored_tag = found.ignored_tag;
+  std::optional<std::int64_t> linked = too_old_to_reopen(found.match, in, opt);
+  step(opt, "request");
+  if (found.match) {
+    out.kind = ingest_kind::appended;
+    out.request_id = found.match->request_id;
+    append_to(db, *found.match, in.now);
+  } else {
+    out.kind = ingest_kind::created;
+    out.request_id = create_request(db, in, person.id, linked, opt.tag_prefix);
+    add_event(db, out.request_id, in.now, "created", created_detail(linked, out.ignored_tag));
+  }
+  step(opt, "message");
+  out.message_id = insert_message(db, in, out.request_id, raw_id, person.id);
+  step(opt, "addresses");
+  insert_addresses(db, out.message_id, *in.parsed);
+  step(opt, "attachments");
+  insert_attachments(db, out.message_id, *in.parsed);
+  return out;
+}
+
+}  // namespace
+
 result<ingest_outcome, errc> store::ingest(const inbound& in) {
   if (in.parsed == nullptr) return fail(errc::invalid, "ingest: no parsed message");
   if (!in.parsed->from) return fail(errc::invalid, "ingest: the message has no sender address");
   return guarded([&]() -> result<ingest_outcome, errc> {
     const sql::connection& db = p_->db;
+    const open_options& opt = p_->opt;
     std::string sha = sha256_hex(in.raw);
     sql::transaction tx(db);
-    ingest_outcome out;
+    step(opt, "duplicate");
     if (auto dup = find_duplicate(db, in, sha)) {
       save_checkpoint_if_uid(db, in.source);
       tx.commit();
+      ingest_outcome out;
       out.kind = ingest_kind::duplicate;
       out.request_id = *dup;
       return out;
     }
-    std::int64_t raw_id = insert_raw(db, in.source, in.raw, sha, in.now);
-    person_ref person = find_or_create_person(db, *in.parsed->from, in.now);
-    out.person_id = person.id;
-    out.person_created = person.created;
-    std::optional<thread_match> thread = find_thread(db, in, person.id, p_->opt);
-    std::optional<std::int64_t> linked;
-    if (thread && thread->status == "closed" && thread->closed_at &&
-        in.now - *thread->closed_at > std::int64_t{p_->opt.reopen_within_days} * 86400) {
-      linked = thread->request_id;
-      thread.reset();
-    }
-    if (thread) {
-      out.kind = ingest_kind::appended;
-      out.request_id = thread->request_id;
-      if (thread->status == "closed" || thread->status == "pending") {
-        sql::statement st(db,
-                          "UPDATE requests SET status = 'open', closed_at = NULL, postponed_until "
-                          "= NULL WHERE id = ?1");
-        st.bind(1, thread->request_id).run();
-        add_event(db, thread->request_id, in.now, "reopened", "customer replied");
-      }
-      sql::statement st(db, "UPDATE requests SET updated_at = ?2 WHERE id = ?1");
-      st.bind(1, thread->request_id).bind(2, in.now).run();
-    } else {
-      out.kind = ingest_kind::created;
-      out.request_id = create_request(db, in, person.id, linked);
-      add_event(db, out.request_id, in.now, "created",
-                linked ? fmt::format("follow-up of closed request {}", *linked)
-                       : std::string("from mail"));
-    }
-    out.message_id = insert_message(db, in, out.request_id, raw_id, person.id);
+    ingest_outcome out = store_new_mail(db, in, opt, sha);
+    step(opt, "outgoing");
     if (in.outgoing) {
       for (const outgoing_mail& m : in.outgoing(out)) queue_outgoing(db, out.request_id, m, in.now);
     }
+    step(opt, "checkpoint");
     save_checkpoint_if_uid(db, in.source);
+    step(opt, "commit");
     tx.commit();
     return out;
   });

@@ -41,9 +41,9 @@ result<std::int64_t, errc> store::quarantine(const mail_source& src, std::string
   });
 }
 
-result<std::vector<request_summary>, errc> store::list_requests(const request_filter& f) {
-  return guarded([&]() -> result<std::vector<request_summary>, errc> {
-    sql::statement st(p_->db, R"(
+std::vector<request_summary> read_summaries(const sql::connection& db, const request_filter& f,
+                                            const summary_scope& scope) {
+  sql::statement st(db, R"(
       SELECT r.id, r.title, r.status, r.priority, COALESCE(c.name, ''), COALESCE(u.login, ''), r.mailbox,
              COALESCE(p.id, 0), COALESCE(p.name, ''),
              COALESCE((SELECT address FROM person_addresses a WHERE a.person_id = p.id ORDER BY rowid LIMIT 1), ''),
@@ -58,33 +58,38 @@ result<std::vector<request_summary>, errc> store::list_requests(const request_fi
         AND (?2 IS NULL OR c.name = ?2)
         AND (?3 IS NULL OR u.login = ?3)
         AND (?4 = 0 OR r.owner_id IS NULL)
+        AND (?6 IS NULL OR r.id = ?6)
+        AND (?7 IS NULL OR r.person_id = ?7)
+        AND (?8 IS NULL OR p.company_id = ?8)
       ORDER BY r.id
       LIMIT ?5)");
-    st.bind(1, f.status)
-        .bind(2, f.category)
-        .bind(3, f.owner)
-        .bind(4, f.unassigned ? 1 : 0)
-        .bind(5, f.limit);
-    std::vector<request_summary> out;
-    while (st.step()) {
-      request_summary r;
-      r.id = st.integer(0);
-      r.title = st.text(1);
-      r.status = st.text(2);
-      r.priority = st.text(3);
-      r.category = st.text(4);
-      r.owner = st.text(5);
-      r.mailbox = st.text(6);
-      r.person_id = st.integer(7);
-      r.person_name = st.text(8);
-      r.person_address = st.text(9);
-      r.company = st.text(10);
-      r.created_at = st.integer(11);
-      r.updated_at = st.integer(12);
-      r.message_count = st.integer(13);
-      out.push_back(std::move(r));
-    }
-    return out;
+  st.bind(1, f.status).bind(2, f.category).bind(3, f.owner).bind(4, f.unassigned ? 1 : 0);
+  st.bind(5, f.limit).bind(6, scope.request).bind(7, scope.person).bind(8, scope.company);
+  std::vector<request_summary> out;
+  while (st.step()) {
+    request_summary r;
+    r.id = st.integer(0);
+    r.title = st.text(1);
+    r.status = st.text(2);
+    r.priority = st.text(3);
+    r.category = st.text(4);
+    r.owner = st.text(5);
+    r.mailbox = st.text(6);
+    r.person_id = st.integer(7);
+    r.person_name = st.text(8);
+    r.person_address = st.text(9);
+    r.company = st.text(10);
+    r.created_at = st.integer(11);
+    r.updated_at = st.integer(12);
+    r.message_count = st.integer(13);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+result<std::vector<request_summary>, errc> store::list_requests(const request_filter& f) {
+  return guarded([&]() -> result<std::vector<request_summary>, errc> {
+    return read_summaries(p_->db, f, {});
   });
 }
 

@@ -152,6 +152,95 @@ CREATE TABLE events (
 );
 CREATE INDEX events_request ON events(request_id);
 )sql"},
+      {"message To/Cc addresses; full-text search over subjects and bodies", R"sql(
+CREATE TABLE message_addresses (
+  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('to', 'cc')),
+  position INTEGER NOT NULL,
+  address TEXT NOT NULL,                   -- lower-case addr-spec
+  name TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (message_id, role, position)
+);
+CREATE INDEX message_addresses_address ON message_addresses(address);
+CREATE INDEX messages_request_from ON messages(request_id, from_address);
+-- External-content FTS5 index over messages (subject, body_text), kept in sync by triggers.
+-- remove_diacritics 2: "cafe" finds "café", "Goteborg" finds "Göteborg" (see docs/storage.md).
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+  subject, body_text, content = 'messages', content_rowid = 'id',
+  tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts (rowid, subject, body_text) VALUES (new.id, new.subject, new.body_text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, subject, body_text)
+    VALUES ('delete', old.id, old.subject, old.body_text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF subject, body_text ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, subject, body_text)
+    VALUES ('delete', old.id, old.subject, old.body_text);
+  INSERT INTO messages_fts (rowid, subject, body_text) VALUES (new.id, new.subject, new.body_text);
+END;
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+)sql"},
+      {"agent workflow: flagged messages, favourites", R"sql(
+ALTER TABLE messages ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE favourites (
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  request_id INTEGER NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+  PRIMARY KEY (user_id, request_id)
+);
+)sql"},
+      {"deadlines: first-response and resolution due times", R"sql(
+ALTER TABLE requests ADD COLUMN first_response_due INTEGER;
+ALTER TABLE requests ADD COLUMN resolution_due INTEGER;
+ALTER TABLE requests ADD COLUMN first_response_at INTEGER;
+ALTER TABLE requests ADD COLUMN deadlines_set INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX requests_deadlines_pending ON requests(deadlines_set) WHERE deadlines_set = 0;
+)sql"},
+      {"replies: outbox claims, auto-reply log, bounce suppression", R"sql(
+ALTER TABLE outbox ADD COLUMN claimed_at INTEGER;  -- when it went to 'sending'
+CREATE INDEX outbox_request ON outbox(request_id);
+CREATE TABLE auto_replies (                -- every automatic mail queued, for the rate limit
+  id INTEGER PRIMARY KEY,
+  address TEXT NOT NULL,                   -- lower-case addr-spec
+  request_id INTEGER REFERENCES requests(id),
+  at INTEGER NOT NULL
+);
+CREATE INDEX auto_replies_address ON auto_replies(address, at);
+CREATE TABLE suppressions (                -- no automatic mail to these addresses until
+  address TEXT PRIMARY KEY,                -- lower-case addr-spec
+  reason TEXT NOT NULL,
+  until INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+)sql"},
+      {"intake: per-mailbox poll status for `helpdeskd status`", R"sql(
+CREATE TABLE mailbox_status (
+  mailbox TEXT PRIMARY KEY,
+  last_success_at INTEGER,
+  last_error_at INTEGER,
+  last_error TEXT NOT NULL DEFAULT '',
+  backlog INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);
+)sql"},
+      {"rules: category members, round-robin cursor, priorities from the config", R"sql(
+CREATE TABLE category_members (
+  category_id INTEGER NOT NULL REFERENCES categories(id) ON DELETE CASCADE,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,               -- order in the config, for round robin
+  PRIMARY KEY (category_id, user_id)
+);
+ALTER TABLE categories ADD COLUMN last_assigned INTEGER REFERENCES users(id);
+CREATE TABLE priorities (
+  name TEXT PRIMARY KEY,
+  first_response_hours INTEGER NOT NULL DEFAULT 0,
+  resolution_hours INTEGER NOT NULL DEFAULT 0,
+  is_default INTEGER NOT NULL DEFAULT 0,
+  position INTEGER NOT NULL DEFAULT 0,
+  active INTEGER NOT NULL DEFAULT 1
+);
+)sql"},
   };
   return list;
 }

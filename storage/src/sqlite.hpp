@@ -79,6 +79,7 @@ class statement {
 
   bool is_null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
   std::int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
+  double real(int col) const { return sqlite3_column_double(st_, col); }
   std::string text(int col) const;
   std::optional<std::string> opt_text(int col) const {
     return is_null(col) ? std::nullopt : std::optional<std::string>(text(col));

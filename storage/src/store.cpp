@@ -47,7 +47,9 @@ result<int, errc> store::version() {
   });
 }
 
-result<int, errc> store::migrate() {
+result<int, errc> store::migrate() { return migrate_to(schema_version()); }
+
+result<int, errc> store::migrate_to(int target) {
   auto v = version();
   if (!v) return v.error();
   int current = *v;
@@ -59,7 +61,11 @@ result<int, errc> store::migrate() {
             "the database has schema version {}, newer than this helpdeskd ({}): upgrade helpdeskd",
             current, list.size()));
   }
-  for (int i = current; i < static_cast<int>(list.size()); ++i) {
+  if (target < current || target > static_cast<int>(list.size())) {
+    return fail(errc::migration,
+                fmt::format("cannot migrate from schema version {} to {}", current, target));
+  }
+  for (int i = current; i < target; ++i) {
     try {
       sql::transaction tx(p_->db);
       p_->db.exec(list[i].sql);
@@ -70,7 +76,7 @@ result<int, errc> store::migrate() {
                   fmt::format("migration {} ({}) failed: {}", i + 1, list[i].name, e.what()));
     }
   }
-  return static_cast<int>(list.size());
+  return target;
 }
 
 }  // namespace hd::storage

@@ -46,6 +46,14 @@ void save_checkpoint_if_uid(const sql::connection& db, const mail_source& s);
 void queue_outgoing(const sql::connection& db, std::int64_t request_id, const outgoing_mail& m,
                     std::int64_t now);
 
+/// Narrows read_summaries to one request, person or company.
+struct summary_scope {
+  std::optional<std::int64_t> request, person, company;
+};
+/// Request summaries matching F (and SCOPE), by id.
+std::vector<request_summary> read_summaries(const sql::connection& db, const request_filter& f,
+                                            const summary_scope& scope);
+
 /// The migrations: entry i takes the schema from version i to i + 1.
 struct migration {
   const char* name;

@@ -1,6 +1,8 @@
-// libFuzzer target: any bytes must parse without a crash, a sanitizer report or a hang, and
-// every string in the result must be valid UTF-8 (the JSON output and SQLite rely on it).
+// libFuzzer target: any bytes must parse without a crash, a sanitizer report or a hang; every
+// string in the result must be valid UTF-8 (the JSON output and SQLite rely on it); attachment
+// filenames must be safe and the text must use LF line ends.
 #include "hd/common/utf8.hpp"
+#include "hd/mailparse/html_text.hpp"
 #include "hd/mailparse/parser.hpp"
 
 #include <cstdint>
@@ -9,16 +11,42 @@
 
 using hd::is_valid_utf8;
 
+namespace {
+
+void require(bool ok) {
+  if (!ok) std::abort();
+}
+
+void check(const hd::parsed_message& m) {
+  auto opt = [](const std::optional<std::string>& s) { return !s || is_valid_utf8(*s); };
+  require(opt(m.subject) && opt(m.message_id) && opt(m.in_reply_to) && opt(m.html));
+  require(is_valid_utf8(m.text) && m.text.find('\r') == std::string::npos);
+  for (const hd::address* a : {m.from ? &*m.from : nullptr}) {
+    if (a != nullptr) require(is_valid_utf8(a->name) && is_valid_utf8(a->addr));
+  }
+  for (const auto* list : {&m.to, &m.cc, &m.reply_to}) {
+    for (const hd::address& a : *list) require(is_valid_utf8(a.name) && is_valid_utf8(a.addr));
+  }
+  for (const std::string& r : m.references) require(is_valid_utf8(r));
+  for (const std::string& d : m.defects) require(is_valid_utf8(d));
+  for (const hd::header_field& h : m.headers)
+    require(is_valid_utf8(h.name) && is_valid_utf8(h.value));
+  for (const hd::attachment& a : m.attachments) {
+    require(!a.filename.empty() && a.filename.find_first_of("/\\") == std::string::npos);
+    require(is_valid_utf8(a.filename) && is_valid_utf8(a.content_type) && opt(a.content_id));
+    for (unsigned char c : a.filename) require(c >= 0x20 && c != 0x7f);
+  }
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view raw(reinterpret_cast<const char*>(data), size);
   hd::mailparse::limits lim;
   lim.max_mime_depth = 50;
-  auto m = hd::mailparse::parse(std::string_view(reinterpret_cast<const char*>(data), size), lim);
-  if (!m) return 0;
-  if (m->subject && !is_valid_utf8(*m->subject)) std::abort();
-  if (!is_valid_utf8(m->text)) std::abort();
-  if (m->from && !is_valid_utf8(m->from->name)) std::abort();
-  for (const auto& a : m->attachments) {
-    if (a.filename.empty() || a.filename.find('/') != std::string::npos) std::abort();
-  }
+  auto m = hd::mailparse::parse(raw, lim);
+  if (m) check(*m);
+  // The HTML converter also sees whatever bytes come (after UTF-8 repair, as in the parser).
+  if (size < 65536) require(is_valid_utf8(hd::mailparse::html_to_text(hd::repair_utf8(raw))));
   return 0;
 }

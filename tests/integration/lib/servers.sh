@@ -61,7 +61,17 @@ dovecot_start() {
     echo "$u:{PLAIN}secret::::::" >> "$dir/passwd"
     mkdir -p "$dir/home/$u"
   done
-  chown -R nobody:nogroup "$dir/home"
+  # As root, mail belongs to nobody and Dovecot drops privileges to its own users; as anyone
+  # else, everything runs as that user (Dovecot supports this unprivileged mode).
+  local mail_uid=nobody mail_gid=nogroup login_user=dovenull internal_user=dovecot internal_group=dovecot
+  local chroot_off=''
+  if [ "$(id -u)" -eq 0 ]; then
+    chown -R nobody:nogroup "$dir/home"
+  else
+    mail_uid=$(id -un); mail_gid=$(id -gn); login_user=$mail_uid; internal_user=$mail_uid
+    internal_group=$mail_gid
+    chroot_off='chroot ='
+  fi
   cat > "$dir/dovecot.conf" <<CONF
 protocols = imap lmtp
 listen = 127.0.0.1
@@ -78,8 +88,9 @@ auth_mechanisms = plain login
 first_valid_uid = 1
 mail_max_userip_connections = 1000
 mail_location = maildir:~/Maildir
-default_login_user = dovenull
-default_internal_user = dovecot
+default_login_user = $login_user
+default_internal_user = $internal_user
+default_internal_group = $internal_group
 lmtp_save_to_detail_mailbox = no
 passdb {
   driver = passwd-file
@@ -87,9 +98,13 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=nobody gid=nogroup home=$dir/home/%n
+  args = uid=$mail_uid gid=$mail_gid home=$dir/home/%n
+}
+service anvil {
+  $chroot_off
 }
 service imap-login {
+  $chroot_off
   inet_listener imap {
     address = 127.0.0.1
     port = $DOVECOT_IMAP_PORT
@@ -133,7 +148,7 @@ dovecot_deliver() {  # dovecot_deliver USER FILE... (maildir: new/, not yet seen
     mv "$md/tmp/hd.$$.$RANDOM.$n" "$md/new/$(date +%s).M$RANDOM$n.P$$.hd" 2>/dev/null ||
       mv "$md"/tmp/hd.$$.*."$n" "$md/new/$(date +%s).M$RANDOM$n.P$$.hd"
   done
-  chown -R nobody:nogroup "$DOVECOT_DIR/home/$user"
+  if [ "$(id -u)" -eq 0 ]; then chown -R nobody:nogroup "$DOVECOT_DIR/home/$user"; fi
 }
 
 dovecot_lmtp() {  # dovecot_lmtp USER FILE...

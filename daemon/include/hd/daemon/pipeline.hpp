@@ -4,9 +4,12 @@
 // request, so the raw mail is always kept.
 
 #include "hd/common/config.hpp"
+#include "hd/rules/script.hpp"
 #include "hd/storage/store.hpp"
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,7 +27,12 @@ struct intake_result {
   storage::ingest_outcome outcome;  ///< for stored and duplicate
   std::int64_t quarantine_id = 0;   ///< for quarantined
   std::string reason;               ///< why it was quarantined or failed
+  /// The rules discarded it (status stored, no request; outcome.request_id 0): the raw mail is
+  /// kept as resolved quarantine entry `quarantine_id`, `reason` names the rule's file:line.
+  bool discarded = false;
 };
+
+struct reply_kit;  // hd/daemon/ack.hpp
 
 /// What the pipeline needs besides the mail itself; built once at start (and on reload).
 /// Steps that need more (compiled rules, loaded templates) add a field here with a default,
@@ -32,6 +40,14 @@ struct intake_result {
 struct intake_context {
   const config& cfg;
   storage::store& db;
+  /// Compiled rules (see load_rules in routing.hpp); null: compiled from cfg.rules.file for
+  /// each mail (fine for pipe mode), or no rules when that is empty.
+  std::shared_ptr<const rules::script> rules = nullptr;
+  /// Envelope from pipe-mode arguments; nullopt: from Return-Path / Delivered-To.
+  std::optional<rules::envelope> envelope = std::nullopt;
+  /// Loaded reply templates and language detector (reply_kit_for in ack.hpp); null: loaded
+  /// from cfg.outgoing.templates_dir for each mail (fine for pipe mode).
+  std::shared_ptr<const reply_kit> replies = nullptr;
 };
 
 /// Runs one raw mail through the pipeline. `now` is seconds since the epoch.

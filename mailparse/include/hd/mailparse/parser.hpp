@@ -21,7 +21,7 @@ struct limits {
 
 enum class errc {
   empty,       ///< no bytes at all
-  no_headers,  ///< nothing that looks like a mail header
+  no_headers,  ///< only white space (input without headers is read as body text, a defect)
   too_large,   ///< larger than limits::max_message_bytes
 };
 

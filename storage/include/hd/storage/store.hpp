@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hd::storage {
@@ -29,6 +30,12 @@ struct open_options {
   bool migrate = true;           ///< bring the schema up to date on open
   std::string tag_prefix = "#";  ///< request tag in subjects: "[" + tag_prefix + id + "]"
   int reopen_within_days = 60;   ///< a reply to a request closed longer ago opens a new one
+  bool tag_in_body = false;      ///< also look for the request tag in the message text
+  /// Test hook for crash consistency: called before each step of ingest with the step's name
+  /// ("duplicate", "raw", "person", "thread", "request", "message", "addresses",
+  /// "attachments", "outgoing", "checkpoint", "commit"); returning true makes that step fail
+  /// as an I/O error, so the transaction rolls back. Leave empty in production.
+  std::function<bool(std::string_view step)> inject_fault;
 };
 
 /// Where an inbound mail came from. UID fields are set for IMAP intake, empty for pipe mode.
@@ -80,6 +87,9 @@ struct ingest_outcome {
   std::int64_t message_id = 0;  ///< our row id of the stored message (0 for a duplicate)
   std::int64_t person_id = 0;
   bool person_created = false;
+  /// A request tag the mail quoted but that was not honoured because the sender has no part
+  /// in that request (see docs/storage.md, "Threading"); 0 when none.
+  std::int64_t ignored_tag = 0;
 };
 
 struct request_filter {
@@ -131,6 +141,9 @@ class store {
   result<int, errc> version();
   /// Applies every pending migration, each in its own transaction. Returns the new version.
   result<int, errc> migrate();
+  /// Applies pending migrations up to VERSION only (for tests of old schemas and staged
+  /// upgrades). errc::migration when VERSION is below the current one or unknown.
+  result<int, errc> migrate_to(int version);
 
   /// Stores one inbound mail in one transaction: raw bytes, person (found or created),
   /// request (new or threaded), message, attachments, mailbox checkpoint. Idempotent: a mail

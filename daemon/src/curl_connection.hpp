@@ -1,0 +1,91 @@
+#pragma once
+// One TLS-capable IMAP connection made by libcurl and then spoken over by us.
+//
+// libcurl connects, negotiates TLS (imaps://, or STARTTLS with CURLUSESSL_ALL on imap://),
+// verifies the certificate and authenticates (LOGIN, AUTHENTICATE PLAIN, XOAUTH2) with
+// CURLOPT_CONNECT_ONLY, driven through curl_multi_socket_action from the Asio loop (sockets
+// watched by stream_descriptors that are released, never closed; one steady_timer). After
+// that, the authenticated connection is ours: bytes go through curl_easy_send/recv, and
+// readiness comes from watching CURLINFO_ACTIVESOCKET with Asio. See docs/intake.md for why.
+//
+// Each connection has its own multi handle, so libcurl's connection cache never prunes or
+// reuses our idle connect-only connection on behalf of another transfer.
+
+#include "hd/common/config.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace hd::daemon {
+
+/// How to reach and log in to one IMAP server.
+struct imap_endpoint {
+  std::string host;
+  int port = 993;
+  tls_mode tls = tls_mode::implicit;
+  std::string ca_file;  ///< empty: the system trust store
+  std::string user;
+  std::string password;      ///< for password auth
+  std::string bearer_token;  ///< for XOAUTH2 (password empty)
+  int timeout_s = 60;        ///< connect + TLS + login budget
+};
+
+/// The outcome of an I/O step: empty error = success.
+struct io_status {
+  std::string error;     ///< what went wrong, for logs (never a secret)
+  bool aborted = false;  ///< cancel() interrupted it; the connection is still usable
+  explicit operator bool() const { return error.empty() && !aborted; }
+};
+
+class curl_connection : public std::enable_shared_from_this<curl_connection> {
+ public:
+  /// A connection that is not yet connected.
+  static std::shared_ptr<curl_connection> create(boost::asio::io_context& io);
+  ~curl_connection();
+  curl_connection(const curl_connection&) = delete;
+  curl_connection& operator=(const curl_connection&) = delete;
+
+  /// Connects, secures and logs in. An error names the step (curl's message).
+  boost::asio::awaitable<io_status> connect(const imap_endpoint& ep);
+  /// Sends all of DATA.
+  boost::asio::awaitable<io_status> write(const std::string& data);
+  /// Receives what is available (at least one byte) into OUT (appended).
+  boost::asio::awaitable<io_status> read_some(std::string& out);
+  /// Interrupts the pending connect/read/write, which then returns aborted (a connect also
+  /// fails). Safe to call at any time.
+  void cancel();
+  /// Closes the connection (the descriptor is released before curl closes the socket).
+  void close();
+
+  explicit curl_connection(boost::asio::io_context& io);
+
+ private:
+  struct watch;
+  static int on_socket(void* e, int s, int what, void* userp, void* socketp);
+  static int on_timer(void* m, long timeout_ms, void* userp);
+  void arm(int s);
+  void drive(int s, int ev_bitmask);
+  void check_done();
+  void finish_connect(std::string error);
+  boost::asio::awaitable<io_status> wait(bool for_write);
+
+  boost::asio::io_context& io_;
+  void* multi_ = nullptr;  // CURLM*
+  void* easy_ = nullptr;   // CURL*
+  boost::asio::steady_timer timer_;
+  std::map<int, std::unique_ptr<watch>> watches_;  ///< curl's sockets while connecting
+  std::unique_ptr<boost::asio::posix::stream_descriptor> io_sock_;  ///< ours after connect
+  std::function<void(std::string)> on_connected_;
+  std::string url_, userpwd_user_, userpwd_pass_, bearer_, ca_file_;
+  bool connected_ = false;
+  bool cancelled_ = false;
+};
+
+}  // namespace hd::daemon

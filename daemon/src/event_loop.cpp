@@ -1,0 +1,159 @@
+#include "event_loop.hpp"
+// GCC 12 misreports coroutine frames as mismatched new/delete (GCC bug 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+#include "hd/common/sysexits.hpp"
+#include "mailbox_batch.hpp"
+#include "mailbox_session.hpp"
+#include "outbox_worker.hpp"
+#include "storage_worker.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace hd::daemon {
+namespace {
+
+namespace asio = boost::asio;
+
+class intake_service {
+ public:
+  intake_service(intake_setup setup, storage::store db, const service_env& env, bool once)
+      : env_(env),
+        once_(once),
+        setup_(std::move(setup)),
+        worker_(io_, std::move(db)),
+        signals_(io_, SIGTERM, SIGINT, SIGHUP) {}
+
+  int run() {
+    watch_signals();
+    if (setup_.cfg->mailboxes.empty())
+      env_.log.warn("run.no_mailboxes", {{"config", setup_.cfg->source}});
+    // As a service, the outbox is sent (and postponed requests woken) all along; --once
+    // drains the outbox when it is done (cmd_run.cpp).
+    if (!once_) outbox_.emplace(setup_.cfg, env_.log, env_.now);
+    start_sessions();
+    if (running_ == 0) signals_.cancel();
+    io_.run();
+    outbox_.reset();  // finishes a delivery in progress, then joins
+    return failed_ ? exit_code::temp_fail : exit_code::ok;
+  }
+
+ private:
+  void start_sessions() {
+    session_context cx{io_, worker_, env_.log, env_.now, nullptr};
+    for (std::size_t i = 0; i < setup_.cfg->mailboxes.size(); ++i) {
+      auto s = std::make_shared<mailbox_session>(cx, setup_, i, once_);
+      sessions_.push_back(s);
+      ++running_;
+      asio::co_spawn(
+          io_, [s]() { return s->run(); },
+          [this, s](std::exception_ptr e, bool ok) {
+            if (e) {
+              ok = false;
+              try {
+                std::rethrow_exception(e);
+              } catch (const std::exception& ex) {
+                env_.log.error("run.session_crashed",
+                               {{"mailbox", s->name()}, {"error", ex.what()}});
+              }
+            }
+            if (!ok) failed_ = true;
+            session_ended();
+          });
+    }
+  }
+
+  void session_ended() {
+    if (--running_ > 0) return;
+    sessions_.clear();
+    if (pending_ && !stopping_) {
+      setup_ = std::move(*pending_);
+      pending_.reset();
+      env_.log.info("config.applied", {{"mailboxes", setup_.cfg->mailboxes.size()}});
+      start_sessions();
+      if (running_ > 0) return;
+    }
+    signals_.cancel();  // nothing left to do: io_.run() returns
+  }
+
+  void watch_signals() {
+    signals_.async_wait([this](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP && once_) {
+        env_.log.info("config.reload_ignored", {{"reason", "run --once"}});
+      } else if (sig == SIGHUP) {
+        reload();
+      } else {
+        env_.log.info("run.stopping", {{"signal", sig == SIGTERM ? "TERM" : "INT"}});
+        stopping_ = true;
+        if (outbox_) outbox_->stop();
+        worker_.request_stop();
+        for (auto& s : sessions_) s->stop();
+      }
+      watch_signals();
+    });
+  }
+
+  void reload() {
+    auto c = env_.reload();
+    if (!c) {
+      env_.log.error("config.reload_failed", {{"error", c.error().message},
+                                              {"action", "keeping the running configuration"}});
+      return;
+    }
+    if (c->database.path != setup_.cfg->database.path)
+      env_.log.warn("config.reload_database", {{"note", "a new database path needs a restart"}});
+    auto s = make_intake_setup(std::make_shared<const config>(std::move(*c)));
+    if (!s) {
+      env_.log.error("config.reload_failed", {{"error", s.error().message},
+                                              {"action", "keeping the running configuration"}});
+      return;
+    }
+    env_.log.info("config.reloaded", {{"config", s->cfg->source}});
+    if (outbox_) outbox_->reconfigure(s->cfg);
+    pending_ = std::move(*s);
+    if (running_ == 0) {
+      setup_ = std::move(*pending_);
+      pending_.reset();
+      start_sessions();
+      return;
+    }
+    for (auto& session : sessions_) session->stop();
+  }
+
+  const service_env& env_;
+  bool once_;
+  intake_setup setup_;
+  std::optional<intake_setup> pending_;  ///< a reloaded setup waiting for sessions to stop
+  asio::io_context io_;
+  storage_worker worker_;
+  asio::signal_set signals_;
+  std::vector<std::shared_ptr<mailbox_session>> sessions_;
+  std::optional<outbox_worker> outbox_;
+  int running_ = 0;
+  bool failed_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+int run_intake(config cfg, storage::store db, const service_env& env, bool once) {
+  auto setup = make_intake_setup(std::make_shared<const config>(std::move(cfg)));
+  if (!setup) {
+    env.log.error("run.rules_invalid", {{"error", setup.error().message}});
+    return exit_code::config;
+  }
+  intake_service service(std::move(*setup), std::move(db), env, once);
+  return service.run();
+}
+
+}  // namespace hd::daemon

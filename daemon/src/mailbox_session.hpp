@@ -1,0 +1,78 @@
+#pragma once
+// One configured mailbox's intake: connect (libcurl: TLS, login) -> SELECT (UIDVALIDITY) ->
+// read the checkpoint -> redo after-import actions a crash left undone -> poll: list UIDs
+// above the checkpoint with their RFC822.SIZE, fetch BODY.PEEK[] in batches (never \Seen),
+// store each batch on the storage worker while the next one is fetched, and only after the
+// commit run the after-import action -> IDLE (or sleep) -> poll again. On any error the
+// connection is dropped and the mailbox backs off (5 s doubling to 5 min) without affecting
+// the others.
+
+#include "hd/common/config.hpp"
+#include "hd/common/log.hpp"
+#include "imap_client.hpp"
+#include "mailbox_batch.hpp"
+#include "storage_worker.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hd::daemon {
+
+/// What sessions share: the loop, the storage worker, the log and the clock.
+struct session_context {
+  boost::asio::io_context& io;
+  storage_worker& worker;
+  const logger& log;
+  std::function<std::int64_t()> now;
+  /// Returns a fresh XOAUTH2 access token for a mailbox (empty + error text on failure).
+  std::function<boost::asio::awaitable<std::pair<std::string, std::string>>(const mailbox_config&)>
+      access_token;
+};
+
+class mailbox_session {
+ public:
+  /// Intake for setup.cfg->mailboxes[INDEX]. ONCE: one poll, then log out.
+  mailbox_session(session_context cx, intake_setup setup, std::size_t index, bool once);
+
+  /// Long-running: returns when stopped. Once: returns whether the poll succeeded.
+  boost::asio::awaitable<bool> run();
+  /// Stops after the step in hand (a mail being stored is finished first).
+  void stop();
+  const std::string& name() const { return mb_.name; }
+
+ private:
+  struct in_flight;
+  boost::asio::awaitable<io_status> serve();
+  boost::asio::awaitable<io_status> select();
+  boost::asio::awaitable<io_status> recover_actions();
+  boost::asio::awaitable<io_status> poll();
+  boost::asio::awaitable<io_status> fetch(const std::vector<std::int64_t>& uids, bool header_only,
+                                          std::int64_t size, std::vector<fetched_mail>& out);
+  std::shared_ptr<in_flight> submit(std::vector<fetched_mail> mails);
+  boost::asio::awaitable<io_status> finish(const std::shared_ptr<in_flight>& b, std::int64_t& done);
+  boost::asio::awaitable<io_status> after_import(const std::vector<std::int64_t>& uids);
+  boost::asio::awaitable<void> sleep(std::chrono::seconds d);
+  boost::asio::awaitable<void> record(bool ok, std::string error, std::int64_t backlog);
+  void log_result(const mail_result& r);
+
+  session_context cx_;
+  intake_setup setup_;
+  std::shared_ptr<const config> cfg_;
+  const mailbox_config& mb_;
+  bool once_;
+  imap_client client_;
+  boost::asio::steady_timer sleeper_;
+  std::shared_ptr<std::atomic<bool>> abort_;
+  std::int64_t uidvalidity_ = 0;
+  std::int64_t last_uid_ = 0;  ///< highest UID handed to the worker in this session
+  int failures_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace hd::daemon

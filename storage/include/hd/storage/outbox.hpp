@@ -1,0 +1,129 @@
+#pragma once
+// The outbox and what automatic replies need from the database: claiming due mail, recording
+// the result of a delivery attempt (sent, deferred with backoff, failed), recovering mail left
+// 'sending' by a crash, the auto-reply log behind the rate limit, and bounce suppressions.
+// Verbs without a transaction of their own (marked "joins the caller's transaction") may be
+// called from inside store::ingest's outgoing callback.
+
+#include "hd/storage/store.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hd::storage {
+
+/// One row of the outbox.
+struct outbox_item {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> request_id;
+  std::string kind;  ///< ack, reply, forward, redirect
+  std::string mail_from;
+  std::vector<std::string> recipients;
+  std::string bytes;   ///< the complete message, CRLF
+  std::string status;  ///< queued, sending, sent, failed
+  int attempts = 0;
+  std::int64_t next_attempt_at = 0;
+  std::optional<std::string> last_error;
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> sent_at;
+};
+
+/// When to try a deferred mail again (in the spirit of Postfix's queue manager).
+struct retry_policy {
+  int min_backoff_s = 300;          ///< after the first failure
+  int max_backoff_s = 3600;         ///< the backoff doubles up to this
+  int give_up_after_s = 5 * 86400;  ///< a mail this old that fails again is failed for good
+};
+
+/// The delay before attempt number ATTEMPTS + 1 (ATTEMPTS >= 1 attempts made so far).
+int backoff_seconds(const retry_policy& p, int attempts);
+
+struct outbox_filter {
+  std::optional<std::string> status;  ///< queued, sending, sent, failed
+  int limit = 1000;
+};
+
+/// Outbox rows (without their bytes), newest first.
+result<std::vector<outbox_item>, errc> list_outbox(store& s, const outbox_filter& f);
+
+/// One outbox row with its bytes. errc::not_found when there is none.
+result<outbox_item, errc> get_outbox_item(store& s, std::int64_t id);
+
+/// Atomically moves up to LIMIT queued items due at NOW to 'sending' (attempts + 1,
+/// claimed_at = NOW) and returns them, oldest first. Two drains never claim the same item.
+result<std::vector<outbox_item>, errc> claim_outbox(store& s, std::int64_t now, int limit);
+
+/// Items still 'sending' that were claimed before NOW - STALE_AFTER_S go back to 'queued' (a
+/// drain crashed or was killed mid-delivery). Returns how many. See docs/replies.md for why a
+/// rare duplicate is possible.
+result<int, errc> recover_stale_sending(store& s, std::int64_t now, int stale_after_s);
+
+/// The item was accepted by the server: 'sent', sent_at = NOW, an event on its request.
+result<void, errc> mark_sent(store& s, std::int64_t id, std::int64_t now,
+                             std::string_view server_reply);
+
+/// A temporary failure: back to 'queued' with next_attempt_at from POLICY, or 'failed' when the
+/// item is older than policy.give_up_after_s. Returns true when it gave up.
+result<bool, errc> mark_deferred(store& s, std::int64_t id, std::int64_t now,
+                                 std::string_view server_reply, const retry_policy& policy);
+
+/// A permanent failure: 'failed', last_error = the server's reply, and an event on the request
+/// ("mail_failed") carrying that reply.
+result<void, errc> mark_failed(store& s, std::int64_t id, std::int64_t now,
+                               std::string_view server_reply);
+
+/// Puts failed (or, with ID, that one failed or queued) items back in the queue, due NOW.
+/// Returns how many.
+result<int, errc> retry_outbox(store& s, std::optional<std::int64_t> id, std::int64_t now);
+
+/// Adds an event to a request (actor 'system'). Joins the caller's transaction.
+result<void, errc> add_request_event(store& s, std::int64_t request_id, std::int64_t now,
+                                     std::string_view kind, std::string_view detail);
+
+/// Records that an automatic mail to ADDRESS was queued. Joins the caller's transaction.
+result<void, errc> record_auto_reply(store& s, std::string_view address, std::int64_t request_id,
+                                     std::int64_t now);
+
+/// Automatic mails queued to ADDRESS since SINCE (about REQUEST only, when given). Joins the
+/// caller's transaction.
+result<int, errc> count_auto_replies(store& s, std::string_view address, std::int64_t since,
+                                     std::optional<std::int64_t> request = std::nullopt);
+
+/// Suppresses automatic mail to ADDRESS until UNTIL (extends, never shortens, an existing
+/// suppression). Joins the caller's transaction.
+result<void, errc> suppress_address(store& s, std::string_view address, std::string_view reason,
+                                    std::int64_t until, std::int64_t now);
+
+/// The reason ADDRESS is suppressed at NOW, or nullopt. Joins the caller's transaction.
+result<std::optional<std::string>, errc> suppression_of(store& s, std::string_view address,
+                                                        std::int64_t now);
+
+/// What an automatic reply to a request may say about it.
+struct reply_facts {
+  std::int64_t request_id = 0;
+  std::string title;
+  std::string category;
+  std::string priority;
+  std::string owner;  ///< the owner's name, else login; empty when unassigned
+  std::string mailbox;
+  std::int64_t person_id = 0;
+  std::string person_name;
+  std::string person_address;  ///< the person's first address
+  std::optional<std::string> person_language;
+  std::string company;
+  /// The newest inbound message: Message-ID, References (none stored: empty), subject, text.
+  std::optional<std::string> last_message_id;
+  std::string last_subject;
+  std::string last_text;
+};
+
+/// Facts about request ID. errc::not_found when there is none. Joins the caller's transaction.
+result<reply_facts, errc> reply_facts_of(store& s, std::int64_t request_id);
+
+/// Remembers the language a person's mail is answered in. Joins the caller's transaction.
+result<void, errc> set_person_language(store& s, std::int64_t person_id, std::string_view lang);
+
+}  // namespace hd::storage

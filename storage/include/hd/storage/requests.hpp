@@ -1,0 +1,102 @@
+#pragma once
+// Read-side verbs on requests: everything about one request, full-text search, attachments,
+// and row counts (diagnostics, crash-consistency tests).
+
+#include "hd/common/message.hpp"
+#include "hd/storage/store.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hd::storage {
+
+/// An attachment of a stored message; the bytes are stored once per SHA-256.
+struct attachment_info {
+  std::int64_t message_id = 0;  ///< our row id of the message
+  int position = 0;             ///< 0-based order within the message
+  std::string filename;         ///< as mailparse made it safe; still sanitise before writing
+  std::string content_type;
+  std::string disposition;
+  std::optional<std::string> content_id;
+  std::string sha256;
+  std::int64_t size = 0;
+};
+
+struct message_detail {
+  std::int64_t id = 0;
+  std::string direction;                  ///< "in", "out" or "note"
+  std::optional<std::string> message_id;  ///< RFC 5322 Message-ID without brackets
+  std::string from_address;
+  std::string from_name;
+  std::vector<address> to, cc;  ///< as stored (lower-case addresses); empty for old mail
+  std::string subject;
+  std::string body_text;
+  std::optional<std::string> body_html;
+  std::optional<std::int64_t> sent_at;  ///< the mail's Date
+  std::int64_t created_at = 0;          ///< when we stored it
+  std::string author;                   ///< user login for notes and replies, else empty
+  std::vector<attachment_info> attachments;
+};
+
+struct event_info {
+  std::int64_t id = 0;
+  std::int64_t at = 0;
+  std::string actor;  ///< "system", "rules", or a user login
+  std::string kind;
+  std::string detail;
+};
+
+/// Everything an agent needs to answer a request.
+struct request_detail {
+  request_summary summary;
+  std::optional<std::int64_t> closed_at, postponed_until, merged_into, linked_to;
+  std::vector<std::int64_t> follow_ups;  ///< requests linked to this one (newer ones)
+  std::vector<std::string> tags;
+  std::vector<std::string> person_addresses;  ///< every address of the person
+  std::optional<std::int64_t> company_id;
+  std::vector<message_detail> messages;  ///< oldest first
+  std::vector<event_info> events;        ///< oldest first
+};
+
+/// Request ID with its person, company, messages (bodies included), attachments (metadata),
+/// tags and events. errc::not_found when there is no such request.
+result<request_detail, errc> show_request(store& s, std::int64_t id);
+
+struct search_options {
+  int limit = 50;        ///< at most this many requests
+  bool literal = false;  ///< treat the query as plain words, not FTS5 query syntax
+};
+
+struct search_hit {
+  request_summary request;
+  std::int64_t message_id = 0;  ///< the best-matching message of the request
+  std::string snippet;          ///< text around the match, matches marked with [ and ]
+  double score = 0;             ///< bm25; lower is better
+};
+
+/// Full-text search over message subjects and bodies, one hit per request, best first
+/// (subject matches weigh more). QUERY uses SQLite FTS5 syntax (words, "phrases", prefix*,
+/// AND/OR/NOT, subject:word) unless options.literal; case and diacritics are ignored ("cafe"
+/// finds "Café"; æ and ø stay distinct letters). errc::invalid with a readable message when
+/// the query is empty or malformed.
+result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view query,
+                                                      const search_options& options = {});
+
+struct attachment_data {
+  attachment_info info;
+  std::string bytes;
+};
+
+/// The attachments of request ID (only of message MESSAGE_ID when set), with their bytes.
+/// errc::not_found when the request (or that message of it) does not exist.
+result<std::vector<attachment_data>, errc> request_attachments(
+    store& s, std::int64_t id, std::optional<std::int64_t> message_id = std::nullopt);
+
+/// The number of rows of every table (FTS shadow tables included), by table name.
+result<std::vector<std::pair<std::string, std::int64_t>>, errc> row_counts(store& s);
+
+}  // namespace hd::storage

@@ -1,0 +1,29 @@
+#pragma once
+// Subject handling for threading: our request tag ("[#123]") and the reply/forward prefixes
+// mail clients add in many languages ("Re:", "AW:", "SV:", "VS:", "Antw:", "Fwd:", "回复:" ...).
+// Pure functions: no SQL, no I/O.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hd::storage {
+
+/// The first request tag "[" + PREFIX + digits + "]" in TEXT, or nullopt. The prefix compares
+/// ASCII case-insensitively ("[ticket#12]" matches prefix "Ticket#"); at most 15 digits;
+/// spaces inside the brackets are tolerated ("[ #12 ]"). Anything may come before or after
+/// it, so any number of reply prefixes, list tags or "(fwd)" markers do not hide it.
+std::optional<std::int64_t> find_request_tag(std::string_view text, std::string_view prefix);
+
+/// SUBJECT without leading reply and forward prefixes, in any number and mix: "Re:", "RE :",
+/// "Re[2]:", "Re^3:", "AW:", "SV:", "VS:", "Antw:", "Antwort:", "Fwd:", "FW:", "WG:", "TR:",
+/// "RV:", "Odp:", "YNT:", "回复:", "返信:", "Отв:", "ΑΠ:" ... (fullwidth colons too). Text
+/// that merely starts with such a word ("Return policy", "Svar mangler") is kept.
+std::string strip_reply_prefixes(std::string_view subject);
+
+/// The title for a new request made from SUBJECT: reply prefixes and our own request tags
+/// removed, whitespace collapsed at the ends; "(no subject)" when nothing is left.
+std::string request_title(std::string_view subject, std::string_view tag_prefix);
+
+}  // namespace hd::storage

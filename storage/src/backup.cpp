@@ -1,0 +1,45 @@
+#include "hd/storage/backup.hpp"
+
+#include "store_impl.hpp"
+
+#include <filesystem>
+
+namespace hd::storage {
+
+result<std::int64_t, errc> backup_to(store& s, const std::string& dest) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dest, ec))
+    return error<errc>{errc::invalid, fmt::format("'{}' exists already: give a new file", dest)};
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(dest.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  sql::connection out(raw);
+  if (rc != SQLITE_OK) {
+    return error<errc>{errc::io, fmt::format("cannot create '{}': {}", dest, sqlite3_errstr(rc))};
+  }
+  // -1: copy every page in one step, inside one read transaction of the source, so the copy
+  // is a snapshot; with WAL, writers go on meanwhile.
+  sqlite3_backup* b = sqlite3_backup_init(out.get(), "main", connection_of(s).get(), "main");
+  if (b == nullptr)
+    return error<errc>{errc::io,
+                       fmt::format("backup to '{}': {}", dest, sqlite3_errmsg(out.get()))};
+  rc = sqlite3_backup_step(b, -1);
+  int finish = sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE || finish != SQLITE_OK) {
+    std::string why = sqlite3_errmsg(out.get());
+    out = sql::connection();
+    fs::remove(dest, ec);
+    return error<errc>{(rc & 0xff) == SQLITE_BUSY ? errc::busy : errc::io,
+                       fmt::format("backup to '{}' failed: {}", dest, why)};
+  }
+  return guarded([&]() -> result<std::int64_t, errc> {
+    sql::statement check(out, "PRAGMA integrity_check");
+    check.step();
+    if (check.text(0) != "ok")
+      return error<errc>{errc::io,
+                         fmt::format("the copy failed its integrity check: {}", check.text(0))};
+    return static_cast<std::int64_t>(fs::file_size(dest));
+  });
+}
+
+}  // namespace hd::storage

@@ -1,0 +1,311 @@
+// The outbox verbs, the auto-reply log and bounce suppressions (hd/storage/outbox.hpp).
+#include "hd/storage/outbox.hpp"
+
+#include "store_impl.hpp"
+
+#include <algorithm>
+
+namespace hd::storage {
+namespace {
+
+constexpr const char* item_columns =
+    "id, request_id, kind, mail_from, recipients, status, attempts, next_attempt_at, "
+    "last_error, created_at, sent_at";
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  for (std::size_t pos = 0; pos < s.size();) {
+    std::size_t nl = s.find('\n', pos);
+    if (nl == std::string::npos) nl = s.size();
+    if (nl > pos) out.push_back(s.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+
+outbox_item read_item(const sql::statement& st) {
+  outbox_item it;
+  it.id = st.integer(0);
+  it.request_id = st.opt_integer(1);
+  it.kind = st.text(2);
+  it.mail_from = st.text(3);
+  it.recipients = split_lines(st.text(4));
+  it.status = st.text(5);
+  it.attempts = static_cast<int>(st.integer(6));
+  it.next_attempt_at = st.integer(7);
+  it.last_error = st.opt_text(8);
+  it.created_at = st.integer(9);
+  it.sent_at = st.opt_integer(10);
+  return it;
+}
+
+void event(const sql::connection& db, std::optional<std::int64_t> request_id, std::int64_t now,
+           std::string_view kind, std::string_view detail) {
+  if (!request_id) return;
+  sql::statement st(
+      db,
+      "INSERT INTO events (request_id, at, actor, kind, detail) VALUES (?1, ?2, 'system', ?3, ?4)");
+  st.bind(1, *request_id).bind(2, now).bind(3, kind).bind(4, detail).run();
+}
+
+std::optional<std::int64_t> request_of(const sql::connection& db, std::int64_t id) {
+  sql::statement st(db, "SELECT request_id FROM outbox WHERE id = ?1");
+  st.bind(1, id);
+  return st.step() ? st.opt_integer(0) : std::nullopt;
+}
+
+std::string lower(std::string_view s) { return ascii_lower(s); }
+
+void fill_last_inbound(const sql::connection& db, reply_facts& f) {
+  sql::statement st(db,
+                    "SELECT message_id, subject, body_text FROM messages WHERE request_id = ?1 AND "
+                    "direction = 'in' ORDER BY id DESC LIMIT 1");
+  st.bind(1, f.request_id);
+  if (!st.step()) return;
+  f.last_message_id = st.opt_text(0);
+  f.last_subject = st.text(1);
+  f.last_text = st.text(2);
+}
+
+}  // namespace
+
+int backoff_seconds(const retry_policy& p, int attempts) {
+  std::int64_t d = p.min_backoff_s;
+  for (int i = 1; i < attempts && d < p.max_backoff_s; ++i) d *= 2;
+  return static_cast<int>(std::min<std::int64_t>(d, p.max_backoff_s));
+}
+
+result<std::vector<outbox_item>, errc> list_outbox(store& s, const outbox_filter& f) {
+  return guarded([&]() -> result<std::vector<outbox_item>, errc> {
+    sql::statement st(connection_of(s),
+                      std::string("SELECT ") + item_columns +
+                          " FROM outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2");
+    st.bind(1, f.status).bind(2, f.limit);
+    std::vector<outbox_item> out;
+    while (st.step()) out.push_back(read_item(st));
+    return out;
+  });
+}
+
+result<outbox_item, errc> get_outbox_item(store& s, std::int64_t id) {
+  return guarded([&]() -> result<outbox_item, errc> {
+    sql::statement st(connection_of(s),
+                      std::string("SELECT ") + item_columns + ", bytes FROM outbox WHERE id = ?1");
+    st.bind(1, id);
+    if (!st.step()) return fail(errc::not_found, "no outbox item " + std::to_string(id));
+    outbox_item it = read_item(st);
+    it.bytes = st.text(11);
+    return it;
+  });
+}
+
+result<std::vector<outbox_item>, errc> claim_outbox(store& s, std::int64_t now, int limit) {
+  return guarded([&]() -> result<std::vector<outbox_item>, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::transaction tx(db);
+    sql::statement st(db, std::string("SELECT ") + item_columns +
+                              ", bytes FROM outbox WHERE status = 'queued' AND next_attempt_at <= "
+                              "?1 ORDER BY next_attempt_at, id LIMIT ?2");
+    st.bind(1, now).bind(2, limit);
+    std::vector<outbox_item> out;
+    while (st.step()) {
+      out.push_back(read_item(st));
+      out.back().bytes = st.text(11);
+    }
+    sql::statement up(db,
+                      "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_at = "
+                      "?2 WHERE id = ?1");
+    for (outbox_item& it : out) {
+      up.bind(1, it.id).bind(2, now).run();
+      up.reset();
+      it.status = "sending";
+      ++it.attempts;
+    }
+    tx.commit();
+    return out;
+  });
+}
+
+result<int, errc> recover_stale_sending(store& s, std::int64_t now, int stale_after_s) {
+  return guarded([&]() -> result<int, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::statement st(db,
+                      "UPDATE outbox SET status = 'queued', next_attempt_at = ?1, last_error = "
+                      "'interrupted while sending' WHERE status = 'sending' AND "
+                      "COALESCE(claimed_at, 0) < ?2");
+    st.bind(1, now).bind(2, now - stale_after_s).run();
+    return db.changes();
+  });
+}
+
+result<void, errc> mark_sent(store& s, std::int64_t id, std::int64_t now,
+                             std::string_view server_reply) {
+  return guarded([&]() -> result<void, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::transaction tx(db);
+    sql::statement st(db,
+                      "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL WHERE id "
+                      "= ?1");
+    st.bind(1, id).bind(2, now).run();
+    sql::statement msg(db,
+                       "UPDATE messages SET sent_at = ?2 WHERE id = (SELECT message_id FROM outbox "
+                       "WHERE id = ?1)");
+    msg.bind(1, id).bind(2, now).run();
+    sql::statement kind(db, "SELECT kind FROM outbox WHERE id = ?1");
+    kind.bind(1, id);
+    std::string k = kind.step() ? kind.text(0) : std::string("mail");
+    event(db, request_of(db, id), now, "mail_sent",
+          k + " accepted by the SMTP server: " + std::string(server_reply));
+    tx.commit();
+    return {};
+  });
+}
+
+result<bool, errc> mark_deferred(store& s, std::int64_t id, std::int64_t now,
+                                 std::string_view server_reply, const retry_policy& policy) {
+  return guarded([&]() -> result<bool, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::transaction tx(db);
+    sql::statement get(db, "SELECT attempts, created_at FROM outbox WHERE id = ?1");
+    get.bind(1, id);
+    if (!get.step()) return fail(errc::not_found, "no outbox item " + std::to_string(id));
+    int attempts = static_cast<int>(get.integer(0));
+    std::int64_t created = get.integer(1);
+    bool give_up = now - created >= policy.give_up_after_s;
+    sql::statement up(db,
+                      "UPDATE outbox SET status = ?2, next_attempt_at = ?3, last_error = ?4 WHERE "
+                      "id = ?1");
+    up.bind(1, id)
+        .bind(2, give_up ? "failed" : "queued")
+        .bind(3, now + backoff_seconds(policy, attempts))
+        .bind(4, server_reply)
+        .run();
+    if (give_up) {
+      event(db, request_of(db, id), now, "mail_failed",
+            "gave up after " + std::to_string(attempts) +
+                " attempts; last reply: " + std::string(server_reply));
+    }
+    tx.commit();
+    return give_up;
+  });
+}
+
+result<void, errc> mark_failed(store& s, std::int64_t id, std::int64_t now,
+                               std::string_view server_reply) {
+  return guarded([&]() -> result<void, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::transaction tx(db);
+    sql::statement up(db, "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1");
+    up.bind(1, id).bind(2, server_reply).run();
+    event(db, request_of(db, id), now, "mail_failed",
+          "rejected by the SMTP server: " + std::string(server_reply));
+    tx.commit();
+    return {};
+  });
+}
+
+result<int, errc> retry_outbox(store& s, std::optional<std::int64_t> id, std::int64_t now) {
+  return guarded([&]() -> result<int, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::statement st(db,
+                      "UPDATE outbox SET status = 'queued', next_attempt_at = ?2 WHERE (?1 IS NULL "
+                      "AND status = 'failed') OR (id = ?1 AND status IN ('failed', 'queued'))");
+    st.bind(1, id).bind(2, now).run();
+    return db.changes();
+  });
+}
+
+result<void, errc> add_request_event(store& s, std::int64_t request_id, std::int64_t now,
+                                     std::string_view kind, std::string_view detail) {
+  return guarded([&]() -> result<void, errc> {
+    event(connection_of(s), request_id, now, kind, detail);
+    return {};
+  });
+}
+
+result<void, errc> record_auto_reply(store& s, std::string_view address, std::int64_t request_id,
+                                     std::int64_t now) {
+  return guarded([&]() -> result<void, errc> {
+    sql::statement st(connection_of(s),
+                      "INSERT INTO auto_replies (address, request_id, at) VALUES (?1, ?2, ?3)");
+    st.bind(1, lower(address)).bind(2, request_id).bind(3, now).run();
+    return {};
+  });
+}
+
+result<int, errc> count_auto_replies(store& s, std::string_view address, std::int64_t since,
+                                     std::optional<std::int64_t> request) {
+  return guarded([&]() -> result<int, errc> {
+    sql::statement st(connection_of(s),
+                      "SELECT COUNT(*) FROM auto_replies WHERE address = ?1 AND at >= ?2 AND (?3 "
+                      "IS NULL OR request_id = ?3)");
+    st.bind(1, lower(address)).bind(2, since).bind(3, request);
+    return st.step() ? static_cast<int>(st.integer(0)) : 0;
+  });
+}
+
+result<void, errc> suppress_address(store& s, std::string_view address, std::string_view reason,
+                                    std::int64_t until, std::int64_t now) {
+  return guarded([&]() -> result<void, errc> {
+    sql::statement st(
+        connection_of(s),
+        R"(INSERT INTO suppressions (address, reason, until, created_at) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (address) DO UPDATE SET reason = excluded.reason,
+                           until = MAX(until, excluded.until))");
+    st.bind(1, lower(address)).bind(2, reason).bind(3, until).bind(4, now).run();
+    return {};
+  });
+}
+
+result<std::optional<std::string>, errc> suppression_of(store& s, std::string_view address,
+                                                        std::int64_t now) {
+  return guarded([&]() -> result<std::optional<std::string>, errc> {
+    sql::statement st(connection_of(s),
+                      "SELECT reason FROM suppressions WHERE address = ?1 AND until > ?2");
+    st.bind(1, lower(address)).bind(2, now);
+    if (st.step()) return std::optional<std::string>(st.text(0));
+    return std::optional<std::string>();
+  });
+}
+
+result<reply_facts, errc> reply_facts_of(store& s, std::int64_t request_id) {
+  return guarded([&]() -> result<reply_facts, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::statement st(db, R"(
+      SELECT r.title, COALESCE(c.name, ''), r.priority, COALESCE(NULLIF(u.name, ''), u.login, ''),
+             r.mailbox, COALESCE(p.id, 0), COALESCE(p.name, ''), p.language, COALESCE(co.name, ''),
+             COALESCE((SELECT address FROM person_addresses a WHERE a.person_id = p.id ORDER BY rowid LIMIT 1), '')
+        FROM requests r
+        LEFT JOIN categories c ON c.id = r.category_id
+        LEFT JOIN users u ON u.id = r.owner_id
+        LEFT JOIN persons p ON p.id = r.person_id
+        LEFT JOIN companies co ON co.id = p.company_id
+       WHERE r.id = ?1)");
+    st.bind(1, request_id);
+    if (!st.step()) return fail(errc::not_found, "no request " + std::to_string(request_id));
+    reply_facts f;
+    f.request_id = request_id;
+    f.title = st.text(0);
+    f.category = st.text(1);
+    f.priority = st.text(2);
+    f.owner = st.text(3);
+    f.mailbox = st.text(4);
+    f.person_id = st.integer(5);
+    f.person_name = st.text(6);
+    f.person_language = st.opt_text(7);
+    f.company = st.text(8);
+    f.person_address = st.text(9);
+    fill_last_inbound(db, f);
+    return f;
+  });
+}
+
+result<void, errc> set_person_language(store& s, std::int64_t person_id, std::string_view lang) {
+  return guarded([&]() -> result<void, errc> {
+    sql::statement st(connection_of(s), "UPDATE persons SET language = ?2 WHERE id = ?1");
+    st.bind(1, person_id).bind(2, lang).run();
+    return {};
+  });
+}
+
+}  // namespace hd::storage

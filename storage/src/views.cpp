@@ -1,0 +1,175 @@
+#include "hd/storage/views.hpp"
+
+#include "store_impl.hpp"
+
+namespace hd::storage {
+namespace {
+
+using sql::statement;
+
+// The columns every queue view selects, in queue_item's order. ?1 = now, ?2 = the agent's login.
+constexpr const char* queue_select = R"(
+  SELECT r.id, r.title, r.status, r.priority, COALESCE(c.name, ''), COALESCE(u.login, ''),
+         COALESCE(NULLIF(p.name, ''), (SELECT address FROM person_addresses a WHERE a.person_id = p.id
+                                       ORDER BY rowid LIMIT 1), ''),
+         r.created_at, r.updated_at, r.postponed_until,
+         CASE WHEN r.first_response_at IS NULL THEN r.first_response_due END,
+         CASE WHEN r.status <> 'closed' THEN r.resolution_due END,
+         (r.status = 'open' AND ((r.first_response_at IS NULL AND r.first_response_due < ?1)
+                                 OR r.resolution_due < ?1)),
+         EXISTS (SELECT 1 FROM favourites f JOIN users fu ON fu.id = f.user_id
+                 WHERE f.request_id = r.id AND fu.login = ?2)
+  FROM requests r
+  LEFT JOIN categories c ON c.id = r.category_id
+  LEFT JOIN users u ON u.id = r.owner_id
+  LEFT JOIN persons p ON p.id = r.person_id
+)";
+
+// Nearest due time first (requests without one last), then oldest.
+constexpr const char* queue_order = R"(
+  ORDER BY COALESCE(MIN(COALESCE(r.first_response_due, r.resolution_due),
+                        COALESCE(r.resolution_due, r.first_response_due)), 9223372036854775807),
+           r.created_at, r.id
+)";
+
+// Open, unowned, and in one of the agent's categories (any, when they are in none).
+constexpr const char* unassigned_where = R"(
+  WHERE r.status = 'open' AND r.owner_id IS NULL
+    AND (NOT EXISTS (SELECT 1 FROM category_members m JOIN users mu ON mu.id = m.user_id WHERE mu.login = ?2)
+         OR r.category_id IN (SELECT m.category_id FROM category_members m JOIN users mu ON mu.id = m.user_id
+                              WHERE mu.login = ?2))
+)";
+
+queue_item read_item(const statement& st) {
+  queue_item q;
+  q.id = st.integer(0);
+  q.title = st.text(1);
+  q.status = st.text(2);
+  q.priority = st.text(3);
+  q.category = st.text(4);
+  q.owner = st.text(5);
+  q.person = st.text(6);
+  q.created_at = st.integer(7);
+  q.updated_at = st.integer(8);
+  q.postponed_until = st.opt_integer(9);
+  q.first_response_due = st.opt_integer(10);
+  q.resolution_due = st.opt_integer(11);
+  q.overdue = st.integer(12) != 0;
+  q.favourite = st.integer(13) != 0;
+  return q;
+}
+
+std::vector<queue_item> query(const sql::connection& db, const std::string& where,
+                              const std::string& login, std::int64_t now, std::int64_t extra = 0) {
+  statement st(db, std::string(queue_select) + where + queue_order + " LIMIT 500");
+  st.bind(1, now).bind(2, login);
+  if (extra != 0) st.bind(3, extra);
+  std::vector<queue_item> out;
+  while (st.step()) out.push_back(read_item(st));
+  return out;
+}
+
+}  // namespace
+
+result<int, errc> apply_deadlines(store& s, const std::vector<priority_config>& targets) {
+  return guarded([&]() -> result<int, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::transaction tx(db);
+    int n = 0;
+    for (const priority_config& t : targets) {
+      statement st(db, R"(UPDATE requests SET
+                            first_response_due = CASE WHEN ?2 > 0 THEN created_at + ?2 * 3600 END,
+                            resolution_due = CASE WHEN ?3 > 0 THEN created_at + ?3 * 3600 END,
+                            deadlines_set = 1
+                          WHERE deadlines_set = 0 AND priority = ?1)");
+      st.bind(1, t.name).bind(2, t.first_response_hours).bind(3, t.resolution_hours).run();
+      n += db.changes();
+    }
+    // Requests whose priority has no targets (or none at all) are done too.
+    statement rest(db, "UPDATE requests SET deadlines_set = 1 WHERE deadlines_set = 0");
+    rest.run();
+    tx.commit();
+    return n;
+  });
+}
+
+result<void, errc> mark_first_response(store& s, std::int64_t request, std::int64_t at) {
+  return guarded([&]() -> result<void, errc> {
+    statement st(
+        connection_of(s),
+        "UPDATE requests SET first_response_at = ?2 WHERE id = ?1 AND first_response_at IS NULL");
+    st.bind(1, request).bind(2, at).run();
+    return {};
+  });
+}
+
+result<dashboard_view, errc> dashboard(store& s, const std::string& login, std::int64_t now) {
+  return guarded([&]() -> result<dashboard_view, errc> {
+    const sql::connection& db = connection_of(s);
+    dashboard_view v;
+    v.mine = query(db, "WHERE r.status = 'open' AND u.login = ?2", login, now);
+    v.unassigned = query(db, unassigned_where, login, now);
+    std::int64_t end_of_day = (now / 86400 + 1) * 86400;
+    v.waking =
+        query(db, "WHERE r.status = 'pending' AND r.postponed_until < ?3", login, now, end_of_day);
+    v.overdue = query(
+        db,
+        R"(WHERE r.status = 'open' AND ((r.first_response_at IS NULL AND r.first_response_due < ?1)
+                                                           OR r.resolution_due < ?1))",
+        login, now);
+    v.favourites = query(db, R"(WHERE r.status NOT IN ('closed', 'merged') AND EXISTS (
+                                  SELECT 1 FROM favourites f JOIN users fu ON fu.id = f.user_id
+                                  WHERE f.request_id = r.id AND fu.login = ?2))",
+                         login, now);
+    return v;
+  });
+}
+
+result<std::optional<queue_item>, errc> take_next(store& s, const std::string& login,
+                                                  std::int64_t now) {
+  return guarded([&]() -> result<std::optional<queue_item>, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::transaction tx(db);
+    std::vector<queue_item> queue = query(db, unassigned_where, login, now);
+    if (queue.empty()) return std::optional<queue_item>();
+    queue_item next = queue.front();
+    statement user(db, "INSERT OR IGNORE INTO users (login) VALUES (?1)");
+    user.bind(1, login).run();
+    statement st(
+        db,
+        R"(UPDATE requests SET owner_id = (SELECT id FROM users WHERE login = ?2), updated_at = ?3
+                        WHERE id = ?1 AND owner_id IS NULL)");
+    st.bind(1, next.id).bind(2, login).bind(3, now).run();
+    statement ev(db,
+                 "INSERT INTO events (request_id, at, actor, kind, detail) VALUES (?1, ?2, ?3, "
+                 "'accepted', 'requests next')");
+    ev.bind(1, next.id).bind(2, now).bind(3, login).run();
+    tx.commit();
+    next.owner = login;
+    return std::optional<queue_item>(next);
+  });
+}
+
+result<open_counts, errc> count_open(store& s) {
+  return guarded([&]() -> result<open_counts, errc> {
+    const sql::connection& db = connection_of(s);
+    open_counts c;
+    auto fill = [&](const char* sql_text, auto& out) {
+      statement st(db, sql_text);
+      while (st.step()) out.emplace_back(st.text(0), st.integer(1));
+    };
+    fill(
+        R"(SELECT COALESCE(u.login, ''), COUNT(*) FROM requests r LEFT JOIN users u ON u.id = r.owner_id
+            WHERE r.status = 'open' GROUP BY 1 ORDER BY 1)",
+        c.by_owner);
+    fill(
+        R"(SELECT COALESCE(k.name, ''), COUNT(*) FROM requests r LEFT JOIN categories k ON k.id = r.category_id
+            WHERE r.status = 'open' GROUP BY 1 ORDER BY 1)",
+        c.by_category);
+    fill("SELECT priority, COUNT(*) FROM requests WHERE status = 'open' GROUP BY 1 ORDER BY 1",
+         c.by_priority);
+    return c;
+  });
+}
+
+}  // namespace hd::storage

@@ -1,0 +1,187 @@
+// hd/daemon/ack.hpp: when not to auto-reply, bounces, language choice, the hook end to end.
+#include "hd/daemon/ack.hpp"
+
+#include "hd/common/config.hpp"
+#include "hd/mailparse/parser.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hd;
+using namespace hd::daemon;
+
+namespace {
+
+config test_config() {
+  auto c = parse_config(
+      "[outgoing]\nfrom_address = \"support@example.com\"\n"
+      "message_id_domain = \"helpdesk.example.com\"\n"
+      "templates_dir = \"" HD_SOURCE_DIR
+      "/etc/templates\"\n"
+      "[[mailbox]]\nname = \"support\"\naddress = \"help@example.com\"\n",
+      "t.toml", "/tmp", [](const std::string&) { return std::nullopt; });
+  REQUIRE(c.has_value());
+  return *c;
+}
+
+parsed_message parse(const std::string& raw) {
+  auto m = mailparse::parse(raw, {});
+  REQUIRE(m.has_value());
+  return *m;
+}
+
+std::string mail(const std::string& from, const std::string& extra,
+                 const std::string& body = "Hello, my printer is broken.\n") {
+  std::string subject = extra.starts_with("Subject:") ? "" : "Subject: help\n";
+  return "From: " + from + "\nTo: support@example.com\n" + subject +
+         "Message-ID: <x1@c.example>\n" + extra + "\n" + body;
+}
+
+}  // namespace
+
+TEST_CASE("auto_reply_block: robots, lists, loops and people") {
+  config cfg = test_config();
+  struct row {
+    const char* name;
+    const char* from;
+    const char* extra;
+    bool blocked;
+  };
+  for (const row& r : {
+           row{"person", "Jan <jan@c.example>", "", false},
+           row{"Auto-Submitted: no", "jan@c.example", "Auto-Submitted: no\n", false},
+           row{"auto-replied", "jan@c.example", "Auto-Submitted: auto-replied\n", true},
+           row{"auto-generated", "jan@c.example", "Auto-Submitted: Auto-Generated\n", true},
+           row{"bulk", "jan@c.example", "Precedence: bulk\n", true},
+           row{"junk", "jan@c.example", "Precedence: junk\n", true},
+           row{"first-class", "jan@c.example", "Precedence: first-class\n", false},
+           row{"List-Id", "jan@c.example", "List-Id: <l.c.example>\n", true},
+           row{"List-Unsubscribe", "jan@c.example", "List-Unsubscribe: <mailto:x@c>\n", true},
+           row{"XARS OOF", "jan@c.example", "X-Auto-Response-Suppress: DR, OOF\n", true},
+           row{"XARS All", "jan@c.example", "X-Auto-Response-Suppress: All\n", true},
+           row{"XARS DR only", "jan@c.example", "X-Auto-Response-Suppress: DR\n", false},
+           row{"X-Loop us", "jan@c.example", "X-Loop: Support@Example.com\n", true},
+           row{"X-Loop mailbox", "jan@c.example", "X-Loop: help@example.com\n", true},
+           row{"X-Loop other", "jan@c.example", "X-Loop: other@elsewhere.example\n", false},
+           row{"empty Return-Path", "jan@c.example", "Return-Path: <>\n", true},
+           row{"Return-Path", "jan@c.example", "Return-Path: <jan@c.example>\n", false},
+           row{"mailer-daemon", "MAILER-DAEMON@c.example", "", true},
+           row{"postmaster", "postmaster@c.example", "", true},
+           row{"noreply", "noreply@c.example", "", true},
+           row{"no-reply prefix", "no-reply-billing@c.example", "", true},
+           row{"donotreply", "DoNotReply@c.example", "", true},
+           row{"list bounces", "users-bounces@lists.c.example", "", true},
+           row{"our address", "Support@example.com", "", true},
+           row{"our mailbox", "help@example.com", "", true},
+           row{"report", "jan@c.example", "Content-Type: multipart/report; boundary=x\n", true},
+       }) {
+    SUBCASE(r.name) {
+      std::string raw = mail(r.from, r.extra);
+      auto got = auto_reply_block(parse(raw), raw, cfg);
+      CHECK(got.has_value() == r.blocked);
+    }
+  }
+  SUBCASE("our own Message-ID domain") {
+    std::string raw =
+        "From: a@c.example\nSubject: x\nMessage-ID: <hd.1.2.ab@helpdesk.example.com>\n\nx\n";
+    CHECK(auto_reply_block(parse(raw), raw, cfg).has_value());
+  }
+}
+
+TEST_CASE("hard_bounces: DSN failed 5.x.x only") {
+  std::string dsn =
+      "From: MAILER-DAEMON@mx.example\nSubject: Undelivered\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n"
+      "--B\nContent-Type: text/plain\n\nfailed\n\n--B\n"
+      "Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\n"
+      "Final-Recipient: rfc822; Jan@C.example\nAction: failed\nStatus: 5.1.1\n"
+      "Diagnostic-Code: smtp; 550 no such user\n\n"
+      "Final-Recipient: rfc822; later@c.example\nAction: delayed\nStatus: 4.4.1\n\n"
+      "Final-Recipient: rfc822; <full@c.example>\nAction: failed\nStatus: 5.2.2\n\n--B--\n";
+  auto got = hard_bounces(parse(dsn));
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].address == "jan@c.example");
+  CHECK(got[0].status == "5.1.1");
+  CHECK(got[0].diagnostic == "smtp; 550 no such user");
+  CHECK(got[1].address == "full@c.example");
+  CHECK(hard_bounces(parse(mail("jan@c.example", ""))).empty());
+}
+
+TEST_CASE("choose_language: person, Content-Language, detection, default") {
+  auto det = language_detector::open({"en", "nl", "no", "sv", "de"}, default_fingerprint_dir);
+  REQUIRE(det != nullptr);
+  parsed_message nl = parse(mail("a@c.example", "",
+                                 "Goedemorgen, de factuur van vorige maand klopt niet. Wij hebben "
+                                 "twee keer betaald en willen graag het geld terug.\n"));
+  CHECK(choose_language(std::string("sv"), "nl", nl, det.get(), "en").language == "sv");
+  language_choice d = choose_language(std::nullopt, "", nl, det.get(), "en");
+  CHECK(d.language == "nl");
+  CHECK(d.source == "detected");
+  CHECK(d.remember);
+  std::string cl = mail("a@c.example", "Content-Language: de-AT, en\n");
+  CHECK(
+      choose_language(std::nullopt, raw_header(cl, "content-language"), parse(cl), det.get(), "en")
+          .language == "de-at");
+  // Short Norwegian is close to Swedish for n-gram statistics; a real mail is long enough.
+  parsed_message no = parse(mail("a@c.example", "Subject: Skriveren virker ikke\n",
+                                 "Hei,\n\nSkriveren på kontoret i Tromsø skriver bare ut blanke "
+                                 "ark etter\noppdateringen i går. Vi har prøvd å starte den på "
+                                 "nytt.\n\nHilsen\nÅsa\n"));
+  CHECK(choose_language(std::nullopt, "", no, det.get(), "en").language == "no");
+  parsed_message tiny = parse(mail("a@c.example", "", "ok\n"));
+  language_choice fb = choose_language(std::nullopt, "", tiny, nullptr, "sv");
+  CHECK(fb.language == "sv");
+  CHECK_FALSE(fb.remember);
+}
+
+TEST_CASE("load_reply_kit reads the shipped templates") {
+  reply_kit kit = load_reply_kit(HD_SOURCE_DIR "/etc/templates");
+  CHECK(kit.problems.empty());
+  CHECK(kit.templates.languages("ack") == std::vector<std::string>{"de", "en", "nl", "no", "sv"});
+  CHECK(kit.detector != nullptr);
+  reply_kit missing = load_reply_kit("/nonexistent/templates");
+  CHECK(missing.problems.size() == 1);
+  CHECK(missing.templates.empty());
+}
+
+TEST_CASE("the hook queues one acknowledgement in the ingest transaction") {
+  config cfg = test_config();
+  auto db = storage::store::open(":memory:");
+  REQUIRE(db.has_value());
+  reply_kit kit = load_reply_kit(HD_SOURCE_DIR "/etc/templates");
+  std::string raw = mail("\"Jan de Vries\" <jan@c.example>", "Content-Language: nl\n");
+  parsed_message m = parse(raw);
+  storage::inbound in;
+  in.source.mailbox = "support";
+  in.raw = raw;
+  in.parsed = &m;
+  in.now = 1700000000;
+  in.outgoing = make_ack_hook(cfg, *db, kit, in.source, m, raw, in.now, {});
+  auto out = db->ingest(in);
+  REQUIRE(out.has_value());
+  auto items = storage::claim_outbox(*db, in.now, 10);
+  REQUIRE(items.has_value());
+  REQUIRE(items->size() == 1);
+  const storage::outbox_item& it = items->front();
+  CHECK(it.kind == "ack");
+  CHECK(it.mail_from == "help@example.com");
+  CHECK(it.recipients == std::vector<std::string>{"jan@c.example"});
+  CHECK(it.bytes.find("Content-Language: nl\r\n") != std::string::npos);
+  CHECK(it.bytes.find("In-Reply-To: <x1@c.example>\r\n") != std::string::npos);
+  auto facts = storage::reply_facts_of(*db, out->request_id);
+  REQUIRE(facts.has_value());
+  CHECK(facts->person_language == "nl");
+
+  SUBCASE("noack from the rules: nothing queued, an event says why") {
+    std::string raw2 = mail("jan2@c.example", "");
+    parsed_message m2 = parse(raw2);
+    in.raw = raw2;
+    in.parsed = &m2;
+    in.outgoing = make_ack_hook(cfg, *db, kit, in.source, m2, raw2, in.now,
+                                {false, "noack by rules.sieve:3", ""});
+    auto out2 = db->ingest(in);
+    REQUIRE(out2.has_value());
+    auto more = storage::claim_outbox(*db, in.now, 10);
+    REQUIRE(more.has_value());
+    CHECK(more->empty());
+  }
+}

@@ -1,0 +1,178 @@
+#include "hd/rules/script.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+namespace {
+
+using hd::rules::outcome;
+
+hd::parsed_message sample() {
+  hd::parsed_message m;
+  m.from = hd::address{"Åsa Berg", "Asa.Berg@Example.NO"};
+  m.to = {hd::address{"Support", "support+billing@example.com"}};
+  m.cc = {hd::address{"", "boss@bigcorp.nl"}, hd::address{"", "ops@bigcorp.nl"}};
+  m.subject = "Faktura 2026-0412: dobbelt betalt";
+  m.text = "Hei,\nfakturaen er betalt to ganger.\n";
+  m.headers = {{"From", "Åsa Berg <Asa.Berg@Example.NO>"},
+               {"To", "Support <support+billing@example.com>"},
+               {"Cc", "boss@bigcorp.nl, ops@bigcorp.nl"},
+               {"Subject", "Faktura 2026-0412: dobbelt betalt"},
+               {"X-Priority", "1"},
+               {"Received", "from a"},
+               {"Received", "from b"}};
+  return m;
+}
+
+hd::rules::script compile_ok(const std::string& text) {
+  auto s = hd::rules::compile(text, "rules.sieve", {});
+  REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message));
+  return *s;
+}
+
+outcome run(const std::string& text, const hd::parsed_message& m = sample(),
+            hd::rules::envelope env = {"bounce@example.no", {"support+billing@example.com"}},
+            bool followup = false) {
+  hd::rules::script s = compile_ok(text);
+  hd::rules::input in;
+  in.message = &m;
+  in.raw = "From: x\r\n\r\nbody";
+  in.env = std::move(env);
+  in.followup = followup;
+  return hd::rules::evaluate(s, in);
+}
+
+std::string actions(const outcome& o) {
+  std::string s;
+  for (const auto& a : o.actions) s += a.type + (a.argument.empty() ? "" : ":" + a.argument) + " ";
+  return s + (o.implicit_keep ? "+implicit" : "-implicit");
+}
+
+}  // namespace
+
+TEST_CASE("tests and actions: a table of scripts over one mail") {
+  struct row {
+    const char* script;
+    const char* want;
+  };
+  const row rows[] = {
+      {"keep;", "keep -implicit"},
+      {"", "+implicit"},
+      {"discard;", "discard -implicit"},
+      {"require \"fileinto\"; fileinto \"a\"; fileinto \"a\"; fileinto \"b\";",
+       "fileinto:a fileinto:b -implicit"},
+      {"redirect \"x@y.z\";", "redirect:x@y.z -implicit"},
+      {"if header :contains \"subject\" \"FAKTURA\" { keep; }", "keep -implicit"},
+      {"if header :comparator \"i;octet\" :contains \"subject\" \"FAKTURA\" { keep; }",
+       "+implicit"},
+      {"if header :is \"x-priority\" \"1\" { keep; }", "keep -implicit"},
+      {"if header :matches \"subject\" \"faktura *\" { keep; }", "keep -implicit"},
+      {"if header :matches \"subject\" \"faktura\" { keep; }", "+implicit"},
+      {"if address :domain \"from\" \"example.no\" { keep; }", "keep -implicit"},
+      {"if address :localpart \"from\" \"asa.berg\" { keep; }", "keep -implicit"},
+      {"if address :all :is \"cc\" \"ops@bigcorp.nl\" { keep; }", "keep -implicit"},
+      {"require \"subaddress\"; if address :detail \"to\" \"billing\" { keep; }", "keep -implicit"},
+      {"require \"subaddress\"; if address :user \"to\" \"support\" { keep; }", "keep -implicit"},
+      {"require \"subaddress\"; if address :detail \"from\" \"\" { keep; }", "+implicit"},
+      {"require \"envelope\"; if envelope :domain \"from\" \"example.no\" { keep; }",
+       "keep -implicit"},
+      {"if exists [\"x-priority\", \"received\"] { keep; }", "keep -implicit"},
+      {"if exists [\"x-priority\", \"x-nope\"] { keep; }", "+implicit"},
+      {"if size :over 10 { keep; }", "keep -implicit"},
+      {"if size :under 10 { keep; }", "+implicit"},
+      {"if allof (true, not false) { keep; }", "keep -implicit"},
+      {"if anyof (false, false) { keep; } elsif true { discard; } else { keep; }",
+       "discard -implicit"},
+      {"require \"body\"; if body :contains \"TO GANGER\" { keep; }", "keep -implicit"},
+      {"require \"body\"; if body :raw :contains \"body\" { keep; }", "keep -implicit"},
+      {"require [\"relational\", \"comparator-i;ascii-numeric\"]; if header :count \"ge\" "
+       ":comparator \"i;ascii-numeric\" "
+       "\"received\" \"2\" { keep; }",
+       "keep -implicit"},
+      {"require [\"relational\", \"comparator-i;ascii-numeric\"]; if address :count \"eq\" "
+       ":comparator \"i;ascii-numeric\" \"cc\" "
+       "\"2\" { keep; }",
+       "keep -implicit"},
+      {"require [\"relational\", \"comparator-i;ascii-numeric\"]; if header :value \"lt\" "
+       ":comparator \"i;ascii-numeric\" \"x-priority\" \"3\" { keep; }",
+       "keep -implicit"},
+      {"require \"regex\"; if header :regex \"subject\" \"[0-9]{4}-[0-9]+\" { keep; }",
+       "keep -implicit"},
+      {"keep; stop; discard;", "keep -implicit"},
+      {"discard; keep;", "keep discard -implicit"},
+      {"require [\"fileinto\", \"variables\"]; if header :matches \"subject\" \"* *: *\" { "
+       "fileinto \"${1}-${3}\"; }",
+       "fileinto:Faktura-dobbelt betalt -implicit"},
+      {"require [\"fileinto\", \"variables\", \"regex\"]; if header :regex \"subject\" "
+       "\"([0-9]{4})-([0-9]+)\" { fileinto \"${2}/${1}\"; }",
+       "fileinto:0412/2026 -implicit"},
+      {"require [\"fileinto\", \"variables\"]; set :upperfirst :lower \"q\" \"BILLING\"; "
+       "fileinto \"${q}\";",
+       "fileinto:Billing -implicit"},
+      {"require [\"fileinto\", \"variables\"]; set :length \"n\" \"Åsa\"; fileinto \"${n}\";",
+       "fileinto:3 -implicit"},
+      {"require [\"variables\"]; set \"a\" \"x\"; if string :is \"${a}\" \"x\" { keep; }",
+       "keep -implicit"},
+      {"require [\"fileinto\", \"variables\"]; fileinto \"${unknown}z\";", "fileinto:z -implicit"},
+      {"require \"fileinto\"; fileinto \"${1}\";", "fileinto:${1} -implicit"},
+      {"if header :contains \"subject\" text:\nbetalt\n.\n { keep; }", "+implicit"},
+      {"if header :contains \"subject\" [\"nope\", \"dobbelt\"] { keep; }", "keep -implicit"},
+  };
+  for (const row& r : rows) {
+    CAPTURE(r.script);
+    CHECK(actions(run(r.script)) == r.want);
+  }
+}
+
+TEST_CASE("the helpdesk extension decides category, owner, priority, tags, ack and template") {
+  outcome o = run(R"(require ["fileinto", "vnd.helpdeskd"];
+if address :domain "from" "example.no" { fileinto "billing"; tag "norway"; }
+category "general";
+assign "anna"; assign "ole";
+priority "urgent"; tag "norway"; tag "vip";
+noack; template "ack-no";
+)");
+  CHECK(o.result.create_request);
+  CHECK(o.result.category == "billing");  // the first decides; later ones are noted
+  CHECK(o.result.owner == "anna");
+  CHECK(o.result.priority == "urgent");
+  CHECK(o.result.tags == std::vector<std::string>{"norway", "vip"});
+  CHECK_FALSE(o.result.ack);
+  CHECK(o.result.template_name == "ack-no");
+  CHECK(o.result.notes.size() == 2);
+  CHECK_FALSE(o.implicit_keep);
+}
+
+TEST_CASE("category does not cancel implicit keep; followup is a test") {
+  outcome a = run("require \"vnd.helpdeskd\"; if followup { category \"x\"; }", sample(), {}, true);
+  CHECK(a.implicit_keep);
+  CHECK(a.result.category == "x");
+  outcome b =
+      run("require \"vnd.helpdeskd\"; if followup { category \"x\"; }", sample(), {}, false);
+  CHECK(b.result.category.empty());
+}
+
+TEST_CASE("discard means no request, with the rule's file and line as the reason") {
+  outcome o = run("if true {\n  discard;\n}\n");
+  CHECK_FALSE(o.result.create_request);
+  CHECK(o.result.reason == "discarded by rules.sieve:2");
+  outcome r = run("redirect \"x@y.z\";");
+  CHECK_FALSE(r.result.create_request);
+  CHECK(r.result.reason == "redirected by rules.sieve:1 without keep");
+}
+
+TEST_CASE("the trace says which test was true or false on which line") {
+  outcome o =
+      run("if header :contains \"subject\" \"nope\" { keep; }\n"
+          "elsif address :domain \"from\" \"example.no\" { discard; }\n");
+  REQUIRE(o.trace.size() == 3);
+  CHECK(o.trace[0].line == 1);
+  CHECK(o.trace[0].result == false);
+  CHECK(o.trace[0].text == "header :contains \"subject\" \"nope\"");
+  CHECK(o.trace[1].line == 2);
+  CHECK(o.trace[1].result == true);
+  CHECK(o.trace[1].detail == "\"Example.NO\" matched \"example.no\"");
+  CHECK(o.trace[2].kind == "action");
+  CHECK(o.trace[2].text == "discard;");
+}

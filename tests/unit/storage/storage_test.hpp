@@ -1,0 +1,48 @@
+#pragma once
+// Helpers shared by the storage tests: in-memory stores and hand-built parsed mails.
+
+#include "hd/storage/store.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+namespace storage_test {
+
+inline hd::parsed_message mail(std::string from, std::string subject,
+                               std::optional<std::string> id = std::nullopt,
+                               std::string text = "body") {
+  hd::parsed_message m;
+  m.from = hd::address{"", std::move(from)};
+  m.subject = std::move(subject);
+  m.message_id = std::move(id);
+  m.text = std::move(text);
+  return m;
+}
+
+inline hd::storage::store open_memory(const hd::storage::open_options& opt = {}) {
+  auto s = hd::storage::store::open(":memory:", opt);
+  REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message));
+  return std::move(*s);
+}
+
+inline hd::storage::inbound inbound_of(const hd::parsed_message& m, std::string_view raw,
+                                       std::int64_t now) {
+  hd::storage::inbound in;
+  in.source.mailbox = "stdin";
+  in.raw = raw;
+  in.parsed = &m;
+  in.now = now;
+  return in;
+}
+
+inline hd::storage::ingest_outcome ingest(hd::storage::store& s, const hd::parsed_message& m,
+                                          std::string_view raw, std::int64_t now = 1000) {
+  auto r = s.ingest(inbound_of(m, raw, now));
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+  return *r;
+}
+
+inline std::string tag(std::int64_t id) { return "[#" + std::to_string(id) + "]"; }
+
+}  // namespace storage_test

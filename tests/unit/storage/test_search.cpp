@@ -1,0 +1,91 @@
+// Full-text search (FTS5) and request details.
+#include "hd/storage/requests.hpp"
+
+#include "storage/storage_test.hpp"
+
+using namespace storage_test;
+namespace st = hd::storage;
+
+namespace {
+
+std::vector<std::int64_t> found(st::store& s, std::string_view q, bool literal = false) {
+  auto r = st::search_requests(s, q, {50, literal});
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+  std::vector<std::int64_t> ids;
+  for (const auto& h : *r) ids.push_back(h.request.id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("search finds Nordic, German and French words, ignoring case and accents") {
+  auto s = open_memory();
+  auto no = ingest(
+      s, mail("a@x.no", "Søknad om refusjon", "1@x", "Kvitteringen for høsten er vedlagt."), "r1");
+  auto sv = ingest(s,
+                   mail("b@x.se", "Skrivaren på kontoret", "2@x",
+                        "Den skriver inte ut, väldigt irriterande. Göteborg."),
+                   "r2");
+  auto de =
+      ingest(s, mail("c@x.de", "Drucker", "3@x", "Der Drucker ist kaputt, schöne Grüße"), "r3");
+  auto fr = ingest(s, mail("d@x.fr", "Facture", "4@x", "Le café est froid"), "r4");
+  auto da = ingest(s, mail("e@x.dk", "Æbler", "5@x", "Ærlig talt, blåbærsyltetøj"), "r5");
+  using v = std::vector<std::int64_t>;
+  CHECK(found(s, "søknad") == v{no.request_id});
+  CHECK(found(s, "SØKNAD") == v{no.request_id});
+  CHECK(found(s, "høsten") == v{no.request_id});
+  CHECK(found(s, "hosten").empty());  // ø is a letter of its own, not o with a diacritic
+  CHECK(found(s, "väldigt") == v{sv.request_id});
+  CHECK(found(s, "valdigt") == v{sv.request_id});  // diacritics removed
+  CHECK(found(s, "goteborg") == v{sv.request_id});
+  CHECK(found(s, "på") == v{sv.request_id});
+  CHECK(found(s, "grüße") == v{de.request_id});
+  CHECK(found(s, "cafe") == v{fr.request_id});
+  CHECK(found(s, "CAFÉ") == v{fr.request_id});
+  CHECK(found(s, "ærlig") == v{da.request_id});
+  CHECK(found(s, "ÆRLIG") == v{da.request_id});
+  CHECK(found(s, "blåbærsyltetøj") == v{da.request_id});
+  CHECK(found(s, "blåbær*") == v{da.request_id});
+  CHECK(found(s, "drucker AND kaputt") == v{de.request_id});
+  CHECK(found(s, "subject:drucker") == v{de.request_id});
+  CHECK(found(s, "nothinghere").empty());
+}
+
+TEST_CASE("search ranks subject matches first and returns one hit per request") {
+  auto s = open_memory();
+  auto body =
+      ingest(s, mail("a@x", "Question", "1@x", "the invoice is wrong, invoice invoice"), "r1");
+  auto subj = ingest(s, mail("b@x", "Invoice missing", "2@x", "see subject"), "r2");
+  hd::parsed_message reply = mail("b@x", "Re: Invoice missing", "3@x", "still no invoice");
+  reply.in_reply_to = "2@x";
+  ingest(s, reply, "r3");
+  auto r = st::search_requests(s, "invoice");
+  REQUIRE(r.has_value());
+  REQUIRE(r->size() == 2);
+  CHECK((*r)[0].request.id == subj.request_id);
+  CHECK((*r)[1].request.id == body.request_id);
+  CHECK((*r)[0].snippet.find("[Invoice]") != std::string::npos);
+}
+
+TEST_CASE("bad and hostile queries are clear errors, literal mode takes anything") {
+  auto s = open_memory();
+  auto a = ingest(s, mail("a@x", "can't log-in", "1@x", "\"quoted\" AND NOT stuff"), "r1");
+  for (const char* q : {"", "   ", "\"unterminated", "AND", "foo:bar", "(", "can't", "x NEAR("}) {
+    CAPTURE(q);
+    auto r = st::search_requests(s, q);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == st::errc::invalid);
+  }
+  using v = std::vector<std::int64_t>;
+  CHECK(found(s, "can't log-in", true) == v{a.request_id});
+  CHECK(found(s, "\"quoted\" AND", true) == v{a.request_id});
+  CHECK(found(s, "'; DROP TABLE messages; --", true).empty());
+  CHECK(found(s, "log") == v{a.request_id});
+}
+
+TEST_CASE("search follows messages as they are stored") {
+  auto s = open_memory();
+  CHECK(found(s, "zebra").empty());
+  auto a = ingest(s, mail("a@x", "animals", "1@x", "a zebra"), "r1");
+  CHECK(found(s, "zebra") == std::vector<std::int64_t>{a.request_id});
+}
