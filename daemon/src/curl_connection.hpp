@@ -85,7 +85,6 @@ class curl_connection : public std::enable_shared_from_this<curl_connection> {
   std::function<void(std::string)> on_connected_;
   std::string url_, userpwd_user_, userpwd_pass_, bearer_, ca_file_;
   bool connected_ = false;
-  bool cancelled_ = false;
 };
 
 }  // namespace hd::daemon

@@ -13,8 +13,7 @@ namespace hd::daemon {
 namespace asio = boost::asio;
 
 imap_client::imap_client(asio::io_context& io, int timeout_s, std::size_t max_literal)
-    : io_(io),
-      max_literal_(max_literal),
+    : max_literal_(max_literal),
       conn_(curl_connection::create(io)),
       framer_(imap::framer_limits{16 * 1024 * 1024, max_literal}),
       watchdog_(io),

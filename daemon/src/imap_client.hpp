@@ -57,7 +57,6 @@ class imap_client {
   void arm(std::chrono::seconds s);
   void note(const imap::response& r);
 
-  boost::asio::io_context& io_;
   std::size_t max_literal_;
   std::shared_ptr<curl_connection> conn_;
   imap::framer framer_;

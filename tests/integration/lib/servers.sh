@@ -66,6 +66,10 @@ dovecot_start() {
   local mail_uid=nobody mail_gid=nogroup login_user=dovenull internal_user=dovecot internal_group=dovecot
   local chroot_off=''
   if [ "$(id -u)" -eq 0 ]; then
+    if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$dir/home" 2>/dev/null; then
+      echo "servers: Dovecot's mail user (nobody) cannot reach $dir: make its parents world-searchable (chmod o+x)" >&2
+      return 1
+    fi
     chown -R nobody:nogroup "$dir/home"
   else
     mail_uid=$(id -un); mail_gid=$(id -gn); login_user=$mail_uid; internal_user=$mail_uid
