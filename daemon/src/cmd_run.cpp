@@ -6,6 +6,7 @@
 #include "hd/common/sysexits.hpp"
 #include "hd/daemon/pipeline.hpp"
 #include "hd/daemon/smtp.hpp"
+#include "hd/storage/workflow.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -47,13 +48,17 @@ class lock_file {
   std::string error_;
 };
 
+// After a --once pass: wake postponed requests whose time has come, then send the outbox.
 void drain_after_once(cli_state& st, const config& cfg) {
-  if (!cfg.smtp) return;
   auto db = open_store(cfg);
   if (!db) {
     st.log.error("outbox.drain_failed", {{"reason", db.error().message}});
     return;
   }
+  if (auto woke = storage::wake_postponed(*db, st.io.now()); woke && *woke > 0) {
+    st.log.info("requests.woke", {{"count", *woke}});
+  }
+  if (!cfg.smtp) return;
   drain_stats d = drain_outbox(cfg, *db, st.log, st.io.now());
   st.log.info("outbox.drained", {{"attempted", d.attempted},
                                  {"sent", d.sent},

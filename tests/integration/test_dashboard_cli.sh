@@ -45,3 +45,9 @@ set +e
 env -u HELPDESKD_AGENT "$HELPDESKD" -c "$T/hd.toml" dashboard 2>/dev/null; rc=$?
 set -e
 expect_eq "$rc" 64 "the dashboard needs to know who is asking"
+
+# A cron setup (run --once, no mailboxes) wakes a postponed request whose time has come.
+h requests postpone 4 --until +1m >/dev/null
+sqlite3 "$T/hd.db" "UPDATE requests SET postponed_until = 1 WHERE id = 4"
+h run --once 2>/dev/null
+expect_eq "$(sqlite3 "$T/hd.db" "SELECT status FROM requests WHERE id = 4")" open "run --once wakes postponed requests"
