@@ -14,35 +14,6 @@ std::string domain_of(std::string_view addr) {
   return at == std::string_view::npos ? std::string() : ascii_lower(addr.substr(at + 1));
 }
 
-struct person_ref {
-  std::int64_t id = 0;
-  bool created = false;
-};
-
-person_ref find_or_create_person(const sql::connection& db, const address& from, std::int64_t now) {
-  std::string addr = ascii_lower(from.addr);
-  sql::statement find(db, "SELECT person_id FROM person_addresses WHERE address = ?1");
-  find.bind(1, addr);
-  if (find.step()) return {find.integer(0), false};
-  std::optional<std::int64_t> company;
-  // "support.bigcorp.nl" lands under the company owning "bigcorp.nl": the longest owned suffix.
-  sql::statement dom(db, "SELECT company_id FROM company_domains WHERE domain = ?1");
-  std::string d = domain_of(addr);
-  while (!company && !d.empty()) {
-    dom.bind(1, d);
-    if (dom.step()) company = dom.integer(0);
-    dom.reset();
-    std::size_t dot = d.find('.');
-    d = dot == std::string::npos ? std::string() : d.substr(dot + 1);
-  }
-  sql::statement ins(db, "INSERT INTO persons (name, company_id, created_at) VALUES (?1, ?2, ?3)");
-  ins.bind(1, from.name).bind(2, company).bind(3, now).run();
-  std::int64_t id = db.last_insert_id();
-  sql::statement link(db, "INSERT INTO person_addresses (address, person_id) VALUES (?1, ?2)");
-  link.bind(1, addr).bind(2, id).run();
-  return {id, true};
-}
-
 // A mail seen before: same IMAP UID, same Message-ID from the same sender, or (without a
 // Message-ID) the same bytes. Returns the request it went to.
 std::optional<std::int64_t> find_duplicate(const sql::connection& db, const inbound& in,
@@ -264,6 +235,30 @@ void insert_attachments(const sql::connection& db, std::int64_t id, const parsed
 }
 
 }  // namespace
+
+person_ref find_or_create_person(const sql::connection& db, const address& from, std::int64_t now) {
+  std::string addr = ascii_lower(from.addr);
+  sql::statement find(db, "SELECT person_id FROM person_addresses WHERE address = ?1");
+  find.bind(1, addr);
+  if (find.step()) return {find.integer(0), false};
+  std::optional<std::int64_t> company;
+  // "support.bigcorp.nl" lands under the company owning "bigcorp.nl": the longest owned suffix.
+  sql::statement dom(db, "SELECT company_id FROM company_domains WHERE domain = ?1");
+  std::string d = domain_of(addr);
+  while (!company && !d.empty()) {
+    dom.bind(1, d);
+    if (dom.step()) company = dom.integer(0);
+    dom.reset();
+    std::size_t dot = d.find('.');
+    d = dot == std::string::npos ? std::string() : d.substr(dot + 1);
+  }
+  sql::statement ins(db, "INSERT INTO persons (name, company_id, created_at) VALUES (?1, ?2, ?3)");
+  ins.bind(1, from.name).bind(2, company).bind(3, now).run();
+  std::int64_t id = db.last_insert_id();
+  sql::statement link(db, "INSERT INTO person_addresses (address, person_id) VALUES (?1, ?2)");
+  link.bind(1, addr).bind(2, id).run();
+  return {id, true};
+}
 
 void queue_outgoing(const sql::connection& db, std::int64_t request_id, const outgoing_mail& m,
                     std::int64_t now) {

@@ -42,6 +42,16 @@ auto guarded(F&& f) -> decltype(f()) {
 /// Advances the mailbox checkpoint (UIDVALIDITY, highest stored UID) for a mail with a UID.
 void save_checkpoint_if_uid(const sql::connection& db, const mail_source& s);
 
+struct person_ref {
+  std::int64_t id = 0;
+  bool created = false;
+};
+
+/// The person with address FROM.addr (ASCII case-insensitive), or a new one named FROM.name,
+/// placed under the company owning the longest suffix of its domain ("support.bigcorp.nl"
+/// lands under the owner of "bigcorp.nl"). Joins the caller's transaction.
+person_ref find_or_create_person(const sql::connection& db, const address& from, std::int64_t now);
+
 /// Queues one outgoing mail in the outbox and records it as an outbound message of the request.
 void queue_outgoing(const sql::connection& db, std::int64_t request_id, const outgoing_mail& m,
                     std::int64_t now);

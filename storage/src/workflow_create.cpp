@@ -3,27 +3,8 @@
 #include "store_impl.hpp"
 
 namespace hd::storage {
-namespace {
 
 using sql::statement;
-
-// TODO(storage): shares its rule with ingest's person lookup; fold into one verb once the
-// storage issue's work on ingest.cpp has landed.
-std::int64_t person_for(const sql::connection& db, const new_request& r, std::int64_t now) {
-  std::string addr = ascii_lower(r.person_address);
-  statement find(db, "SELECT person_id FROM person_addresses WHERE address = ?1");
-  find.bind(1, addr);
-  if (find.step()) return find.integer(0);
-  statement ins(db, R"(INSERT INTO persons (name, company_id, created_at)
-                       VALUES (?1, (SELECT company_id FROM company_domains WHERE domain = ?2), ?3))");
-  ins.bind(1, r.person_name).bind(2, addr.substr(addr.rfind('@') + 1)).bind(3, now).run();
-  std::int64_t id = db.last_insert_id();
-  statement link(db, "INSERT INTO person_addresses (address, person_id) VALUES (?1, ?2)");
-  link.bind(1, addr).bind(2, id).run();
-  return id;
-}
-
-}  // namespace
 
 result<std::int64_t, errc> create_request(store& s, const new_request& r, const acting& by) {
   if (r.person_address.find('@') == std::string::npos) {
@@ -42,7 +23,7 @@ result<std::int64_t, errc> create_request(store& s, const new_request& r, const 
       }
       category = find.integer(0);
     }
-    std::int64_t person = person_for(db, r, by.now);
+    std::int64_t person = find_or_create_person(db, {r.person_name, r.person_address}, by.now).id;
     statement req(
         db,
         R"(INSERT INTO requests (title, priority, category_id, person_id, mailbox, created_at, updated_at)

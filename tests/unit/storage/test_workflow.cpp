@@ -1,4 +1,5 @@
 // The agent workflow verbs: every verb, every invalid transition, on in-memory databases.
+#include "hd/storage/people.hpp"
 #include "hd/storage/workflow.hpp"
 
 #include <doctest/doctest.h>
@@ -169,4 +170,14 @@ TEST_CASE("split: selected messages into a new request") {
   CHECK(f.get(*fresh).person_id == f.get(id).person_id);
   CHECK(error_of(split_request(f.s, id, {*note}, f.anna)).find("leave request") !=
         std::string::npos);
+}
+
+TEST_CASE("create: a phoned-in person from a company's subdomain lands under that company") {
+  // create_request had its own copy of ingest's person lookup, without the subdomain rule.
+  fixture f;
+  auto company = add_company(f.s, "BigCorp", "anna", 1000);
+  REQUIRE(company.has_value());
+  REQUIRE(add_company_domain(f.s, *company, "bigcorp.nl", "anna", 1000).has_value());
+  std::int64_t id = f.new_request("piet@sales.bigcorp.nl", "Phone: invoice");
+  CHECK(f.get(id).company == "BigCorp");
 }
