@@ -13,6 +13,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
+print("before: " + benchlib.machine_line(), flush=True)
 binary = sys.argv[1]
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 500
 here = os.path.dirname(os.path.abspath(__file__))
@@ -35,3 +39,4 @@ med = statistics.median(times)
 print(f"pipe ingest: {n} mails of ~4 KB, one process each, synchronous=FULL")
 print(f"  per mail: median {med * 1000:.2f} ms, p10 {q[0] * 1000:.2f} ms, p90 {q[-1] * 1000:.2f} ms")
 print(f"  {1 / med:.0f} mails/s (sequential, median)")
+print("after: load average " + benchlib.load_average())

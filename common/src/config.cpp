@@ -73,6 +73,8 @@ void read_database(table_reader r, const context& cx, database_config& d) {
   d.path = cx.path(d.path);
   d.synchronous_full = r.choice("synchronous", d.synchronous_full ? 0 : 1, {"full", "normal"}) == 0;
   r.integer("busy_timeout_ms", d.busy_timeout_ms, 0, 600000);
+  r.integer("commit_batch", d.commit_batch, 1, 10000);
+  r.integer("commit_batch_ms", d.commit_batch_ms, 1, 60000);
   r.finish();
 }
 
@@ -133,6 +135,20 @@ void read_rules(table_reader r, const context& cx, rules_config& rc) {
   r.finish();
 }
 
+void read_companies(table_reader r, companies_config& cc) {
+  r.strings("categories", cc.categories);
+  r.strings("industries", cc.industries);
+  for (const auto* list : {&cc.categories, &cc.industries}) {
+    std::set<std::string> seen;
+    for (const std::string& v : *list) {
+      if (v.empty() || !seen.insert(v).second)
+        r.problem(list == &cc.categories ? "categories" : "industries",
+                  fmt::format("'{}' is empty or listed twice", v));
+    }
+  }
+  r.finish();
+}
+
 smtp_config read_smtp(table_reader r, const context& cx) {
   smtp_config s;
   r.string("host", s.host, true);
@@ -144,20 +160,37 @@ smtp_config read_smtp(table_reader r, const context& cx) {
   s.password = read_secret(r, cx, "password");
   r.string("helo_name", s.helo_name);
   r.integer("timeout_s", s.timeout_s, 1, 3600);
+  r.integer("max_parallel", s.max_parallel, 1, 64);
   r.finish();
   return s;
 }
 
 oauth2_config read_oauth2(table_reader r, const context& cx) {
   oauth2_config o;
-  r.string("token_url", o.token_url, true);
+  r.string("provider", o.provider);
+  r.string("tenant", o.tenant);
+  r.string("token_url", o.token_url);
   r.string("client_id", o.client_id, true);
   o.client_secret = read_secret(r, cx, "client_secret");
   o.refresh_token = read_secret(r, cx, "refresh_token");
   r.string("scope", o.scope);
+  r.boolean("allow_http", o.allow_http);
   if (o.refresh_token.empty())
     r.problem("refresh_token_file",
               "a refresh token is required (refresh_token_file or refresh_token_env)");
+  if (!o.provider.empty() && o.provider != "microsoft" && o.provider != "google")
+    r.problem("provider", "must be \"microsoft\" or \"google\" (or give token_url)");
+  if (o.provider.empty() && o.token_url.empty())
+    r.problem("token_url", "is required unless provider is \"microsoft\" or \"google\"");
+  bool loopback = false;
+  for (std::string_view host : {"http://127.0.0.1", "http://localhost", "http://[::1]"}) {
+    std::string_view rest =
+        std::string_view(o.token_url).substr(std::min(o.token_url.size(), host.size()));
+    if (o.token_url.starts_with(host) && (rest.empty() || rest[0] == ':' || rest[0] == '/'))
+      loopback = true;
+  }
+  if (!o.token_url.empty() && !o.token_url.starts_with("https://") && !(o.allow_http && loopback))
+    r.problem("token_url", "must be https:// (http:// only on a loopback host with allow_http)");
   r.finish();
   return o;
 }
@@ -192,6 +225,8 @@ mailbox_config read_mailbox(table_reader r, const context& cx) {
     r.problem("move_to", "is required when after_import = \"move\"");
   if (m.auth == imap_auth::xoauth2 && !m.oauth2)
     r.problem("oauth2", "auth = \"xoauth2\" needs an [mailbox.oauth2] table");
+  if (m.auth == imap_auth::xoauth2 && m.user.empty())
+    r.problem("user", "is required with auth = \"xoauth2\" (usually the mailbox's address)");
   r.finish();
   return m;
 }
@@ -331,6 +366,7 @@ result<config, config_errc> parse_config(std::string_view text, const std::strin
   read_outgoing(table_reader(r.table("outgoing"), "outgoing", problems), cx, c.outgoing);
   read_ack(table_reader(r.table("ack"), "ack", problems), c.ack);
   read_rules(table_reader(r.table("rules"), "rules", problems), cx, c.rules);
+  read_companies(table_reader(r.table("companies"), "companies", problems), c.companies);
   if (const toml::table* t = r.table("smtp"))
     c.smtp = read_smtp(table_reader(t, "smtp", problems), cx);
   read_lists(r, cx, c);

@@ -36,7 +36,10 @@ toml::table mailbox_table(const mailbox_config& m) {
                 {"poll_interval_s", m.poll_interval_s},
                 {"timeout_s", m.timeout_s}};
   if (m.oauth2) {
-    t.insert("oauth2", toml::table{{"token_url", m.oauth2->token_url},
+    t.insert("oauth2", toml::table{{"provider", m.oauth2->provider},
+                                   {"tenant", m.oauth2->tenant},
+                                   {"allow_http", m.oauth2->allow_http},
+                                   {"token_url", m.oauth2->token_url},
                                    {"client_id", m.oauth2->client_id},
                                    {"client_secret", m.oauth2->client_secret.describe()},
                                    {"refresh_token", m.oauth2->refresh_token.describe()},
@@ -77,6 +80,8 @@ std::string describe_config(const config& c) {
                                    {"max_script_bytes", c.rules.max_script_bytes},
                                    {"max_nesting", c.rules.max_nesting},
                                    {"max_variable_bytes", c.rules.max_variable_bytes}});
+  root.insert("companies", toml::table{{"categories", string_array(c.companies.categories)},
+                                       {"industries", string_array(c.companies.industries)}});
   if (c.smtp) {
     const smtp_config& s = *c.smtp;
     root.insert("smtp", toml::table{{"host", s.host},

@@ -2,10 +2,13 @@
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/daemon/pipeline.hpp"
+#include "hd/storage/views.hpp"
 #include "json.hpp"
 #include "json_storage.hpp"
 
 #include <fmt/format.h>
+
+#include <map>
 
 namespace hd::daemon {
 namespace {
@@ -13,8 +16,56 @@ namespace {
 struct list_options {
   std::string status, category, owner;
   bool unassigned = false;
+  bool flagged = false;
+  bool favourite = false;  ///< of --as (or $HELPDESKD_AGENT)
+  bool overdue = false;
+  std::string as;
+  std::string sort = "id";  ///< a key of sort_keys, "-" in front for descending
+  bool desc = false;
   bool json = false;
 };
+
+const std::map<std::string, storage::request_sort> sort_keys{
+    {"id", storage::request_sort::id},
+    {"created", storage::request_sort::created},
+    {"updated", storage::request_sort::updated},
+    {"priority", storage::request_sort::priority},
+    {"deadline", storage::request_sort::deadline}};
+
+// The filter for O; nullopt after reporting a usage error.
+std::optional<storage::request_filter> filter_of(cli_state& st, const list_options& o) {
+  storage::request_filter f;
+  if (!o.status.empty()) f.status = o.status;
+  if (!o.category.empty()) f.category = o.category;
+  if (!o.owner.empty()) f.owner = o.owner;
+  f.unassigned = o.unassigned;
+  f.flagged = o.flagged;
+  if (o.overdue) f.overdue_at = st.io.now();
+  if (o.favourite) {
+    std::string login = o.as;
+    if (login.empty() && st.io.env) login = st.io.env("HELPDESKD_AGENT").value_or("");
+    if (login.empty()) {
+      st.fail(exit_code::usage, "--favourite: say whose: --as LOGIN, or set HELPDESKD_AGENT");
+      return std::nullopt;
+    }
+    f.favourite_of = login;
+  }
+  std::string key = o.sort;
+  f.descending = o.desc;
+  if (key.starts_with('-')) {
+    key.erase(0, 1);
+    f.descending = !f.descending;
+  }
+  auto k = sort_keys.find(key);
+  if (k == sort_keys.end()) {
+    st.fail(
+        exit_code::usage,
+        fmt::format("--sort: '{}' is not one of id, created, updated, priority, deadline", o.sort));
+    return std::nullopt;
+  }
+  f.sort = k->second;
+  return f;
+}
 
 void print_table(std::ostream& out, const std::vector<storage::request_summary>& rows) {
   out << fmt::format("{:>6}  {:<8}  {:<12}  {:<28}  {}\n", "ID", "STATUS", "OWNER", "FROM",
@@ -36,12 +87,14 @@ void list_requests(cli_state& st, const list_options& o) {
     st.fail(exit_code::temp_fail, db.error().message);
     return;
   }
-  storage::request_filter f;
-  if (!o.status.empty()) f.status = o.status;
-  if (!o.category.empty()) f.category = o.category;
-  if (!o.owner.empty()) f.owner = o.owner;
-  f.unassigned = o.unassigned;
-  auto rows = db->list_requests(f);
+  std::optional<storage::request_filter> f = filter_of(st, o);
+  if (!f) return;
+  if (f->overdue_at || f->sort == storage::request_sort::deadline) {
+    // Due times of new requests first, as the dashboard does.
+    if (auto d = storage::apply_deadlines(*db, cfg->priorities); !d)
+      return st.fail(exit_code::temp_fail, d.error().message);
+  }
+  auto rows = db->list_requests(*f);
   if (!rows) {
     st.fail(exit_code::temp_fail, rows.error().message);
     return;
@@ -165,12 +218,21 @@ void add_requests_commands(CLI::App& app, cli_state& st) {
   CLI::App* req = app.add_subcommand("requests", "List and work on requests");
   req->require_subcommand(1);
   auto o = std::make_shared<list_options>();
-  CLI::App* list = req->add_subcommand("list", "List requests, oldest first");
+  CLI::App* list = req->add_subcommand(
+      "list", "List requests (by id unless --sort says otherwise); filters combine");
   list->add_option("--status", o->status, "open, pending, closed or merged")
       ->check(CLI::IsMember({"open", "pending", "closed", "merged"}));
   list->add_option("--category", o->category, "Only this category (queue)");
   list->add_option("--owner", o->owner, "Only requests owned by this user (login)");
   list->add_flag("--unassigned", o->unassigned, "Only requests with no owner");
+  list->add_flag("--flagged", o->flagged, "Only requests with a flagged message");
+  list->add_flag("--favourite", o->favourite, "Only favourites of --as (or $HELPDESKD_AGENT)");
+  list->add_flag("--overdue", o->overdue, "Only open requests past a due time");
+  list->add_option("--as", o->as, "Whose favourites (a login; default $HELPDESKD_AGENT)");
+  list->add_option("--sort", o->sort,
+                   "id (default), created, updated, priority (most urgent first) or deadline\n"
+                   "(nearest first); a leading - reverses, e.g. --sort=-updated");
+  list->add_flag("--desc", o->desc, "Reverse the order");
   list->add_flag("--json", o->json, "Print JSON");
   list->callback([&st, o] { list_requests(st, *o); });
   add_show_and_search(req, st);

@@ -5,6 +5,8 @@
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/daemon/pipeline.hpp"
+#include "hd/storage/directory.hpp"
+#include "hd/storage/people.hpp"
 #include "hd/storage/workflow.hpp"
 #include "time_arg.hpp"
 #include "workflow_cli.hpp"
@@ -165,14 +167,58 @@ void add_structure_verbs(CLI::App* req, cli_state& st) {
   });
 }
 
+// Completes a phoned-in request: the person's address when only a name was given (an existing
+// person), the default priority, and the owner the category's assignment method picks.
+// Returns the owner ("" for none); nullopt after reporting a problem.
+std::optional<std::string> complete(cli_state& st, session& s, storage::new_request& r) {
+  if (r.person_address.empty()) {
+    if (r.person_name.empty()) {
+      st.fail(exit_code::usage, "who called? give --email, or --name of a known person");
+      return std::nullopt;
+    }
+    auto id = storage::find_person_by_name(s.db, r.person_name);
+    if (!id) {
+      st.fail(exit_code::data_error,
+              fmt::format("{}: give --email to register a new person", id.error().message));
+      return std::nullopt;
+    }
+    auto p = storage::show_person(s.db, *id);
+    if (!p || p->person.addresses.empty()) {
+      st.fail(exit_code::data_error, fmt::format("person {} has no address", *id));
+      return std::nullopt;
+    }
+    r.person_address = p->person.addresses.front();
+  }
+  const std::vector<priority_config>& ps = s.cfg.priorities;
+  if (r.priority.empty()) {
+    auto d =
+        std::find_if(ps.begin(), ps.end(), [](const priority_config& p) { return p.is_default; });
+    if (d != ps.end()) r.priority = d->name;
+  } else if (std::none_of(ps.begin(), ps.end(),
+                          [&](const priority_config& p) { return p.name == r.priority; })) {
+    st.fail(exit_code::usage, fmt::format("'{}' is not a declared [[priority]]", r.priority));
+    return std::nullopt;
+  }
+  if (r.category.empty()) return std::string();
+  auto owner = storage::pick_owner(s.db, r.category);
+  if (!owner) {
+    st.fail(exit_code::temp_fail, owner.error().message);
+    return std::nullopt;
+  }
+  return *owner;
+}
+
 void add_create_verb(CLI::App* req, cli_state& st) {
   auto o = std::make_shared<verb_options>();
   auto r = std::make_shared<storage::new_request>();
   auto file = std::make_shared<std::string>();
-  CLI::App* c =
-      req->add_subcommand("create", "Register a request by hand (a phone call): person by email");
-  c->add_option("--email", r->person_address, "The customer's email address")->required();
-  c->add_option("--name", r->person_name, "The customer's name (for a new person)");
+  CLI::App* c = req->add_subcommand(
+      "create",
+      "Register a request by hand (a phone call): the person by email, or by the name of a\n"
+      "known person; with --category the category's assignment method picks the owner");
+  c->add_option("--email", r->person_address, "The customer's email address");
+  c->add_option("--name", r->person_name,
+                "The customer's name (names a new person; alone, finds a known one)");
   c->add_option("--title", r->title, "Title")->required();
   c->add_option("--text", r->text, "What the customer said");
   c->add_option("--file", *file, "Read the text from a file (- for stdin)");
@@ -184,9 +230,14 @@ void add_create_verb(CLI::App* req, cli_state& st) {
     r->text = read_text(st, r->text, *file);
     auto s = begin(st, *o);
     if (!s) return;
-    auto id = storage::create_request(s->db, *r, s->by);
+    std::optional<std::string> owner = complete(st, *s, *r);
+    if (!owner) return;
+    auto id = storage::create_request(s->db, *r, s->by, *owner);
     if (id) o->request = *id;
-    finish(st, *o, "created", id);
+    finish(st, *o, "created", id,
+           {{"owner",
+             owner->empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(*owner)},
+            {"person", r->person_address}});
   });
 }
 

@@ -143,11 +143,10 @@ asio::awaitable<io_status> curl_connection::connect(const imap_endpoint& ep) {
   curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "imap,imaps");
   if (!ep.ca_file.empty()) curl_easy_setopt(easy_, CURLOPT_CAINFO, ep.ca_file.c_str());
-  curl_easy_setopt(easy_, CURLOPT_USERNAME, ep.user.c_str());
-  if (!ep.bearer_token.empty()) {
-    curl_easy_setopt(easy_, CURLOPT_XOAUTH2_BEARER, ep.bearer_token.c_str());
-    curl_easy_setopt(easy_, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
-  } else {
+  // Without a user, curl stops after the greeting, CAPABILITY and STARTTLS, and the caller
+  // logs in itself (XOAUTH2: imap_client::authenticate_xoauth2).
+  if (!ep.user.empty()) {
+    curl_easy_setopt(easy_, CURLOPT_USERNAME, ep.user.c_str());
     curl_easy_setopt(easy_, CURLOPT_PASSWORD, ep.password.c_str());
   }
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &curl_connection::on_socket);

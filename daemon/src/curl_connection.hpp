@@ -2,7 +2,8 @@
 // One TLS-capable IMAP connection made by libcurl and then spoken over by us.
 //
 // libcurl connects, negotiates TLS (imaps://, or STARTTLS with CURLUSESSL_ALL on imap://),
-// verifies the certificate and authenticates (LOGIN, AUTHENTICATE PLAIN, XOAUTH2) with
+// verifies the certificate and authenticates (LOGIN, AUTHENTICATE PLAIN; no login without a
+// user, for the caller's own AUTHENTICATE XOAUTH2) with
 // CURLOPT_CONNECT_ONLY, driven through curl_multi_socket_action from the Asio loop (sockets
 // watched by stream_descriptors that are released, never closed; one steady_timer). After
 // that, the authenticated connection is ours: bytes go through curl_easy_send/recv, and
@@ -30,11 +31,10 @@ struct imap_endpoint {
   std::string host;
   int port = 993;
   tls_mode tls = tls_mode::implicit;
-  std::string ca_file;  ///< empty: the system trust store
-  std::string user;
-  std::string password;      ///< for password auth
-  std::string bearer_token;  ///< for XOAUTH2 (password empty)
-  int timeout_s = 60;        ///< connect + TLS + login budget
+  std::string ca_file;   ///< empty: the system trust store
+  std::string user;      ///< empty: connect and secure only, no login
+  std::string password;  ///< for password auth
+  int timeout_s = 60;    ///< connect + TLS + login budget
 };
 
 /// The outcome of an I/O step: empty error = success.

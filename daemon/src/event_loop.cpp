@@ -5,9 +5,10 @@
 #endif
 
 #include "hd/common/sysexits.hpp"
+#include "hd/daemon/pipeline.hpp"
 #include "mailbox_batch.hpp"
 #include "mailbox_session.hpp"
-#include "outbox_worker.hpp"
+#include "outbox_sender.hpp"
 #include "storage_worker.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -37,19 +38,21 @@ class intake_service {
     watch_signals();
     if (setup_.cfg->mailboxes.empty())
       env_.log.warn("run.no_mailboxes", {{"config", setup_.cfg->source}});
-    // As a service, the outbox is sent (and postponed requests woken) all along; --once
-    // drains the outbox when it is done (cmd_run.cpp).
-    if (!once_) outbox_.emplace(setup_.cfg, env_.log, env_.now);
+    // As a service, the outbox is sent (and postponed requests woken) all along, from this
+    // loop; --once drains the outbox when it is done (cmd_run.cpp).
+    if (!once_) start_outbox();
     start_sessions();
-    if (running_ == 0) signals_.cancel();
+    if (running_ == 0 && !outbox_) signals_.cancel();
     io_.run();
-    outbox_.reset();  // finishes a delivery in progress, then joins
+    outbox_.reset();  // records what its database thread still holds
     return failed_ ? exit_code::temp_fail : exit_code::ok;
   }
 
  private:
   void start_sessions() {
-    session_context cx{io_, worker_, env_.log, env_.now, nullptr};
+    session_context cx{io_, worker_, env_.log, env_.now, &tokens_, [this] {
+                         if (outbox_) outbox_->poke();
+                       }};
     for (std::size_t i = 0; i < setup_.cfg->mailboxes.size(); ++i) {
       auto s = std::make_shared<mailbox_session>(cx, setup_, i, once_);
       sessions_.push_back(s);
@@ -72,6 +75,16 @@ class intake_service {
     }
   }
 
+  void start_outbox() {
+    // Its own connection: results are recorded on the sender's database thread, never here.
+    auto db = open_store(*setup_.cfg);
+    if (!db) {
+      env_.log.error("outbox.open_failed", {{"reason", db.error().message}});
+      return;
+    }
+    outbox_.emplace(io_, setup_.cfg, std::move(*db), env_.log, env_.now);
+  }
+
   void session_ended() {
     if (--running_ > 0) return;
     sessions_.clear();
@@ -82,7 +95,8 @@ class intake_service {
       start_sessions();
       if (running_ > 0) return;
     }
-    signals_.cancel();  // nothing left to do: io_.run() returns
+    // Nothing left to do: io_.run() returns (a service without mailboxes keeps sending).
+    if (!outbox_ || stopping_) signals_.cancel();
   }
 
   void watch_signals() {
@@ -97,7 +111,12 @@ class intake_service {
         stopping_ = true;
         if (outbox_) outbox_->stop();
         worker_.request_stop();
+        tokens_.stop();
         for (auto& s : sessions_) s->stop();
+        if (running_ == 0) {  // no session will end to do it (a service without mailboxes)
+          signals_.cancel();
+          return;
+        }
       }
       watch_signals();
     });
@@ -135,10 +154,11 @@ class intake_service {
   intake_setup setup_;
   std::optional<intake_setup> pending_;  ///< a reloaded setup waiting for sessions to stop
   asio::io_context io_;
+  token_source tokens_{io_};  ///< kept across reloads
   storage_worker worker_;
   asio::signal_set signals_;
   std::vector<std::shared_ptr<mailbox_session>> sessions_;
-  std::optional<outbox_worker> outbox_;
+  std::optional<outbox_sender> outbox_;
   int running_ = 0;
   bool failed_ = false;
   bool stopping_ = false;

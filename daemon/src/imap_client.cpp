@@ -4,6 +4,8 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
+#include "oauth2.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -132,6 +134,41 @@ asio::awaitable<io_status> imap_client::command(const std::string& text, command
     }
     if (r.kind == imap::response_kind::untagged) out.untagged.push_back(std::move(r));
   }
+}
+
+asio::awaitable<io_status> imap_client::authenticate_xoauth2(const std::string& user,
+                                                             const std::string& token,
+                                                             bool& rejected) {
+  rejected = false;
+  if (!has_capability("AUTH=XOAUTH2"))
+    co_return io_status{"the server does not offer AUTHENTICATE XOAUTH2"};
+  std::string tag = fmt::format("h{}", next_tag_++);
+  std::string ir = xoauth2_initial_response(user, token);
+  bool sent = has_capability("SASL-IR");
+  std::string line = tag + " AUTHENTICATE XOAUTH2" + (sent ? " " + ir : std::string()) + "\r\n";
+  io_status st = co_await send(line);
+  imap::response r;
+  for (int round = 0; st; ++round) {
+    st = co_await read_response(r, true);
+    if (!st) break;
+    if (r.kind == imap::response_kind::tagged && r.tag == tag) break;
+    if (r.kind != imap::response_kind::continuation) continue;
+    if (round > 2) st = io_status{"AUTHENTICATE XOAUTH2: too many continuations"};
+    // The first continuation asks for the initial response; one after it carries the error
+    // details (base64 JSON), which SASL wants acknowledged with an empty response.
+    line = sent ? "\r\n" : ir + "\r\n";
+    sent = true;
+    if (st) st = co_await send(line);
+  }
+  std::fill(ir.begin(), ir.end(), '\0');
+  if (!st) co_return st;
+  if (!r.ok()) {
+    rejected = r.keyword == "NO";
+    co_return io_status{fmt::format("AUTHENTICATE XOAUTH2 failed: {} {}", r.keyword, r.text)};
+  }
+  command_reply caps;
+  std::string cmd = "CAPABILITY";  // the post-login capabilities (IDLE, MOVE, UIDPLUS)
+  co_return co_await command(cmd, caps);
 }
 
 asio::awaitable<io_status> imap_client::idle(std::chrono::seconds period, idle_end& why) {

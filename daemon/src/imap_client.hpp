@@ -34,6 +34,11 @@ class imap_client {
   /// Runs one command ("UID FETCH 1:* (UID)"), without tag or CRLF. A tagged NO or BAD is an
   /// error whose text is the server's.
   boost::asio::awaitable<io_status> command(const std::string& text, command_reply& out);
+  /// AUTHENTICATE XOAUTH2 as USER with TOKEN (never logged): the initial response inline when
+  /// the server offers SASL-IR, else after its continuation. REJECTED is set when the server
+  /// refused the login (tagged NO), not for a network error. Then asks for the capabilities.
+  boost::asio::awaitable<io_status> authenticate_xoauth2(const std::string& user,
+                                                         const std::string& token, bool& rejected);
   /// IDLEs until the server reports new mail (an EXISTS since clear_news()) or PERIOD passes,
   /// then ends IDLE (DONE).
   boost::asio::awaitable<io_status> idle(std::chrono::seconds period, idle_end& why);

@@ -111,6 +111,8 @@ json to_json(const storage::company_summary& c) {
   return {{"id", c.id},
           {"name", c.name},
           {"domains", c.domains},
+          {"category", c.category},
+          {"industry", c.industry},
           {"persons", c.person_count},
           {"requests", c.request_count},
           {"created_at", iso8601(c.created_at)}};

@@ -2,7 +2,10 @@
 
 #include "hd/daemon/ack.hpp"
 #include "hd/daemon/pipeline.hpp"
+#include "hd/storage/batch.hpp"
 #include "routing.hpp"
+
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -53,6 +56,41 @@ mail_result store_one(storage::store& db, const intake_setup& setup, const batch
   return r;
 }
 
+// Stores mails from FIRST on in one write batch (group commit) of at most commit_batch mails
+// or commit_batch_ms, and returns the index of the first mail not handled. Each mail is still
+// atomic on its own (a savepoint). If the batch cannot commit, no mail of it counts as
+// stored: their after-import actions must not run, and the next poll fetches them again.
+std::size_t store_group(storage::store& db, const intake_setup& setup, const batch_source& src,
+                        std::vector<fetched_mail>& mails, std::size_t first, std::int64_t now,
+                        std::atomic<bool>& abort, const std::atomic<bool>* stop,
+                        std::vector<mail_result>& out) {
+  const database_config& limits = setup.cfg->database;
+  auto batch = storage::write_batch::begin(db);
+  if (!batch) {
+    abort = true;
+    out.push_back(mail_result{mails[first].uid, mail_outcome::failed, 0, 0, batch.error().message});
+    return first + 1;
+  }
+  auto started = std::chrono::steady_clock::now();
+  std::size_t first_result = out.size(), i = first;
+  const auto budget = std::chrono::milliseconds(limits.commit_batch_ms);
+  for (int n = 0; i < mails.size() && n < limits.commit_batch; ++n) {
+    if (abort || (stop != nullptr && *stop)) break;
+    out.push_back(store_one(db, setup, src, mails[i], now));
+    if (out.back().outcome == mail_outcome::failed) abort = true;
+    std::string().swap(mails[i++].raw);  // free the bytes as soon as they are stored
+    if (std::chrono::steady_clock::now() - started > budget) break;
+  }
+  if (auto c = batch->commit(); !c) {
+    abort = true;
+    for (std::size_t k = first_result; k < out.size(); ++k) {
+      if (!committed(out[k].outcome)) continue;
+      out[k] = mail_result{out[k].uid, mail_outcome::failed, 0, 0, c.error().message};
+    }
+  }
+  return i;
+}
+
 }  // namespace
 
 result<intake_setup, config_errc> make_intake_setup(std::shared_ptr<const config> cfg) {
@@ -71,14 +109,12 @@ std::vector<mail_result> ingest_batch(storage::store& db, const intake_setup& se
                                       const std::atomic<bool>* stop) {
   std::vector<mail_result> out;
   out.reserve(mails.size());
-  for (fetched_mail& m : mails) {
-    if (abort || (stop != nullptr && *stop)) {
-      out.push_back(mail_result{m.uid, mail_outcome::skipped, 0, 0, ""});
-      continue;
-    }
-    out.push_back(store_one(db, setup, src, m, now));
-    if (out.back().outcome == mail_outcome::failed) abort = true;
-    std::string().swap(m.raw);  // free the bytes as soon as they are stored
+  std::size_t next = 0;
+  while (next < mails.size() && !abort && (stop == nullptr || !*stop)) {
+    next = store_group(db, setup, src, mails, next, now, abort, stop, out);
+  }
+  for (; next < mails.size(); ++next) {
+    out.push_back(mail_result{mails[next].uid, mail_outcome::skipped, 0, 0, ""});
   }
   return out;
 }

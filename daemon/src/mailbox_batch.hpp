@@ -1,8 +1,9 @@
 #pragma once
 // The worker-thread half of IMAP intake: one batch of fetched mails through the intake
-// pipeline, in UID order, each in its own transaction (request + checkpoint together). The
-// first temporary failure stops the batch and every later batch of the same poll, so the
-// checkpoint never moves past a mail that was not stored.
+// pipeline, in UID order. Each mail is atomic (request + checkpoint together, a savepoint);
+// mails are committed in groups ([database] commit_batch / commit_batch_ms), one fsync per
+// group. The first temporary failure stops the batch and every later batch of the same poll,
+// so the checkpoint never moves past a mail that was not stored.
 
 #include "hd/common/config.hpp"
 #include "hd/rules/script.hpp"

@@ -96,6 +96,7 @@ asio::awaitable<bool> mailbox_session::run() {
   while (true) {
     st = co_await serve();
     client_.close();
+    if (st && std::exchange(reconnect_, false) && !stopping_) continue;  // a new access token
     if (st || st.aborted || stopping_) co_return true;  // polled (--once), or stopped
     ++failures_;
     int delay = std::min(max_backoff_s, 5 << std::min(failures_ - 1, 6));
@@ -109,19 +110,18 @@ asio::awaitable<bool> mailbox_session::run() {
 }
 
 asio::awaitable<io_status> mailbox_session::serve() {
-  imap_endpoint ep{mb_.host,      mb_.port,     mb_.tls,
-                   mb_.ca_file,   mb_.user,     mb_.password.reveal(),
-                   std::string(), mb_.timeout_s};
-  std::pair<std::string, std::string> token;
-  if (mb_.auth == imap_auth::xoauth2) {
-    if (!cx_.access_token) co_return io_status{"XOAUTH2 is not available"};
-    token = co_await cx_.access_token(mb_);
-    if (!token.second.empty()) co_return io_status{"OAuth2 token: " + token.second};
-    ep.password.clear();
-    ep.bearer_token = std::move(token.first);
-  }
+  const bool oauth = mb_.auth == imap_auth::xoauth2;
+  // With XOAUTH2, libcurl connects and secures without a user; we log in ourselves.
+  imap_endpoint ep{mb_.host,
+                   mb_.port,
+                   mb_.tls,
+                   mb_.ca_file,
+                   oauth ? std::string() : mb_.user,
+                   mb_.password.reveal(),
+                   mb_.timeout_s};
   io_status st = co_await client_.connect(ep);
   if (!st) co_return io_status{st.error.empty() ? "" : "connect: " + st.error, st.aborted};
+  if (oauth && !(st = co_await login_xoauth2())) co_return st;
   bool use_idle = mb_.idle && client_.has_capability("IDLE");
   cx_.log.info("imap.connected", {{"mailbox", mb_.name},
                                   {"host", mb_.host},
@@ -133,8 +133,15 @@ asio::awaitable<io_status> mailbox_session::serve() {
   while (true) {
     if (!(st = co_await poll())) co_return st;
     failures_ = 0;
+    if (repoll_ && !stopping_) continue;  // a mail vanished mid-fetch: list the folder again
     if (once_ || stopping_) break;
     auto period = std::min(std::chrono::seconds(mb_.poll_interval_s), max_idle);
+    if (oauth) {  // servers may end a session whose token expired: log in again before that
+      auto left =
+          std::chrono::ceil<std::chrono::seconds>(renew_at_ - std::chrono::steady_clock::now());
+      if ((reconnect_ = left.count() <= 0)) break;
+      period = std::min(period, left);
+    }
     if (use_idle) {
       idle_end why = idle_end::error;
       if (!(st = co_await client_.idle(period, why))) co_return st;
@@ -145,12 +152,42 @@ asio::awaitable<io_status> mailbox_session::serve() {
       if (stopping_) break;
     }
   }
-  if (once_ && !stopping_) {
+  if ((once_ || reconnect_) && !stopping_) {
     command_reply bye;
     std::string logout = "LOGOUT";
     co_await client_.command(logout, bye);  // best effort
   }
   co_return io_status{};
+}
+
+// A rejected token is refreshed once and tried again: the server may have revoked it before
+// its announced expiry.
+asio::awaitable<io_status> mailbox_session::login_xoauth2() {
+  if (cx_.tokens == nullptr) co_return io_status{"XOAUTH2 is not available"};
+  io_status st;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto token = co_await cx_.tokens->get(mb_, attempt > 0);
+    if (!token) {
+      std::string hint = token.error().code == oauth2_errc::refused
+                             ? " (a new refresh token is needed: docs/intake.md, OAuth2)"
+                             : "";
+      co_return io_status{"OAuth2: " + token.error().message + hint};
+    }
+    renew_at_ = token->renew_at;
+    if (token->refreshed) {
+      cx_.log.info("oauth2.refreshed",
+                   {{"mailbox", mb_.name}, {"expires_in_s", token->lifetime.count()}});
+    }
+    bool rejected = false;
+    st = co_await client_.authenticate_xoauth2(mb_.user, token->token, rejected);
+    if (st || !rejected) co_return st;
+    if (attempt == 0) {
+      cx_.log.warn("oauth2.rejected", {{"mailbox", mb_.name},
+                                       {"error", st.error},
+                                       {"action", "refreshing the token, trying once more"}});
+    }
+  }
+  co_return io_status{st.error + " (with a fresh token: check the user and the app's IMAP access)"};
 }
 
 asio::awaitable<io_status> mailbox_session::select() {
@@ -207,6 +244,7 @@ asio::awaitable<io_status> mailbox_session::recover_actions() {
 
 asio::awaitable<io_status> mailbox_session::poll() {
   client_.clear_news();
+  repoll_ = false;
   command_reply list;
   std::string cmd = fmt::format("UID FETCH {}:* (UID RFC822.SIZE)", last_uid_ + 1);
   io_status st = co_await client_.command(cmd, list);
@@ -223,21 +261,23 @@ asio::awaitable<io_status> mailbox_session::poll() {
   std::shared_ptr<in_flight> prev, batch;
   io_status fin;
   const std::int64_t limit = cfg_->limits.max_message_bytes;
-  for (std::size_t i = 0; i < todo.size() && !stopping_ && st;) {
-    std::vector<std::int64_t> uids;
+  for (std::size_t i = 0; i < todo.size() && !stopping_ && st && !repoll_;) {
+    std::vector<std::int64_t> uids, sizes;
     std::int64_t bytes = 0, size = todo[i].second;
     bool header_only = size > limit;
     if (header_only) {
+      sizes.push_back(size);
       uids.push_back(todo[i++].first);
     } else {
       while (i < todo.size() && todo[i].second <= limit && uids.size() < batch_mails &&
              (uids.empty() || bytes + todo[i].second <= batch_bytes)) {
         bytes += todo[i].second;
+        sizes.push_back(todo[i].second);
         uids.push_back(todo[i++].first);
       }
     }
     std::vector<fetched_mail> mails;
-    st = co_await fetch(uids, header_only, size, mails);
+    st = co_await fetch(uids, sizes, header_only, mails);
     if (prev) {
       batch = std::exchange(prev, nullptr);
       fin = co_await finish(batch, done);
@@ -262,7 +302,8 @@ asio::awaitable<io_status> mailbox_session::poll() {
 }
 
 asio::awaitable<io_status> mailbox_session::fetch(const std::vector<std::int64_t>& uids,
-                                                  bool header_only, std::int64_t size,
+                                                  const std::vector<std::int64_t>& sizes,
+                                                  bool header_only,
                                                   std::vector<fetched_mail>& out) {
   command_reply r;
   std::string cmd = fmt::format("UID FETCH {} (UID {})", imap::uid_set(uids),
@@ -272,9 +313,24 @@ asio::awaitable<io_status> mailbox_session::fetch(const std::vector<std::int64_t
   for (imap::response& u : r.untagged) {
     if (!u.fetch || !u.fetch->uid || !u.fetch->body) continue;
     if (!std::binary_search(uids.begin(), uids.end(), *u.fetch->uid)) continue;
-    out.push_back(fetched_mail{*u.fetch->uid, std::move(*u.fetch->body), header_only ? size : 0});
+    out.push_back(
+        fetched_mail{*u.fetch->uid, std::move(*u.fetch->body), header_only ? sizes.front() : 0});
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.uid < b.uid; });
+  // A mail expunged by another client after the listing comes back as `BODY[] NIL` (Dovecot)
+  // or not at all. Keep only the mail before it and list the folder again (repoll_): storing
+  // it empty would quarantine a phantom and move the checkpoint past a mail never seen.
+  std::size_t k = 0;
+  while (k < uids.size() && k < out.size() && out[k].uid == uids[k] &&
+         (!out[k].raw.empty() || sizes[k] == 0))
+    ++k;
+  if (k == uids.size()) co_return io_status{};
+  if (uids[k] == std::exchange(vanished_uid_, uids[k]))  // listed again, still no body
+    co_return io_status{fmt::format("UID {} is listed but its body does not come back", uids[k])};
+  cx_.log.warn("imap.vanished",
+               {{"mailbox", mb_.name}, {"uid", uids[k]}, {"action", "list the folder again"}});
+  out.resize(k);
+  repoll_ = true;
   co_return io_status{};
 }
 
@@ -312,6 +368,10 @@ asio::awaitable<io_status> mailbox_session::finish(const std::shared_ptr<in_flig
       failure = r.reason;
     }
   }
+  // Mail was stored, so the connection worked: a later failure starts the backoff at 5 s
+  // again (a long fetch cut twice must not wait as if the server had been down all along).
+  if (!stored.empty()) failures_ = 0;
+  if (!stored.empty() && cx_.stored) cx_.stored();
   io_status st;
   if (!stopping_) st = co_await after_import(stored);
   if (!failure.empty()) co_return io_status{"storing mail failed: " + failure};

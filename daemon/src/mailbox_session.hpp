@@ -11,6 +11,7 @@
 #include "hd/common/log.hpp"
 #include "imap_client.hpp"
 #include "mailbox_batch.hpp"
+#include "oauth2.hpp"
 #include "storage_worker.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -30,9 +31,11 @@ struct session_context {
   storage_worker& worker;
   const logger& log;
   std::function<std::int64_t()> now;
-  /// Returns a fresh XOAUTH2 access token for a mailbox (empty + error text on failure).
-  std::function<boost::asio::awaitable<std::pair<std::string, std::string>>(const mailbox_config&)>
-      access_token;
+  /// XOAUTH2 access tokens (null: auth = "xoauth2" mailboxes fail).
+  token_source* tokens = nullptr;
+  /// Called on the loop thread after a batch committed mail (acknowledgements may be queued),
+  /// so the outbox sends them now rather than at its next tick. May be empty.
+  std::function<void()> stored;
 };
 
 class mailbox_session {
@@ -49,11 +52,15 @@ class mailbox_session {
  private:
   struct in_flight;
   boost::asio::awaitable<io_status> serve();
+  boost::asio::awaitable<io_status> login_xoauth2();
   boost::asio::awaitable<io_status> select();
   boost::asio::awaitable<io_status> recover_actions();
   boost::asio::awaitable<io_status> poll();
-  boost::asio::awaitable<io_status> fetch(const std::vector<std::int64_t>& uids, bool header_only,
-                                          std::int64_t size, std::vector<fetched_mail>& out);
+  /// Fetches UIDS (listed with SIZES); a mail gone since the listing ends OUT there and
+  /// sets repoll_.
+  boost::asio::awaitable<io_status> fetch(const std::vector<std::int64_t>& uids,
+                                          const std::vector<std::int64_t>& sizes, bool header_only,
+                                          std::vector<fetched_mail>& out);
   std::shared_ptr<in_flight> submit(std::vector<fetched_mail> mails);
   boost::asio::awaitable<io_status> finish(const std::shared_ptr<in_flight>& b, std::int64_t& done);
   boost::asio::awaitable<io_status> after_import(const std::vector<std::int64_t>& uids);
@@ -73,6 +80,11 @@ class mailbox_session {
   std::int64_t last_uid_ = 0;  ///< highest UID handed to the worker in this session
   int failures_ = 0;
   bool stopping_ = false;
+  bool reconnect_ = false;  ///< serve() ended to log in again with a renewed access token
+  std::chrono::steady_clock::time_point renew_at_;  ///< XOAUTH2: the token's renewal time
+
+  bool repoll_ = false;            ///< a fetched mail had vanished: poll again at once
+  std::int64_t vanished_uid_ = 0;  ///< the last such UID (the same one twice is an error)
 };
 
 }  // namespace hd::daemon

@@ -4,15 +4,28 @@
 #include "hd/mailparse/parser.hpp"
 #include "hd/storage/directory.hpp"
 #include "hd/storage/views.hpp"
+#include "redirect.hpp"
 #include "routing.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace hd::daemon {
 namespace {
 
+// mailparse has no clock: the budget (limits.parse_budget_ms) comes in as a deadline check.
 mailparse::limits parse_limits(const limits_config& l) {
-  return {l.max_message_bytes, l.max_header_bytes, l.max_mime_depth, l.max_parts};
+  mailparse::limits lim{l.max_message_bytes, l.max_header_bytes, l.max_mime_depth, l.max_parts};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(l.parse_budget_ms);
+  lim.over_budget = [deadline] { return std::chrono::steady_clock::now() > deadline; };
+  return lim;
+}
+
+bool over_budget(const parsed_message& m) {
+  return std::find(m.defects.begin(), m.defects.end(), mailparse::k_budget_defect) !=
+         m.defects.end();
 }
 
 intake_result quarantine(storage::store& db, const storage::mail_source& src, std::string_view raw,
@@ -52,18 +65,25 @@ intake_result intake(const intake_context& cx, const storage::mail_source& src,
   storage::store& db = cx.db;
   auto parsed = mailparse::parse(raw, parse_limits(cfg.limits));
   if (!parsed) return quarantine(db, src, raw, parsed.error().message, now);
+  // Half-read mail is not made a request: it is kept whole for `quarantine reprocess`.
+  if (over_budget(*parsed))
+    return quarantine(db, src, raw, std::string(mailparse::k_budget_defect), now);
   if (!parsed->from)
     return quarantine(db, src, raw, "the message has no sender (From) address", now);
   // Rules decide category, owner, priority, tags and ack; a broken rules file or a busy
   // database is a temporary failure, so the mail is retried rather than lost or bounced.
-  auto routed = route_mail(cx, src, *parsed, raw);
+  auto routed = route_mail(cx, src, *parsed, raw, now);
   if (!routed) {
     intake_result failed;
     failed.status = intake_status::temp_failure;
     failed.reason = routed.error().message;
     return failed;
   }
-  if (!routed->create_request) return discard_mail(db, src, raw, routed->reason, now);
+  if (!routed->create_request) {
+    return discard_mail(
+        db, src, raw, routed->reason, now,
+        redirects_for_discarded(redirect_input_of(cx, src, *parsed, raw, routed->redirects, now)));
+  }
   storage::inbound in;
   in.source = src;
   in.raw = raw;
@@ -72,9 +92,10 @@ intake_result intake(const intake_context& cx, const storage::mail_source& src,
   in.now = now;
   // The acknowledgement is queued in the ingest transaction (ack.cpp, docs/replies.md).
   std::shared_ptr<const reply_kit> kit = cx.replies ? cx.replies : reply_kit_for(cfg);
-  in.outgoing =
+  in.outgoing = with_redirects(
       make_ack_hook(cfg, db, *kit, src, *parsed, raw, now,
-                    {routed->ack, routed->ack ? "" : "a rule said noack", routed->template_name});
+                    {routed->ack, routed->ack ? "" : "a rule said noack", routed->template_name}),
+      redirect_input_of(cx, src, *parsed, raw, routed->redirects, now));
   auto stored = db.ingest(in);
   intake_result r;
   if (!stored) {

@@ -76,7 +76,8 @@ rules::envelope envelope_of(const parsed_message& m, const std::optional<rules::
 }
 
 result<routed, storage::errc> route_mail(const intake_context& cx, const storage::mail_source& src,
-                                         const parsed_message& m, std::string_view raw) {
+                                         const parsed_message& m, std::string_view raw,
+                                         std::int64_t now) {
   const config& cfg = cx.cfg;
   std::shared_ptr<const rules::script> script = cx.rules;
   if (!script && !cfg.rules.file.empty()) {
@@ -85,7 +86,7 @@ result<routed, storage::errc> route_mail(const intake_context& cx, const storage
     script = *loaded;
   }
   routed r;
-  auto followup = storage::is_followup(cx.db, m);
+  auto followup = storage::is_followup(cx.db, m, now);
   if (!followup) return followup.error();
   r.followup = *followup;
   if (script) {
@@ -117,10 +118,17 @@ result<routed, storage::errc> route_mail(const intake_context& cx, const storage
   return r;
 }
 
-intake_result discard_mail(storage::store& db, const storage::mail_source& src,
-                           std::string_view raw, const std::string& reason, std::int64_t now) {
+intake_result discard_mail(
+    storage::store& db, const storage::mail_source& src, std::string_view raw,
+    const std::string& reason, std::int64_t now,
+    const std::function<std::vector<storage::outgoing_mail>(std::string&)>& outgoing) {
   intake_result r;
-  auto kept = storage::keep_discarded(db, src, raw, reason, now);
+  std::string why = reason;
+  auto kept = storage::keep_discarded(db, src, raw, reason, now, [&](std::string& w) {
+    auto mails = outgoing ? outgoing(w) : std::vector<storage::outgoing_mail>{};
+    why = w;
+    return mails;
+  });
   if (!kept) {
     r.status = intake_status::temp_failure;
     r.reason = kept.error().message;
@@ -129,7 +137,7 @@ intake_result discard_mail(storage::store& db, const storage::mail_source& src,
   r.status = intake_status::stored;
   r.discarded = true;
   r.quarantine_id = *kept;
-  r.reason = reason;
+  r.reason = why;
   return r;
 }
 

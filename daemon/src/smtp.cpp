@@ -13,7 +13,6 @@ namespace hd::daemon {
 namespace {
 
 constexpr int claim_batch = 50;
-constexpr long max_parallel = 4;
 constexpr std::size_t max_reply_bytes = 512;
 
 struct slist_deleter {
@@ -97,7 +96,8 @@ std::string smtp_url(const smtp_config& cfg) {
 
 result<smtp_transfer, smtp_errc> smtp_transfer::make(const smtp_config& cfg,
                                                      const storage::outbox_item& item) {
-  if (!templates::is_safe_addr_spec(item.mail_from)) {
+  // An empty envelope sender is the null reverse-path <> (a redirected bounce).
+  if (!item.mail_from.empty() && !templates::is_safe_addr_spec(item.mail_from)) {
     return fail(smtp_errc::bad_envelope, "the envelope sender is not a plain address");
   }
   if (item.recipients.empty()) return fail(smtp_errc::bad_envelope, "no recipients");
@@ -168,29 +168,51 @@ send_outcome smtp_transfer::outcome(int curl_code) const {
   return classify_smtp(curl_code, response, s_->last_reply, s_->error);
 }
 
-void record_outcome(const config& cfg, storage::store& db, const logger& log,
-                    const storage::outbox_item& item, const send_outcome& o, std::int64_t now) {
-  std::string rcpt = item.recipients.empty() ? std::string() : item.recipients.front();
-  std::int64_t request = item.request_id.value_or(0);
-  bool ok = true;
+recorded record_result(const config& cfg, storage::store& db, const storage::outbox_item& item,
+                       const send_outcome& o, std::int64_t now) {
+  recorded r;
+  auto note = [&](const auto& res) {
+    if (!res) {
+      r.ok = false;
+      r.db_error = res.error().message;
+    }
+  };
   if (o.kind == delivery::sent) {
-    ok = storage::mark_sent(db, item.id, now, o.reply).has_value();
-    log.info("outbox.sent", {{"outbox", item.id}, {"request", request}, {"to", rcpt}});
+    note(storage::mark_sent(db, item.id, now, o.reply));
   } else if (o.kind == delivery::temporary) {
     auto gave_up = storage::mark_deferred(db, item.id, now, o.reply, storage::retry_policy{});
-    ok = gave_up.has_value();
-    log.warn(gave_up && *gave_up ? "outbox.gave_up" : "outbox.deferred",
+    note(gave_up);
+    r.gave_up = gave_up && *gave_up;
+  } else {
+    note(storage::mark_failed(db, item.id, now, o.reply));
+    std::int64_t until = now + std::int64_t{cfg.ack.bounce_suppress_days} * 86400;
+    for (const std::string& rcpt : item.recipients) {
+      (void)storage::suppress_address(db, rcpt, "rejected by the SMTP server: " + o.reply, until,
+                                      now);
+    }
+  }
+  return r;
+}
+
+void log_result(const logger& log, const storage::outbox_item& item, const send_outcome& o,
+                const recorded& r) {
+  std::string rcpt = item.recipients.empty() ? std::string() : item.recipients.front();
+  std::int64_t request = item.request_id.value_or(0);
+  if (o.kind == delivery::sent) {
+    log.info("outbox.sent", {{"outbox", item.id}, {"request", request}, {"to", rcpt}});
+  } else if (o.kind == delivery::temporary) {
+    log.warn(r.gave_up ? "outbox.gave_up" : "outbox.deferred",
              {{"outbox", item.id}, {"request", request}, {"to", rcpt}, {"reply", o.reply}});
   } else {
-    ok = storage::mark_failed(db, item.id, now, o.reply).has_value();
-    std::int64_t until = now + std::int64_t{cfg.ack.bounce_suppress_days} * 86400;
-    for (const std::string& r : item.recipients) {
-      (void)storage::suppress_address(db, r, "rejected by the SMTP server: " + o.reply, until, now);
-    }
     log.error("outbox.failed",
               {{"outbox", item.id}, {"request", request}, {"to", rcpt}, {"reply", o.reply}});
   }
-  if (!ok) log.error("outbox.record_failed", {{"outbox", item.id}});
+  if (!r.ok) log.error("outbox.record_failed", {{"outbox", item.id}, {"reason", r.db_error}});
+}
+
+void record_outcome(const config& cfg, storage::store& db, const logger& log,
+                    const storage::outbox_item& item, const send_outcome& o, std::int64_t now) {
+  log_result(log, item, o, record_result(cfg, db, item, o, now));
 }
 
 namespace {
@@ -199,7 +221,8 @@ namespace {
 void send_batch(const config& cfg, storage::store& db, const logger& log,
                 std::vector<storage::outbox_item>& items, std::int64_t now, drain_stats& st) {
   std::unique_ptr<CURLM, multi_deleter> multi(curl_multi_init());
-  curl_multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, max_parallel);
+  curl_multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                    static_cast<long>(cfg.smtp->max_parallel));
   std::vector<std::pair<smtp_transfer, const storage::outbox_item*>> live;
   for (const storage::outbox_item& it : items) {
     auto t = smtp_transfer::make(*cfg.smtp, it);

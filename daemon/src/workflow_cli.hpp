@@ -52,7 +52,11 @@ void finish(cli_state& st, const verb_options& o, std::string_view verb, const R
   if (o.json) {
     st.print_json(j);
   } else {
-    st.io.out << fmt::format("request #{}: {}\n", j.value("request", o.request), verb);
+    if (j["request"].is_number()) {
+      st.io.out << fmt::format("request #{}: {}\n", j["request"].get<std::int64_t>(), verb);
+    } else {  // flag / unflag act on a message
+      st.io.out << fmt::format("message #{}: {}\n", j.value("message", std::int64_t{0}), verb);
+    }
   }
   st.exit = exit_code::ok;
 }

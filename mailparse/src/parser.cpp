@@ -215,6 +215,51 @@ void ensure_utf8(parsed_message& m) {
     m.defects.emplace_back("invalid UTF-8 after decoding; bad bytes replaced with U+FFFD");
 }
 
+// Decoded header text must stay one line: an encoded word can carry CR, LF or other controls
+// ("=?UTF-8?Q?Hi=0D=0ABcc:_x?=") that would inject headers wherever the text is reused.
+void flatten_header_controls(parsed_message& m) {
+  bool replaced = false;
+  auto fix = [&](std::string& s) {
+    for (char& c : s) {
+      auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t') || u == 0x7f) c = ' ', replaced = true;
+    }
+  };
+  auto fix_opt = [&](std::optional<std::string>& s) {
+    if (s) fix(*s);
+  };
+  fix_opt(m.message_id);
+  fix_opt(m.in_reply_to);
+  for (std::string& r : m.references) fix(r);
+  if (m.from) fix(m.from->name), fix(m.from->addr);
+  for (auto* list : {&m.reply_to, &m.to, &m.cc}) {
+    for (address& a : *list) fix(a.name), fix(a.addr);
+  }
+  fix_opt(m.subject);
+  for (header_field& h : m.headers) fix(h.value);
+  if (replaced)
+    m.defects.emplace_back("control characters (CR, LF ...) in decoded header text replaced");
+}
+
+// Headers and body of what GMime built; input without any header is read as body text.
+void read_message(GMimeMessage* message, GMimeParserOptions* options, std::string_view input,
+                  const limits& lim, parsed_message& msg) {
+  GMimeObject* root = nullptr;
+  if (message != nullptr) {
+    read_envelope(message, options, msg);
+    root = g_mime_message_get_mime_part(message);
+  }
+  if (msg.headers.empty() &&
+      (root == nullptr || g_mime_header_list_get_count(g_mime_object_get_header_list(root)) == 0)) {
+    msg.defects.emplace_back("no header block; the whole input read as body text");
+    msg.text = normalize_newlines(to_utf8(input, "", &msg.defects, "text"));
+  } else {
+    read_body(root, lim, msg);
+  }
+}
+
+bool out_of_time(const limits& lim) { return lim.over_budget && lim.over_budget(); }
+
 // Each defect once, in order of first appearance (a repair repeated on many parts).
 void dedupe(std::vector<std::string>& defects) {
   std::vector<std::string> out;
@@ -242,22 +287,24 @@ result<parsed_message, errc> parse(std::string_view raw, const limits& lim) {
   g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream.get()), FALSE);
   gobject_ptr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
-  gobject_ptr<GMimeMessage> message(g_mime_parser_construct_message(parser.get(), options.get()));
+  // GMime's structure pass cannot be interrupted (it is linear in the input); the budget is
+  // asked before and after it, and then at every part (body.cpp).
+  bool late = out_of_time(lim);
+  gobject_ptr<GMimeMessage> message(
+      late ? nullptr : g_mime_parser_construct_message(parser.get(), options.get()));
+  if (input.empty() && static_cast<std::int64_t>(raw.size()) > lim.max_header_bytes)
+    return fail(errc::no_headers,
+                fmt::format("no header line in the first {} bytes (max_header_bytes); nothing "
+                            "readable",
+                            lim.max_header_bytes));
   if (input.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return fail(errc::no_headers, "the message has no content");
-  GMimeObject* root = nullptr;
-  if (message) {
-    read_envelope(message.get(), options.get(), msg);
-    root = g_mime_message_get_mime_part(message.get());
-  }
-  if (msg.headers.empty() &&
-      (root == nullptr || g_mime_header_list_get_count(g_mime_object_get_header_list(root)) == 0)) {
-    // Nothing GMime recognises as a header: the whole input is body text.
-    msg.defects.emplace_back("no header block; the whole input read as body text");
-    msg.text = normalize_newlines(to_utf8(input, "", &msg.defects, "text"));
+  if (late || out_of_time(lim)) {
+    msg.defects.emplace_back(k_budget_defect);  // nothing more is read; the caller keeps the raw
   } else {
-    read_body(root, lim, msg);
+    read_message(message.get(), options.get(), input, lim, msg);
   }
+  flatten_header_controls(msg);
   ensure_utf8(msg);
   dedupe(msg.defects);
   return msg;

@@ -149,18 +149,40 @@ std::string normalize_structured(std::string_view raw, std::vector<std::string>*
   return out;
 }
 
+namespace {
+
+// Each byte's six bits, or -1 outside the alphabet (base64url's '-' and '_' accepted: they
+// are seen in the wild).
+constexpr std::array<signed char, 256> k_base64 = [] {
+  std::array<signed char, 256> t{};
+  t.fill(-1);
+  constexpr std::string_view a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (std::size_t i = 0; i < a.size(); ++i)
+    t[static_cast<unsigned char>(a[i])] = static_cast<signed char>(i);
+  t[static_cast<unsigned char>('-')] = 62;
+  t[static_cast<unsigned char>('_')] = 63;
+  return t;
+}();
+
+// The fast path's tables: each byte's six bits already in place for its position in the
+// quantum; bit 31 marks a byte outside the alphabet.
+using shifted_table = std::array<std::uint32_t, 256>;
+constexpr std::array<shifted_table, 4> k_base64_at = [] {
+  std::array<shifted_table, 4> t{};
+  for (std::size_t pos = 0; pos < 4; ++pos) {
+    for (std::size_t ch = 0; ch < 256; ++ch) {
+      signed char v = k_base64[ch];
+      t[pos][ch] = v < 0 ? 0x80000000u : static_cast<std::uint32_t>(v) << (18 - 6 * pos);
+    }
+  }
+  return t;
+}();
+
+}  // namespace
+
 std::string decode_base64(std::string_view in) {
-  static constexpr std::array<signed char, 256> table = [] {
-    std::array<signed char, 256> t{};
-    t.fill(-1);
-    constexpr std::string_view a =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (std::size_t i = 0; i < a.size(); ++i)
-      t[static_cast<unsigned char>(a[i])] = static_cast<signed char>(i);
-    t[static_cast<unsigned char>('-')] = 62;  // base64url, seen in the wild
-    t[static_cast<unsigned char>('_')] = 63;
-    return t;
-  }();
+  const auto& table = k_base64;
+  const auto& at = k_base64_at;
   std::string out(in.size() / 4 * 3 + 3, '\0');
   std::size_t o = 0;
   std::uint32_t acc = 0;
@@ -174,7 +196,23 @@ std::string decode_base64(std::string_view in) {
     acc = 0;
     n = 0;
   };
-  for (unsigned char c : in) {
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  const std::size_t size = in.size();
+  char* dst = out.data();
+  std::size_t i = 0;
+  while (i < size) {
+    // Fast path: four alphabet characters at a quantum boundary, as in every body line.
+    while (n == 0 && i + 4 <= size) {
+      std::uint32_t q = at[0][p[i]] | at[1][p[i + 1]] | at[2][p[i + 2]] | at[3][p[i + 3]];
+      if (q & 0x80000000u) break;
+      dst[o] = static_cast<char>(q >> 16);
+      dst[o + 1] = static_cast<char>(q >> 8);
+      dst[o + 2] = static_cast<char>(q);
+      o += 3;
+      i += 4;
+    }
+    if (i >= size) break;
+    unsigned char c = p[i++];
     signed char v = table[c];
     if (v < 0) {
       if (c == '=') flush_partial();  // padding ends a quantum; more data may follow

@@ -1,7 +1,6 @@
 #include "hd/storage/directory.hpp"
 
 #include "hd/common/digest.hpp"
-#include "hd/storage/threading.hpp"
 #include "store_impl.hpp"
 
 namespace hd::storage {
@@ -110,14 +109,6 @@ std::string next_round_robin(const sql::connection& db, std::int64_t category,
   return m[next].login;
 }
 
-bool sender_takes_part(const sql::connection& db, std::int64_t request, const std::string& addr) {
-  sql::statement st(db, R"(SELECT 1 FROM requests r WHERE r.id = ?1 AND (
-      EXISTS (SELECT 1 FROM person_addresses p WHERE p.person_id = r.person_id AND p.address = ?2)
-      OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = r.id AND m.from_address = ?2)))");
-  st.bind(1, request).bind(2, addr);
-  return st.step();
-}
-
 }  // namespace
 
 result<directory_counts, errc> sync_directory(store& s, const config& cfg) {
@@ -156,28 +147,16 @@ result<std::string, errc> pick_owner(store& s, std::string_view category) {
   });
 }
 
-result<bool, errc> is_followup(store& s, const parsed_message& m) {
-  return guarded([&]() -> result<bool, errc> {
-    const sql::connection& db = connection_of(s);
-    const open_options& opt = detail::access::of(s).opt;
-    std::vector<std::string> ids = m.references;
-    if (m.in_reply_to) ids.push_back(*m.in_reply_to);
-    sql::statement st(db, "SELECT 1 FROM messages WHERE message_id = ?1 LIMIT 1");
-    for (const std::string& id : ids) {
-      st.bind(1, id);
-      if (st.step()) return true;
-      st.reset();
-    }
-    if (!m.from) return false;
-    std::optional<std::int64_t> tag;
-    if (m.subject) tag = find_request_tag(*m.subject, opt.tag_prefix);
-    if (!tag && opt.tag_in_body) tag = find_request_tag(m.text, opt.tag_prefix);
-    return tag && sender_takes_part(db, *tag, ascii_lower(m.from->addr));
-  });
+result<bool, errc> is_followup(store& s, const parsed_message& m, std::int64_t now) {
+  auto t = thread_target(s, m, now);
+  if (!t) return t.error();
+  return t->has_value();
 }
 
-result<std::int64_t, errc> keep_discarded(store& s, const mail_source& src, std::string_view raw,
-                                          std::string_view reason, std::int64_t now) {
+result<std::int64_t, errc> keep_discarded(
+    store& s, const mail_source& src, std::string_view raw, std::string_view reason,
+    std::int64_t now,
+    const std::function<std::vector<outgoing_mail>(std::string& reason)>& outgoing) {
   return guarded([&]() -> result<std::int64_t, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
@@ -200,8 +179,12 @@ result<std::int64_t, errc> keep_discarded(store& s, const mail_source& src, std:
     sql::statement q(db,
                      R"(INSERT INTO quarantine (raw_id, reason, created_at, resolved_at, resolution)
                             VALUES (?1, ?2, ?3, ?3, 'discarded'))");
-    q.bind(1, raw_id).bind(2, reason).bind(3, now).run();
+    std::string why(reason);
+    std::vector<outgoing_mail> mails;
+    if (outgoing) mails = outgoing(why);
+    q.bind(1, raw_id).bind(2, why).bind(3, now).run();
     std::int64_t id = db.last_insert_id();
+    for (const outgoing_mail& m : mails) queue_outgoing(db, 0, m, now);
     save_checkpoint_if_uid(db, src);
     tx.commit();
     return id;

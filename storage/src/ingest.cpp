@@ -4,6 +4,7 @@
 #include "store_impl.hpp"
 
 #include "hd/common/digest.hpp"
+#include "hd/storage/directory.hpp"
 #include "hd/storage/threading.hpp"
 
 namespace hd::storage {
@@ -260,27 +261,43 @@ person_ref find_or_create_person(const sql::connection& db, const address& from,
   return {id, true};
 }
 
-void queue_outgoing(const sql::connection& db, std::int64_t request_id, const outgoing_mail& m,
-                    std::int64_t now) {
+namespace {
+
+std::int64_t record_outbound(const sql::connection& db, std::int64_t request_id,
+                             const outgoing_mail& m, const std::optional<std::string>& msg_id,
+                             std::int64_t now) {
   sql::statement msg(
       db,
       R"(INSERT INTO messages (request_id, direction, message_id, from_address, subject, body_text, created_at)
                             VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6))");
   msg.bind(1, request_id)
-      .bind(2, m.message_id)
+      .bind(2, msg_id)
       .bind(3, ascii_lower(m.mail_from))
       .bind(4, m.subject)
       .bind(5, m.text)
       .bind(6, now)
       .run();
-  std::int64_t message_id = db.last_insert_id();
+  return db.last_insert_id();
+}
+
+}  // namespace
+
+void queue_outgoing(const sql::connection& db, std::int64_t request_id, const outgoing_mail& m,
+                    std::int64_t now) {
+  std::optional<std::int64_t> request, message_id;
+  std::optional<std::string> msg_id;
+  if (!m.message_id.empty()) msg_id = m.message_id;
+  if (request_id != 0) {  // a mail of a request is one of its messages; 0: no request
+    request = request_id;
+    message_id = record_outbound(db, request_id, m, msg_id, now);
+  }
   std::string rcpts;
   for (const std::string& r : m.recipients) rcpts += (rcpts.empty() ? "" : "\n") + r;
   sql::statement out(
       db,
       R"(INSERT INTO outbox (request_id, message_id, kind, mail_from, recipients, bytes, next_attempt_at, created_at)
                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7))");
-  out.bind(1, request_id)
+  out.bind(1, request)
       .bind(2, message_id)
       .bind(3, m.kind)
       .bind(4, m.mail_from)
@@ -376,6 +393,26 @@ ingest_outcome store_new_mail(const sql::connection& db, const inbound& in, cons
 }
 
 }  // namespace
+
+result<std::optional<std::int64_t>, errc> thread_target(store& s, const parsed_message& m,
+                                                        std::int64_t now) {
+  if (!m.from) return std::optional<std::int64_t>();
+  return guarded([&]() -> result<std::optional<std::int64_t>, errc> {
+    const sql::connection& db = connection_of(s);
+    const open_options& opt = detail::access::of(s).opt;
+    // The person is looked up, never created (0: unknown sender, so no request is theirs).
+    sql::statement find(db, "SELECT person_id FROM person_addresses WHERE address = ?1");
+    find.bind(1, ascii_lower(m.from->addr));
+    std::int64_t person_id = find.step() ? find.integer(0) : 0;
+    inbound in;
+    in.parsed = &m;
+    in.now = now;
+    thread_search found = find_thread(db, in, person_id, opt);
+    (void)too_old_to_reopen(found.match, in, opt);
+    if (!found.match) return std::optional<std::int64_t>();
+    return std::optional<std::int64_t>(found.match->request_id);
+  });
+}
 
 result<ingest_outcome, errc> store::ingest(const inbound& in) {
   if (in.parsed == nullptr) return fail(errc::invalid, "ingest: no parsed message");

@@ -59,8 +59,9 @@ std::string lower(std::string_view s) { return ascii_lower(s); }
 void fill_last_inbound(const sql::connection& db, reply_facts& f) {
   sql::statement st(db,
                     "SELECT message_id, subject, body_text FROM messages WHERE request_id = ?1 AND "
-                    "direction = 'in' ORDER BY id DESC LIMIT 1");
-  st.bind(1, f.request_id);
+                    "direction = 'in' ORDER BY person_id IS ?2 DESC, id DESC LIMIT 1");
+  // The customer's own newest mail, not a vendor's answer that threaded in after it.
+  st.bind(1, f.request_id).bind(2, f.person_id);
   if (!st.step()) return;
   f.last_message_id = st.opt_text(0);
   f.last_subject = st.text(1);
@@ -129,12 +130,34 @@ result<std::vector<outbox_item>, errc> claim_outbox(store& s, std::int64_t now, 
 result<int, errc> recover_stale_sending(store& s, std::int64_t now, int stale_after_s) {
   return guarded([&]() -> result<int, errc> {
     const sql::connection& db = connection_of(s);
+    sql::transaction tx(db);
+    // Whether the server accepted an interrupted delivery is unknown. Mail an agent wrote is
+    // sent again (a rare duplicate beats a lost answer); automatic mail (acknowledgements,
+    // redirected copies) is sent at most once: it is marked failed, with an event, and
+    // `outbox retry ID` sends it if an agent decides to.
+    sql::statement automatic(db, R"(SELECT id FROM outbox WHERE status = 'sending'
+                                      AND COALESCE(claimed_at, 0) < ?1 AND kind IN ('ack', 'redirect'))");
+    automatic.bind(1, now - stale_after_s);
+    std::vector<std::int64_t> ids;
+    while (automatic.step()) ids.push_back(automatic.integer(0));
+    sql::statement fail_one(db, R"(UPDATE outbox SET status = 'failed', last_error = ?2
+                                     WHERE id = ?1)");
+    constexpr std::string_view why =
+        "interrupted while sending: the server may have accepted it, so automatic mail is not "
+        "sent again (at most once); `helpdeskd outbox retry ID` sends it";
+    for (std::int64_t id : ids) {
+      fail_one.bind(1, id).bind(2, why).run();
+      fail_one.reset();
+      event(db, request_of(db, id), now, "mail_uncertain", why);
+    }
     sql::statement st(db,
                       "UPDATE outbox SET status = 'queued', next_attempt_at = ?1, last_error = "
                       "'interrupted while sending' WHERE status = 'sending' AND "
                       "COALESCE(claimed_at, 0) < ?2");
     st.bind(1, now).bind(2, now - stale_after_s).run();
-    return db.changes();
+    int n = db.changes() + static_cast<int>(ids.size());
+    tx.commit();
+    return n;
   });
 }
 
@@ -240,6 +263,36 @@ result<int, errc> count_auto_replies(store& s, std::string_view address, std::in
                       "SELECT COUNT(*) FROM auto_replies WHERE address = ?1 AND at >= ?2 AND (?3 "
                       "IS NULL OR request_id = ?3)");
     st.bind(1, lower(address)).bind(2, since).bind(3, request);
+    return st.step() ? static_cast<int>(st.integer(0)) : 0;
+  });
+}
+
+namespace {
+// Redirects share the auto-reply log under a key no addr-spec can collide with (a newline
+// never occurs in one), so the ack rate limit never counts them and vice versa.
+std::string redirect_key(std::string_view sender, std::string_view target) {
+  return "redirect\n" + lower(sender) + "\n" + lower(target);
+}
+}  // namespace
+
+result<void, errc> record_redirect(store& s, std::string_view sender, std::string_view target,
+                                   std::int64_t request_id, std::int64_t now) {
+  return guarded([&]() -> result<void, errc> {
+    sql::statement st(connection_of(s),
+                      "INSERT INTO auto_replies (address, request_id, at) VALUES (?1, ?2, ?3)");
+    std::optional<std::int64_t> request;
+    if (request_id != 0) request = request_id;
+    st.bind(1, redirect_key(sender, target)).bind(2, request).bind(3, now).run();
+    return {};
+  });
+}
+
+result<int, errc> count_redirects(store& s, std::string_view sender, std::string_view target,
+                                  std::int64_t since) {
+  return guarded([&]() -> result<int, errc> {
+    sql::statement st(connection_of(s),
+                      "SELECT COUNT(*) FROM auto_replies WHERE address = ?1 AND at >= ?2");
+    st.bind(1, redirect_key(sender, target)).bind(2, since);
     return st.step() ? static_cast<int>(st.integer(0)) : 0;
   });
 }

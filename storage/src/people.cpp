@@ -1,6 +1,7 @@
 // Persons and companies.
 #include "hd/storage/people.hpp"
 
+#include "people_impl.hpp"
 #include "store_impl.hpp"
 
 namespace hd::storage {
@@ -45,18 +46,30 @@ std::vector<person_summary> read_persons(const sql::connection& db, std::optiona
   return out;
 }
 
+}  // namespace
+
+namespace people_detail {
+
 std::vector<company_summary> read_companies(const sql::connection& db,
                                             std::optional<std::int64_t> id) {
   sql::statement st(db, R"(
       SELECT c.id, c.name, c.created_at,
              (SELECT COUNT(*) FROM persons p WHERE p.company_id = c.id),
              (SELECT COUNT(*) FROM requests r JOIN persons p ON p.id = r.person_id
-              WHERE p.company_id = c.id)
+              WHERE p.company_id = c.id),
+             c.category, c.industry
       FROM companies c WHERE (?1 IS NULL OR c.id = ?1) ORDER BY c.name, c.id)");
   st.bind(1, id);
   std::vector<company_summary> out;
   while (st.step()) {
-    out.push_back({st.integer(0), st.text(1), {}, st.integer(3), st.integer(4), st.integer(2)});
+    out.push_back({st.integer(0),
+                   st.text(1),
+                   {},
+                   st.integer(3),
+                   st.integer(4),
+                   st.integer(2),
+                   st.text(5),
+                   st.text(6)});
   }
   for (company_summary& c : out) {
     c.domains = column(
@@ -95,7 +108,38 @@ std::string normalize_domain(std::string_view d) {
   return s;
 }
 
-}  // namespace
+result<std::int64_t, errc> give_domain(const sql::connection& db, std::int64_t id,
+                                       std::string_view domain, std::string_view actor,
+                                       std::int64_t now) {
+  std::string d = normalize_domain(domain);
+  if (d.empty()) return fail(errc::invalid, fmt::format("'{}' is not a mail domain", domain));
+  if (read_companies(db, id).empty())
+    return fail(errc::not_found, fmt::format("no company {}", id));
+  sql::statement owner(db, R"(SELECT c.id, c.name FROM company_domains d
+                              JOIN companies c ON c.id = d.company_id WHERE d.domain = ?1)");
+  owner.bind(1, d);
+  if (owner.step()) {
+    if (owner.integer(0) == id) return std::int64_t{0};
+    return fail(errc::invalid,
+                fmt::format("domain {} already belongs to company '{}'", d, owner.text(1)));
+  }
+  sql::statement ins(db, "INSERT INTO company_domains (domain, company_id) VALUES (?1, ?2)");
+  ins.bind(1, d).bind(2, id).run();
+  sql::statement move(db, R"(UPDATE persons SET company_id = ?1
+      WHERE company_id IS NULL AND id IN (SELECT person_id FROM person_addresses
+                                          WHERE substr(address, -length(?2) - 1) = '@' || ?2))");
+  move.bind(1, id).bind(2, d).run();
+  std::int64_t moved = db.changes();
+  add_event(
+      db, actor, "company.domain_added",
+      fmt::format("company {}: domain {}, {} existing person(s) moved under it", id, d, moved),
+      now);
+  return moved;
+}
+
+}  // namespace people_detail
+
+using namespace people_detail;
 
 result<std::vector<person_summary>, errc> list_persons(store& s, const person_filter& f) {
   return guarded([&]() -> result<std::vector<person_summary>, errc> {
@@ -124,6 +168,21 @@ result<std::int64_t, errc> find_person(store& s, std::string_view address) {
     if (!st.step())
       return fail(errc::not_found, fmt::format("no person with address '{}'", address));
     return st.integer(0);
+  });
+}
+
+result<std::int64_t, errc> find_person_by_name(store& s, std::string_view name) {
+  return guarded([&]() -> result<std::int64_t, errc> {
+    sql::statement st(connection_of(s),
+                      "SELECT id FROM persons WHERE name = ?1 COLLATE NOCASE ORDER BY id LIMIT 10");
+    st.bind(1, trim(name));
+    std::vector<std::int64_t> found;
+    while (st.step()) found.push_back(st.integer(0));
+    if (found.empty()) return fail(errc::not_found, fmt::format("no person named '{}'", name));
+    if (found.size() > 1)
+      return fail(errc::invalid, fmt::format("{} persons are named '{}' (ids {}): use an address",
+                                             found.size(), name, fmt::join(found, ", ")));
+    return found.front();
   });
 }
 
@@ -159,7 +218,7 @@ result<std::int64_t, errc> find_company(store& s, std::string_view name_or_id) {
 }
 
 result<std::int64_t, errc> add_company(store& s, std::string_view name, std::string_view actor,
-                                       std::int64_t now) {
+                                       std::int64_t now, const std::vector<std::string>& domains) {
   std::string n = trim(name);
   if (n.empty()) return fail(errc::invalid, "a company needs a name");
   return guarded([&]() -> result<std::int64_t, errc> {
@@ -170,6 +229,10 @@ result<std::int64_t, errc> add_company(store& s, std::string_view name, std::str
     if (db.changes() == 0) return fail(errc::invalid, fmt::format("company '{}' exists", n));
     std::int64_t id = db.last_insert_id();
     add_event(db, actor, "company.added", fmt::format("company {} '{}'", id, n), now);
+    for (const std::string& d : domains) {
+      auto moved = give_domain(db, id, d, actor, now);
+      if (!moved) return moved.error();  // the transaction rolls back: no company
+    }
     tx.commit();
     return id;
   });
@@ -177,33 +240,11 @@ result<std::int64_t, errc> add_company(store& s, std::string_view name, std::str
 
 result<std::int64_t, errc> add_company_domain(store& s, std::int64_t id, std::string_view domain,
                                               std::string_view actor, std::int64_t now) {
-  std::string d = normalize_domain(domain);
-  if (d.empty()) return fail(errc::invalid, fmt::format("'{}' is not a mail domain", domain));
   return guarded([&]() -> result<std::int64_t, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
-    if (read_companies(db, id).empty())
-      return fail(errc::not_found, fmt::format("no company {}", id));
-    sql::statement owner(db, R"(SELECT c.id, c.name FROM company_domains d
-                                JOIN companies c ON c.id = d.company_id WHERE d.domain = ?1)");
-    owner.bind(1, d);
-    if (owner.step()) {
-      if (owner.integer(0) == id) return std::int64_t{0};
-      return fail(errc::invalid,
-                  fmt::format("domain {} already belongs to company '{}'", d, owner.text(1)));
-    }
-    sql::statement ins(db, "INSERT INTO company_domains (domain, company_id) VALUES (?1, ?2)");
-    ins.bind(1, d).bind(2, id).run();
-    sql::statement move(db, R"(UPDATE persons SET company_id = ?1
-        WHERE company_id IS NULL AND id IN (SELECT person_id FROM person_addresses
-                                            WHERE substr(address, -length(?2) - 1) = '@' || ?2))");
-    move.bind(1, id).bind(2, d).run();
-    std::int64_t moved = db.changes();
-    add_event(
-        db, actor, "company.domain_added",
-        fmt::format("company {}: domain {}, {} existing person(s) moved under it", id, d, moved),
-        now);
-    tx.commit();
+    auto moved = give_domain(db, id, domain, actor, now);
+    if (moved) tx.commit();
     return moved;
   });
 }

@@ -11,12 +11,27 @@ result<std::int64_t, errc> store::quarantine(const mail_source& src, std::string
   return guarded([&]() -> result<std::int64_t, errc> {
     const sql::connection& db = p_->db;
     sql::transaction tx(db);
+    std::string sha = sha256_hex(raw);
+    // The same bytes fetched again from the same mailbox after a UIDVALIDITY change, still
+    // waiting in quarantine: keep the one record. (Not for mail without a UID: reprocessing
+    // a quarantined mail that fails again makes a new entry, and resolves the old one.)
+    sql::statement same(db, R"(SELECT q.id FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
+                                 WHERE r.sha256 = ?1 AND r.mailbox = ?2 AND r.uid IS NOT NULL
+                                   AND q.resolved_at IS NULL
+                                 LIMIT 1)");
+    same.bind(1, sha).bind(2, src.mailbox);
+    if (src.uid && same.step()) {
+      std::int64_t id = same.integer(0);
+      save_checkpoint_if_uid(db, src);
+      tx.commit();
+      return id;
+    }
     sql::statement raw_st(
         db,
         R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid)
                                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                                  ON CONFLICT DO NOTHING)");
-    raw_st.bind(1, sha256_hex(raw))
+    raw_st.bind(1, sha)
         .bind(2, static_cast<std::int64_t>(raw.size()))
         .bind_blob(3, raw)
         .bind(4, now);
@@ -41,9 +56,41 @@ result<std::int64_t, errc> store::quarantine(const mail_source& src, std::string
   });
 }
 
+namespace {
+
+// The ORDER BY of each request_sort. Keys without a value (no due time, no priority target)
+// sort last in both directions; ties go by id.
+std::string order_by(request_sort sort, bool desc) {
+  const char* dir = desc ? " DESC" : "";
+  std::string key;
+  switch (sort) {
+    case request_sort::id:
+      return fmt::format("ORDER BY r.id{}", dir);
+    case request_sort::created:
+      key = "r.created_at";
+      break;
+    case request_sort::updated:
+      key = "r.updated_at";
+      break;
+    case request_sort::priority:
+      key = R"((SELECT COALESCE(NULLIF(pr.first_response_hours, 0), 999999) * 1000000
+                       + COALESCE(NULLIF(pr.resolution_hours, 0), 999999)
+                FROM priorities pr WHERE pr.name = r.priority))";
+      break;
+    case request_sort::deadline:
+      key =
+          R"(MIN(COALESCE(CASE WHEN r.first_response_at IS NULL THEN r.first_response_due END, r.resolution_due),
+                   COALESCE(r.resolution_due, CASE WHEN r.first_response_at IS NULL THEN r.first_response_due END)))";
+      break;
+  }
+  return fmt::format("ORDER BY ({0}) IS NULL, {0}{1}, r.id{1}", key, dir);
+}
+
+}  // namespace
+
 std::vector<request_summary> read_summaries(const sql::connection& db, const request_filter& f,
                                             const summary_scope& scope) {
-  sql::statement st(db, R"(
+  sql::statement st(db, std::string(R"(
       SELECT r.id, r.title, r.status, r.priority, COALESCE(c.name, ''), COALESCE(u.login, ''), r.mailbox,
              COALESCE(p.id, 0), COALESCE(p.name, ''),
              COALESCE((SELECT address FROM person_addresses a WHERE a.person_id = p.id ORDER BY rowid LIMIT 1), ''),
@@ -61,10 +108,16 @@ std::vector<request_summary> read_summaries(const sql::connection& db, const req
         AND (?6 IS NULL OR r.id = ?6)
         AND (?7 IS NULL OR r.person_id = ?7)
         AND (?8 IS NULL OR p.company_id = ?8)
-      ORDER BY r.id
-      LIMIT ?5)");
+        AND (?9 = 0 OR EXISTS (SELECT 1 FROM messages fm WHERE fm.request_id = r.id AND fm.flagged))
+        AND (?10 IS NULL OR EXISTS (SELECT 1 FROM favourites f JOIN users fu ON fu.id = f.user_id
+                                    WHERE f.request_id = r.id AND fu.login = ?10))
+        AND (?11 IS NULL OR (r.status = 'open' AND ((r.first_response_at IS NULL AND r.first_response_due < ?11)
+                                                    OR r.resolution_due < ?11)))
+      )") + order_by(f.sort, f.descending) +
+                            " LIMIT ?5");
   st.bind(1, f.status).bind(2, f.category).bind(3, f.owner).bind(4, f.unassigned ? 1 : 0);
   st.bind(5, f.limit).bind(6, scope.request).bind(7, scope.person).bind(8, scope.company);
+  st.bind(9, f.flagged ? 1 : 0).bind(10, f.favourite_of).bind(11, f.overdue_at);
   std::vector<request_summary> out;
   while (st.step()) {
     request_summary r;

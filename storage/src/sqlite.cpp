@@ -15,6 +15,8 @@ void connection::exec(const char* sql) const {
 }
 
 void connection::close() noexcept {
+  for (auto& [sql, st] : cache_) sqlite3_finalize(st);
+  cache_.clear();
   if (db_ != nullptr) {
     // sqlite3_close_v2 defers the close until every statement is finalized.
     sqlite3_close_v2(db_);
@@ -22,9 +24,34 @@ void connection::close() noexcept {
   }
 }
 
-statement::statement(const connection& c, std::string_view sql) : db_(c.get()) {
-  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), 0, &st_, nullptr);
+statement::statement(const connection& c, std::string_view sql) : db_(c.get()), conn_(&c) {
+  // Taken out of the cache while in use, so the same SQL used twice at once (a nested
+  // lookup) gets a second statement instead of sharing one.
+  auto it = c.cache_.find(std::string(sql));
+  if (it != c.cache_.end()) {
+    node_ = c.cache_.extract(it);
+    st_ = node_.mapped();
+    return;
+  }
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &st_, nullptr);
   if (rc != SQLITE_OK) throw sqlite_error(rc, fmt::format("{} in: {}", sqlite3_errmsg(db_), sql));
+  if (c.cache_.size() < connection::max_cached) {
+    node_ = c.cache_.extract(c.cache_.emplace(std::string(sql), nullptr).first);
+  }
+}
+
+statement::~statement() {
+  if (st_ == nullptr) return;
+  // A SELECT left half-read would keep its read transaction open: reset before reuse.
+  sqlite3_reset(st_);
+  sqlite3_clear_bindings(st_);
+  if (conn_ != nullptr && !node_.empty() && conn_->cache_.size() < connection::max_cached) {
+    node_.mapped() = st_;
+    auto r = conn_->cache_.insert(std::move(node_));
+    if (r.inserted) return;
+  }
+  sqlite3_finalize(st_);
 }
 
 void statement::check(int rc) const {
@@ -70,12 +97,27 @@ std::string statement::text(int col) const {
            : std::string();
 }
 
+transaction::transaction(const connection& c) : c_(c), nested_(c.depth_ > 0) {
+  c_.exec(nested_ ? "SAVEPOINT hd_nested" : "BEGIN IMMEDIATE");
+  ++c_.depth_;
+}
+
+void transaction::commit() {
+  if (!nested_ && c_.before_commit_) c_.before_commit_(c_);
+  c_.exec(nested_ ? "RELEASE hd_nested" : "COMMIT");
+  done_ = true;
+  --c_.depth_;
+}
+
 transaction::~transaction() {
-  if (!done_) {
-    char* err = nullptr;
-    sqlite3_exec(c_.get(), "ROLLBACK", nullptr, nullptr, &err);
-    sqlite3_free(err);
-  }
+  if (done_) return;
+  --c_.depth_;
+  // Errors are ignored: after an I/O error SQLite may have rolled back already, and a
+  // destructor cannot report. The outer batch checks in_transaction() before it commits.
+  const char* undo = nested_ ? "ROLLBACK TO hd_nested; RELEASE hd_nested" : "ROLLBACK";
+  char* err = nullptr;
+  sqlite3_exec(c_.get(), undo, nullptr, nullptr, &err);
+  sqlite3_free(err);
 }
 
 }  // namespace hd::storage::sql

@@ -5,10 +5,12 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 namespace hd::storage::sql {
@@ -19,17 +21,30 @@ struct sqlite_error : std::runtime_error {
   int code;
 };
 
+class statement;
+
+/// One SQLite connection. It keeps the statements it prepared for reuse (keyed by their SQL):
+/// a verb that runs thousands of times prepares each of its statements once, not every time
+/// (preparing costs as much as running a small INSERT). Not thread-safe, like sqlite3 itself:
+/// one connection per thread.
 class connection {
  public:
   connection() = default;
   explicit connection(sqlite3* db) : db_(db) {}
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
-  connection(connection&& o) noexcept : db_(std::exchange(o.db_, nullptr)) {}
+  connection(connection&& o) noexcept
+      : db_(std::exchange(o.db_, nullptr)),
+        cache_(std::move(o.cache_)),
+        depth_(o.depth_),
+        before_commit_(std::move(o.before_commit_)) {}
   connection& operator=(connection&& o) noexcept {
     if (this != &o) {
       close();
       db_ = std::exchange(o.db_, nullptr);
+      cache_ = std::move(o.cache_);
+      depth_ = o.depth_;
+      before_commit_ = std::move(o.before_commit_);
     }
     return *this;
   }
@@ -40,21 +55,45 @@ class connection {
   void exec(const char* sql) const;
   std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
+  /// Transactions open on this connection (the outermost is BEGIN, the inner ones savepoints).
+  int depth() const { return depth_; }
+  /// True while an outermost transaction is really open in SQLite. An I/O error, a full disk
+  /// or SQLITE_BUSY can roll it back on their own; depth() alone does not see that.
+  bool in_transaction() const { return db_ != nullptr && sqlite3_get_autocommit(db_) == 0; }
+  /// Work run inside every outermost transaction just before its COMMIT (storage's deferred
+  /// full-text indexing). If it throws, the commit does not happen.
+  void set_before_commit(std::function<void(const connection&)> f) const {
+    before_commit_ = std::move(f);
+  }
 
  private:
+  friend class statement;
+  friend class transaction;
+  using cache = std::unordered_map<std::string, sqlite3_stmt*>;
+  /// Statements kept at most: SQL built at run time (IN lists) must not grow the cache forever.
+  static constexpr std::size_t max_cached = 256;
+
   void close() noexcept;
   sqlite3* db_ = nullptr;
+  mutable cache cache_;
+  mutable int depth_ = 0;
+  mutable std::function<void(const connection&)> before_commit_;
 };
 
+/// A prepared statement, taken from its connection's cache (or prepared) and given back,
+/// reset and with its bindings cleared, when it goes out of scope. It must not outlive its
+/// connection.
 class statement {
  public:
   statement(const connection& c, std::string_view sql);
   statement(const statement&) = delete;
   statement& operator=(const statement&) = delete;
-  statement(statement&& o) noexcept : st_(std::exchange(o.st_, nullptr)), db_(o.db_) {}
-  ~statement() {
-    if (st_ != nullptr) sqlite3_finalize(st_);
-  }
+  statement(statement&& o) noexcept
+      : st_(std::exchange(o.st_, nullptr)),
+        db_(o.db_),
+        conn_(std::exchange(o.conn_, nullptr)),
+        node_(std::move(o.node_)) {}
+  ~statement();
 
   statement& bind(int i, std::int64_t v);
   statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
@@ -92,23 +131,26 @@ class statement {
   void check(int rc) const;
   sqlite3_stmt* st_ = nullptr;
   sqlite3* db_ = nullptr;
+  const connection* conn_ = nullptr;
+  connection::cache::node_type node_;  ///< the cache entry (its SQL) while the statement is out
 };
 
 /// A transaction rolled back on destruction unless committed (BEGIN IMMEDIATE: the write lock
 /// is taken up front, so a busy database fails at BEGIN rather than half-way through).
+/// Inside another transaction on the same connection it is a savepoint: its commit releases
+/// the savepoint (the outer transaction commits for real), its rollback undoes only its own
+/// work. That lets a batch of verbs share one commit (one fsync) without any verb knowing.
 class transaction {
  public:
-  explicit transaction(const connection& c) : c_(c) { c_.exec("BEGIN IMMEDIATE"); }
+  explicit transaction(const connection& c);
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;
   ~transaction();
-  void commit() {
-    c_.exec("COMMIT");
-    done_ = true;
-  }
+  void commit();
 
  private:
   const connection& c_;
+  bool nested_ = false;
   bool done_ = false;
 };
 

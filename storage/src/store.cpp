@@ -76,6 +76,11 @@ result<int, errc> store::migrate_to(int target) {
                   fmt::format("migration {} ({}) failed: {}", i + 1, list[i].name, e.what()));
     }
   }
+  try {
+    enable_deferred_index(p_->db);
+  } catch (const sql::sqlite_error& e) {
+    return fail(errc::migration, fmt::format("full-text index: {}", e.what()));
+  }
   return target;
 }
 

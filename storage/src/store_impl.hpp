@@ -52,7 +52,8 @@ struct person_ref {
 /// lands under the owner of "bigcorp.nl"). Joins the caller's transaction.
 person_ref find_or_create_person(const sql::connection& db, const address& from, std::int64_t now);
 
-/// Queues one outgoing mail in the outbox and records it as an outbound message of the request.
+/// Queues one outgoing mail in the outbox and records it as an outbound message of the request
+/// (REQUEST_ID 0: a mail of no request, only queued).
 void queue_outgoing(const sql::connection& db, std::int64_t request_id, const outgoing_mail& m,
                     std::int64_t now);
 
@@ -63,6 +64,10 @@ struct summary_scope {
 /// Request summaries matching F (and SCOPE), by id.
 std::vector<request_summary> read_summaries(const sql::connection& db, const request_filter& f,
                                             const summary_scope& scope);
+
+/// Indexes queued messages for full-text search before each outermost commit on DB, once
+/// the schema has the queue (see fts_queue.cpp). Called after migrations.
+void enable_deferred_index(const sql::connection& db);
 
 /// The migrations: entry i takes the schema from version i to i + 1.
 struct migration {

@@ -6,7 +6,8 @@ namespace hd::storage {
 
 using sql::statement;
 
-result<std::int64_t, errc> create_request(store& s, const new_request& r, const acting& by) {
+result<std::int64_t, errc> create_request(store& s, const new_request& r, const acting& by,
+                                          std::string_view owner) {
   if (r.person_address.find('@') == std::string::npos) {
     return error<errc>{errc::invalid, "a request needs the person's email address"};
   }
@@ -45,6 +46,19 @@ result<std::int64_t, errc> create_request(store& s, const new_request& r, const 
                  "INSERT INTO events (request_id, at, actor, kind, detail) VALUES (?1, ?2, ?3, "
                  "'created', 'registered by an agent')");
     ev.bind(1, id).bind(2, by.now).bind(3, by.login).run();
+    if (!owner.empty()) {
+      statement user(db, "INSERT OR IGNORE INTO users (login) VALUES (?1)");
+      user.bind(1, owner).run();
+      statement own(db,
+                    "UPDATE requests SET owner_id = (SELECT id FROM users WHERE login = ?2) "
+                    "WHERE id = ?1");
+      own.bind(1, id).bind(2, owner).run();
+      statement as(db,
+                   "INSERT INTO events (request_id, at, actor, kind, detail) VALUES (?1, ?2, "
+                   "'system', 'assigned', ?3)");
+      as.bind(1, id).bind(2, by.now);
+      as.bind(3, fmt::format("to {} by category {}", owner, r.category)).run();
+    }
     tx.commit();
     return id;
   });

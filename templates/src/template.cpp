@@ -59,6 +59,10 @@ mu::data to_data(const reply_vars& v) {
   set_if(d, "original_subject", v.original_subject);
   set_if(d, "quote", v.quote);
   set_if(d, "language", v.language);
+  set_if(d, "text", v.agent_text);
+  mu::data agent;
+  set_if(agent, "name", v.agent_name);
+  d.set("agent", agent);
   return d;
 }
 

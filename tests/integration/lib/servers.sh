@@ -3,6 +3,7 @@
 #   dovecot_start DIR        private Dovecot (IMAP, IMAPS, LMTP) with users support, sales,
 #                            other (password "secret"); sets DOVECOT_IMAP_PORT,
 #                            DOVECOT_IMAPS_PORT, DOVECOT_LMTP_PORT, DOVECOT_CA (CA file)
+#                            ($DOVECOT_EXTRA_CONF, if set, is appended to its dovecot.conf)
 #   dovecot_stop             stops it (the whole process group)
 #   dovecot_deliver USER FILE...   puts mail straight into USER's INBOX (maildir, fast)
 #   dovecot_lmtp USER FILE...      delivers mail over LMTP (the realistic path)
@@ -125,6 +126,7 @@ service lmtp {
     port = $DOVECOT_LMTP_PORT
   }
 }
+${DOVECOT_EXTRA_CONF:-}
 CONF
   setsid /usr/sbin/dovecot -F -c "$dir/dovecot.conf" >>"$dir/dovecot.out" 2>&1 &
   DOVECOT_PID=$!

@@ -111,9 +111,15 @@ TEST_CASE("outbox verbs: claim, defer with backoff, give up, recover, retry") {
   CHECK(storage::claim_outbox(*db, 1299, 10)->empty());
   CHECK(storage::claim_outbox(*db, 1300, 10)->size() == 1);
 
-  // Interrupted while sending: recovered only once stale.
+  // Interrupted while sending: settled only once stale. An acknowledgement may have reached
+  // the customer, so it is not sent again by itself (at most once): failed, with an event.
   CHECK(*storage::recover_stale_sending(*db, 1400, 600) == 0);
   CHECK(*storage::recover_stale_sending(*db, 1901, 600) == 1);
+  CHECK(storage::claim_outbox(*db, 1901, 10)->empty());
+  auto uncertain = storage::get_outbox_item(*db, 1);
+  REQUIRE(uncertain.has_value());
+  CHECK(uncertain->status == "failed");
+  CHECK(storage::retry_outbox(*db, 1, 1901).value() == 1);  // an agent decides to send it
   auto c3 = storage::claim_outbox(*db, 1901, 10);
   REQUIRE(c3->size() == 1);
   CHECK(c3->front().attempts == 3);
@@ -137,4 +143,33 @@ TEST_CASE("outbox verbs: claim, defer with backoff, give up, recover, retry") {
   REQUIRE(storage::suppress_address(*db, "A@c.example", "bounce", 100, 10).has_value());
   CHECK(storage::suppression_of(*db, "a@c.example", 50)->has_value());
   CHECK_FALSE(storage::suppression_of(*db, "a@c.example", 100)->has_value());
+}
+
+TEST_CASE("an interrupted reply an agent wrote is sent again (at least once)") {
+  auto db = storage::store::open(":memory:");
+  REQUIRE(db.has_value());
+  hd::parsed_message m;
+  m.from = hd::address{"", "a@c.example"};
+  m.subject = "s";
+  m.message_id = "1@c";
+  storage::inbound in;
+  in.source.mailbox = "stdin";
+  in.raw = "From: a@c.example\n\nx\n";
+  in.parsed = &m;
+  in.now = 1000;
+  in.outgoing = [](const storage::ingest_outcome&) {
+    storage::outgoing_mail o;
+    o.kind = "reply";
+    o.mail_from = "support@example.com";
+    o.recipients = {"a@c.example"};
+    o.bytes = "x\r\n";
+    o.message_id = "ours@h";
+    return std::vector<storage::outgoing_mail>{o};
+  };
+  REQUIRE(db->ingest(in).has_value());
+  REQUIRE(storage::claim_outbox(*db, 1000, 10)->size() == 1);
+  CHECK(*storage::recover_stale_sending(*db, 1601, 600) == 1);
+  auto again = storage::claim_outbox(*db, 1601, 10);
+  REQUIRE(again.has_value());
+  CHECK(again->size() == 1);
 }

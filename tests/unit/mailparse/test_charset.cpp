@@ -93,3 +93,43 @@ TEST_CASE("windows-1252 covers every byte") {
   CHECK(hd::is_valid_utf8(got));
   CHECK(hd::mailparse::windows_1252_to_utf8("\x81") == "\xC2\x81");
 }
+
+TEST_CASE("valid_utf8 (fast path) agrees with hd::is_valid_utf8") {
+  const std::string_view tricky[] = {"",
+                                     "plain ascii text",
+                                     "\xC3\xA5",
+                                     "abcdefgh\xC3\xA5",
+                                     "\xC3",
+                                     "abcdefghij\xC3",
+                                     "\xC0\xAF",
+                                     "\xE0\x9F\x80",
+                                     "\xE0\xA0\x80",
+                                     "\xED\xA0\x80",
+                                     "\xED\x9F\xBF",
+                                     "\xF0\x8F\xBF\xBF",
+                                     "\xF0\x90\x80\x80",
+                                     "\xF4\x8F\xBF\xBF",
+                                     "\xF4\x90\x80\x80",
+                                     "\xF5\x80\x80\x80",
+                                     "\xFF",
+                                     "12345678\x80",
+                                     "\xE2\x82",
+                                     "\xE2\x82\xAC tail 12345678"};
+  for (std::string_view s : tricky) {
+    CAPTURE(s);
+    CHECK(hd::mailparse::valid_utf8(s) == hd::is_valid_utf8(s));
+  }
+  // Random strings biased towards ASCII with 8-bit bytes mixed in, as mail text is.
+  unsigned seed = 12345;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    int len = round % 40;
+    for (int k = 0; k < len; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      unsigned v = (seed >> 16) & 0xFF;
+      s += static_cast<char>(v < 0x60 ? 'a' + v % 26 : v);
+    }
+    CAPTURE(s);
+    REQUIRE(hd::mailparse::valid_utf8(s) == hd::is_valid_utf8(s));
+  }
+}

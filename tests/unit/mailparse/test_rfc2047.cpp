@@ -73,3 +73,22 @@ TEST_CASE("base64, also with padding in the middle (GMime upstream #150)") {
   for (std::string s : {"", "a", "ab", "abc", "abcd", "\xFF\x00\x10"})
     CHECK(decode_base64(encode_base64(s)) == s);
 }
+
+TEST_CASE("decode_base64: the fast path and the slow path agree") {
+  using hd::mailparse::decode_base64;
+  using hd::mailparse::encode_base64;
+  std::string data;
+  for (int i = 0; i < 3000; ++i) data += static_cast<char>((i * 7919) & 0xFF);
+  std::string b64 = encode_base64(data);
+  CHECK(decode_base64(b64) == data);
+  // Line breaks every 76 characters, and at odd places (inside a quantum).
+  std::string lines, odd;
+  for (std::size_t i = 0; i < b64.size(); i += 76) lines += b64.substr(i, 76) + "\r\n";
+  for (std::size_t i = 0; i < b64.size(); i += 7) odd += b64.substr(i, 7) + "\n ";
+  CHECK(decode_base64(lines) == data);
+  CHECK(decode_base64(odd) == data);
+  // Junk between quanta and padding in the middle (GMime #150) keep working.
+  CHECK(decode_base64("aGVs*bG8=") == "hello");
+  CHECK(decode_base64("aGk=aGk=") == "hihi");
+  CHECK(decode_base64("aGVsbG8-_w") == "hello>\xFF");  // base64url letters
+}

@@ -1,4 +1,5 @@
 #include "hd/storage/directory.hpp"
+#include "hd/storage/workflow.hpp"
 
 #include <doctest/doctest.h>
 
@@ -86,17 +87,45 @@ TEST_CASE("is_followup: by In-Reply-To, References or our tag from a participant
   hd::parsed_message m;
   m.from = hd::address{"", "c@customer.example"};
   m.subject = "something new";
-  CHECK_FALSE(hd::storage::is_followup(s, m).value());
+  CHECK_FALSE(hd::storage::is_followup(s, m, 2000).value());
   m.in_reply_to = "orig@x";
-  CHECK(hd::storage::is_followup(s, m).value());
+  CHECK(hd::storage::is_followup(s, m, 2000).value());
   m.in_reply_to.reset();
   m.references = {"unknown@x", "orig@x"};
-  CHECK(hd::storage::is_followup(s, m).value());
+  CHECK(hd::storage::is_followup(s, m, 2000).value());
   m.references.clear();
   m.subject = "Re: [#" + std::to_string(first.request_id) + "] help";
-  CHECK(hd::storage::is_followup(s, m).value());
+  CHECK(hd::storage::is_followup(s, m, 2000).value());
   m.from = hd::address{"", "stranger@elsewhere.example"};
-  CHECK_FALSE(hd::storage::is_followup(s, m).value());
+  CHECK_FALSE(hd::storage::is_followup(s, m, 2000).value());
+}
+
+TEST_CASE("is_followup: ingest's own search, reopen_within_days included") {
+  auto s = open_db();
+  REQUIRE(hd::storage::sync_directory(s, team()).has_value());
+  auto first = ingest(s, "orig@x", {});
+  REQUIRE(hd::storage::close_request(s, first.request_id, {"anna", 1000}).has_value());
+  hd::parsed_message m;
+  m.from = hd::address{"", "c@customer.example"};
+  m.in_reply_to = "orig@x";
+  std::int64_t day = 86400, window = 60 * day;  // open_options' default reopen_within_days
+  auto t = hd::storage::thread_target(s, m, 1000 + window);
+  REQUIRE(t.has_value());
+  CHECK(*t == first.request_id);  // closed within the window: ingest would reopen it
+  CHECK(hd::storage::is_followup(s, m, 1000 + window + day).value() == false);  // a new request
+  m.subject = "Re: [#" + std::to_string(first.request_id) + "] help";
+  m.in_reply_to.reset();
+  CHECK(hd::storage::is_followup(s, m, 1000 + 10 * day).value());
+  CHECK_FALSE(hd::storage::is_followup(s, m, 1000 + window + day).value());
+  // The same as ingest: storing it then makes a new request linked to the old one.
+  hd::storage::inbound in;
+  in.source.mailbox = "stdin";
+  in.raw = "late reply";
+  in.parsed = &m;
+  in.now = 1000 + window + day;
+  auto o = s.ingest(in);
+  REQUIRE(o.has_value());
+  CHECK(o->kind == hd::storage::ingest_kind::created);
 }
 
 TEST_CASE("keep_discarded keeps the raw mail as a resolved quarantine entry, once per UID") {

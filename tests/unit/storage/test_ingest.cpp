@@ -113,6 +113,25 @@ TEST_CASE("quarantine keeps the raw mail") {
   CHECK(*q > 0);
 }
 
+TEST_CASE("the same bytes quarantined again after a UIDVALIDITY change keep one entry") {
+  auto s = open_memory();
+  auto first = s.quarantine({"support", "INBOX", 7, 3}, "huge header", "too large", 5);
+  REQUIRE(first.has_value());
+  auto rescan = s.quarantine({"support", "INBOX", 8, 1}, "huge header", "too large", 6);
+  REQUIRE(rescan.has_value());
+  CHECK(*rescan == *first);
+  auto other_bytes = s.quarantine({"support", "INBOX", 8, 2}, "other header", "too large", 6);
+  REQUIRE(other_bytes.has_value());
+  CHECK(*other_bytes != *first);
+  auto other_mailbox = s.quarantine({"sales", "INBOX", 8, 1}, "huge header", "too large", 6);
+  REQUIRE(other_mailbox.has_value());
+  CHECK(*other_mailbox != *first);
+  // Without a UID (pipe mode, reprocessing) every quarantine is an entry of its own.
+  auto piped = s.quarantine({"support", {}, {}, {}}, "huge header", "too large", 7);
+  REQUIRE(piped.has_value());
+  CHECK(*piped != *first);
+}
+
 TEST_CASE("outgoing mail is queued in the same transaction as the request") {
   auto s = open_memory();
   hd::parsed_message m = mail("a@b.c", "help", "1@x");

@@ -38,6 +38,8 @@ struct database_config {
   std::string path = "/var/lib/helpdeskd/helpdeskd.db";
   bool synchronous_full = true;  ///< synchronous=FULL (true) or NORMAL (false)
   int busy_timeout_ms = 5000;
+  int commit_batch = 100;      ///< IMAP intake: mails committed per transaction (1: each alone)
+  int commit_batch_ms = 1000;  ///< ... and at most this long holding the write lock
 };
 
 struct limits_config {
@@ -55,11 +57,14 @@ struct threading_config {
 };
 
 struct oauth2_config {
-  std::string token_url;
+  std::string provider;           ///< "microsoft", "google" (presets), or empty: token_url
+  std::string tenant = "common";  ///< Microsoft: the directory (tenant) id, or "organizations"
+  std::string token_url;          ///< overrides the provider's token endpoint
   std::string client_id;
   secret client_secret;
   secret refresh_token;
-  std::string scope;
+  std::string scope;        ///< overrides the provider's scope
+  bool allow_http = false;  ///< accept an http:// token_url on a loopback host (tests)
 };
 
 struct mailbox_config {
@@ -93,6 +98,7 @@ struct smtp_config {
   secret password;
   std::string helo_name = "localhost";
   int timeout_s = 60;
+  int max_parallel = 4;  ///< SMTP transfers in flight at once (the service and `outbox drain`)
 };
 
 struct ack_config {
@@ -132,6 +138,12 @@ struct category_config {
   std::vector<std::string> members;
 };
 
+/// The admin's lists for companies: `companies edit --category/--industry` accept only these.
+struct companies_config {
+  std::vector<std::string> categories;  ///< e.g. customer, partner, supplier
+  std::vector<std::string> industries;  ///< business / industry, e.g. energy, retail
+};
+
 struct user_config {
   std::string login;
   std::string name;
@@ -154,6 +166,7 @@ struct config {
   std::vector<priority_config> priorities;
   std::vector<category_config> categories;
   std::vector<user_config> users;
+  companies_config companies;
 
   const mailbox_config* find_mailbox(std::string_view name) const;
 };

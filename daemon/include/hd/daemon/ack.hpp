@@ -28,6 +28,15 @@ struct reply_kit {
   std::vector<std::string> problems;  ///< templates that could not be loaded, and why
 };
 
+/// The template variables of the request FACTS for a mail in LANGUAGE (the agent's fields
+/// empty): what acknowledgements and `requests reply --template` render with.
+templates::reply_vars reply_vars_of(const config& cfg, const storage::reply_facts& facts,
+                                    const std::string& language);
+
+/// The language replies from MAILBOX default to: its `language`, else [outgoing]
+/// default_language.
+std::string mailbox_language(const config& cfg, const std::string& mailbox);
+
 /// Reads DIR/<name>/<language>.mustache for every template (I/O; the parsing is pure) and
 /// opens the language detector for the languages found. Never fails: what cannot be loaded is
 /// listed in `problems` (a missing directory is one problem).
@@ -37,6 +46,9 @@ reply_kit load_reply_kit(const std::string& templates_dir,
 /// The kit for CFG: load_reply_kit(cfg.outgoing.templates_dir) when acknowledgements are
 /// enabled, else an empty kit (nothing read).
 std::shared_ptr<const reply_kit> reply_kit_for(const config& cfg);
+
+/// Our own addresses, lower-cased: [outgoing] from_address and every mailbox's address.
+std::vector<std::string> our_addresses(const config& cfg);
 
 /// Why an automatic reply to M must not be sent (an auto-reply, a list, a bounce, a robot, our
 /// own mail coming back), or nullopt when one may be sent. Only looks at the mail itself (RAW

@@ -66,9 +66,25 @@ class smtp_transfer {
   std::unique_ptr<state> s_;
 };
 
-/// Records OUTCOME for outbox item ID: sent, deferred with backoff, or failed (a permanent
-/// failure also suppresses automatic mail to the recipients for [ack] bounce_suppress_days).
-/// Logs one line. Storage errors are logged and leave the item 'sending' (recovered later).
+/// What recording an outcome did.
+struct recorded {
+  bool ok = true;        ///< false: a storage error (the item stays 'sending', recovered later)
+  bool gave_up = false;  ///< a temporary failure of a mail too old to retry: now failed
+  std::string db_error;  ///< the storage error, when not ok
+};
+
+/// Records OUTCOME for outbox ITEM in the database: sent, deferred with backoff, or failed (a
+/// permanent failure also suppresses automatic mail to the recipients for
+/// [ack] bounce_suppress_days). No logging: safe on a database thread.
+recorded record_result(const config& cfg, storage::store& db, const storage::outbox_item& item,
+                       const send_outcome& outcome, std::int64_t now);
+
+/// Logs the one line for a recorded outcome (outbox.sent / deferred / gave_up / failed, and
+/// outbox.record_failed on a storage error).
+void log_result(const logger& log, const storage::outbox_item& item, const send_outcome& outcome,
+                const recorded& r);
+
+/// record_result, then log_result.
 void record_outcome(const config& cfg, storage::store& db, const logger& log,
                     const storage::outbox_item& item, const send_outcome& outcome,
                     std::int64_t now);

@@ -1,6 +1,7 @@
 #pragma once
 // HTML to readable plain text with a real HTML parser (gumbo).
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -11,7 +12,8 @@ namespace hd::mailparse {
 /// "1. item", links as "text <url>" (just the text when it is the URL), table cells separated
 /// by spaces and rows by lines, <pre> kept as is; <head>, <style>, <script> and other
 /// non-content elements dropped; entities decoded. Time and stack use are linear in the input
-/// (no recursion), whatever its nesting.
-std::string html_to_text(std::string_view html);
+/// (no recursion), whatever its nesting. `over_budget`, when set, is asked before parsing
+/// and every few thousand nodes; once it answers true the text converted so far is returned.
+std::string html_to_text(std::string_view html, const std::function<bool()>& over_budget = {});
 
 }  // namespace hd::mailparse

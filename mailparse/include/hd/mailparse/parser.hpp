@@ -6,6 +6,7 @@
 #include "hd/common/message.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 
 namespace hd::mailparse {
@@ -17,11 +18,22 @@ struct limits {
   std::int64_t max_header_bytes = 100 * 1024;         ///< header block truncated past this
   int max_mime_depth = 100;                           ///< deeper parts are not descended into
   int max_parts = 10000;                              ///< later parts are not looked at
+  /// The per-message time budget, as a question the parser asks: true means time is up.
+  /// mailparse has no clock, so the caller supplies one (the daemon: limits.parse_budget_ms).
+  /// Asked before and after GMime's structure pass, at every MIME part and every few thousand
+  /// steps of HTML conversion; once it answers true the parser stops reading, keeps what it
+  /// has and records k_budget_defect. Empty (the default): no budget.
+  std::function<bool()> over_budget{};
 };
+
+/// The defect recorded when limits::over_budget fired (callers may look for it).
+inline constexpr std::string_view k_budget_defect =
+    "parse_budget_exceeded: the time budget ran out; the rest of the message was not read";
 
 enum class errc {
   empty,       ///< no bytes at all
-  no_headers,  ///< only white space (input without headers is read as body text, a defect)
+  no_headers,  ///< only white space, or not one line end in the first max_header_bytes
+               ///< (input without headers is read as body text, a defect)
   too_large,   ///< larger than limits::max_message_bytes
 };
 

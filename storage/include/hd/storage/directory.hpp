@@ -8,6 +8,8 @@
 #include "hd/storage/store.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,16 +32,25 @@ result<directory_counts, errc> sync_directory(store& s, const config& cfg);
 /// fewest open or pending requests (ties: config order).
 result<std::string, errc> pick_owner(store& s, std::string_view category);
 
-/// True when M would thread into an existing request: its In-Reply-To or References name a
-/// stored message, or its subject (or body, with tag_in_body) carries the tag of a request
-/// the sender takes part in. Read-only; an approximation of ingest's threading for the rules'
-/// `followup` test.
-result<bool, errc> is_followup(store& s, const parsed_message& m);
+/// The request M would be appended to if it were ingested at NOW, by ingest's own threading
+/// search (docs/storage.md): the tag of a request the sender takes part in, else
+/// In-Reply-To/References; merges followed. nullopt when ingest would make a new request,
+/// which includes a reply to a request closed more than reopen_within_days before NOW (that
+/// opens a new, linked one) and a mail without a sender. Read-only.
+result<std::optional<std::int64_t>, errc> thread_target(store& s, const parsed_message& m,
+                                                        std::int64_t now);
+
+/// thread_target(S, M, NOW) names a request: the rules' `followup` test.
+result<bool, errc> is_followup(store& s, const parsed_message& m, std::int64_t now);
 
 /// Keeps a mail the rules discarded: the raw bytes plus a quarantine entry with REASON that
 /// is already resolved as "discarded" (so it is on record but not in the to-do list). The
 /// mailbox checkpoint advances. Idempotent for the same IMAP UID. Returns the entry's id.
-result<std::int64_t, errc> keep_discarded(store& s, const mail_source& src, std::string_view raw,
-                                          std::string_view reason, std::int64_t now);
+/// OUTGOING, when set, runs inside that transaction (it may append to the reason) and what it
+/// returns is queued in the outbox without a request (a redirect of a mail nobody keeps).
+result<std::int64_t, errc> keep_discarded(
+    store& s, const mail_source& src, std::string_view raw, std::string_view reason,
+    std::int64_t now,
+    const std::function<std::vector<outgoing_mail>(std::string& reason)>& outgoing = {});
 
 }  // namespace hd::storage

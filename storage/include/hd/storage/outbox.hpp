@@ -56,9 +56,11 @@ result<outbox_item, errc> get_outbox_item(store& s, std::int64_t id);
 /// claimed_at = NOW) and returns them, oldest first. Two drains never claim the same item.
 result<std::vector<outbox_item>, errc> claim_outbox(store& s, std::int64_t now, int limit);
 
-/// Items still 'sending' that were claimed before NOW - STALE_AFTER_S go back to 'queued' (a
-/// drain crashed or was killed mid-delivery). Returns how many. See docs/replies.md for why a
-/// rare duplicate is possible.
+/// Items still 'sending' that were claimed before NOW - STALE_AFTER_S (a drain crashed or was
+/// killed mid-delivery; the server may or may not have accepted them): agents' mail (reply,
+/// forward) goes back to 'queued' and may reach its recipient twice; automatic mail (ack,
+/// redirect) is marked 'failed' with a `mail_uncertain` event, so it is sent at most once.
+/// Returns how many were handled. See docs/replies.md.
 result<int, errc> recover_stale_sending(store& s, std::int64_t now, int stale_after_s);
 
 /// The item was accepted by the server: 'sent', sent_at = NOW, an event on its request.
@@ -92,6 +94,16 @@ result<void, errc> record_auto_reply(store& s, std::string_view address, std::in
 result<int, errc> count_auto_replies(store& s, std::string_view address, std::int64_t since,
                                      std::optional<std::int64_t> request = std::nullopt);
 
+/// Records that a copy of a mail from SENDER was redirected to TARGET (REQUEST_ID 0: the mail
+/// made no request). Joins the caller's transaction.
+result<void, errc> record_redirect(store& s, std::string_view sender, std::string_view target,
+                                   std::int64_t request_id, std::int64_t now);
+
+/// Copies of mail from SENDER redirected to TARGET since SINCE (the redirect rate limit).
+/// Joins the caller's transaction.
+result<int, errc> count_redirects(store& s, std::string_view sender, std::string_view target,
+                                  std::int64_t since);
+
 /// Suppresses automatic mail to ADDRESS until UNTIL (extends, never shortens, an existing
 /// suppression). Joins the caller's transaction.
 result<void, errc> suppress_address(store& s, std::string_view address, std::string_view reason,
@@ -114,7 +126,8 @@ struct reply_facts {
   std::string person_address;  ///< the person's first address
   std::optional<std::string> person_language;
   std::string company;
-  /// The newest inbound message: Message-ID, References (none stored: empty), subject, text.
+  /// The newest inbound message of the person (else of anyone, e.g. a vendor): Message-ID,
+  /// References (none stored: empty), subject, text.
   std::optional<std::string> last_message_id;
   std::string last_subject;
   std::string last_text;

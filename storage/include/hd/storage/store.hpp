@@ -92,12 +92,22 @@ struct ingest_outcome {
   std::int64_t ignored_tag = 0;
 };
 
+/// Orders of `requests list`: id; created or updated time; priority (most urgent first: the
+/// shortest first-response target, then resolution target; none last); deadline (the nearest
+/// due time first, requests without one last).
+enum class request_sort { id, created, updated, priority, deadline };
+
 struct request_filter {
   std::optional<std::string> status;  ///< open, pending, closed, merged
   std::optional<std::string> category;
   std::optional<std::string> owner;  ///< user login
   bool unassigned = false;
   int limit = 1000;
+  bool flagged = false;                     ///< only requests with a flagged message
+  std::optional<std::string> favourite_of;  ///< only this user's (login) favourites
+  std::optional<std::int64_t> overdue_at;   ///< only open requests past a due time at this time
+  request_sort sort = request_sort::id;
+  bool descending = false;  ///< reverse the order (requests without a value stay last)
 };
 
 struct request_summary {

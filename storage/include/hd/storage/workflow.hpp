@@ -81,6 +81,10 @@ struct new_request {
   std::string category;
   std::string priority;
 };
-result<std::int64_t, errc> create_request(store& s, const new_request& r, const acting& by);
+/// Registers R in one transaction: the person found by address (or created), the caller's
+/// words as the first message, a "created" event, and — when OWNER is given (the category's
+/// assignment method picked one) — the owner with an "assigned" event. Returns the id.
+result<std::int64_t, errc> create_request(store& s, const new_request& r, const acting& by,
+                                          std::string_view owner = {});
 
 }  // namespace hd::storage

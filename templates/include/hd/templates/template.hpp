@@ -50,6 +50,8 @@ struct reply_vars {
   std::string original_subject;
   std::string quote;  ///< a short quote of the customer's message (see make_quote)
   std::string language;
+  std::string agent_text;  ///< {{text}}: what the agent wrote (requests reply --template)
+  std::string agent_name;  ///< {{agent.name}}: the replying agent's name (or login)
 };
 
 /// A rendered template: a one-line subject (control characters replaced by spaces), a text

@@ -1,0 +1,41 @@
+#include "hd/storage/batch.hpp"
+
+#include "store_impl.hpp"
+
+#include <optional>
+
+namespace hd::storage {
+
+struct write_batch::state {
+  explicit state(const sql::connection& c) : db(c) {}
+  const sql::connection& db;
+  std::optional<sql::transaction> tx;
+};
+
+write_batch::write_batch(std::unique_ptr<state> s) : s_(std::move(s)) {}
+write_batch::write_batch(write_batch&&) noexcept = default;
+write_batch& write_batch::operator=(write_batch&&) noexcept = default;
+write_batch::~write_batch() = default;
+
+result<write_batch, errc> write_batch::begin(store& s) {
+  return guarded([&]() -> result<write_batch, errc> {
+    auto st = std::make_unique<state>(connection_of(s));
+    st->tx.emplace(st->db);
+    return write_batch(std::move(st));
+  });
+}
+
+result<void, errc> write_batch::commit() {
+  if (!s_ || !s_->tx) return fail(errc::invalid, "batch: already committed");
+  if (!s_->db.in_transaction()) {
+    s_->tx.reset();
+    return fail(errc::io, "database: an earlier failure rolled the whole batch back");
+  }
+  return guarded([&]() -> result<void, errc> {
+    s_->tx->commit();
+    s_->tx.reset();
+    return {};
+  });
+}
+
+}  // namespace hd::storage
