@@ -66,6 +66,20 @@ TEST_CASE("parse_template_file: sections and errors") {
   }
 }
 
+TEST_CASE("parse_template_file refuses partials and delimiter changes") {
+  // A partial could make the Mustache library recurse until the stack overflows (found by
+  // fuzz_template); a delimiter change could hide one.
+  for (const char* body :
+       {"{{> other}}", "{{#a}}{{>  x}}{{/a}}", "{{{ >x}}", "{{=<% %>=}}<%> x%>", "{{ = | | = }}"}) {
+    CAPTURE(body);
+    auto t = parse_template_file(std::string("--- subject\nS\n--- text\n") + body + "\n", "f");
+    REQUIRE_FALSE(t.has_value());
+    CHECK(t.error().code == errc::syntax);
+  }
+  CHECK(parse_template_file("--- subject\na > b = c\n--- text\n{{ text }} >= {{#x}}y{{/x}}\n", "f")
+            .has_value());
+}
+
 TEST_CASE("render: text is not escaped, HTML is, sections follow emptiness") {
   auto t = parse_template_file(sample, "t");
   REQUIRE(t.has_value());

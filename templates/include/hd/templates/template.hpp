@@ -70,7 +70,7 @@ std::string first_name(std::string_view display_name);
 
 /// A short quote of a customer's text for the acknowledgement: the first non-empty lines that
 /// are not quotes ("> ...") or a signature ("-- "), at most `max_lines` lines and `max_bytes`
-/// bytes (cut on a UTF-8 character boundary, with "..." appended when cut).
+/// bytes (cut on a UTF-8 character boundary, with " ..." appended when cut).
 std::string make_quote(std::string_view text, std::size_t max_lines = 6,
                        std::size_t max_bytes = 400);
 
