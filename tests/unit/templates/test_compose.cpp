@@ -187,6 +187,8 @@ TEST_CASE("compose: unsafe addresses are refused") {
   }
   CHECK(is_safe_addr_spec("first.last+tag@sub.example.co.uk"));
   CHECK(is_safe_addr_spec("o'brien@example.ie"));
+  CHECK(is_safe_addr_spec("a=b?c@example.ie"));
+  CHECK_FALSE(is_safe_addr_spec("=?utf-8?b?QmN?=x@example.ie"));  // read back as another address
 }
 
 TEST_CASE("quoted_printable") {

@@ -46,7 +46,8 @@ struct composed_mail {
 result<composed_mail, compose_errc> compose(const mail_parts& p);
 
 /// True for a plain ASCII addr-spec local@domain without spaces, quotes, brackets or control
-/// characters (what may safely go into an SMTP envelope and a header).
+/// characters, and without "=?" (which readers may decode as an encoded word): what may
+/// safely go into an SMTP envelope and a header.
 bool is_safe_addr_spec(std::string_view addr);
 
 /// True for a msg-id (without brackets) that may be written into In-Reply-To/References.
