@@ -67,4 +67,24 @@ std::string repair_utf8(std::string_view s) {
   return out;
 }
 
+std::string repair_utf8_runs(std::string_view s) {
+  static constexpr std::string_view k_replacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(s.size());
+  bool replaced = false;  // the output ends in a U+FFFD
+  for (std::size_t i = 0; i < s.size();) {
+    sequence q = next_sequence(s, i);
+    if (q.ok && s[i] != '\0') {
+      std::string_view seq = s.substr(i, q.length);
+      out.append(seq);
+      replaced = seq == k_replacement;
+    } else if (!replaced) {
+      out += k_replacement;
+      replaced = true;
+    }
+    i += q.length;
+  }
+  return out;
+}
+
 }  // namespace hd

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/mailparse/parser.hpp"
+#include "hd/mailparse/rfc2047.hpp"
 #include "routing.hpp"
 
 #include <fmt/format.h>
@@ -275,6 +276,7 @@ void run_test(cli_state& st, const test_options& opt) {
     in.raw = *raw;
     in.env = envelope_of(*m, env);
     in.followup = opt.followup;
+    in.decode_header = mailparse::decode_strict;
     rules::outcome o = rules::evaluate(*script, in);
     rules::decision d = with_defaults(o.result, cfg, opt.mailbox);
     if (opt.json) {

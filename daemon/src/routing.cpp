@@ -1,5 +1,6 @@
 #include "routing.hpp"
 
+#include "hd/mailparse/rfc2047.hpp"
 #include "hd/storage/directory.hpp"
 
 #include <fmt/format.h>
@@ -96,6 +97,7 @@ result<routed, storage::errc> route_mail(const intake_context& cx, const storage
     in.env = envelope_of(m, cx.envelope);
     in.followup = r.followup;
     in.trace = false;
+    in.decode_header = mailparse::decode_strict;
     r.outcome = rules::evaluate(*script, in);
     const rules::decision& d = r.outcome.result;
     r.create_request = d.create_request;

@@ -291,4 +291,14 @@ std::string to_utf8(std::string_view bytes, std::string_view label,
   return out;
 }
 
+std::string to_utf8_strict(std::string_view bytes, std::string_view label) {
+  std::string cs = canonical_charset(label);
+  if (cs.empty() || cs == "utf-8") return repair_utf8_runs(bytes);
+  if (cs == "windows-1252") return windows_1252_to_utf8(bytes);
+  iconv_handle cd(cs);
+  if (!cd.ok()) return repair_utf8_runs(bytes);
+  bool lossy = false;
+  return repair_utf8_runs(iconv_convert(cd.get(), bytes, lossy));
+}
+
 }  // namespace hd::mailparse

@@ -66,8 +66,8 @@ std::optional<encoded_word> parse_word(std::string_view s, std::size_t pos) {
 
 // Walks a header value and reports plain text runs and runs of adjacent encoded words, each
 // run of words already converted to UTF-8 as a whole (so split characters are rejoined).
-template <class Text, class Words>
-void scan(std::string_view s, std::vector<std::string>* defects, Text on_text, Words on_words) {
+template <class Convert, class Text, class Words>
+void scan(std::string_view s, Convert convert, Text on_text, Words on_words) {
   std::size_t i = 0, text_start = 0;
   while (i < s.size()) {
     std::size_t at = s.find("=?", i);
@@ -80,7 +80,7 @@ void scan(std::string_view s, std::vector<std::string>* defects, Text on_text, W
     on_text(s.substr(text_start, at - text_start));
     std::string utf8, pending, pending_cs = w->charset;
     auto flush = [&] {
-      utf8 += to_utf8(pending, pending_cs, defects, "encoded word");
+      utf8 += convert(pending, pending_cs);
       pending.clear();
     };
     std::size_t end = w->end;
@@ -103,6 +103,12 @@ void scan(std::string_view s, std::vector<std::string>* defects, Text on_text, W
     i = text_start = end;
   }
   on_text(s.substr(text_start));
+}
+
+auto guessing(std::vector<std::string>* defects) {
+  return [defects](std::string_view bytes, std::string_view charset) {
+    return to_utf8(bytes, charset, defects, "encoded word");
+  };
 }
 
 std::string plain_text(std::string_view bytes, std::vector<std::string>* defects,
@@ -133,7 +139,17 @@ std::string decode_unstructured(std::string_view raw, std::vector<std::string>* 
   if (s.find("=?") == std::string::npos) return plain_text(s, defects, fallback);
   std::string out;
   scan(
-      s, defects, [&](std::string_view t) { out += plain_text(t, defects, fallback); },
+      s, guessing(defects), [&](std::string_view t) { out += plain_text(t, defects, fallback); },
+      [&](const std::string& u) { out += u; });
+  return out;
+}
+
+std::string decode_strict(std::string_view raw) {
+  std::string s = unfold(raw);
+  if (s.find("=?") == std::string::npos) return repair_utf8_runs(s);
+  std::string out;
+  scan(
+      s, to_utf8_strict, [&](std::string_view t) { out += repair_utf8_runs(t); },
       [&](const std::string& u) { out += u; });
   return out;
 }
@@ -144,7 +160,7 @@ std::string normalize_structured(std::string_view raw, std::vector<std::string>*
   if (s.find("=?") == std::string::npos) return plain_text(s, defects, fallback);
   std::string out;
   scan(
-      s, defects, [&](std::string_view t) { out += plain_text(t, defects, fallback); },
+      s, guessing(defects), [&](std::string_view t) { out += plain_text(t, defects, fallback); },
       [&](const std::string& u) { out += "=?UTF-8?B?" + encode_base64(u) + "?="; });
   return out;
 }

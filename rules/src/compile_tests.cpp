@@ -266,11 +266,9 @@ void compiler::intern_names(test& t) {
   for (const vstring& name : t.names) {
     if (name.dynamic) {
       t.ids.push_back(-1);
-      p_.wants_content_headers = true;
       continue;
     }
     std::string lower = ascii_lower(name.text);
-    if (lower.rfind("content-", 0) == 0) p_.wants_content_headers = true;
     auto [it, added] = p_.header_ids.emplace(lower, static_cast<int>(p_.header_names.size()));
     if (added) p_.header_names.push_back(lower);
     t.ids.push_back(it->second);

@@ -79,12 +79,18 @@ class evaluator {
   }
 
   // ---- tests -----------------------------------------------------------------------------
+  // ENTRIES: what :count counts when it is not the values (address tests count addresses,
+  // also those without the part asked for, as Pigeonhole).
   template <class Values>
-  bool match_values(const test& t, const Values& values, std::string& detail) {
+  bool match_values(const test& t, const Values& values, std::string& detail,
+                    std::optional<std::size_t> entries = std::nullopt) {
     const match_spec& m = t.m;
     if (m.type == match_type::count) {
+      // RFC 5229: the string test does not count empty strings; headers count every value.
       std::size_t n = 0;
-      for (const auto& v : values) n += std::string_view(v).empty() ? 0 : 1;
+      for (const auto& v : values)
+        n += t.kind == test_kind::string && std::string_view(v).empty() ? 0 : 1;
+      if (entries) n = *entries;
       std::string count = std::to_string(n);
       std::string scratch;
       for (const vstring& k : m.keys) {
@@ -173,17 +179,20 @@ class evaluator {
   bool address_test(const test& t, std::string& detail) {
     parts_.clear();
     std::string scratch;
+    std::optional<std::size_t> entries;
     for (std::size_t i = 0; i < t.names.size(); ++i) {
       const std::string& name = resolve(t.names[i], scratch);
       if (t.kind == test_kind::envelope) {
         for (std::string_view e : mail_.envelope(name))
-          if (auto p = address_part(e, t.part)) parts_.push_back(*p);
+          if (auto p = envelope_part(e, t.part)) parts_.push_back(*p);
       } else {
-        for (const std::string& a : mail_.addresses(t.ids[i], name))
+        const std::vector<sieve_address>& list = mail_.addresses(t.ids[i], name);
+        entries = entries.value_or(0) + list.size();
+        for (const sieve_address& a : list)
           if (auto p = address_part(a, t.part)) parts_.push_back(*p);
       }
     }
-    return match_values(t, parts_, detail);
+    return match_values(t, parts_, detail, entries);
   }
 
   bool eval_test(const test& t) {
@@ -232,7 +241,7 @@ class evaluator {
         }
         break;
       case test_kind::address:
-        if (t.names.size() == 1 && t.ids[0] >= 0) {
+        if (t.names.size() == 1 && t.ids[0] >= 0 && t.m.type != match_type::count) {
           r = fast(t, 0) ? match_folded(t, mail_.address_parts(t.ids[0], t.part, true), detail)
                          : match_values(t, mail_.address_parts(t.ids[0], t.part, false), detail);
         } else {

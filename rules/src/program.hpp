@@ -110,9 +110,8 @@ struct command {
 struct compiled {
   std::string name;
   limits lim;
-  bool variables = false;              ///< "variables" was required: expand ${...}
-  bool wants_content_headers = false;  ///< a test names a Content-* header (or a dynamic one)
-  bool match_variables = false;        ///< some string refers to ${0}..${9}: capture on match
+  bool variables = false;        ///< "variables" was required: expand ${...}
+  bool match_variables = false;  ///< some string refers to ${0}..${9}: capture on match
   std::vector<command> commands;
   std::unordered_map<std::string, int> header_ids;  ///< lower-cased header name -> id
   std::vector<std::string> header_names;            ///< by id

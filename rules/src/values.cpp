@@ -1,5 +1,10 @@
 #include "values.hpp"
 
+#include "hd/common/utf8.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
 namespace hd::rules {
 namespace {
 
@@ -13,98 +18,12 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// One mailbox: "Name <a@b>", "a@b (comment)", "a@b".
-std::string mailbox_addr(std::string_view m) {
-  std::size_t lt = m.rfind('<');
-  if (lt != std::string_view::npos) {
-    std::size_t gt = m.find('>', lt);
-    return std::string(trim(m.substr(lt + 1, gt == std::string_view::npos ? gt : gt - lt - 1)));
-  }
-  std::string out;
-  int depth = 0;
-  for (char c : m) {
-    if (c == '(')
-      ++depth;
-    else if (c == ')' && depth > 0)
-      --depth;
-    else if (depth == 0 && c != ' ' && c != '\t' && c != '"')
-      out += c;
-  }
-  return out;
-}
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 }  // namespace
 
-std::vector<std::string> parse_address_list(std::string_view value) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  bool quoted = false, angle = false;
-  int comment = 0;
-  auto flush = [&](std::size_t end) {
-    std::string_view item = trim(value.substr(start, end - start));
-    // A group "name: a, b;" - drop the display name before the colon.
-    if (std::size_t colon = item.find(':');
-        colon != std::string_view::npos && item.find('<') > colon && item.find('"') > colon)
-      item = trim(item.substr(colon + 1));
-    while (!item.empty() && item.back() == ';') item.remove_suffix(1);
-    std::string a = mailbox_addr(item);
-    if (!a.empty()) out.push_back(std::move(a));
-    start = end + 1;
-  };
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    char c = value[i];
-    if (quoted) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        quoted = false;
-    } else if (comment > 0) {
-      if (c == '(')
-        ++comment;
-      else if (c == ')')
-        --comment;
-    } else if (c == '"')
-      quoted = true;
-    else if (c == '(')
-      ++comment;
-    else if (c == '<')
-      angle = true;
-    else if (c == '>')
-      angle = false;
-    else if ((c == ',' || c == ';') && !angle)
-      flush(i);
-  }
-  if (start < value.size()) flush(value.size());
-  return out;
-}
-
-std::optional<std::string_view> address_part(std::string_view addr, addr_part part) {
-  std::size_t at = addr.rfind('@');
-  std::string_view local = at == std::string_view::npos ? addr : addr.substr(0, at);
-  switch (part) {
-    case addr_part::all:
-      return addr;
-    case addr_part::localpart:
-      return local;
-    case addr_part::domain:
-      if (at == std::string_view::npos) return std::nullopt;
-      return addr.substr(at + 1);
-    case addr_part::user:
-      return local.substr(0, local.find('+'));
-    case addr_part::detail: {
-      std::size_t plus = local.find('+');
-      if (plus == std::string_view::npos) return std::nullopt;
-      return local.substr(plus + 1);
-    }
-  }
-  return std::nullopt;
-}
-
-// Content-* headers of the top-level entity, unfolded, from the raw header block: the parsed
-// message lists the envelope headers, and Sieve scripts test these too.
-std::vector<std::pair<std::string_view, std::string>> raw_content_headers(std::string_view raw) {
-  std::vector<std::pair<std::string_view, std::string>> out;
-  bool folding = false;  // the previous line started a Content-* header
+std::vector<raw_header> raw_headers(std::string_view raw) {
+  std::vector<raw_header> out;
   std::size_t pos = 0;
   while (pos < raw.size()) {
     std::size_t eol = raw.find('\n', pos);
@@ -113,67 +32,100 @@ std::vector<std::pair<std::string_view, std::string>> raw_content_headers(std::s
     if (line.empty()) break;
     pos = eol == std::string_view::npos ? raw.size() : eol + 1;
     if (line[0] == ' ' || line[0] == '\t') {
-      if (folding) out.back().second.append(" ").append(trim(line));
+      // Unfolded as Dovecot does: the line break goes, a tab starting the line is a space.
+      if (!out.empty()) out.back().value.append(" ").append(line.substr(1));
       continue;
     }
+    if (out.empty() && line.substr(0, 5) == "From " &&
+        line.find_first_not_of(' ', 5) != line.find(':'))
+      continue;  // an mbox "From sender date" line (not "From  : x", a header)
     std::size_t colon = line.find(':');
-    folding =
-        colon != std::string_view::npos && colon >= 8 && iequals(line.substr(0, 8), "content-");
-    if (folding) out.emplace_back(line.substr(0, colon), std::string(trim(line.substr(colon + 1))));
+    if (colon == std::string_view::npos) colon = line.size();  // junk: a header without value
+    std::string_view name = line.substr(0, colon);
+    while (!name.empty() && is_space(name.back())) name.remove_suffix(1);
+    out.push_back({name, std::string(line.substr(std::min(colon + 1, line.size())))});
   }
+  for (raw_header& h : out) h.value = std::string(trim(h.value));
   return out;
 }
 
 mail_view::mail_view(const compiled& p, const input& in)
     : p_(p), in_(in), headers_(p.header_names.size()), addresses_(p.header_names.size()) {
+  // Header values come from the raw header block, decoded the way a Sieve engine (Dovecot)
+  // decodes them, so a script routes a mail the same under both: in.decode_header for values
+  // with encoded words, 8-bit bytes or NUL; without it, mailparse's value for the header.
+  // A caller that gives no raw header block (tests) gets the parsed message's headers.
+  std::unordered_map<std::string, std::size_t> seen;
+  std::unordered_map<std::string, std::vector<const header_field*>> parsed;
+  std::vector<raw_header> raw = raw_headers(in.raw);
+  if (raw.empty())
+    for (const header_field& f : in.message->headers) raw.push_back({f.name, f.value});
+  for (raw_header& h : raw) {
+    bool plain =
+        std::all_of(h.value.begin(), h.value.end(),
+                    [](char c) { return c != '\0' && static_cast<unsigned char>(c) < 0x80; }) &&
+        h.value.find("=?") == std::string::npos;
+    if (!plain && in.decode_header) {
+      h.value = in.decode_header(h.value);
+    } else if (!plain) {
+      // The k-th header of this name in the parsed message is this one, decoded.
+      if (parsed.empty())
+        for (const header_field& f : in.message->headers) parsed[ascii_lower(f.name)].push_back(&f);
+      std::string name = ascii_lower(h.name);
+      std::size_t k = seen[name]++;
+      auto it = parsed.find(name);
+      h.value = it != parsed.end() && k < it->second.size() ? it->second[k]->value
+                                                            : repair_utf8_runs(h.value);
+    }
+    sieve_headers_.push_back(std::move(h));
+  }
+  // Views into sieve_headers_, taken once it no longer grows.
   std::string lower;
-  bool has_content = false;
-  auto add = [&](std::string_view name, std::string_view value) {
-    lower.assign(name);
+  for (const raw_header& h : sieve_headers_) {
+    lower.assign(h.name);
     for (char& c : lower)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    has_content = has_content || lower.rfind("content-", 0) == 0;
     auto it = p.header_ids.find(lower);
-    // Sieve compares header values without leading and trailing whitespace (as Pigeonhole).
-    if (it != p.header_ids.end()) headers_[it->second].push_back(trim(value));
-  };
-  for (const header_field& h : in.message->headers) add(h.name, h.value);
-  if (!has_content && p.wants_content_headers) {
-    raw_content_ = raw_content_headers(in.raw);
-    for (const auto& [name, value] : raw_content_) add(name, value);
+    if (it != p.header_ids.end()) headers_[it->second].push_back(h.value);
   }
 }
 
 std::vector<std::string_view> mail_view::headers(std::string_view name) const {
   std::vector<std::string_view> out;
-  for (const header_field& h : in_.message->headers)
-    if (iequals(h.name, name)) out.push_back(trim(h.value));
-  for (const auto& [n, v] : raw_content_)
-    if (iequals(n, name)) out.push_back(v);
+  for (const raw_header& h : sieve_headers_)
+    if (iequals(h.name, name)) out.push_back(h.value);
   return out;
 }
 
-std::vector<std::string> mail_view::addresses_uncached(std::string_view name) const {
-  const parsed_message& m = *in_.message;
-  std::vector<std::string> out;
-  auto take = [&](const std::vector<address>& list) {
-    for (const address& a : list)
-      if (!a.addr.empty()) out.push_back(a.addr);
-  };
-  // The parser already decoded these four headers; its result is the most faithful.
-  if (name == "from" && m.from) {
-    if (!m.from->addr.empty()) out.push_back(m.from->addr);
-    return out;
+const std::vector<raw_header>& mail_view::raw() {
+  if (!raw_) {
+    raw_ = raw_headers(in_.raw);
+    if (raw_->empty())
+      for (const header_field& f : in_.message->headers) raw_->push_back({f.name, f.value});
   }
-  if (name == "to" && !m.to.empty()) return take(m.to), out;
-  if (name == "cc" && !m.cc.empty()) return take(m.cc), out;
-  if (name == "reply-to" && !m.reply_to.empty()) return take(m.reply_to), out;
-  for (std::string_view v : headers(name))
-    for (std::string& a : parse_address_list(v)) out.push_back(std::move(a));
+  return *raw_;
+}
+
+std::vector<sieve_address> mail_view::addresses_uncached(std::string_view name) {
+  std::vector<sieve_address> out;
+  for (const raw_header& h : raw()) {
+    if (!iequals(h.name, name)) continue;
+    for (sieve_address& a : sieve_address_list(h.value)) {
+      if (a.k == sieve_address::kind::unparsed) a.all = repair_utf8_runs(a.all);
+      out.push_back(std::move(a));
+    }
+  }
+  // Values become variables and folder names: keep them UTF-8 (only 8-bit junk is touched).
+  for (sieve_address& a : out) {
+    if (a.k != sieve_address::kind::mailbox || is_valid_utf8(a.all)) continue;
+    a.all = repair_utf8_runs(a.all);
+    a.local = repair_utf8_runs(a.local);
+    a.domain = repair_utf8_runs(a.domain);
+  }
   return out;
 }
 
-const std::vector<std::string>& mail_view::addresses(int id, std::string_view name) {
+const std::vector<sieve_address>& mail_view::addresses(int id, std::string_view name) {
   if (id < 0) {
     dynamic_addresses_ = addresses_uncached(ascii_lower(name));
     return dynamic_addresses_;
@@ -197,7 +149,7 @@ const std::vector<std::string>& mail_view::address_parts(int id, addr_part part,
   for (const cached& c : cache_)
     if (c.key == key) return c.values;
   std::vector<std::string> out;
-  for (const std::string& a : addresses(id, p_.header_names[static_cast<std::size_t>(id)]))
+  for (const sieve_address& a : addresses(id, p_.header_names[static_cast<std::size_t>(id)]))
     if (auto p = address_part(a, part)) out.push_back(fold ? ascii_lower(*p) : std::string(*p));
   return cache_.emplace_back(cached{key, std::move(out)}).values;
 }

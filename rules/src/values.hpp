@@ -2,6 +2,7 @@
 // What tests look at: header values by interned name, addresses and their parts, envelope,
 // body. Built once per mail; address lists are parsed lazily.
 
+#include "address.hpp"
 #include "program.hpp"
 
 #include <optional>
@@ -11,12 +12,14 @@
 
 namespace hd::rules {
 
-/// Splits an address-list header value into addr-specs (display names, comments, groups
-/// dropped). Tolerant: never fails, skips what it cannot read.
-std::vector<std::string> parse_address_list(std::string_view value);
+/// A top-level header as written: name, and value unfolded and trimmed but not decoded.
+struct raw_header {
+  std::string_view name;
+  std::string value;  ///< any bytes
+};
 
-/// The part of an addr-spec, or nullopt when it has no such part (no detail, no domain).
-std::optional<std::string_view> address_part(std::string_view addr, addr_part part);
+/// The top-level header block of RAW (up to the first empty line).
+std::vector<raw_header> raw_headers(std::string_view raw);
 
 /// The mail as the tests see it.
 class mail_view {
@@ -27,8 +30,8 @@ class mail_view {
   const std::vector<std::string_view>& headers(int id) const { return headers_[id]; }
   /// Values of all headers with this (any-case) name; for names only known at run time.
   std::vector<std::string_view> headers(std::string_view name) const;
-  /// Addresses in the headers named NAME (id -1: look up by name).
-  const std::vector<std::string>& addresses(int id, std::string_view name);
+  /// Address entries of the headers named NAME (id -1: look up by name).
+  const std::vector<sieve_address>& addresses(int id, std::string_view name);
   /// Lower-cased (ASCII) values of the headers with interned id ID; computed once per mail.
   const std::vector<std::string>& folded_headers(int id);
   /// Address parts of the headers with interned id ID, lower-cased when FOLD; cached per mail.
@@ -41,14 +44,16 @@ class mail_view {
   const input& in() const { return in_; }
 
  private:
-  std::vector<std::string> addresses_uncached(std::string_view lower_name) const;
+  std::vector<sieve_address> addresses_uncached(std::string_view lower_name);
+  const std::vector<raw_header>& raw();
 
   const compiled& p_;
   const input& in_;
   std::vector<std::vector<std::string_view>> headers_;
-  std::vector<std::optional<std::vector<std::string>>> addresses_;
-  std::vector<std::pair<std::string_view, std::string>> raw_content_;  ///< Content-* from raw
-  std::vector<std::string> dynamic_addresses_;  ///< for names only known at run time
+  std::vector<std::optional<std::vector<sieve_address>>> addresses_;
+  std::vector<raw_header> sieve_headers_;         ///< the top-level headers, values decoded
+  std::optional<std::vector<raw_header>> raw_;    ///< the raw header block, read on first use
+  std::vector<sieve_address> dynamic_addresses_;  ///< for names only known at run time
   struct cached {
     int key;
     std::vector<std::string> values;

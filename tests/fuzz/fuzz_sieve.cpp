@@ -1,6 +1,9 @@
 // libFuzzer target for the Sieve compiler and evaluator: the input is a script, optionally
-// followed by "\n---\n" and text used as the subject, a header and the body of a test mail.
-// Any script must compile or fail with errors (never crash), and a compiled one must run.
+// followed by "\n---\n" and a raw mail (its header block is what header and address tests
+// read, through the address parser and the strict header decoder), whose start is also the
+// subject and a header of the parsed form. Any script must compile or fail with errors (never
+// crash), and a compiled one must run.
+#include "hd/mailparse/rfc2047.hpp"
 #include "hd/rules/script.hpp"
 
 #include <cstddef>
@@ -35,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                {"X-Fuzz", std::string(mail_text.substr(0, 64))}};
   hd::rules::input input;
   input.message = &m;
-  input.raw = in;
+  input.raw = mail_text;
+  input.decode_header = hd::mailparse::decode_strict;
   input.env = {"fuzz@example.com", {"support+billing@example.com"}};
   hd::rules::outcome o = hd::rules::evaluate(*s, input);
   input.trace = false;

@@ -31,6 +31,36 @@ TEST_CASE("UTF-8 validation and repair") {
   }
 }
 
+TEST_CASE("UTF-8 repair by runs, as Dovecot: one U+FFFD per run, NUL replaced") {
+  struct row {
+    const char* name;
+    std::string in;
+    std::string want;
+  };
+  const std::string fffd = "\xEF\xBF\xBD";
+  const row rows[] = {
+      {"valid kept", "caf\xC3\xA9", "caf\xC3\xA9"},
+      {"two bad bytes, one replacement", "Forma\xE7\xE3o", "Forma" + fffd + "o"},
+      {"separate runs",
+       "a\xE9"
+       "b\xE9"
+       "c",
+       "a" + fffd + "b" + fffd + "c"},
+      {"surrogate is one run", "\xED\xA0\x80", fffd},
+      {"after a real U+FFFD nothing is added", fffd + "\xE9", fffd},
+      {"two real U+FFFD stay", fffd + fffd, fffd + fffd},
+      {"NUL replaced", std::string("nul\0 in", 7), "nul" + fffd + " in"},
+      {"truncated at end", "ab\xE2\x82", "ab" + fffd},
+  };
+  for (const row& r : rows) {
+    SUBCASE(r.name) {
+      std::string got = hd::repair_utf8_runs(r.in);
+      CHECK(got == r.want);
+      CHECK(hd::is_valid_utf8(got));
+    }
+  }
+}
+
 TEST_CASE("sha256") {
   CHECK(hd::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(hd::sha256_hex("abc") ==

@@ -92,3 +92,27 @@ TEST_CASE("decode_base64: the fast path and the slow path agree") {
   CHECK(decode_base64("aGk=aGk=") == "hihi");
   CHECK(decode_base64("aGVsbG8-_w") == "hello>\xFF");  // base64url letters
 }
+
+TEST_CASE("decode_strict reads headers as Dovecot does: no guessing, U+FFFD per bad run") {
+  // Each expectation was read off Pigeonhole's sieve-test for the same Subject.
+  struct row {
+    const char* name;
+    std::string raw;
+    std::string want;
+  };
+  const std::string r = "\xEF\xBF\xBD";
+  const row rows[] = {
+      {"raw latin-1", "Forma\xE7\xE3o", "Forma" + r + "o"},
+      {"runs", "caf\xE9 x\xE9\xE9y", "caf" + r + " x" + r + "y"},
+      {"word and raw byte", "=?iso-8859-1?q?caf=E9?= \xE9", "caf\xC3\xA9 " + r},
+      {"bad UTF-8 in a UTF-8 word", "=?utf-8?q?caf=E9?=", "caf" + r},
+      {"one replacement for a run", "=?utf-8?q?caf=E9=E9?=x", "caf" + r + "x"},
+      {"unknown charset read as UTF-8", "=?unknown?q?x=E9?=", "x" + r},
+      {"valid kept, junk after", "a\xC3\xA9\xFF\xFE", "a\xC3\xA9" + r},
+      {"valid UTF-8", "caf\xC3\xA9", "caf\xC3\xA9"},
+      {"adjacent words joined", "=?utf-8?b?w6k=?= =?utf-8?b?w6k=?=", "\xC3\xA9\xC3\xA9"},
+  };
+  for (const row& w : rows) {
+    SUBCASE(w.name) { CHECK(hd::mailparse::decode_strict(w.raw) == w.want); }
+  }
+}

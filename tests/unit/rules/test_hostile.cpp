@@ -3,6 +3,8 @@
 // 10 MB hostile body is evaluated to the right answer (no time limit: see STYLE.md).
 #include "hd/rules/script.hpp"
 
+#include "raw_mail.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
@@ -33,7 +35,8 @@ TEST_CASE("pathological patterns over a 10 MB hostile body finish with the right
     REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message));
     hd::rules::input in;
     in.message = &m;
-    in.raw = m.text;
+    std::string raw = raw_mail(m);
+    in.raw = raw;
     auto o = hd::rules::evaluate(*s, in);
     CHECK(o.implicit_keep);
     CHECK(o.result.create_request);
@@ -53,6 +56,8 @@ TEST_CASE("a variable longer than max_variable_bytes is truncated") {
   REQUIRE(s.has_value());
   hd::rules::input in;
   in.message = &m;
+  std::string raw = raw_mail(m);
+  in.raw = raw;
   auto o = hd::rules::evaluate(*s, in);
   REQUIRE(o.actions.size() == 1);
   CHECK(o.actions[0].argument == std::string(100, 'x'));

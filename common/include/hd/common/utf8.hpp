@@ -13,4 +13,8 @@ bool is_valid_utf8(std::string_view s);
 /// Unicode standard recommends). Valid input is returned unchanged.
 std::string repair_utf8(std::string_view s);
 
+/// `s` with every run of ill-formed bytes and NUL replaced by a single U+FFFD, and no U+FFFD
+/// right after another: what Dovecot (and so a Sieve script under Pigeonhole) sees.
+std::string repair_utf8_runs(std::string_view s);
+
 }  // namespace hd

@@ -23,6 +23,10 @@ std::string canonical_charset(std::string_view label);
 std::string to_utf8(std::string_view bytes, std::string_view label,
                     std::vector<std::string>* defects = nullptr, std::string_view what = "text");
 
+/// `bytes` in charset `label` as Dovecot reads them: no guessing; undeclared, unknown and
+/// UTF-8 labels are read as UTF-8; what does not read becomes U+FFFD, one per run.
+std::string to_utf8_strict(std::string_view bytes, std::string_view label);
+
 /// hd::is_valid_utf8 with a fast path over ASCII runs (8 bytes at a time): bodies are mostly
 /// ASCII.
 bool valid_utf8(std::string_view s);

@@ -21,6 +21,12 @@ std::string unfold(std::string_view raw);
 std::string decode_unstructured(std::string_view raw, std::vector<std::string>* defects = nullptr,
                                 std::string_view fallback_charset = "");
 
+/// A header value as Dovecot decodes it, which is what Sieve scripts are tested against:
+/// encoded words read in their declared charset, unknown charsets and raw 8-bit text read as
+/// UTF-8, and each run of bytes that does not read (and NUL) one U+FFFD. No guessing, no
+/// defects. Used for rules only; people see decode_unstructured's repairs.
+std::string decode_strict(std::string_view raw);
+
 /// A structured header value (address lists) made safe for GMime's parser: unfolded, raw
 /// 8-bit text converted to UTF-8, and every run of adjacent encoded words replaced by one
 /// equivalent UTF-8 base64 word, so quoting and specials are kept as written.

@@ -8,6 +8,7 @@
 #include "hd/common/message.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,6 +81,10 @@ struct input {
   envelope env;
   bool followup = false;  ///< the mail threads into an existing request (test `followup`)
   bool trace = true;      ///< record the trace (off for throughput)
+  /// Decodes a raw header value (RFC 2047 words, 8-bit text) the way Dovecot does, so header
+  /// tests see what Pigeonhole's see; the daemon passes mailparse::decode_strict. Without it
+  /// such headers are tested as the parsed message has them.
+  std::function<std::string(std::string_view)> decode_header;
 };
 
 /// One Sieve action in plain Sieve terms (comparable with sieve-test's "Performed actions").
