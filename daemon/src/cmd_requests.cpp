@@ -122,6 +122,7 @@ void print_message(std::ostream& out, const storage::message_detail& m) {
     out << fmt::format("   Attachment {}: {} ({}, {} bytes)\n", a.position, a.filename,
                        a.content_type, a.size);
   }
+  for (const std::string& d : m.defects) out << fmt::format("   Repaired: {}\n", d);
   out << "\n" << m.body_text << (m.body_text.ends_with('\n') ? "" : "\n");
 }
 

@@ -39,7 +39,8 @@ json to_json(const storage::message_detail& m) {
           {"author", m.author.empty() ? json(nullptr) : json(m.author)},
           {"text", m.body_text},
           {"html", opt(m.body_html)},
-          {"attachments", atts}};
+          {"attachments", atts},
+          {"defects", m.defects}};
 }
 
 json company_ref(std::optional<std::int64_t> id, const std::string& name) {

@@ -25,7 +25,16 @@ void index_queued(const sql::connection& db) {
 
 void enable_deferred_index(const sql::connection& db) {
   sql::statement st(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fts_queue'");
-  if (st.step()) db.set_before_commit(index_queued);
+  if (!st.step()) return;
+  db.set_before_commit(index_queued);
+  // Rows queued by a writer without the hook (the sqlite3 shell, a restore) are indexed now.
+  sql::statement left(db, "SELECT 1 FROM fts_queue LIMIT 1");
+  if (left.step()) {
+    left.reset();
+    sql::transaction tx(db);
+    index_queued(db);
+    tx.commit();
+  }
 }
 
 }  // namespace hd::storage

@@ -209,6 +209,17 @@ void insert_addresses(const sql::connection& db, std::int64_t id, const parsed_m
   }
 }
 
+void insert_defects(const sql::connection& db, std::int64_t id, const parsed_message& m) {
+  if (m.defects.empty()) return;
+  sql::statement st(
+      db, "INSERT INTO message_defects (message_id, position, defect) VALUES (?1, ?2, ?3)");
+  int pos = 0;
+  for (const std::string& d : m.defects) {
+    st.bind(1, id).bind(2, pos++).bind(3, d).run();
+    st.reset();
+  }
+}
+
 void insert_attachments(const sql::connection& db, std::int64_t id, const parsed_message& m) {
   sql::statement blob(db,
                       "INSERT OR IGNORE INTO attachments (sha256, size, data) VALUES (?1, ?2, ?3)");
@@ -389,6 +400,7 @@ ingest_outcome store_new_mail(const sql::connection& db, const inbound& in, cons
   insert_addresses(db, out.message_id, *in.parsed);
   step(opt, "attachments");
   insert_attachments(db, out.message_id, *in.parsed);
+  insert_defects(db, out.message_id, *in.parsed);
   return out;
 }
 

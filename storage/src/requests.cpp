@@ -82,6 +82,14 @@ std::vector<message_detail> read_messages(const sql::connection& db, std::int64_
       if (m.id == a.message_id) m.attachments.push_back(a);
     }
   }
+  sql::statement defects(db, R"(SELECT d.message_id, d.defect FROM message_defects d
+                                JOIN messages m ON m.id = d.message_id
+                                WHERE m.request_id = ?1 ORDER BY d.message_id, d.position)");
+  defects.bind(1, request_id);
+  while (defects.step()) {
+    for (message_detail& m : out)
+      if (m.id == defects.integer(0)) m.defects.push_back(defects.text(1));
+  }
   for (message_detail& m : out) read_addresses(db, m);
   return out;
 }

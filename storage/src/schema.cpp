@@ -272,6 +272,17 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF subject, body_text ON message
   INSERT INTO messages_fts (rowid, subject, body_text) VALUES (new.id, new.subject, new.body_text);
 END;
 )sql"},
+      {"parse defects kept with each message", R"sql(
+-- What mailparse found wrong with an inbound mail and how it repaired it, one row per defect
+-- in the parser's order: an admin can see why a subject reads oddly, and tests can check the
+-- hostile-mail set in the database itself.
+CREATE TABLE message_defects (
+  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  defect TEXT NOT NULL,
+  PRIMARY KEY (message_id, position)
+) WITHOUT ROWID;
+)sql"},
   };
   return list;
 }

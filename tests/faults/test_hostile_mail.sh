@@ -2,8 +2,8 @@
 # Hostile mail (issue 9, item 2): each case of tests/fixtures/hostile/make_hostile.py goes
 # through the real `helpdeskd ingest` (pipe mode) into a fresh database. For each: no crash
 # (exit 0 or 65, never a signal), the raw mail kept byte for byte (as a request or in
-# quarantine), the expected defect recorded (what `helpdeskd parse` reports, or the quarantine
-# reason), and wall time and peak RSS (/usr/bin/time -v) printed and checked against generous
+# quarantine), the expected defect recorded (in the database with the message, or as the
+# quarantine reason), and wall time and peak RSS (/usr/bin/time -v) printed and checked against generous
 # bounds: 60 s wall (a hang catcher, not a speed test: the machine may be loaded) and
 # 64 MB + 6 x the mail's size of memory. HD_FAULTS_LONG=1 adds a 100 MB header and a 100 MB
 # base64 body (limits raised so the parser reads them). See docs/faults.md, "Hostile mail".
@@ -79,11 +79,22 @@ run_case() {
     case "$reason" in *"$defect"*) echo "ok: $name: reason '$reason'" ;;
       *) fail "$name: quarantine reason '$reason' does not mention '$defect'" ;; esac
   elif [ -n "$defect" ]; then
-    # The same parser, the same limits: what the pipeline saw.
-    "$HELPDESKD" -c "$T/$name.toml" parse --json "$mail" > "$T/$name.parse.json"
-    NEEDLE="$defect" json '"yes" if any(__import__("os").environ["NEEDLE"] in d for d in j["defects"]) else j["defects"]' \
-      < "$T/$name.parse.json" > "$T/$name.found"
-    expect_eq "$(cat "$T/$name.found")" yes "$name: defect '$defect' recorded"
+    # Stored with the message (table message_defects), and shown by `requests show --json`.
+    local found
+    found=$(/usr/bin/python3 - "$T/$name.db" "$defect" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+rows = [d for (d,) in c.execute("SELECT defect FROM message_defects ORDER BY position")]
+print("yes" if any(sys.argv[2] in d for d in rows) else rows)
+PY
+)
+    expect_eq "$found" yes "$name: defect '$defect' stored with the message"
+    local rid
+    rid=$(json 'j["request"]' < "$T/$name.json")
+    "$HELPDESKD" -c "$T/$name.toml" requests show "$rid" --json > "$T/$name.show.json"
+    NEEDLE="$defect" json '"yes" if any(__import__("os").environ["NEEDLE"] in d for d in j["messages"][0]["defects"]) else "no"' \
+      < "$T/$name.show.json" > "$T/$name.found"
+    expect_eq "$(cat "$T/$name.found")" yes "$name: 'requests show' lists the defect"
   fi
 }
 

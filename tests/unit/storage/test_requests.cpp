@@ -25,6 +25,8 @@ TEST_CASE("show_request returns everything an agent needs") {
   m.html = "<p>Hei</p>";
   m.date = 1700000000;
   m.attachments = {att("faktura.pdf", "%PDF-1", "aa"), att("same.pdf", "%PDF-1", "aa")};
+  m.defects = {"subject: undeclared 8-bit text read as windows-1252",
+               "unsafe attachment filename repaired: '../x' -> 'x'"};
   auto in = inbound_of(m, "raw", 1000);
   in.route.tags = {"billing", "vip"};
   auto r = s.ingest(in);
@@ -43,6 +45,7 @@ TEST_CASE("show_request returns everything an agent needs") {
   CHECK(msg.message_id == "1@x");
   CHECK(msg.body_text == "Hei, fakturaen mangler.");
   CHECK(msg.body_html == "<p>Hei</p>");
+  CHECK(msg.defects == m.defects);  // kept in the parser's order
   CHECK(msg.sent_at == 1700000000);
   REQUIRE(msg.to.size() == 1);
   CHECK(msg.to[0].addr == "support@example.com");

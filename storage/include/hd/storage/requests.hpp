@@ -40,6 +40,7 @@ struct message_detail {
   std::int64_t created_at = 0;          ///< when we stored it
   std::string author;                   ///< user login for notes and replies, else empty
   std::vector<attachment_info> attachments;
+  std::vector<std::string> defects;  ///< inbound mail: what the parser repaired, in order
 };
 
 struct event_info {
