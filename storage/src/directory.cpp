@@ -168,11 +168,25 @@ result<std::int64_t, errc> keep_discarded(
       find.bind(1, src.mailbox).bind(2, src.folder).bind(3, src.uidvalidity).bind(4, src.uid);
       if (find.step()) return find.integer(0);
     }
+    // The same bytes discarded before from this mailbox (a mail server delivering the pipe
+    // twice, a re-fetch after a UIDVALIDITY change): one record, and its redirects are not
+    // sent again.
+    std::string sha = sha256_hex(raw);
+    sql::statement same(db, R"(SELECT q.id FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
+                                WHERE r.sha256 = ?1 AND r.mailbox = ?2
+                                  AND q.resolution = 'discarded' LIMIT 1)");
+    same.bind(1, sha).bind(2, src.mailbox);
+    if (same.step()) {
+      std::int64_t id = same.integer(0);
+      save_checkpoint_if_uid(db, src);
+      tx.commit();
+      return id;
+    }
     sql::statement raw_st(db,
                           R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox,
                                                           folder, uidvalidity, uid)
                                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))");
-    raw_st.bind(1, sha256_hex(raw)).bind(2, static_cast<std::int64_t>(raw.size()));
+    raw_st.bind(1, sha).bind(2, static_cast<std::int64_t>(raw.size()));
     raw_st.bind_blob(3, raw).bind(4, now).bind(5, src.mailbox).bind(6, src.folder);
     raw_st.bind(7, src.uidvalidity).bind(8, src.uid).run();
     std::int64_t raw_id = db.last_insert_id();

@@ -50,6 +50,12 @@ case "$(q "SELECT reason FROM quarantine ORDER BY id DESC LIMIT 1")" in
 esac
 expect_eq "$(q "SELECT COALESCE(request_id, 'none') FROM outbox WHERE id = 2")" none \
   "queued without a request"
+# The same mail piped again (a mail server retrying a delivery), with and without keep: no
+# second copy, no second record.
+hd -c "$T/hd.toml" ingest --mailbox support < "$mail/04-en-export.eml"
+hd -c "$T/hd.toml" ingest --mailbox support < "$mail/01-nl-factuur.eml"
+expect_eq "$(q 'SELECT COUNT(*) FROM outbox')" 2 "a mail piped twice is redirected once"
+expect_eq "$(q 'SELECT COUNT(*) FROM quarantine')" 1 "and kept once"
 
 # 3. Never to our own address.
 sed -e 's/^Subject: .*/Subject: wachtwoord vergeten/' -e 's/Message-ID: <2026/Message-ID: <pw2026/' \
