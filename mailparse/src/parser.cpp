@@ -182,6 +182,20 @@ std::string_view prepare(std::string_view raw, const limits& lim, std::string& s
 }
 
 // The invariant every consumer relies on: every string in a parsed message is valid UTF-8.
+// Applies FIX to every decoded header string of M: ids, addresses, subject, header values.
+template <class Fix>
+void each_header_text(parsed_message& m, Fix fix) {
+  if (m.message_id) fix(*m.message_id);
+  if (m.in_reply_to) fix(*m.in_reply_to);
+  for (std::string& r : m.references) fix(r);
+  if (m.from) fix(m.from->name), fix(m.from->addr);
+  for (auto* list : {&m.reply_to, &m.to, &m.cc}) {
+    for (address& a : *list) fix(a.name), fix(a.addr);
+  }
+  if (m.subject) fix(*m.subject);
+  for (header_field& h : m.headers) fix(h.value);
+}
+
 // Whatever a decoder let through is repaired here, in one place.
 void ensure_utf8(parsed_message& m) {
   bool repaired = false;
@@ -191,25 +205,15 @@ void ensure_utf8(parsed_message& m) {
       repaired = true;
     }
   };
-  auto fix_opt = [&](std::optional<std::string>& s) {
-    if (s) fix(*s);
-  };
-  fix_opt(m.message_id);
-  fix_opt(m.in_reply_to);
-  for (std::string& r : m.references) fix(r);
-  if (m.from) fix(m.from->name), fix(m.from->addr);
-  for (auto* list : {&m.reply_to, &m.to, &m.cc}) {
-    for (address& a : *list) fix(a.name), fix(a.addr);
-  }
-  fix_opt(m.subject);
+  each_header_text(m, fix);
   fix(m.text);
-  fix_opt(m.html);
+  if (m.html) fix(*m.html);
   for (attachment& a : m.attachments) {
     fix(a.filename);
     fix(a.content_type);
-    fix_opt(a.content_id);
+    if (a.content_id) fix(*a.content_id);
   }
-  for (header_field& h : m.headers) fix(h.name), fix(h.value);
+  for (header_field& h : m.headers) fix(h.name);
   for (std::string& d : m.defects) fix(d);
   if (repaired)
     m.defects.emplace_back("invalid UTF-8 after decoding; bad bytes replaced with U+FFFD");
@@ -219,24 +223,12 @@ void ensure_utf8(parsed_message& m) {
 // ("=?UTF-8?Q?Hi=0D=0ABcc:_x?=") that would inject headers wherever the text is reused.
 void flatten_header_controls(parsed_message& m) {
   bool replaced = false;
-  auto fix = [&](std::string& s) {
+  each_header_text(m, [&](std::string& s) {
     for (char& c : s) {
       auto u = static_cast<unsigned char>(c);
       if ((u < 0x20 && c != '\t') || u == 0x7f) c = ' ', replaced = true;
     }
-  };
-  auto fix_opt = [&](std::optional<std::string>& s) {
-    if (s) fix(*s);
-  };
-  fix_opt(m.message_id);
-  fix_opt(m.in_reply_to);
-  for (std::string& r : m.references) fix(r);
-  if (m.from) fix(m.from->name), fix(m.from->addr);
-  for (auto* list : {&m.reply_to, &m.to, &m.cc}) {
-    for (address& a : *list) fix(a.name), fix(a.addr);
-  }
-  fix_opt(m.subject);
-  for (header_field& h : m.headers) fix(h.value);
+  });
   if (replaced)
     m.defects.emplace_back("control characters (CR, LF ...) in decoded header text replaced");
 }
