@@ -180,6 +180,7 @@ class evaluator {
     parts_.clear();
     std::string scratch;
     std::optional<std::size_t> entries;
+    std::string unparsed;
     for (std::size_t i = 0; i < t.names.size(); ++i) {
       const std::string& name = resolve(t.names[i], scratch);
       if (t.kind == test_kind::envelope) {
@@ -188,11 +189,19 @@ class evaluator {
       } else {
         const std::vector<sieve_address>& list = mail_.addresses(t.ids[i], name);
         entries = entries.value_or(0) + list.size();
-        for (const sieve_address& a : list)
+        for (const sieve_address& a : list) {
           if (auto p = address_part(a, t.part)) parts_.push_back(*p);
+          if (a.k == sieve_address::kind::unparsed && in_.trace && unparsed.empty())
+            unparsed = fmt::format(
+                "{}: \"{}\" holds no valid address, so only :all sees it, "
+                "as written; header :contains can test it",
+                name, shorten(a.all));
+        }
       }
     }
-    return match_values(t, parts_, detail, entries);
+    bool r = match_values(t, parts_, detail, entries);
+    if (!r && !unparsed.empty()) detail = unparsed;  // why a plain-looking address did not match
+    return r;
   }
 
   bool eval_test(const test& t) {
@@ -241,7 +250,7 @@ class evaluator {
         }
         break;
       case test_kind::address:
-        if (t.names.size() == 1 && t.ids[0] >= 0 && t.m.type != match_type::count) {
+        if (!in_.trace && t.names.size() == 1 && t.ids[0] >= 0 && t.m.type != match_type::count) {
           r = fast(t, 0) ? match_folded(t, mail_.address_parts(t.ids[0], t.part, true), detail)
                          : match_values(t, mail_.address_parts(t.ids[0], t.part, false), detail);
         } else {

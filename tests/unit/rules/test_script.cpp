@@ -222,3 +222,18 @@ TEST_CASE("header values with 8-bit bytes or encoded words go through decode_hea
   CHECK(actions(hd::rules::evaluate(s, in)) == "keep -implicit");
   CHECK(seen == "caf\xE9");
 }
+
+TEST_CASE("the trace says why an address test cannot see a malformed header") {
+  hd::parsed_message m;
+  m.headers = {{"From", "Big Bug bb@bug.example"}};
+  std::string raw = raw_mail(m);
+  hd::rules::script s = compile_ok("if address :domain \"from\" \"bug.example\" { keep; }");
+  hd::rules::input in;
+  in.message = &m;
+  in.raw = raw;
+  outcome o = hd::rules::evaluate(s, in);
+  CHECK(o.implicit_keep);
+  REQUIRE(!o.trace.empty());
+  CHECK(o.trace[0].detail.find("holds no valid address, so only :all sees it") !=
+        std::string::npos);
+}
