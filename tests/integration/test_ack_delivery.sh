@@ -6,18 +6,11 @@ set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
 smtp_start "$T/smtp"
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[outgoing]
-from_address = "support@example.com"
-templates_dir = "$HD_SOURCE_DIR/etc/templates"
-[smtp]
-host = "127.0.0.1"
-port = $SMTP_PORT
-tls = "none"
-timeout_s = 10
-CONF
+{
+  config_database
+  config_outgoing
+  config_smtp 'timeout_s = 10'
+} > "$T/hd.toml"
 mail="$HD_SOURCE_DIR/etc/demo/mail"
 db() { sqlite3 "$T/hd.db" "$1"; }
 received() { find "$T/smtp" -name '*.eml' | wc -l; }

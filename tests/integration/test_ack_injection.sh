@@ -5,17 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
 smtp_start "$T/smtp"
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[outgoing]
-from_address = "support@example.com"
-templates_dir = "$HD_SOURCE_DIR/etc/templates"
-[smtp]
-host = "127.0.0.1"
-port = $SMTP_PORT
-tls = "none"
-CONF
+{ config_database; config_outgoing; config_smtp; } > "$T/hd.toml"
 i=0
 inject() {  # inject FROM SUBJECT: one hostile new mail
   i=$((i + 1))

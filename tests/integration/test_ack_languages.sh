@@ -6,23 +6,12 @@ set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
 smtp_start "$T/smtp"
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[outgoing]
-from_name = "Example Support"
-from_address = "support@example.com"
-message_id_domain = "helpdesk.example.com"
-templates_dir = "$HD_SOURCE_DIR/etc/templates"
-[smtp]
-host = "127.0.0.1"
-port = $SMTP_PORT
-tls = "none"
-helo_name = "helpdesk.example.com"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-CONF
+{
+  config_database
+  config_outgoing 'from_name = "Example Support"' 'message_id_domain = "helpdesk.example.com"'
+  config_smtp 'helo_name = "helpdesk.example.com"'
+  config_mailbox
+} > "$T/hd.toml"
 mail="$HD_SOURCE_DIR/etc/demo/mail"
 for f in 01-nl-factuur 02-no-skriver 03-se-losenord 04-en-export 05-en-export-followup; do
   hd -c "$T/hd.toml" ingest --mailbox support < "$mail/$f.eml"

@@ -9,21 +9,13 @@ source "$(dirname "$0")/lib/testlib.sh"
 smtp_start "$T/smtp"
 for x in a b; do
   mkdir -p "$T/$x"
-  cat > "$T/$x/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[outgoing]
-from_address = "support@$x.example"
-message_id_domain = "helpdesk.$x.example"
-templates_dir = "$HD_SOURCE_DIR/etc/templates"
-[smtp]
-host = "127.0.0.1"
-port = $SMTP_PORT
-tls = "none"
-[[mailbox]]
-name = "support"
-address = "support@$x.example"
-CONF
+  {
+    config_database
+    config_outgoing "from_address = \"support@$x.example\"" \
+      "message_id_domain = \"helpdesk.$x.example\""
+    config_smtp
+    config_mailbox "address = \"support@$x.example\""
+  } > "$T/$x/hd.toml"
 done
 seen=0
 # shuttle: drain both helpdesks; hand every new mail in the sink to its recipient. Sets

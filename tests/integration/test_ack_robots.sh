@@ -4,20 +4,12 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[outgoing]
-from_address = "support@example.com"
-message_id_domain = "helpdesk.example.com"
-templates_dir = "$HD_SOURCE_DIR/etc/templates"
-[ack]
-rate_limit_count = 2
-rate_limit_window_s = 600
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-CONF
+{
+  config_database
+  config_outgoing 'message_id_domain = "helpdesk.example.com"'
+  config_table '[ack]' -- 'rate_limit_count = 2' 'rate_limit_window_s = 600'
+  config_mailbox
+} > "$T/hd.toml"
 n=0
 send() {  # send FROM "EXTRA HEADERS" : one new mail
   n=$((n + 1))

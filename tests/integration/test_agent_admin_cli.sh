@@ -6,34 +6,17 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[ack]
-enabled = false
-[outgoing]
-from_name = "Example Support"
-from_address = "support@example.com"
-templates_dir = "$HD_SOURCE_DIR/etc/templates"
-[companies]
-categories = ["customer", "partner"]
-industries = ["energy", "retail"]
-[[priority]]
-name = "normal"
-first_response_hours = 8
-resolution_hours = 72
-default = true
-[[priority]]
-name = "urgent"
-first_response_hours = 1
-resolution_hours = 8
-[[user]]
-login = "anna"
-name = "Anna Jansen"
-signature = "Anna Jansen, Example Support"
-[[user]]
-login = "ole"
-CONF
+{
+  config_database
+  config_table '[ack]' -- 'enabled = false'
+  config_outgoing 'from_name = "Example Support"'
+  config_table '[companies]' -- 'categories = ["customer", "partner"]' \
+    'industries = ["energy", "retail"]'
+  config_priority normal 'first_response_hours = 8' 'resolution_hours = 72' 'default = true'
+  config_priority urgent 'first_response_hours = 1' 'resolution_hours = 8'
+  config_user anna 'name = "Anna Jansen"' 'signature = "Anna Jansen, Example Support"'
+  config_user ole
+} > "$T/hd.toml"
 h() { hd -c "$T/hd.toml" "$@"; }
 ids() { h requests list "$@" --json | json '" ".join(str(r["id"]) for r in j)'; }
 expect_fail() {  # expect_fail CODE TEXT WHAT -- command...

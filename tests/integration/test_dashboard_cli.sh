@@ -4,23 +4,12 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[[priority]]
-name = "normal"
-first_response_hours = 8
-resolution_hours = 72
-default = true
-[[priority]]
-name = "urgent"
-first_response_hours = 1
-resolution_hours = 8
-[[user]]
-login = "anna"
-[[user]]
-login = "ole"
-CONF
+{
+  config_database
+  config_priority normal 'first_response_hours = 8' 'resolution_hours = 72' 'default = true'
+  config_priority urgent 'first_response_hours = 1' 'resolution_hours = 8'
+  config_users anna ole
+} > "$T/hd.toml"
 h() { hd -c "$T/hd.toml" "$@"; }
 for f in "$HD_SOURCE_DIR"/etc/demo/mail/0[1-4]*.eml; do h ingest < "$f"; done
 export HELPDESKD_AGENT=anna

@@ -6,29 +6,16 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-dovecot_start "$T/dovecot"
+imap_server_start
 mail="$HD_SOURCE_DIR/etc/demo/mail"
 dovecot_deliver support "$mail"/01-*.eml "$mail"/02-*.eml
 { cat "$mail/03-se-losenord.eml"; head -c 300000 /dev/zero | tr '\0' 'x' | fold -w 76; } > "$T/big.eml"
 dovecot_deliver support "$T/big.eml"
-printf 'secret\n' > "$T/pass"
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[limits]
-max_message_bytes = 200000
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-host = "127.0.0.1"
-port = $DOVECOT_IMAPS_PORT
-tls = "implicit"
-ca_file = "$DOVECOT_CA"
-user = "support"
-password_file = "pass"
-after_import = "move"
-move_to = "Archive"
-CONF
+{
+  config_database
+  config_table '[limits]' -- 'max_message_bytes = 200000'
+  config_imap_mailbox support 'after_import = "move"' 'move_to = "Archive"'
+} > "$T/hd.toml"
 # The target folder must exist.
 mkdir -p "$DOVECOT_DIR/home/support/Maildir/.Archive"/{cur,new,tmp}
 chown -R nobody:nogroup "$DOVECOT_DIR/home/support"

@@ -7,36 +7,17 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-dovecot_start "$T/dovecot"
+imap_server_start
 mail="$HD_SOURCE_DIR/etc/demo/mail"
 dovecot_deliver support "$mail"/01-*.eml "$mail"/02-*.eml "$mail"/03-*.eml
 dovecot_deliver sales "$mail"/04-*.eml
-printf 'secret\n' > "$T/pass"
 write_config() {  # write_config SALES_ACTION
-  cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[ack]
-enabled = false
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-port = $DOVECOT_IMAPS_PORT
-tls = "implicit"
-ca_file = "$DOVECOT_CA"
-user = "support"
-password_file = "pass"
-after_import = "seen"
-[[mailbox]]
-name = "sales"
-address = "sales@example.com"
-port = $DOVECOT_IMAPS_PORT
-tls = "implicit"
-ca_file = "$DOVECOT_CA"
-user = "sales"
-password_file = "pass"
-after_import = "$1"
-CONF
+  {
+    config_database
+    config_table '[ack]' -- 'enabled = false'
+    config_imap_mailbox support 'after_import = "seen"'
+    config_imap_mailbox sales "after_import = \"$1\""
+  } > "$T/hd.toml"
 }
 # imap USER: "MESSAGES SEEN" in USER's INBOX, over plain IMAP with Python's imaplib.
 imap() {

@@ -5,24 +5,10 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-dovecot_start "$T/dovecot"
+imap_server_start
 mail="$HD_SOURCE_DIR/etc/demo/mail"
-printf 'secret\n' > "$T/pass"
 write_config() {  # write_config POLL_INTERVAL
-  cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-host = "127.0.0.1"
-port = $DOVECOT_IMAPS_PORT
-tls = "implicit"
-ca_file = "$DOVECOT_CA"
-user = "support"
-password_file = "pass"
-poll_interval_s = $1
-CONF
+  { config_database; config_imap_mailbox support "poll_interval_s = $1"; } > "$T/hd.toml"
 }
 count() { sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM raw_messages' 2>/dev/null || echo 0; }
 wait_count() {  # wait_count N: until N mails are stored (gives up after 20 s)

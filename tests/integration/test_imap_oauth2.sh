@@ -45,19 +45,10 @@ scope = "mail"
 CONF
 }
 {
-  printf '[database]\npath = "hd.db"\n'
+  config_database
   xoauth2_mailbox support implicit "$DOVECOT_IMAPS_PORT"
   xoauth2_mailbox sales starttls "$DOVECOT_IMAP_PORT"
-  cat <<CONF
-[[mailbox]]
-name = "other"
-address = "other@example.com"
-port = $DOVECOT_IMAPS_PORT
-ca_file = "$DOVECOT_CA"
-user = "other"
-password_file = "pass"
-poll_interval_s = 600
-CONF
+  config_imap_mailbox other 'poll_interval_s = 600'
 } > "$T/hd.toml"
 hd -c "$T/hd.toml" config check > /dev/null || fail "config check"
 

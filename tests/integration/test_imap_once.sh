@@ -5,31 +5,17 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-dovecot_start "$T/dovecot"
+imap_server_start
 mail="$HD_SOURCE_DIR/etc/demo/mail"
 dovecot_deliver support "$mail"/01-*.eml "$mail"/02-*.eml "$mail"/03-*.eml
 dovecot_deliver sales "$mail"/04-*.eml
 dovecot_deliver other "$mail"/05-*.eml
-printf 'secret\n' > "$T/pass"
 printf 'wrong\n' > "$T/bad"
-mailbox() {  # mailbox NAME USER TLS PORT PASSFILE
-  cat <<CONF
-[[mailbox]]
-name = "$1"
-address = "$1@example.com"
-host = "127.0.0.1"
-port = $4
-tls = "$3"
-ca_file = "$DOVECOT_CA"
-user = "$2"
-password_file = "$5"
-CONF
-}
 {
-  printf '[database]\npath = "hd.db"\n'
-  mailbox support support implicit "$DOVECOT_IMAPS_PORT" pass
-  mailbox sales sales starttls "$DOVECOT_IMAP_PORT" pass
-  mailbox other other none "$DOVECOT_IMAP_PORT" pass
+  config_database
+  config_imap_mailbox support
+  config_imap_mailbox sales 'tls = "starttls"' "port = $DOVECOT_IMAP_PORT"
+  config_imap_mailbox other 'tls = "none"' "port = $DOVECOT_IMAP_PORT"
 } > "$T/hd.toml"
 
 hd -c "$T/hd.toml" run --once 2> "$T/run1.log" || { cat "$T/run1.log" >&2; fail "first pass"; }
@@ -48,7 +34,7 @@ expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM raw_messages')" 5 "second 
 grep -q 'imap.polled mailbox=support new=0' "$T/run2.log" || fail "second pass saw new mail"
 
 # A mailbox with a wrong password fails on its own; the others still work; exit 75.
-mailbox broken support implicit "$DOVECOT_IMAPS_PORT" bad >> "$T/hd.toml"
+config_imap_mailbox broken 'user = "support"' 'password_file = "bad"' >> "$T/hd.toml"
 sed -e 's/^Message-ID: <[^>]*>/Message-ID: <extra-1@example.com>/' -e 's/^Subject: .*/Subject: another question/' \
   "$mail"/01-*.eml > "$T/extra.eml"
 dovecot_deliver support "$T/extra.eml"

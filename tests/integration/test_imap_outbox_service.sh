@@ -6,31 +6,14 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-dovecot_start "$T/dovecot"
+imap_server_start
 smtp_start "$T/smtp"
-printf 'secret\n' > "$T/pass"
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[outgoing]
-from_address = "support@example.com"
-templates_dir = "$HD_SOURCE_DIR/etc/templates"
-[smtp]
-host = "127.0.0.1"
-port = $SMTP_PORT
-tls = "none"
-timeout_s = 10
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-host = "127.0.0.1"
-port = $DOVECOT_IMAPS_PORT
-tls = "implicit"
-ca_file = "$DOVECOT_CA"
-user = "support"
-password_file = "pass"
-poll_interval_s = 600
-CONF
+{
+  config_database
+  config_outgoing
+  config_smtp 'timeout_s = 10'
+  config_imap_mailbox support 'poll_interval_s = 600'
+} > "$T/hd.toml"
 received() { find "$SMTP_DIR" -name '*.eml' | wc -l; }
 
 "$HELPDESKD" -c "$T/hd.toml" run > "$T/run.log" 2>&1 &

@@ -5,13 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-CONF
+{ config_database; config_mailbox; } > "$T/hd.toml"
 mail="$HD_SOURCE_DIR/etc/demo/mail"
 
 hd -c "$T/hd.toml" ingest --mailbox support < "$mail/04-en-export.eml"

@@ -7,19 +7,11 @@ source "$(dirname "$0")/lib/testlib.sh"
 source "$(dirname "$0")/lib/smtp_tls.sh"
 
 HD_SMTP_DELAY_S=1 smtp_tls_start "$T/smtp" plain
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[outgoing]
-from_address = "support@example.com"
-templates_dir = "$HD_SOURCE_DIR/etc/templates"
-[smtp]
-host = "127.0.0.1"
-port = $SMTP_PORT
-tls = "none"
-timeout_s = 20
-max_parallel = 3
-CONF
+{
+  config_database
+  config_outgoing
+  config_smtp 'timeout_s = 20' 'max_parallel = 3'
+} > "$T/hd.toml"
 mail="$HD_SOURCE_DIR/etc/demo/mail"
 q() { sqlite3 "$T/hd.db" "$1"; }
 received() { find "$SMTP_DIR" -name '*.eml' | wc -l; }

@@ -8,53 +8,19 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-dovecot_start "$T/dovecot"
+imap_server_start
 smtp_start "$T/smtp"
-printf 'secret\n' > "$T/pass"
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[outgoing]
-from_name = "Example Support"
-from_address = "support@example.com"
-message_id_domain = "helpdesk.example.com"
-templates_dir = "$HD_SOURCE_DIR/etc/templates"
-[smtp]
-host = "127.0.0.1"
-port = $SMTP_PORT
-tls = "none"
-helo_name = "helpdesk.example.com"
-[[priority]]
-name = "normal"
-first_response_hours = 8
-resolution_hours = 72
-default = true
-[[user]]
-login = "anna"
-[[user]]
-login = "ole"
-[[user]]
-login = "per"
-name = "Per Olsen"
-signature = "Per Olsen, Example Support"
-[[category]]
-name = "hardware"
-assignment = "manual"
-members = ["ole", "per"]
-[[category]]
-name = "billing"
-assignment = "round_robin"
-members = ["per", "ole"]
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-port = $DOVECOT_IMAPS_PORT
-tls = "implicit"
-ca_file = "$DOVECOT_CA"
-user = "support"
-password_file = "pass"
-language = "en"
-CONF
+{
+  config_database
+  config_outgoing 'from_name = "Example Support"' 'message_id_domain = "helpdesk.example.com"'
+  config_smtp 'helo_name = "helpdesk.example.com"'
+  config_priority normal 'first_response_hours = 8' 'resolution_hours = 72' 'default = true'
+  config_users anna ole
+  config_user per 'name = "Per Olsen"' 'signature = "Per Olsen, Example Support"'
+  config_category hardware 'assignment = "manual"' 'members = ["ole", "per"]'
+  config_category billing 'assignment = "round_robin"' 'members = ["per", "ole"]'
+  config_imap_mailbox support 'language = "en"'
+} > "$T/hd.toml"
 h() { hd -c "$T/hd.toml" "$@"; }
 sent() { find "$SMTP_DIR" -name '*.eml' | sort; }
 run_once() { h run --once 2>> "$T/run.log" || { cat "$T/run.log" >&2; fail "run --once"; }; }

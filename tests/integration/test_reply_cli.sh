@@ -5,20 +5,13 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[ack]
-enabled = false
-[outgoing]
-from_name = "Example Support"
-from_address = "support@example.com"
-message_id_domain = "helpdesk.example.com"
-[[user]]
-login = "anna"
-name = "Anna Jansen"
-signature = "Anna Jansen, Example Support"
-CONF
+{
+  config_database
+  config_table '[ack]' -- 'enabled = false'
+  config_table '[outgoing]' -- 'from_name = "Example Support"' 'from_address = "support@example.com"' \
+    'message_id_domain = "helpdesk.example.com"'   # no templates_dir: no --template here
+  config_user anna 'name = "Anna Jansen"' 'signature = "Anna Jansen, Example Support"'
+} > "$T/hd.toml"
 h() { hd -c "$T/hd.toml" "$@"; }
 export HELPDESKD_AGENT=anna
 h ingest < "$HD_SOURCE_DIR/etc/demo/mail/02-no-skriver.eml"

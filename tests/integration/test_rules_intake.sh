@@ -5,31 +5,16 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[rules]
-file = "rules.sieve"
-[[priority]]
-name = "normal"
-default = true
-[[priority]]
-name = "urgent"
-[[user]]
-login = "anna"
-[[user]]
-login = "ole"
-[[category]]
-name = "general"
-[[category]]
-name = "billing"
-assignment = "round_robin"
-members = ["anna", "ole"]
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-category = "general"
-CONF
+{
+  config_database
+  config_table '[rules]' -- 'file = "rules.sieve"'
+  config_priority normal 'default = true'
+  config_priority urgent
+  config_users anna ole
+  config_category general
+  config_category billing 'assignment = "round_robin"' 'members = ["anna", "ole"]'
+  config_mailbox 'category = "general"'
+} > "$T/hd.toml"
 cat > "$T/rules.sieve" <<'S'
 require ["fileinto", "vnd.helpdeskd"];
 if header :contains "subject" ["factuur", "invoice"] { fileinto "billing"; priority "urgent"; }

@@ -7,24 +7,14 @@ set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
 smtp_start "$T/smtp"
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[rules]
-file = "rules.sieve"
-[ack]
-enabled = false
-[outgoing]
-from_address = "support@example.com"
-[smtp]
-host = "127.0.0.1"
-port = $SMTP_PORT
-tls = "none"
-timeout_s = 10
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-CONF
+{
+  config_database
+  config_table '[rules]' -- 'file = "rules.sieve"'
+  config_table '[ack]' -- 'enabled = false'
+  config_table '[outgoing]' -- 'from_address = "support@example.com"'   # no templates_dir
+  config_smtp 'timeout_s = 10'
+  config_mailbox
+} > "$T/hd.toml"
 cat > "$T/rules.sieve" <<'S'
 require ["vnd.helpdeskd"];
 if header :contains "subject" "Factuur" { redirect "finance@company.example"; keep; }

@@ -7,38 +7,16 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-dovecot_start "$T/dovecot"
+imap_server_start
 smtp_start "$T/smtp"
-printf 'secret\n' > "$T/pass"
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[outgoing]
-from_name = "Example Support"
-from_address = "support@example.com"
-message_id_domain = "helpdesk.example.com"
-templates_dir = "$HD_SOURCE_DIR/etc/templates"
-[smtp]
-host = "127.0.0.1"
-port = $SMTP_PORT
-tls = "none"
-helo_name = "helpdesk.example.com"
-[[user]]
-login = "anna"
-[[user]]
-login = "ole"
-name = "Ole Hansen"
-signature = "Ole Hansen, Example Support"
-[[mailbox]]
-name = "support"
-address = "support@example.com"
-port = $DOVECOT_IMAPS_PORT
-tls = "implicit"
-ca_file = "$DOVECOT_CA"
-user = "support"
-password_file = "pass"
-language = "en"
-CONF
+{
+  config_database
+  config_outgoing 'from_name = "Example Support"' 'message_id_domain = "helpdesk.example.com"'
+  config_smtp 'helo_name = "helpdesk.example.com"'
+  config_user anna
+  config_user ole 'name = "Ole Hansen"' 'signature = "Ole Hansen, Example Support"'
+  config_imap_mailbox support 'language = "en"'
+} > "$T/hd.toml"
 h() { hd -c "$T/hd.toml" "$@"; }
 sent() { find "$SMTP_DIR" -name '*.eml' | sort; }
 

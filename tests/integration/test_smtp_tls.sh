@@ -15,22 +15,12 @@ n=0
 run_case() {
   local name=$1 tls=$2 ca=$3 pw=$4 m=$5
   n=$((n + 1))
-  cat > "$T/$name.toml" <<CONF
-[database]
-path = "$name.db"
-[outgoing]
-from_address = "support@example.com"
-templates_dir = "$HD_SOURCE_DIR/etc/templates"
-[smtp]
-host = "127.0.0.1"
-port = $SMTP_PORT
-tls = "$tls"
-ca_file = "$ca"
-user = "helpdesk"
-password_file = "$pw"
-helo_name = "helpdesk.example.com"
-timeout_s = 10
-CONF
+  {
+    config_database "path = \"$name.db\""
+    config_outgoing
+    config_smtp "tls = \"$tls\"" "ca_file = \"$ca\"" 'user = "helpdesk"' "password_file = \"$pw\"" \
+      'helo_name = "helpdesk.example.com"' 'timeout_s = 10'
+  } > "$T/$name.toml"
   hd -c "$T/$name.toml" ingest < "$mail/$m"
   hd -c "$T/$name.toml" outbox drain --json > "$T/$name.drain.json"
 }

@@ -5,22 +5,13 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
-cat > "$T/hd.toml" <<CONF
-[database]
-path = "hd.db"
-[[priority]]
-name = "normal"
-default = true
-[[priority]]
-name = "urgent"
-[[user]]
-login = "anna"
-[[user]]
-login = "ole"
-[[category]]
-name = "general"
-members = ["anna", "ole"]
-CONF
+{
+  config_database
+  config_priority normal 'default = true'
+  config_priority urgent
+  config_users anna ole
+  config_category general 'members = ["anna", "ole"]'
+} > "$T/hd.toml"
 h() { hd -c "$T/hd.toml" "$@"; }
 mail="$HD_SOURCE_DIR/etc/demo/mail"
 h ingest < "$mail/02-no-skriver.eml"

@@ -27,3 +27,53 @@ expect_eq() {  # expect_eq GOT WANT WHAT
 # json EXPR < file: evaluate a Python expression over the parsed JSON `j`.
 json() { /usr/bin/python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 hd() { "$HELPDESKD" "$@"; }
+
+# imap_server_start: dovecot_start in $T/dovecot, and $T/pass, the password file that
+# config_imap_mailbox names.
+imap_server_start() {
+  dovecot_start "$T/dovecot"
+  printf 'secret\n' > "$T/pass"
+}
+
+# Config writers: each prints one TOML table with the settings most scenarios share. A LINE
+# argument ('key = value', spaced so) is added to the table and replaces a default with the
+# same key, so a call shows what is special about this scenario. Group them and redirect:
+#   { config_database; config_outgoing; config_smtp 'timeout_s = 10'; } > "$T/hd.toml"
+# Any other table: config_table '[limits]' -- 'max_message_bytes = 200000', or a heredoc
+# (cat <<CONF) inside the group.
+config_table() {  # config_table HEADER [DEFAULT_LINE...] [-- LINE...]
+  local header=$1 d e k
+  local -a defaults=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do defaults+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  echo "$header"
+  for d in "${defaults[@]}"; do
+    k=${d%%=*}
+    for e in "$@"; do [ "${e%%=*}" = "$k" ] && continue 2; done
+    echo "$d"
+  done
+  [ $# -eq 0 ] || printf '%s\n' "$@"
+}
+config_database() { config_table '[database]' 'path = "hd.db"' -- "$@"; }
+config_outgoing() {  # the acknowledgement templates of the source tree
+  config_table '[outgoing]' 'from_address = "support@example.com"' \
+    "templates_dir = \"$HD_SOURCE_DIR/etc/templates\"" -- "$@"
+}
+config_smtp() {  # the receiver of smtp_start (or smtp_tls_start), plain text
+  config_table '[smtp]' 'host = "127.0.0.1"' "port = $SMTP_PORT" 'tls = "none"' -- "$@"
+}
+config_mailbox() {  # config_mailbox [LINE...]: the pipe-mode mailbox "support"
+  config_table '[[mailbox]]' 'name = "support"' 'address = "support@example.com"' -- "$@"
+}
+config_imap_mailbox() {  # config_imap_mailbox NAME [LINE...]: Dovecot user NAME over IMAPS
+  local name=$1
+  shift
+  config_table '[[mailbox]]' "name = \"$name\"" "address = \"$name@example.com\"" \
+    'host = "127.0.0.1"' "port = $DOVECOT_IMAPS_PORT" 'tls = "implicit"' \
+    "ca_file = \"$DOVECOT_CA\"" "user = \"$name\"" 'password_file = "pass"' -- "$@"
+}
+config_priority() { local n=$1; shift; config_table '[[priority]]' "name = \"$n\"" -- "$@"; }
+config_category() { local n=$1; shift; config_table '[[category]]' "name = \"$n\"" -- "$@"; }
+config_user() { local n=$1; shift; config_table '[[user]]' "login = \"$n\"" -- "$@"; }
+config_users() { local n; for n in "$@"; do config_user "$n"; done; }  # plain agents
