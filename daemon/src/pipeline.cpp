@@ -1,7 +1,6 @@
 #include "hd/daemon/pipeline.hpp"
 
 #include "hd/daemon/ack.hpp"
-#include "hd/mailparse/parser.hpp"
 #include "hd/storage/directory.hpp"
 #include "hd/storage/views.hpp"
 #include "redirect.hpp"
@@ -59,11 +58,19 @@ result<storage::store, storage::errc> open_store(const config& cfg) {
   return s;
 }
 
+parse_result parse_for_intake(const config& cfg, std::string_view raw) {
+  return mailparse::parse(raw, parse_limits(cfg.limits));
+}
+
 intake_result intake(const intake_context& cx, const storage::mail_source& src,
                      std::string_view raw, std::int64_t now) {
+  return intake_parsed(cx, src, raw, parse_for_intake(cx.cfg, raw), now);
+}
+
+intake_result intake_parsed(const intake_context& cx, const storage::mail_source& src,
+                            std::string_view raw, parse_result parsed, std::int64_t now) {
   const config& cfg = cx.cfg;
   storage::store& db = cx.db;
-  auto parsed = mailparse::parse(raw, parse_limits(cfg.limits));
   if (!parsed) return quarantine(db, src, raw, parsed.error().message, now);
   // Half-read mail is not made a request: it is kept whole for `quarantine reprocess`.
   if (over_budget(*parsed))

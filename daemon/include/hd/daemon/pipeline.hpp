@@ -4,6 +4,7 @@
 // request, so the raw mail is always kept.
 
 #include "hd/common/config.hpp"
+#include "hd/mailparse/parser.hpp"
 #include "hd/rules/script.hpp"
 #include "hd/storage/store.hpp"
 
@@ -53,6 +54,15 @@ struct intake_context {
 /// Runs one raw mail through the pipeline. `now` is seconds since the epoch.
 intake_result intake(const intake_context& cx, const storage::mail_source& src,
                      std::string_view raw, std::int64_t now);
+
+/// The parse step alone, with the config's limits and parse budget: pure (no database), so
+/// IMAP intake runs it on a second thread ahead of the storage worker (mailbox_batch.cpp).
+using parse_result = result<parsed_message, mailparse::errc>;
+parse_result parse_for_intake(const config& cfg, std::string_view raw);
+
+/// The rest of the pipeline for a mail parse_for_intake has read.
+intake_result intake_parsed(const intake_context& cx, const storage::mail_source& src,
+                            std::string_view raw, parse_result parsed, std::int64_t now);
 
 /// Opens the database named by the config with its options (and migrates it).
 result<storage::store, storage::errc> open_store(const config& cfg);
