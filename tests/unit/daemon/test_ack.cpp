@@ -1,6 +1,8 @@
 // hd/daemon/ack.hpp: when not to auto-reply, bounces, language choice, the hook end to end.
 #include "hd/daemon/ack.hpp"
 
+#include "daemon_test.hpp"
+
 #include "hd/common/config.hpp"
 #include "hd/mailparse/parser.hpp"
 
@@ -12,22 +14,15 @@ using namespace hd::daemon;
 namespace {
 
 config test_config() {
-  auto c = parse_config(
+  return daemon_test::config_of(
       "[outgoing]\nfrom_address = \"support@example.com\"\n"
       "message_id_domain = \"helpdesk.example.com\"\n"
       "templates_dir = \"" HD_SOURCE_DIR
       "/etc/templates\"\n"
-      "[[mailbox]]\nname = \"support\"\naddress = \"help@example.com\"\n",
-      "t.toml", "/tmp", [](const std::string&) { return std::nullopt; });
-  REQUIRE(c.has_value());
-  return *c;
+      "[[mailbox]]\nname = \"support\"\naddress = \"help@example.com\"\n");
 }
 
-parsed_message parse(const std::string& raw) {
-  auto m = mailparse::parse(raw, {});
-  REQUIRE(m.has_value());
-  return *m;
-}
+parsed_message parse(const std::string& raw) { return daemon_test::parse_ok(raw); }
 
 std::string mail(const std::string& from, const std::string& extra,
                  const std::string& body = "Hello, my printer is broken.\n") {

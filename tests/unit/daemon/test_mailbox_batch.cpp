@@ -2,6 +2,8 @@
 // the storage worker. Results must come back in UID order whatever the mix of mails.
 #include "mailbox_batch.hpp"
 
+#include "daemon_test.hpp"
+
 #include "hd/common/config.hpp"
 
 #include <doctest/doctest.h>
@@ -17,12 +19,9 @@ using namespace hd::daemon;
 namespace {
 
 std::shared_ptr<const config> batch_config() {
-  auto c = parse_config(
+  return std::make_shared<const config>(daemon_test::config_of(
       "[ack]\nenabled = false\n[outgoing]\nfrom_address = \"support@example.com\"\n"
-      "[[mailbox]]\nname = \"support\"\naddress = \"help@example.com\"\n",
-      "t.toml", "/tmp", [](const std::string&) { return std::nullopt; });
-  REQUIRE(c.has_value());
-  return std::make_shared<const config>(*c);
+      "[[mailbox]]\nname = \"support\"\naddress = \"help@example.com\"\n"));
 }
 
 fetched_mail good(std::int64_t uid) {

@@ -2,6 +2,8 @@
 // queue copies in the ingest transaction (rate limit, events, discarded mail).
 #include "redirect.hpp"
 
+#include "daemon_test.hpp"
+
 #include "hd/common/config.hpp"
 #include "hd/mailparse/parser.hpp"
 #include "hd/storage/directory.hpp"
@@ -15,20 +17,13 @@ using namespace hd::daemon;
 namespace {
 
 config test_config() {
-  auto c = parse_config(
+  return daemon_test::config_of(
       "[outgoing]\nfrom_address = \"support@example.com\"\n"
       "[ack]\nenabled = false\nrate_limit_count = 2\n"
-      "[[mailbox]]\nname = \"support\"\naddress = \"help@example.com\"\n",
-      "t.toml", "/tmp", [](const std::string&) { return std::nullopt; });
-  REQUIRE(c.has_value());
-  return *c;
+      "[[mailbox]]\nname = \"support\"\naddress = \"help@example.com\"\n");
 }
 
-parsed_message parse(const std::string& raw) {
-  auto m = mailparse::parse(raw, {});
-  REQUIRE(m.has_value());
-  return *m;
-}
+parsed_message parse(const std::string& raw) { return daemon_test::parse_ok(raw); }
 
 const std::string original =
     "From jan@c.example Mon Jan  1 00:00:00 2026\n"

@@ -1,6 +1,8 @@
 // hd/daemon/smtp.hpp: URL, classification, envelope checks; storage outbox verbs it drives.
 #include "hd/daemon/smtp.hpp"
 
+#include "daemon_test.hpp"
+
 #include <curl/curl.h>
 #include <doctest/doctest.h>
 
@@ -73,26 +75,8 @@ TEST_CASE("smtp_transfer refuses envelopes that could inject SMTP commands") {
 TEST_CASE("outbox verbs: claim, defer with backoff, give up, recover, retry") {
   auto db = storage::store::open(":memory:");
   REQUIRE(db.has_value());
-  std::string raw = "From: a@c.example\nSubject: s\nMessage-ID: <1@c>\n\nx\n";
-  hd::parsed_message m;
-  m.from = hd::address{"", "a@c.example"};
-  m.subject = "s";
-  m.message_id = "1@c";
-  storage::inbound in;
-  in.source.mailbox = "stdin";
-  in.raw = raw;
-  in.parsed = &m;
-  in.now = 1000;
-  in.outgoing = [](const storage::ingest_outcome&) {
-    storage::outgoing_mail o;
-    o.kind = "ack";
-    o.mail_from = "support@example.com";
-    o.recipients = {"a@c.example"};
-    o.bytes = "x\r\n";
-    o.message_id = "ours@h";
-    return std::vector<storage::outgoing_mail>{o};
-  };
-  REQUIRE(db->ingest(in).has_value());
+  daemon_test::ingest_queuing(*db, "From: a@c.example\nSubject: s\nMessage-ID: <1@c>\n\nx\n",
+                              "ack");
   storage::retry_policy p;
   CHECK(storage::backoff_seconds(p, 1) == 300);
   CHECK(storage::backoff_seconds(p, 2) == 600);
@@ -148,25 +132,7 @@ TEST_CASE("outbox verbs: claim, defer with backoff, give up, recover, retry") {
 TEST_CASE("an interrupted reply an agent wrote is sent again (at least once)") {
   auto db = storage::store::open(":memory:");
   REQUIRE(db.has_value());
-  hd::parsed_message m;
-  m.from = hd::address{"", "a@c.example"};
-  m.subject = "s";
-  m.message_id = "1@c";
-  storage::inbound in;
-  in.source.mailbox = "stdin";
-  in.raw = "From: a@c.example\n\nx\n";
-  in.parsed = &m;
-  in.now = 1000;
-  in.outgoing = [](const storage::ingest_outcome&) {
-    storage::outgoing_mail o;
-    o.kind = "reply";
-    o.mail_from = "support@example.com";
-    o.recipients = {"a@c.example"};
-    o.bytes = "x\r\n";
-    o.message_id = "ours@h";
-    return std::vector<storage::outgoing_mail>{o};
-  };
-  REQUIRE(db->ingest(in).has_value());
+  daemon_test::ingest_queuing(*db, "From: a@c.example\n\nx\n", "reply");
   REQUIRE(storage::claim_outbox(*db, 1000, 10)->size() == 1);
   CHECK(*storage::recover_stale_sending(*db, 1601, 600) == 1);
   auto again = storage::claim_outbox(*db, 1601, 10);
