@@ -55,29 +55,32 @@ mail_view::mail_view(const compiled& p, const input& in)
   // decodes them, so a script routes a mail the same under both: in.decode_header for values
   // with encoded words, 8-bit bytes or NUL; without it, mailparse's value for the header.
   // A caller that gives no raw header block (tests) gets the parsed message's headers.
+  // raw_ (undecoded) is what address tests parse; sieve_headers_ the decoded values.
+  raw_ = raw_headers(in.raw);
+  if (raw_.empty())
+    for (const header_field& f : in.message->headers) raw_.push_back({f.name, f.value});
   std::unordered_map<std::string, std::size_t> seen;
   std::unordered_map<std::string, std::vector<const header_field*>> parsed;
-  std::vector<raw_header> raw = raw_headers(in.raw);
-  if (raw.empty())
-    for (const header_field& f : in.message->headers) raw.push_back({f.name, f.value});
-  for (raw_header& h : raw) {
+  sieve_headers_.reserve(raw_.size());
+  for (const raw_header& h : raw_) {
+    std::string name = ascii_lower(h.name);
+    std::size_t k = seen[name]++;  // the k-th header of this name
     bool plain =
         std::all_of(h.value.begin(), h.value.end(),
                     [](char c) { return c != '\0' && static_cast<unsigned char>(c) < 0x80; }) &&
         h.value.find("=?") == std::string::npos;
+    std::string value = h.value;
     if (!plain && in.decode_header) {
-      h.value = in.decode_header(h.value);
+      value = in.decode_header(h.value);
     } else if (!plain) {
       // The k-th header of this name in the parsed message is this one, decoded.
       if (parsed.empty())
         for (const header_field& f : in.message->headers) parsed[ascii_lower(f.name)].push_back(&f);
-      std::string name = ascii_lower(h.name);
-      std::size_t k = seen[name]++;
       auto it = parsed.find(name);
-      h.value = it != parsed.end() && k < it->second.size() ? it->second[k]->value
-                                                            : repair_utf8_runs(h.value);
+      value = it != parsed.end() && k < it->second.size() ? it->second[k]->value
+                                                          : repair_utf8_runs(h.value);
     }
-    sieve_headers_.push_back(std::move(h));
+    sieve_headers_.push_back({h.name, std::move(value)});
   }
   // Views into sieve_headers_, taken once it no longer grows.
   std::string lower;
@@ -97,18 +100,9 @@ std::vector<std::string_view> mail_view::headers(std::string_view name) const {
   return out;
 }
 
-const std::vector<raw_header>& mail_view::raw() {
-  if (!raw_) {
-    raw_ = raw_headers(in_.raw);
-    if (raw_->empty())
-      for (const header_field& f : in_.message->headers) raw_->push_back({f.name, f.value});
-  }
-  return *raw_;
-}
-
 std::vector<sieve_address> mail_view::addresses_uncached(std::string_view name) {
   std::vector<sieve_address> out;
-  for (const raw_header& h : raw()) {
+  for (const raw_header& h : raw_) {
     if (!iequals(h.name, name)) continue;
     for (sieve_address& a : sieve_address_list(h.value)) {
       if (a.k == sieve_address::kind::unparsed) a.all = repair_utf8_runs(a.all);

@@ -45,14 +45,13 @@ class mail_view {
 
  private:
   std::vector<sieve_address> addresses_uncached(std::string_view lower_name);
-  const std::vector<raw_header>& raw();
 
   const compiled& p_;
   const input& in_;
   std::vector<std::vector<std::string_view>> headers_;
   std::vector<std::optional<std::vector<sieve_address>>> addresses_;
-  std::vector<raw_header> sieve_headers_;         ///< the top-level headers, values decoded
-  std::optional<std::vector<raw_header>> raw_;    ///< the raw header block, read on first use
+  std::vector<raw_header> sieve_headers_;  ///< the top-level headers, values decoded
+  std::vector<raw_header> raw_;  ///< the raw header block, undecoded (address tests read it)
   std::vector<sieve_address> dynamic_addresses_;  ///< for names only known at run time
   struct cached {
     int key;

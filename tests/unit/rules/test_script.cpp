@@ -237,3 +237,14 @@ TEST_CASE("the trace says why an address test cannot see a malformed header") {
   CHECK(o.trace[0].detail.find("holds no valid address, so only :all sees it") !=
         std::string::npos);
 }
+
+TEST_CASE("without a decoder, the k-th raw header of a name takes the k-th parsed value") {
+  hd::parsed_message m;
+  m.headers = {{"Subject", "first"}, {"Subject", "second, as parsed"}};
+  std::string raw = "Subject: first\r\nSubject: caf\xE9\r\n\r\nbody\r\n";
+  hd::rules::script s = compile_ok("if header :is \"subject\" \"second, as parsed\" { keep; }");
+  hd::rules::input in;
+  in.message = &m;
+  in.raw = raw;
+  CHECK(actions(hd::rules::evaluate(s, in)) == "keep -implicit");
+}
