@@ -2,7 +2,8 @@
 #
 # Declares module NAME as a static library built from NAME/src/*.cpp with public headers in
 # NAME/include/hd/NAME/. The dependency direction of STYLE.md is enforced here:
-#   common <- {mailparse, rules, templates, storage} <- daemon
+#   common <- {mailparse, rules, templates, storage} <- daemon rooms (imap, net, intake,
+#   service, cli)
 # A module may only depend on the modules allowed below; anything else is a configure error,
 # so a cycle or a sideways include cannot creep in.
 set(HD_ALLOWED_common "")
@@ -10,7 +11,12 @@ set(HD_ALLOWED_mailparse "common")
 set(HD_ALLOWED_rules "common")
 set(HD_ALLOWED_templates "common")
 set(HD_ALLOWED_storage "common")
-set(HD_ALLOWED_daemon "common;mailparse;rules;templates;storage")
+# The daemon's rooms (daemon/*/): see daemon/CMakeLists.txt and docs/architecture.md.
+set(HD_ALLOWED_imap "common")
+set(HD_ALLOWED_net "common;imap")
+set(HD_ALLOWED_intake "common;mailparse;rules;templates;storage")
+set(HD_ALLOWED_service "common;mailparse;rules;templates;storage;imap;net;intake")
+set(HD_ALLOWED_cli "common;mailparse;rules;templates;storage;imap;net;intake;service")
 
 function(hd_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic

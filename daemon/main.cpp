@@ -1,6 +1,6 @@
 // helpdeskd: an email-to-request engine. main only binds the process (streams, environment,
 // clock) to the command-line interface; everything else is in hd::daemon.
-#include "hd/daemon/cli.hpp"
+#include "hd/cli/cli.hpp"
 
 #include <unistd.h>
 

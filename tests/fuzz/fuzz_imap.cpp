@@ -1,6 +1,6 @@
 // libFuzzer target for the IMAP response framer and parser: arbitrary server bytes, fed in
 // pieces whose sizes come from the input, must never crash, hang or read out of bounds.
-#include "hd/daemon/imap_parser.hpp"
+#include "hd/imap/imap_parser.hpp"
 
 #include <cstddef>
 #include <cstdint>

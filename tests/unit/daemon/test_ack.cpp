@@ -1,5 +1,5 @@
 // hd/daemon/ack.hpp: when not to auto-reply, bounces, language choice, the hook end to end.
-#include "hd/daemon/ack.hpp"
+#include "hd/intake/ack.hpp"
 
 #include "daemon_test.hpp"
 

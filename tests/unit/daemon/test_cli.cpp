@@ -1,5 +1,5 @@
 // Drives the real command-line interface with in-memory streams.
-#include "hd/daemon/cli.hpp"
+#include "hd/cli/cli.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

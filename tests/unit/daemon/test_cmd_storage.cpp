@@ -1,6 +1,6 @@
 // The storage commands through the real CLI: requests show/search, attachments save,
 // persons, companies, quarantine.
-#include "hd/daemon/cli.hpp"
+#include "hd/cli/cli.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>

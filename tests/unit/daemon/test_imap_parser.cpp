@@ -1,5 +1,5 @@
 // The IMAP response framer and parser: tables of server responses, good and hostile.
-#include "hd/daemon/imap_parser.hpp"
+#include "hd/imap/imap_parser.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,15 +1,18 @@
 // mailbox_batch.hpp: a fetched batch through the pipeline, parsed on a second thread ahead of
 // the storage worker. Results must come back in UID order whatever the mix of mails.
-#include "mailbox_batch.hpp"
+#include "hd/intake/mailbox_batch.hpp"
 
 #include "daemon_test.hpp"
 
 #include "hd/common/config.hpp"
+#include "hd/storage/mailbox_state.hpp"
+#include "hd/storage/quarantine.hpp"
 
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -88,4 +91,41 @@ TEST_CASE("a batch stopped half-way skips the rest, and the parser thread ends")
   auto got = ingest_batch(*db, *setup, {"support", "INBOX", 7}, mails, 1000, abort, nullptr);
   REQUIRE(got.size() == 50);
   for (const mail_result& r : got) CHECK(r.outcome == mail_outcome::skipped);
+}
+
+TEST_CASE(
+    "a mail whose job throws is quarantined with the reason; the batch and checkpoint go on") {
+  auto setup = make_intake_setup(batch_config());
+  REQUIRE(setup.has_value());
+  storage::open_options opt;
+  int messages = 0;
+  // A bug, not a database error: the second mail's storing throws something storage does not
+  // turn into an error value. Before the fix this escaped the storage worker's job.
+  opt.inject_fault = [&messages](std::string_view step) -> bool {
+    if (step == "message" && ++messages == 2) throw std::logic_error("boom in message 2");
+    return false;
+  };
+  auto db = storage::store::open(":memory:", opt);
+  REQUIRE(db.has_value());
+  std::vector<fetched_mail> mails{good(1), good(2), good(3)};
+  std::atomic<bool> abort{false};
+  auto got = ingest_batch(*db, *setup, {"support", "INBOX", 7}, mails, 1000, abort, nullptr);
+  REQUIRE(got.size() == 3);
+  CHECK(got[0].outcome == mail_outcome::created);
+  CHECK(got[1].outcome == mail_outcome::quarantined);
+  CHECK(got[1].reason.find("boom in message 2") != std::string::npos);
+  CHECK(got[2].outcome == mail_outcome::created);
+  CHECK_FALSE(abort.load());
+  auto cp = storage::read_checkpoint(*db, "support", "INBOX");
+  REQUIRE(cp.has_value());
+  REQUIRE(cp->has_value());
+  CHECK((*cp)->last_uid == 3);
+  // The raw mail is kept with the reason, and no half-written request is left behind.
+  auto q = storage::list_quarantine(*db, false);
+  REQUIRE(q.has_value());
+  REQUIRE(q->size() == 1);
+  CHECK(q->front().reason.find("boom in message 2") != std::string::npos);
+  auto list = db->list_requests({});
+  REQUIRE(list.has_value());
+  CHECK(list->size() == 2);
 }

@@ -1,6 +1,6 @@
 // oauth2.hpp: presets, the refresh request, the token endpoint's answers, the renewal margin,
 // the XOAUTH2 initial response; and the [mailbox.oauth2] config checks it relies on.
-#include "oauth2.hpp"
+#include "hd/net/oauth2.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 // redirect.hpp: the redirected copy's bytes, when a redirect is refused, and the hooks that
 // queue copies in the ingest transaction (rate limit, events, discarded mail).
-#include "redirect.hpp"
+#include "hd/intake/redirect.hpp"
 
 #include "daemon_test.hpp"
 

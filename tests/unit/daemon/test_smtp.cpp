@@ -1,5 +1,5 @@
 // hd/daemon/smtp.hpp: URL, classification, envelope checks; storage outbox verbs it drives.
-#include "hd/daemon/smtp.hpp"
+#include "hd/service/outbox_delivery.hpp"
 
 #include "daemon_test.hpp"
 
@@ -59,17 +59,35 @@ TEST_CASE("smtp_transfer refuses envelopes that could inject SMTP commands") {
   for (const char* rcpt : {"a@b.example>\r\nRCPT TO:<v@evil.example", "", "a b@c.example"}) {
     CAPTURE(rcpt);
     it.recipients = {rcpt};
-    auto t = smtp_transfer::make(c, it);
+    auto t = transfer_of(c, it);
     REQUIRE_FALSE(t.has_value());
     CHECK(t.error().code == smtp_errc::bad_envelope);
   }
   it.recipients = {"jan@c.example"};
-  auto ok = smtp_transfer::make(c, it);
+  auto ok = transfer_of(c, it);
   REQUIRE(ok.has_value());
   CHECK(ok->easy_handle() != nullptr);
   CHECK(ok->outbox_id() == 1);
   smtp_transfer moved = std::move(*ok);
   CHECK(moved.easy_handle() != nullptr);
+}
+
+TEST_CASE("the SMTP layer's own wall holds without the outbox's addr-spec check") {
+  // net/ is handed an envelope by any caller: it must refuse what could bend RCPT TO / MAIL FROM
+  // on its own, even when the outbox's is_safe_addr_spec check is bypassed.
+  smtp_config c;
+  for (const char* bad : {"a@b.example>\r\nRCPT TO:<v@evil.example", "a b@c.example",
+                          "a@b.example\nDATA", "<a@b.example>", ""}) {
+    CAPTURE(bad);
+    auto rcpt = smtp_transfer::make(c, {1, "support@example.com", {bad}, "x\r\n"});
+    REQUIRE_FALSE(rcpt.has_value());
+    CHECK(rcpt.error().code == smtp_errc::bad_envelope);
+    if (*bad == 0) continue;  // an empty sender is the null reverse-path, allowed
+    auto from = smtp_transfer::make(c, {1, bad, {"jan@c.example"}, "x\r\n"});
+    REQUIRE_FALSE(from.has_value());
+    CHECK(from.error().code == smtp_errc::bad_envelope);
+  }
+  CHECK(smtp_transfer::make(c, {1, "", {"jan@c.example"}, "x\r\n"}).has_value());
 }
 
 TEST_CASE("outbox verbs: claim, defer with backoff, give up, recover, retry") {

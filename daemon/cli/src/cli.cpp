@@ -1,0 +1,85 @@
+#include "hd/cli/cli.hpp"
+
+#include "commands.hpp"
+#include "hd/common/sysexits.hpp"
+
+#include <iostream>
+
+namespace hd::daemon {
+
+std::optional<config> cli_state::load_config() {
+  auto c = hd::load_config(config_path, io.env);
+  if (!c) {
+    io.err << c.error().message << "\n";
+    exit = exit_code::config;
+    return std::nullopt;
+  }
+  log.set_level(c->log);
+  if (auto l = parse_log_level(log_level)) log.set_level(*l);
+  return std::move(*c);
+}
+
+void cli_state::print_json(const nlohmann::ordered_json& j) {
+  io.out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+}
+
+void cli_state::fail(int code, const std::string& message) {
+  io.err << "helpdeskd: " << message << "\n";
+  exit = code;
+}
+
+int run_cli(int argc, const char* const* argv, cli_io& io) {
+  CLI::App app{
+      "helpdeskd turns mail sent to your support address into requests (tickets) and keeps\n"
+      "the conversation going. Run `helpdeskd COMMAND --help` for each command.",
+      "helpdeskd"};
+  app.set_version_flag("--version", "helpdeskd " HD_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  cli_state st{io, "", "", 0};
+  if (auto env = io.env ? io.env("HELPDESKD_CONFIG") : std::nullopt) {
+    st.config_path = *env;
+  } else {
+    st.config_path = "/etc/helpdeskd/helpdeskd.toml";
+  }
+  app.add_option(
+      "-c,--config", st.config_path,
+      "Configuration file (default: $HELPDESKD_CONFIG, else /etc/helpdeskd/helpdeskd.toml)");
+  app.add_option("--log-level", st.log_level,
+                 "debug, info, warn or error (overrides the config file)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "warning", "error"}));
+
+  add_config_commands(app, st);
+  add_ingest_command(app, st);
+  add_parse_command(app, st);
+  add_requests_commands(app, st);
+  add_workflow_commands(app, st);   // adds verbs to `requests`: keep after it
+  add_dashboard_commands(app, st);  // also adds `requests next`
+  add_reply_commands(app, st);      // requests reply, requests forward
+  add_db_commands(app, st);
+  add_outbox_commands(app, st);
+  add_templates_commands(app, st);
+  add_rules_commands(app, st);
+  add_quarantine_commands(app, st);
+  add_persons_commands(app, st);
+  add_companies_commands(app, st);
+  add_attachments_commands(app, st);
+  add_run_command(app, st);
+  add_status_command(app, st);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, io.out, io.err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, io.out, io.err);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e, io.out, io.err);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e, io.out, io.err);
+    return exit_code::usage;
+  }
+  return st.exit;
+}
+
+}  // namespace hd::daemon

@@ -1,0 +1,94 @@
+// helpdeskd ingest: pipe mode. A mail server (Postfix pipe(8), Dovecot, procmail, fetchmail's
+// --mda) hands one message on stdin; the exit code tells it what happened (sysexits).
+#include "commands.hpp"
+#include "hd/common/sysexits.hpp"
+#include "hd/intake/pipeline.hpp"
+
+#include <iterator>
+
+namespace hd::daemon {
+
+void add_ingest_command(CLI::App& app, cli_state& st) {
+  CLI::App* cmd = app.add_subcommand(
+      "ingest",
+      "Read one RFC 5322 message on stdin and store it as a request (or a reply to one).\n"
+      "Exit codes: 0 stored (or a duplicate), 65 unusable input (the raw message is kept in\n"
+      "quarantine), 75 temporary failure (the mail server should retry), 78 config error.");
+  auto mailbox = std::make_shared<std::string>("stdin");
+  auto json = std::make_shared<bool>(false);
+  auto sender = std::make_shared<std::string>();
+  auto recipients = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("-m,--mailbox", *mailbox,
+                  "Configured mailbox the mail arrived through (category, language)");
+  cmd->add_flag("--json", *json, "Print the outcome as JSON");
+  cmd->add_option("-f,--envelope-from", *sender,
+                  "Envelope sender, as the mail server knows it (Postfix: ${sender}); for rules");
+  cmd->add_option("-r,--envelope-to", *recipients,
+                  "Envelope recipient (repeatable; Postfix: ${original_recipient}); for rules");
+  cmd->callback([&st, mailbox, json, sender, recipients, cmd] {
+    std::optional<config> cfg = st.load_config();
+    if (!cfg) return;
+    if (*mailbox != "stdin" && cfg->find_mailbox(*mailbox) == nullptr) {
+      st.fail(exit_code::usage,
+              fmt::format("no [[mailbox]] named '{}' in {}", *mailbox, cfg->source));
+      return;
+    }
+    std::string raw((std::istreambuf_iterator<char>(st.io.in)), std::istreambuf_iterator<char>());
+    auto db = open_store(*cfg);
+    if (!db) {
+      st.log.error("ingest.failed", {{"reason", db.error().message}});
+      st.fail(exit_code::temp_fail, db.error().message);
+      return;
+    }
+    storage::mail_source src{*mailbox, std::nullopt, std::nullopt, std::nullopt};
+    intake_context cx{*cfg, *db};
+    // Without envelope arguments the rules read it from Return-Path / Delivered-To.
+    if (cmd->count("--envelope-from") > 0 || !recipients->empty()) {
+      cx.envelope = rules::envelope{*sender, *recipients};
+    }
+    intake_result r = intake(cx, src, raw, st.io.now());
+    nlohmann::ordered_json out{{"bytes", raw.size()}};
+    switch (r.status) {
+      case intake_status::stored:
+        if (r.discarded) {
+          // A rule said discard: no request, the raw mail kept with the rule's file:line.
+          st.log.info(
+              "ingest.discarded",
+              {{"mailbox", *mailbox}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+          out.update(
+              {{"result", "discarded"}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+          st.exit = exit_code::ok;
+          break;
+        }
+        [[fallthrough]];
+      case intake_status::duplicate: {
+        const char* kind = r.status == intake_status::duplicate              ? "duplicate"
+                           : r.outcome.kind == storage::ingest_kind::created ? "created"
+                                                                             : "appended";
+        st.log.info("ingest.stored", {{"mailbox", *mailbox},
+                                      {"result", kind},
+                                      {"request", r.outcome.request_id},
+                                      {"person", r.outcome.person_id}});
+        out.update(
+            {{"result", kind}, {"request", r.outcome.request_id}, {"person", r.outcome.person_id}});
+        st.exit = exit_code::ok;
+        break;
+      }
+      case intake_status::quarantined:
+        st.log.warn("ingest.quarantined",
+                    {{"mailbox", *mailbox}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+        out.update(
+            {{"result", "quarantined"}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+        st.exit = exit_code::data_error;
+        break;
+      case intake_status::temp_failure:
+        st.log.error("ingest.failed", {{"mailbox", *mailbox}, {"reason", r.reason}});
+        out.update({{"result", "failed"}, {"reason", r.reason}});
+        st.exit = exit_code::temp_fail;
+        break;
+    }
+    if (*json) st.print_json(out);
+  });
+}
+
+}  // namespace hd::daemon

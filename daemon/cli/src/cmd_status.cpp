@@ -1,0 +1,114 @@
+// helpdeskd status [--json]: how intake is doing, from the database: per configured mailbox
+// the last successful poll, the last error, the backlog and the checkpoint; and the outbox.
+#include "commands.hpp"
+#include "hd/common/sysexits.hpp"
+#include "hd/intake/pipeline.hpp"
+#include "hd/storage/mailbox_state.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+namespace hd::daemon {
+namespace {
+
+std::string when(const std::optional<std::int64_t>& t) {
+  if (!t) return "never";
+  std::time_t tt = static_cast<std::time_t>(*t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::ordered_json opt_json(const std::optional<std::int64_t>& v) {
+  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+}
+
+// Configured mailboxes first (in config order), then any others the database knows.
+std::vector<storage::mailbox_status> merge(const config& cfg,
+                                           std::vector<storage::mailbox_status> known) {
+  std::vector<storage::mailbox_status> out;
+  for (const mailbox_config& m : cfg.mailboxes) {
+    auto it =
+        std::find_if(known.begin(), known.end(), [&](auto& k) { return k.mailbox == m.name; });
+    if (it != known.end()) {
+      out.push_back(std::move(*it));
+      known.erase(it);
+    } else {
+      out.push_back(storage::mailbox_status{m.name, {}, {}, {}, 0, {}, 0});
+    }
+  }
+  for (auto& k : known) out.push_back(std::move(k));
+  return out;
+}
+
+void print_text(cli_state& st, const std::vector<storage::mailbox_status>& list,
+                const storage::outbox_counts& ob) {
+  for (const auto& m : list) {
+    st.io.out << fmt::format("mailbox {}: last success {}, backlog {}, stored {}", m.mailbox,
+                             when(m.last_success_at), m.backlog, m.stored);
+    if (m.state)
+      st.io.out << fmt::format(", uidvalidity {} last uid {}", m.state->uidvalidity,
+                               m.state->last_uid);
+    st.io.out << "\n";
+    if (m.last_error_at)
+      st.io.out << fmt::format("  last error {}: {}\n", when(m.last_error_at), m.last_error);
+  }
+  st.io.out << fmt::format("outbox: {} queued, {} sending, {} sent, {} failed\n", ob.queued,
+                           ob.sending, ob.sent, ob.failed);
+}
+
+void status_command(cli_state& st, bool json) {
+  std::optional<config> cfg = st.load_config();
+  if (!cfg) return;
+  auto db = open_store(*cfg);
+  if (!db) {
+    st.fail(exit_code::temp_fail, db.error().message);
+    return;
+  }
+  auto known = storage::list_mailbox_status(*db);
+  auto ob = storage::count_outbox(*db);
+  if (!known || !ob) {
+    st.fail(exit_code::temp_fail, !known ? known.error().message : ob.error().message);
+    return;
+  }
+  auto list = merge(*cfg, std::move(*known));
+  if (!json) {
+    print_text(st, list, *ob);
+    return;
+  }
+  nlohmann::ordered_json boxes = nlohmann::ordered_json::array();
+  for (const auto& m : list) {
+    boxes.push_back(
+        {{"mailbox", m.mailbox},
+         {"last_success_at", opt_json(m.last_success_at)},
+         {"last_error_at", opt_json(m.last_error_at)},
+         {"last_error", m.last_error},
+         {"backlog", m.backlog},
+         {"stored", m.stored},
+         {"uidvalidity", m.state ? nlohmann::ordered_json(m.state->uidvalidity) : nullptr},
+         {"last_uid", m.state ? nlohmann::ordered_json(m.state->last_uid) : nullptr}});
+  }
+  st.print_json({{"mailboxes", boxes},
+                 {"outbox",
+                  {{"queued", ob->queued},
+                   {"sending", ob->sending},
+                   {"sent", ob->sent},
+                   {"failed", ob->failed}}}});
+}
+
+}  // namespace
+
+void add_status_command(CLI::App& app, cli_state& st) {
+  CLI::App* cmd = app.add_subcommand(
+      "status",
+      "Show how intake is doing: per mailbox the last successful poll, the last error, the\n"
+      "backlog (mail seen but not yet stored) and the UID checkpoint; and the outbox queue.");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "Print JSON");
+  cmd->callback([&st, json] { status_command(st, *json); });
+}
+
+}  // namespace hd::daemon

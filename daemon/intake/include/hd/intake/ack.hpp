@@ -1,0 +1,116 @@
+#pragma once
+// The automatic acknowledgement: when to send one (RFC 3834 and the hard-won rules of every
+// helpdesk that ever looped with an out-of-office), in which language, and the mail itself.
+// The hook runs inside the ingest transaction, so the acknowledgement is queued in the outbox
+// atomically with the request it acknowledges. See docs/replies.md.
+
+#include "hd/common/config.hpp"
+#include "hd/common/log.hpp"
+#include "hd/common/message.hpp"
+#include "hd/intake/language.hpp"
+#include "hd/storage/outbox.hpp"
+#include "hd/storage/store.hpp"
+#include "hd/templates/template.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hd::daemon {
+
+/// What replies need that is loaded once: the templates and the language detector.
+struct reply_kit {
+  templates::library templates;
+  std::shared_ptr<const language_detector> detector;  ///< may be null: no detection
+  std::vector<std::string> problems;  ///< templates that could not be loaded, and why
+};
+
+/// The template variables of the request FACTS for a mail in LANGUAGE (the agent's fields
+/// empty): what acknowledgements and `requests reply --template` render with.
+templates::reply_vars reply_vars_of(const config& cfg, const storage::reply_facts& facts,
+                                    const std::string& language);
+
+/// The language replies from MAILBOX default to: its `language`, else [outgoing]
+/// default_language.
+std::string mailbox_language(const config& cfg, const std::string& mailbox);
+
+/// Reads DIR/<name>/<language>.mustache for every template (I/O; the parsing is pure) and
+/// opens the language detector for the languages found. Never fails: what cannot be loaded is
+/// listed in `problems` (a missing directory is one problem).
+reply_kit load_reply_kit(const std::string& templates_dir,
+                         const std::string& fingerprint_dir = default_fingerprint_dir);
+
+/// The kit for CFG: load_reply_kit(cfg.outgoing.templates_dir) when acknowledgements are
+/// enabled, else an empty kit (nothing read).
+std::shared_ptr<const reply_kit> reply_kit_for(const config& cfg);
+
+/// Our own addresses, lower-cased: [outgoing] from_address and every mailbox's address.
+std::vector<std::string> our_addresses(const config& cfg);
+
+/// Why an automatic reply to M must not be sent (an auto-reply, a list, a bounce, a robot, our
+/// own mail coming back), or nullopt when one may be sent. Only looks at the mail itself (RAW
+/// for its top-level Content-Type).
+std::optional<std::string> auto_reply_block(const parsed_message& m, std::string_view raw,
+                                            const config& cfg);
+
+/// One hard bounce reported by a delivery status notification.
+struct bounce {
+  std::string address;  ///< lower-case Final-Recipient
+  std::string status;   ///< e.g. "5.1.1"
+  std::string diagnostic;
+};
+
+/// The permanently failed recipients of a DSN (RFC 3464: multipart/report with a
+/// message/delivery-status part, Action: failed, Status 5.x.x). Empty for any other mail.
+std::vector<bounce> hard_bounces(const parsed_message& m);
+
+/// The language to answer in: the person's if known, else the mail's Content-Language, else
+/// detected from its text, else the mailbox default. `remember` says whether it was learned
+/// from this mail (and should be stored on the person).
+struct language_choice {
+  std::string language;
+  std::string source;  ///< person, content-language, detected, default
+  bool remember = false;
+};
+language_choice choose_language(const std::optional<std::string>& person_language,
+                                std::string_view content_language, const parsed_message& m,
+                                const language_detector* detector,
+                                const std::string& mailbox_default);
+
+/// The unfolded value of the first top-level header NAME in RAW (case-insensitive), or empty.
+/// For MIME headers (Content-Language, Content-Type) the parser keeps with the body part.
+std::string raw_header(std::string_view raw, std::string_view name);
+
+/// What the rules decided about acknowledging (defaults: acknowledge with [ack] template).
+struct ack_decision {
+  bool allowed = true;        ///< false after a rule's `noack`
+  std::string reason;         ///< why not, for the request's event ("noack by rules.sieve:3")
+  std::string template_name;  ///< empty: [ack] template
+};
+
+enum class reply_errc {
+  no_template,  ///< no template of that name (in any language)
+  bad_address,  ///< the recipient (or our sender) is not a plain addr-spec: never sent
+};
+
+/// Renders and composes an automatic reply for FACTS with template NAME in LANGUAGE (or the
+/// best language available), From the mailbox's address. UNIQUE makes the Message-ID unique.
+/// Errors are messages a person can act on (no such template, unusable recipient address).
+result<storage::outgoing_mail, reply_errc> build_reply(const config& cfg, const reply_kit& kit,
+                                                       const storage::reply_facts& facts,
+                                                       const std::string& name,
+                                                       const std::string& language,
+                                                       const parsed_message* inbound,
+                                                       std::int64_t now, const std::string& unique);
+
+/// The outgoing hook for store::ingest (inbound::outgoing): decides, records suppressions and
+/// bounces as events, and returns the acknowledgement to queue (or nothing). KIT, DB, M and
+/// CFG (and RAW) must outlive the ingest call.
+std::function<std::vector<storage::outgoing_mail>(const storage::ingest_outcome&)> make_ack_hook(
+    const config& cfg, storage::store& db, const reply_kit& kit, const storage::mail_source& src,
+    const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules);
+
+}  // namespace hd::daemon

@@ -1,0 +1,182 @@
+#include "hd/service/event_loop.hpp"
+// GCC 12 misreports coroutine frames as mismatched new/delete (GCC bug 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+#include "hd/common/sysexits.hpp"
+#include "hd/intake/mailbox_batch.hpp"
+#include "hd/intake/pipeline.hpp"
+#include "hd/service/mailbox_session.hpp"
+#include "hd/service/outbox_sender.hpp"
+#include "hd/service/storage_worker.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace hd::daemon {
+namespace {
+
+namespace asio = boost::asio;
+
+class intake_service {
+ public:
+  intake_service(intake_setup setup, storage::store db, const service_env& env, bool once)
+      : env_(env),
+        once_(once),
+        setup_(std::move(setup)),
+        worker_(io_, std::move(db)),
+        signals_(io_, SIGTERM, SIGINT, SIGHUP) {}
+
+  int run() {
+    worker_.on_job_error([this](const std::string& what) {
+      env_.log.error("storage.job_failed", {{"reason", what}});
+    });
+    watch_signals();
+    if (setup_.cfg->mailboxes.empty())
+      env_.log.warn("run.no_mailboxes", {{"config", setup_.cfg->source}});
+    // As a service, the outbox is sent (and postponed requests woken) all along, from this
+    // loop; --once drains the outbox when it is done (cmd_run.cpp).
+    if (!once_) start_outbox();
+    start_sessions();
+    if (running_ == 0 && !outbox_) signals_.cancel();
+    io_.run();
+    outbox_.reset();  // records what its database thread still holds
+    return failed_ ? exit_code::temp_fail : exit_code::ok;
+  }
+
+ private:
+  void start_sessions() {
+    session_context cx{io_, worker_, env_.log, env_.now, &tokens_, [this] {
+                         if (outbox_) outbox_->poke();
+                       }};
+    for (std::size_t i = 0; i < setup_.cfg->mailboxes.size(); ++i) {
+      auto s = std::make_shared<mailbox_session>(cx, setup_, i, once_);
+      sessions_.push_back(s);
+      ++running_;
+      asio::co_spawn(
+          io_, [s]() { return s->run(); },
+          [this, s](std::exception_ptr e, bool ok) {
+            if (e) {
+              ok = false;
+              try {
+                std::rethrow_exception(e);
+              } catch (const std::exception& ex) {
+                env_.log.error("run.session_crashed",
+                               {{"mailbox", s->name()}, {"error", ex.what()}});
+              }
+            }
+            if (!ok) failed_ = true;
+            session_ended();
+          });
+    }
+  }
+
+  void start_outbox() {
+    // Its own connection: results are recorded on the sender's database thread, never here.
+    auto db = open_store(*setup_.cfg);
+    if (!db) {
+      env_.log.error("outbox.open_failed", {{"reason", db.error().message}});
+      return;
+    }
+    outbox_.emplace(io_, setup_.cfg, std::move(*db), env_.log, env_.now);
+  }
+
+  void session_ended() {
+    if (--running_ > 0) return;
+    sessions_.clear();
+    if (pending_ && !stopping_) {
+      setup_ = std::move(*pending_);
+      pending_.reset();
+      env_.log.info("config.applied", {{"mailboxes", setup_.cfg->mailboxes.size()}});
+      start_sessions();
+      if (running_ > 0) return;
+    }
+    // Nothing left to do: io_.run() returns (a service without mailboxes keeps sending).
+    if (!outbox_ || stopping_) signals_.cancel();
+  }
+
+  void watch_signals() {
+    signals_.async_wait([this](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP && once_) {
+        env_.log.info("config.reload_ignored", {{"reason", "run --once"}});
+      } else if (sig == SIGHUP) {
+        reload();
+      } else {
+        env_.log.info("run.stopping", {{"signal", sig == SIGTERM ? "TERM" : "INT"}});
+        stopping_ = true;
+        if (outbox_) outbox_->stop();
+        worker_.request_stop();
+        tokens_.stop();
+        for (auto& s : sessions_) s->stop();
+        if (running_ == 0) {  // no session will end to do it (a service without mailboxes)
+          signals_.cancel();
+          return;
+        }
+      }
+      watch_signals();
+    });
+  }
+
+  void reload() {
+    auto c = env_.reload();
+    if (!c) {
+      env_.log.error("config.reload_failed", {{"error", c.error().message},
+                                              {"action", "keeping the running configuration"}});
+      return;
+    }
+    if (c->database.path != setup_.cfg->database.path)
+      env_.log.warn("config.reload_database", {{"note", "a new database path needs a restart"}});
+    auto s = make_intake_setup(std::make_shared<const config>(std::move(*c)));
+    if (!s) {
+      env_.log.error("config.reload_failed", {{"error", s.error().message},
+                                              {"action", "keeping the running configuration"}});
+      return;
+    }
+    env_.log.info("config.reloaded", {{"config", s->cfg->source}});
+    if (outbox_) outbox_->reconfigure(s->cfg);
+    pending_ = std::move(*s);
+    if (running_ == 0) {
+      setup_ = std::move(*pending_);
+      pending_.reset();
+      start_sessions();
+      return;
+    }
+    for (auto& session : sessions_) session->stop();
+  }
+
+  const service_env& env_;
+  bool once_;
+  intake_setup setup_;
+  std::optional<intake_setup> pending_;  ///< a reloaded setup waiting for sessions to stop
+  asio::io_context io_;
+  token_source tokens_{io_};  ///< kept across reloads
+  storage_worker worker_;
+  asio::signal_set signals_;
+  std::vector<std::shared_ptr<mailbox_session>> sessions_;
+  std::optional<outbox_sender> outbox_;
+  int running_ = 0;
+  bool failed_ = false;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+int run_intake(config cfg, storage::store db, const service_env& env, bool once) {
+  auto setup = make_intake_setup(std::make_shared<const config>(std::move(cfg)));
+  if (!setup) {
+    env.log.error("run.rules_invalid", {{"error", setup.error().message}});
+    return exit_code::config;
+  }
+  intake_service service(std::move(*setup), std::move(db), env, once);
+  return service.run();
+}
+
+}  // namespace hd::daemon

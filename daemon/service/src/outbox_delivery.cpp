@@ -1,0 +1,154 @@
+#include "hd/service/outbox_delivery.hpp"
+
+#include "hd/templates/compose.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace hd::daemon {
+namespace {
+
+constexpr int claim_batch = 50;
+
+struct multi_deleter {
+  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+};
+
+}  // namespace
+
+result<smtp_transfer, smtp_errc> transfer_of(const smtp_config& cfg,
+                                             const storage::outbox_item& item) {
+  // An empty envelope sender is the null reverse-path <> (a redirected bounce).
+  if (!item.mail_from.empty() && !templates::is_safe_addr_spec(item.mail_from)) {
+    return fail(smtp_errc::bad_envelope, "the envelope sender is not a plain address");
+  }
+  for (const std::string& r : item.recipients) {
+    if (!templates::is_safe_addr_spec(r)) {
+      return fail(smtp_errc::bad_envelope, "a recipient is not a plain address");
+    }
+  }
+  return smtp_transfer::make(cfg, {item.id, item.mail_from, item.recipients, item.bytes});
+}
+
+recorded record_result(const config& cfg, storage::store& db, const storage::outbox_item& item,
+                       const send_outcome& o, std::int64_t now) {
+  recorded r;
+  auto note = [&](const auto& res) {
+    if (!res) {
+      r.ok = false;
+      r.db_error = res.error().message;
+    }
+  };
+  if (o.kind == delivery::sent) {
+    note(storage::mark_sent(db, item.id, now, o.reply));
+  } else if (o.kind == delivery::temporary) {
+    auto gave_up = storage::mark_deferred(db, item.id, now, o.reply, storage::retry_policy{});
+    note(gave_up);
+    r.gave_up = gave_up && *gave_up;
+  } else {
+    note(storage::mark_failed(db, item.id, now, o.reply));
+    std::int64_t until = now + std::int64_t{cfg.ack.bounce_suppress_days} * 86400;
+    for (const std::string& rcpt : item.recipients) {
+      (void)storage::suppress_address(db, rcpt, "rejected by the SMTP server: " + o.reply, until,
+                                      now);
+    }
+  }
+  return r;
+}
+
+void log_result(const logger& log, const storage::outbox_item& item, const send_outcome& o,
+                const recorded& r) {
+  std::string rcpt = item.recipients.empty() ? std::string() : item.recipients.front();
+  std::int64_t request = item.request_id.value_or(0);
+  if (o.kind == delivery::sent) {
+    log.info("outbox.sent", {{"outbox", item.id}, {"request", request}, {"to", rcpt}});
+  } else if (o.kind == delivery::temporary) {
+    log.warn(r.gave_up ? "outbox.gave_up" : "outbox.deferred",
+             {{"outbox", item.id}, {"request", request}, {"to", rcpt}, {"reply", o.reply}});
+  } else {
+    log.error("outbox.failed",
+              {{"outbox", item.id}, {"request", request}, {"to", rcpt}, {"reply", o.reply}});
+  }
+  if (!r.ok) log.error("outbox.record_failed", {{"outbox", item.id}, {"reason", r.db_error}});
+}
+
+void record_outcome(const config& cfg, storage::store& db, const logger& log,
+                    const storage::outbox_item& item, const send_outcome& o, std::int64_t now) {
+  log_result(log, item, o, record_result(cfg, db, item, o, now));
+}
+
+namespace {
+
+// One batch of claimed items through one multi handle, until every transfer is done.
+void send_batch(const config& cfg, storage::store& db, const logger& log,
+                std::vector<storage::outbox_item>& items, std::int64_t now, drain_stats& st) {
+  std::unique_ptr<CURLM, multi_deleter> multi(curl_multi_init());
+  curl_multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                    static_cast<long>(cfg.smtp->max_parallel));
+  std::vector<std::pair<smtp_transfer, const storage::outbox_item*>> live;
+  for (const storage::outbox_item& it : items) {
+    auto t = transfer_of(*cfg.smtp, it);
+    if (!t) {
+      send_outcome o{
+          t.error().code == smtp_errc::bad_envelope ? delivery::permanent : delivery::temporary,
+          t.error().message};
+      record_outcome(cfg, db, log, it, o, now);
+      (o.kind == delivery::permanent ? st.failed : st.deferred)++;
+      continue;
+    }
+    curl_multi_add_handle(multi.get(), t->easy_handle());
+    live.emplace_back(std::move(*t), &it);
+  }
+  int running = 1;
+  while (running > 0) {
+    if (curl_multi_perform(multi.get(), &running) != CURLM_OK) break;
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      for (auto& [t, it] : live) {
+        if (t.easy_handle() != msg->easy_handle) continue;
+        send_outcome o = t.outcome(msg->data.result);
+        record_outcome(cfg, db, log, *it, o, now);
+        (o.kind == delivery::sent        ? st.sent
+         : o.kind == delivery::permanent ? st.failed
+                                         : st.deferred)++;
+      }
+    }
+    if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
+  }
+  for (auto& [t, it] : live) curl_multi_remove_handle(multi.get(), t.easy_handle());
+}
+
+}  // namespace
+
+drain_stats drain_outbox(const config& cfg, storage::store& db, const logger& log,
+                         std::int64_t now) {
+  drain_stats st;
+  if (!cfg.smtp) {
+    log.warn("outbox.no_smtp", {{"reason", "no [smtp] section: nothing is sent"}});
+    return st;
+  }
+  // A transfer cannot outlive several timeouts: anything claimed longer ago was interrupted.
+  int stale_after = std::max(600, 10 * cfg.smtp->timeout_s);
+  if (auto r = storage::recover_stale_sending(db, now, stale_after); r && *r > 0) {
+    st.recovered = *r;
+    log.warn("outbox.recovered", {{"count", *r}});
+  }
+  for (;;) {
+    auto items = storage::claim_outbox(db, now, claim_batch);
+    if (!items) {
+      log.error("outbox.claim_failed", {{"reason", items.error().message}});
+      break;
+    }
+    if (items->empty()) break;
+    st.attempted += static_cast<int>(items->size());
+    send_batch(cfg, db, log, *items, now, st);
+  }
+  return st;
+}
+
+}  // namespace hd::daemon
