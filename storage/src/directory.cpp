@@ -155,8 +155,7 @@ result<bool, errc> is_followup(store& s, const parsed_message& m, std::int64_t n
 
 result<std::int64_t, errc> keep_discarded(
     store& s, const mail_source& src, std::string_view raw, std::string_view reason,
-    std::int64_t now,
-    const std::function<std::vector<outgoing_mail>(std::string& reason)>& outgoing) {
+    std::int64_t now, const std::function<outgoing_result(std::string& reason)>& outgoing) {
   return guarded([&]() -> result<std::int64_t, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
@@ -195,7 +194,11 @@ result<std::int64_t, errc> keep_discarded(
                             VALUES (?1, ?2, ?3, ?3, 'discarded'))");
     std::string why(reason);
     std::vector<outgoing_mail> mails;
-    if (outgoing) mails = outgoing(why);
+    if (outgoing) {
+      auto decided = outgoing(why);
+      if (!decided) return decided.error();  // tx rolls back
+      mails = std::move(*decided);
+    }
     q.bind(1, raw_id).bind(2, why).bind(3, now).run();
     std::int64_t id = db.last_insert_id();
     for (const outgoing_mail& m : mails) queue_outgoing(db, 0, m, now);

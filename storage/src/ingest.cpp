@@ -446,7 +446,9 @@ result<ingest_outcome, errc> store::ingest(const inbound& in) {
     ingest_outcome out = store_new_mail(db, in, opt, sha);
     step(opt, "outgoing");
     if (in.outgoing) {
-      for (const outgoing_mail& m : in.outgoing(out)) queue_outgoing(db, out.request_id, m, in.now);
+      auto mails = in.outgoing(out);
+      if (!mails) return mails.error();  // tx rolls back: no request without its decisions
+      for (const outgoing_mail& m : *mails) queue_outgoing(db, out.request_id, m, in.now);
     }
     step(opt, "checkpoint");
     save_checkpoint_if_uid(db, in.source);

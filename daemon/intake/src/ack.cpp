@@ -395,16 +395,18 @@ struct hook_state {
   ack_decision rules;
 };
 
-void record_bounces(const hook_state& h, const storage::ingest_outcome& o) {
+result<void, storage::errc> record_bounces(const hook_state& h, const storage::ingest_outcome& o) {
   for (const bounce& b : hard_bounces(h.m)) {
     std::int64_t until = h.now + std::int64_t{h.cfg.ack.bounce_suppress_days} * 86400;
     std::string why = fmt::format("hard bounce {} {}", b.status, b.diagnostic);
-    (void)storage::suppress_address(h.db, b.address, why, until, h.now);
-    (void)storage::add_request_event(
+    if (auto s = storage::suppress_address(h.db, b.address, why, until, h.now); !s) return s;
+    auto ev = storage::add_request_event(
         h.db, o.request_id, h.now, "bounce",
         fmt::format("{} bounced ({}); no automatic mail to it for {} days", b.address, b.status,
                     h.cfg.ack.bounce_suppress_days));
+    if (!ev) return ev;
   }
+  return {};
 }
 
 // Why this acknowledgement must not go out, or nullopt.
@@ -412,30 +414,40 @@ std::optional<std::string> block_reason(const hook_state& h, const storage::inge
                                         const std::string& to) {
   if (!h.rules.allowed) return h.rules.reason.empty() ? "a rule said noack" : h.rules.reason;
   if (auto why = auto_reply_block(h.m, h.raw, h.cfg)) return why;
+  // Fail closed: what cannot be checked blocks the acknowledgement.
   auto sup = storage::suppression_of(h.db, to, h.now);
-  if (sup && *sup) return fmt::format("{} is suppressed: {}", to, **sup);
+  if (!sup) return fmt::format("the suppression list could not be read: {}", sup.error().message);
+  if (*sup) return fmt::format("{} is suppressed: {}", to, **sup);
   const ack_config& a = h.cfg.ack;
   auto recent = storage::count_auto_replies(h.db, to, h.now - a.rate_limit_window_s);
-  if (recent && *recent >= a.rate_limit_count) {
+  if (!recent) {
+    return fmt::format("the rate limit could not be checked: {}", recent.error().message);
+  }
+  if (*recent >= a.rate_limit_count) {
     return fmt::format("rate limit: {} automatic mails to {} in the last {} s", *recent, to,
                        a.rate_limit_window_s);
   }
   if (o.kind == storage::ingest_kind::appended) {
     auto today = storage::count_auto_replies(h.db, to, h.now - 86400, o.request_id);
-    if (today && *today > 0) return "this request was already acknowledged today";
+    if (!today) {
+      return fmt::format("earlier acknowledgements could not be counted: {}",
+                         today.error().message);
+    }
+    if (*today > 0) return "this request was already acknowledged today";
   }
   return std::nullopt;
 }
 
-std::vector<storage::outgoing_mail> acknowledge(const hook_state& h,
-                                                const storage::ingest_outcome& o) {
-  record_bounces(h, o);
-  if (!h.cfg.ack.enabled || o.kind == storage::ingest_kind::duplicate) return {};
-  if (o.kind == storage::ingest_kind::appended && !h.cfg.ack.on_followup) return {};
+storage::outgoing_result acknowledge(const hook_state& h, const storage::ingest_outcome& o) {
+  using mails = std::vector<storage::outgoing_mail>;
+  if (auto b = record_bounces(h, o); !b) return b.error();
+  if (!h.cfg.ack.enabled || o.kind == storage::ingest_kind::duplicate) return mails{};
+  if (o.kind == storage::ingest_kind::appended && !h.cfg.ack.on_followup) return mails{};
   std::string to = ascii_lower(h.m.from->addr);
-  auto suppressed = [&](const std::string& why) {
-    (void)storage::add_request_event(h.db, o.request_id, h.now, "ack_suppressed", why);
-    return std::vector<storage::outgoing_mail>{};
+  auto suppressed = [&](const std::string& why) -> storage::outgoing_result {
+    auto ev = storage::add_request_event(h.db, o.request_id, h.now, "ack_suppressed", why);
+    if (!ev) return ev.error();
+    return mails{};
   };
   if (auto why = block_reason(h, o, to)) return suppressed(*why);
   auto facts = storage::reply_facts_of(h.db, o.request_id);
@@ -445,22 +457,28 @@ std::vector<storage::outgoing_mail> acknowledge(const hook_state& h,
   language_choice lang =
       choose_language(facts->person_language, raw_header(h.raw, "Content-Language"), h.m,
                       h.kit.detector.get(), mailbox_language(h.cfg, h.mailbox));
-  if (lang.remember) (void)storage::set_person_language(h.db, facts->person_id, lang.language);
+  if (lang.remember) {
+    auto set = storage::set_person_language(h.db, facts->person_id, lang.language);
+    if (!set) return set.error();
+  }
   std::string name =
       h.rules.template_name.empty() ? h.cfg.ack.template_name : h.rules.template_name;
   std::string unique = fmt::format("hd.{}.{}.{}", o.request_id, h.now, random_token());
   auto mail = build_reply(h.cfg, h.kit, *facts, name, lang.language, &h.m, h.now, unique);
   if (!mail) return suppressed(mail.error().message);
-  (void)storage::record_auto_reply(h.db, to, o.request_id, h.now);
-  (void)storage::add_request_event(
+  if (auto rec = storage::record_auto_reply(h.db, to, o.request_id, h.now); !rec) {
+    return rec.error();
+  }
+  auto ev = storage::add_request_event(
       h.db, o.request_id, h.now, "ack_queued",
       fmt::format("acknowledgement to {} in '{}' ({})", to, lang.language, lang.source));
-  return {std::move(*mail)};
+  if (!ev) return ev.error();
+  return mails{std::move(*mail)};
 }
 
 }  // namespace
 
-std::function<std::vector<storage::outgoing_mail>(const storage::ingest_outcome&)> make_ack_hook(
+std::function<storage::outgoing_result(const storage::ingest_outcome&)> make_ack_hook(
     const config& cfg, storage::store& db, const reply_kit& kit, const storage::mail_source& src,
     const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules) {
   hook_state h{cfg, db, kit, m, raw, src.mailbox, now, std::move(rules)};

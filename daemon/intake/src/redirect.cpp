@@ -66,7 +66,9 @@ storage::outgoing_mail copy_for(const redirect_input& in, const std::string& tar
 }
 
 // Decides every target inside the caller's transaction; REQUEST is 0 for a discarded mail.
-planned plan(const redirect_input& in, std::int64_t request) {
+// Fails closed: a rate-limit count that cannot be read suppresses the copy; a redirect that
+// cannot be recorded is the caller's error (the transaction rolls back).
+result<planned, storage::errc> plan(const redirect_input& in, std::int64_t request) {
   planned p;
   std::string sender = in.m.from ? ascii_lower(in.m.from->addr) : std::string();
   const ack_config& a = in.cfg.ack;
@@ -77,13 +79,20 @@ planned plan(const redirect_input& in, std::int64_t request) {
       continue;
     }
     auto recent = storage::count_redirects(in.db, sender, target, in.now - a.rate_limit_window_s);
-    if (recent && *recent >= a.rate_limit_count) {
+    if (!recent) {
+      p.notes.emplace_back(false, fmt::format("redirect to {} suppressed: the rate limit could not "
+                                              "be checked: {}",
+                                              target, recent.error().message));
+      continue;
+    }
+    if (*recent >= a.rate_limit_count) {
       p.notes.emplace_back(false, fmt::format("redirect to {} suppressed: rate limit: {} copies "
                                               "of mail from {} in the last {} s",
                                               target, *recent, sender, a.rate_limit_window_s));
       continue;
     }
-    (void)storage::record_redirect(in.db, sender, target, request, in.now);
+    if (auto rec = storage::record_redirect(in.db, sender, target, request, in.now); !rec)
+      return rec.error();
     p.mails.push_back(copy_for(in, target));
     p.notes.emplace_back(true, fmt::format("a copy redirected to {}", target));
   }
@@ -164,26 +173,35 @@ std::optional<std::string> redirect_block(const config& cfg, const parsed_messag
 outgoing_hook with_redirects(outgoing_hook ack, redirect_input in) {
   in.targets = dedup(std::move(in.targets));
   if (in.targets.empty()) return ack;
-  return [ack = std::move(ack), in = std::move(in)](const storage::ingest_outcome& o) {
-    std::vector<storage::outgoing_mail> out = ack ? ack(o) : std::vector<storage::outgoing_mail>{};
-    if (o.kind == storage::ingest_kind::duplicate) return out;
-    planned p = plan(in, o.request_id);
-    for (const auto& [queued, note] : p.notes) {
-      (void)storage::add_request_event(in.db, o.request_id, in.now,
-                                       queued ? "redirect_queued" : "redirect_suppressed", note);
+  return [ack = std::move(ack),
+          in = std::move(in)](const storage::ingest_outcome& o) -> storage::outgoing_result {
+    std::vector<storage::outgoing_mail> out;
+    if (ack) {
+      auto acked = ack(o);
+      if (!acked) return acked.error();
+      out = std::move(*acked);
     }
-    for (storage::outgoing_mail& m : p.mails) out.push_back(std::move(m));
+    if (o.kind == storage::ingest_kind::duplicate) return out;
+    auto p = plan(in, o.request_id);
+    if (!p) return p.error();
+    for (const auto& [queued, note] : p->notes) {
+      auto ev = storage::add_request_event(
+          in.db, o.request_id, in.now, queued ? "redirect_queued" : "redirect_suppressed", note);
+      if (!ev) return ev.error();
+    }
+    for (storage::outgoing_mail& m : p->mails) out.push_back(std::move(m));
     return out;
   };
 }
 
-std::function<std::vector<storage::outgoing_mail>(std::string& reason)> redirects_for_discarded(
+std::function<storage::outgoing_result(std::string& reason)> redirects_for_discarded(
     redirect_input in) {
   in.targets = dedup(std::move(in.targets));
-  return [in = std::move(in)](std::string& reason) {
-    planned p = plan(in, 0);
-    for (const auto& note : p.notes) reason += "; " + note.second;
-    return std::move(p.mails);
+  return [in = std::move(in)](std::string& reason) -> storage::outgoing_result {
+    auto p = plan(in, 0);
+    if (!p) return p.error();
+    for (const auto& note : p->notes) reason += "; " + note.second;
+    return std::move(p->mails);
   };
 }
 

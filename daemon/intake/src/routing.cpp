@@ -120,14 +120,14 @@ result<routed, storage::errc> route_mail(const intake_context& cx, const storage
   return r;
 }
 
-intake_result discard_mail(
-    storage::store& db, const storage::mail_source& src, std::string_view raw,
-    const std::string& reason, std::int64_t now,
-    const std::function<std::vector<storage::outgoing_mail>(std::string&)>& outgoing) {
+intake_result discard_mail(storage::store& db, const storage::mail_source& src,
+                           std::string_view raw, const std::string& reason, std::int64_t now,
+                           const std::function<storage::outgoing_result(std::string&)>& outgoing) {
   intake_result r;
   std::string why = reason;
   auto kept = storage::keep_discarded(db, src, raw, reason, now, [&](std::string& w) {
-    auto mails = outgoing ? outgoing(w) : std::vector<storage::outgoing_mail>{};
+    auto mails =
+        outgoing ? outgoing(w) : storage::outgoing_result(std::vector<storage::outgoing_mail>{});
     why = w;
     return mails;
   });

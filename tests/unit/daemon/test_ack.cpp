@@ -5,8 +5,12 @@
 
 #include "hd/common/config.hpp"
 #include "hd/mailparse/parser.hpp"
+#include "hd/storage/requests.hpp"
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
 
 using namespace hd;
 using namespace hd::daemon;
@@ -179,4 +183,49 @@ TEST_CASE("the hook queues one acknowledgement in the ingest transaction") {
     REQUIRE(more.has_value());
     CHECK(more->empty());
   }
+}
+
+TEST_CASE("loop protection fails closed: a suppression list that cannot be read blocks the ack") {
+  // Before: a database error while reading suppressions or counting auto-replies read as "not
+  // blocked", and the acknowledgement went out.
+  config cfg = test_config();
+  std::string path =
+      (std::filesystem::temp_directory_path() / "hd-test-ack-fail-closed.db").string();
+  std::filesystem::remove(path);
+  auto db = storage::store::open(path);
+  REQUIRE(db.has_value());
+  std::string table;
+  SUBCASE("suppressions unreadable") { table = "suppressions"; }
+  SUBCASE("auto-reply log unreadable") { table = "auto_replies"; }
+  {
+    // Damage the one table from outside, as a broken or foreign schema would.
+    sqlite3* raw_db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &raw_db) == SQLITE_OK);
+    std::string sql = "ALTER TABLE " + table + " RENAME TO gone_" + table;
+    CHECK(sqlite3_exec(raw_db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw_db);
+  }
+  reply_kit kit = load_reply_kit(HD_SOURCE_DIR "/etc/templates");
+  std::string raw = mail("jan@c.example", "");
+  parsed_message m = parse(raw);
+  storage::inbound in;
+  in.source.mailbox = "support";
+  in.raw = raw;
+  in.parsed = &m;
+  in.now = 1700000000;
+  in.outgoing = make_ack_hook(cfg, *db, kit, in.source, m, raw, in.now, {});
+  auto out = db->ingest(in);
+  REQUIRE(out.has_value());
+  auto items = storage::claim_outbox(*db, in.now, 10);
+  REQUIRE(items.has_value());
+  CHECK(items->empty());
+  auto detail = storage::show_request(*db, out->request_id);
+  REQUIRE(detail.has_value());
+  bool said_why = false;
+  for (const auto& e : detail->events) {
+    if (e.kind == "ack_suppressed" && e.detail.find("could not") != std::string::npos)
+      said_why = true;
+  }
+  CHECK(said_why);
+  std::filesystem::remove(path);
 }

@@ -50,7 +50,6 @@ result<bool, errc> is_followup(store& s, const parsed_message& m, std::int64_t n
 /// returns is queued in the outbox without a request (a redirect of a mail nobody keeps).
 result<std::int64_t, errc> keep_discarded(
     store& s, const mail_source& src, std::string_view raw, std::string_view reason,
-    std::int64_t now,
-    const std::function<std::vector<outgoing_mail>(std::string& reason)>& outgoing = {});
+    std::int64_t now, const std::function<outgoing_result(std::string& reason)>& outgoing = {});
 
 }  // namespace hd::storage

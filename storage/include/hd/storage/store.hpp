@@ -67,6 +67,10 @@ struct outgoing_mail {
 
 struct ingest_outcome;
 
+/// What an ingest hook returns: the mails to queue, or the storage error it met (the whole
+/// ingest then rolls back and fails with it: nothing half-decided is committed).
+using outgoing_result = result<std::vector<outgoing_mail>, errc>;
+
 struct inbound {
   mail_source source;
   std::string_view raw;          ///< the original bytes, always stored
@@ -76,7 +80,8 @@ struct inbound {
   /// Called inside the ingest transaction once the request is known (not for duplicates).
   /// What it returns is queued in the outbox, and recorded as outbound messages of the
   /// request, in that same transaction: the transactional outbox.
-  std::function<std::vector<outgoing_mail>(const ingest_outcome&)> outgoing;
+  /// An error it returns rolls the ingest back and is ingest's error.
+  std::function<outgoing_result(const ingest_outcome&)> outgoing;
 };
 
 enum class ingest_kind { created, appended, duplicate };

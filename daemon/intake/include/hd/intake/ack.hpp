@@ -107,9 +107,12 @@ result<storage::outgoing_mail, reply_errc> build_reply(const config& cfg, const 
                                                        std::int64_t now, const std::string& unique);
 
 /// The outgoing hook for store::ingest (inbound::outgoing): decides, records suppressions and
-/// bounces as events, and returns the acknowledgement to queue (or nothing). KIT, DB, M and
+/// bounces as events, and returns the acknowledgement to queue (or nothing). Fails closed: a
+/// suppression list or rate-limit count that cannot be read suppresses the acknowledgement
+/// (an `ack_suppressed` event says why); a write that fails is returned as the error, so the
+/// ingest rolls back and the mail is retried. KIT, DB, M and
 /// CFG (and RAW) must outlive the ingest call.
-std::function<std::vector<storage::outgoing_mail>(const storage::ingest_outcome&)> make_ack_hook(
+std::function<storage::outgoing_result(const storage::ingest_outcome&)> make_ack_hook(
     const config& cfg, storage::store& db, const reply_kit& kit, const storage::mail_source& src,
     const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules);
 

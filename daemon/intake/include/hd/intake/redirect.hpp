@@ -52,8 +52,7 @@ redirect_input redirect_input_of(const intake_context& cx, const storage::mail_s
                                  const parsed_message& m, std::string_view raw,
                                  std::vector<std::string> targets, std::int64_t now);
 
-using outgoing_hook =
-    std::function<std::vector<storage::outgoing_mail>(const storage::ingest_outcome&)>;
+using outgoing_hook = std::function<storage::outgoing_result(const storage::ingest_outcome&)>;
 
 /// An ingest hook that runs ACK, then queues a copy for every target that is not blocked or
 /// rate-limited ([ack] rate_limit_count per rate_limit_window_s for one sender and target),
@@ -65,7 +64,7 @@ outgoing_hook with_redirects(outgoing_hook ack, redirect_input in);
 /// For a mail that makes no request (redirected without keep): a hook for
 /// storage::keep_discarded that returns the copies to queue and appends what it did to REASON
 /// ("; redirected to a@b" or "; redirect to a@b suppressed: why").
-std::function<std::vector<storage::outgoing_mail>(std::string& reason)> redirects_for_discarded(
+std::function<storage::outgoing_result(std::string& reason)> redirects_for_discarded(
     redirect_input in);
 
 }  // namespace hd::daemon

@@ -58,6 +58,6 @@ result<routed, storage::errc> route_mail(const intake_context& cx, const storage
 intake_result discard_mail(
     storage::store& db, const storage::mail_source& src, std::string_view raw,
     const std::string& reason, std::int64_t now,
-    const std::function<std::vector<storage::outgoing_mail>(std::string&)>& outgoing = {});
+    const std::function<storage::outgoing_result(std::string&)>& outgoing = {});
 
 }  // namespace hd::daemon
