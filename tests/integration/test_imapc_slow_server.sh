@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # IMAP client against a scripted server (tests/integration/lib/imap_script.py): a slow but
-# live server. The literal of a new mail comes one line at a time, 1.2 s apart, about 10 s in
-# all, with timeout_s = 2. timeout_s bounds the wait for the next bytes, not a whole command
+# live server. The literal of a new mail comes one line at a time, 1 s apart, about 8 s in
+# all, with timeout_s = 3 (2 s of margin for a loaded machine). timeout_s bounds the wait for the next bytes, not a whole command
 # (as in Dovecot's imapc), so `run --once` waits it out, stores the mail once and moves the
 # checkpoint: a guard against turning the step timeout into a limit on a whole transfer.
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 source "$(dirname "$0")/lib/imapc.sh"
+IMAPC_TIMEOUT_S=3
 
 imapc_mail m1
 imapc_mail m2
@@ -18,7 +19,7 @@ imapc_mail m2
   imapc_list 2:m2
   imapc_fetch_start 2 m2
   while IFS= read -r line; do
-    echo "hang 1.2"
+    echo "hang 1"
     echo "send ${line%$'\r'}"
   done < "$T/m2.eml"
   echo "send )"

@@ -16,6 +16,7 @@
 #                                tls = "none", timeout_s = $IMAPC_TIMEOUT_S; LINEs as config_table
 #   imapc_once LOG               `helpdeskd run --once` under a 60 s guard; sets RC (124: hung)
 #   imapc_run LOG / imapc_stop_run   `helpdeskd run` in the background (RUN_PID); SIGTERM, RUN_RC
+#                                (not stopped within 30 s: SIGKILL, the test fails)
 #   imapc_wait_log PATTERN FILE SECONDS
 #   imapc_transcript_ok          no MISMATCH and no UNSCRIPTED connection in the transcript
 #   imapc_checkpoint             "uidvalidity last_uid" of mailbox support (status --json)
@@ -139,10 +140,14 @@ imapc_run() {
   "$HELPDESKD" -c "$T/hd.toml" run >>"$1" 2>&1 &
   RUN_PID=$!
 }
-imapc_stop_run() {
+imapc_stop_run() {  # SIGTERM; a run still there after 30 s is SIGKILLed and fails the test
   kill -TERM "$RUN_PID" 2>/dev/null || true
+  for _ in $(seq 1 300); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$RUN_PID" 2>/dev/null; then
+    kill -KILL "$RUN_PID"
+    fail "helpdeskd run did not stop within 30 s of SIGTERM"
+  fi
   set +e
-  timeout -k 5 30 tail --pid="$RUN_PID" -f /dev/null
   wait "$RUN_PID"
   RUN_RC=$?
   set -e
