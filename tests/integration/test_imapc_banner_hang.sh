@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# IMAP client against a scripted server (tests/integration/lib/imap_script.py): the server
+# accepts the connection and never sends its greeting. `run --once` gives up within the
+# mailbox's timeout_s (libcurl's connect timeout covers the greeting), exits 75 and logs
+# imap.failed; the server sees the client close; nothing is stored and the checkpoint of the
+# earlier, successful poll is unchanged.
+set -euo pipefail
+source "$(dirname "$0")/lib/testlib.sh"
+source "$(dirname "$0")/lib/imapc.sh"
+
+imapc_mail m1
+{
+  imapc_seed_script
+  echo connection
+  echo "hang 30"
+} > "$T/script"
+imapc_start "$T/script"
+imapc_config
+imapc_seed
+
+imapc_once "$T/run.log"
+cat "$T/run.log"
+expect_eq "$RC" 75 "run --once exits 75 (temporary failure)"
+grep -q 'imap.failed mailbox=support .*connect: .*[Tt]imeout' "$T/run.log" ||
+  fail "no imap.failed line with a connect timeout"
+echo "ok: imap.failed names the connect timeout"
+grep -q 'c2 client closed after' "$IMAPC_LOG" || fail "the client did not close the connection"
+echo "ok: the client closed the hung connection: $(grep 'c2 client closed' "$IMAPC_LOG")"
+imapc_transcript_ok
+imapc_expect_stored 1 "after the hang"
+expect_eq "$(imapc_checkpoint)" "$IMAPC_UIDVALIDITY 1" "the checkpoint is unchanged"
+hd -c "$T/hd.toml" status --json > "$T/status.json"
+expect_eq "$(json '"imeout" in j["mailboxes"][0]["last_error"]' < "$T/status.json")" True \
+  "status shows the timeout as the last error"
