@@ -4,6 +4,7 @@
 // `helpdeskd outbox drain` sends it. `reply --template NAME` renders a reply template in the
 // customer's language, with the agent's text as {{text}}.
 #include "hd/intake/ack.hpp"
+#include "hd/intake/message_id.hpp"
 #include "hd/storage/outbox.hpp"
 #include "hd/templates/compose.hpp"
 #include "workflow_cli.hpp"
@@ -14,7 +15,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <random>
 
 namespace hd::daemon {
 namespace {
@@ -52,8 +52,7 @@ std::optional<std::string> from_editor(cli_state& st, const std::string& start) 
 }
 
 std::string unique_part(std::int64_t request, std::int64_t now) {
-  std::random_device rd;
-  return fmt::format("{}.{}.{:08x}", request, now, rd());
+  return fmt::format("{}.{}.{}", request, now, random_token());
 }
 
 const user_config* user_of(const config& cfg, const std::string& login) {

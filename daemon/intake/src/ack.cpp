@@ -1,5 +1,6 @@
 #include "hd/intake/ack.hpp"
 
+#include "hd/intake/message_id.hpp"
 #include "hd/templates/compose.hpp"
 
 #include <fmt/format.h>
@@ -8,7 +9,6 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 namespace hd::daemon {
@@ -179,17 +179,6 @@ std::optional<bounce> bounce_of(std::string_view block) {
     return std::nullopt;
   }
   return b;
-}
-
-std::string random_token() {
-  // Opening the random device for every acknowledgement cost ~3 % of intake (bench/README.md);
-  // one engine per thread, seeded from it once, is as unpredictable for a Message-ID.
-  thread_local std::mt19937_64 engine{[] {
-    std::random_device rd;
-    std::seed_seq seed{rd(), rd(), rd(), rd()};
-    return std::mt19937_64(seed);
-  }()};
-  return fmt::format("{:016x}", engine());
 }
 
 std::string mailbox_address(const config& cfg, const std::string& mailbox) {

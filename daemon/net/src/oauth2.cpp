@@ -1,4 +1,6 @@
 #include "hd/net/oauth2.hpp"
+
+#include "hd/net/curl_handles.hpp"
 // GCC 12 misreports coroutine frames as mismatched new/delete (GCC bug 109224).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -20,13 +22,6 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::size_t max_answer_bytes = 256 * 1024;
-
-struct easy_deleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct slist_deleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 // RFC 3986 unreserved characters stay; everything else is %XX (form encoding).
 std::string form_escape(std::string_view s) {
@@ -70,13 +65,12 @@ int on_progress(void* clientp, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 // Runs on the worker thread: one blocking POST, bounded by the timeout and the stop flag.
 void post_blocking(const oauth2_endpoint& e, const std::string& body, const std::atomic<bool>& stop,
                    long& status, std::string& answer, std::string& error) {
-  std::unique_ptr<CURL, easy_deleter> c(curl_easy_init());
+  curl_easy_ptr c(curl_easy_init());
   if (!c) {
     error = "curl_easy_init failed";
     return;
   }
-  std::unique_ptr<curl_slist, slist_deleter> headers(
-      curl_slist_append(nullptr, "Accept: application/json"));
+  curl_slist_ptr headers(curl_slist_append(nullptr, "Accept: application/json"));
   CURL* h = c.get();
   curl_easy_setopt(h, CURLOPT_URL, e.token_url.c_str());
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, e.allow_http ? "http,https" : "https");

@@ -1,5 +1,7 @@
 #include "hd/net/smtp.hpp"
 
+#include "hd/net/curl_handles.hpp"
+
 #include <curl/curl.h>
 #include <fmt/format.h>
 
@@ -11,13 +13,6 @@ namespace hd::daemon {
 namespace {
 
 constexpr std::size_t max_reply_bytes = 512;
-
-struct slist_deleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
-struct easy_deleter {
-  void operator()(CURL* e) const { curl_easy_cleanup(e); }
-};
 
 std::string one_line(std::string_view s) {
   std::string out;
@@ -51,8 +46,8 @@ struct smtp_transfer::state {
   std::int64_t id = 0;
   std::string bytes;
   std::size_t offset = 0;
-  std::unique_ptr<CURL, easy_deleter> easy;
-  std::unique_ptr<curl_slist, slist_deleter> rcpts;
+  curl_easy_ptr easy;
+  curl_slist_ptr rcpts;
   std::string last_reply;  // the server's last reply line
   char error[CURL_ERROR_SIZE] = {};
 

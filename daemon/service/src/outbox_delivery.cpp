@@ -1,5 +1,7 @@
 #include "hd/service/outbox_delivery.hpp"
 
+#include "hd/net/curl_handles.hpp"
+
 #include "hd/templates/compose.hpp"
 
 #include <curl/curl.h>
@@ -13,10 +15,6 @@ namespace hd::daemon {
 namespace {
 
 constexpr int claim_batch = 50;
-
-struct multi_deleter {
-  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
-};
 
 }  // namespace
 
@@ -86,7 +84,7 @@ namespace {
 // One batch of claimed items through one multi handle, until every transfer is done.
 void send_batch(const config& cfg, storage::store& db, const logger& log,
                 std::vector<storage::outbox_item>& items, std::int64_t now, drain_stats& st) {
-  std::unique_ptr<CURLM, multi_deleter> multi(curl_multi_init());
+  curl_multi_ptr multi(curl_multi_init());
   curl_multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
                     static_cast<long>(cfg.smtp->max_parallel));
   std::vector<std::pair<smtp_transfer, const storage::outbox_item*>> live;

@@ -1,5 +1,7 @@
 #include "hd/service/outbox_sender.hpp"
 
+#include "hd/net/curl_handles.hpp"
+
 #include "hd/service/outbox_delivery.hpp"
 #include "hd/service/storage_worker.hpp"
 #include "hd/storage/outbox.hpp"
@@ -23,10 +25,6 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::int64_t recover_every_s = 60;
-
-struct multi_deleter {
-  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
-};
 
 // One socket curl asked us to watch. The descriptor is released, never closed: the socket is
 // curl's. Only the watch map owns it, so CURL_POLL_REMOVE deregisters it at once (curl may
@@ -327,7 +325,7 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
   asio::steady_timer curl_timer_;
   std::map<int, std::shared_ptr<watch>> watches_;
   std::map<CURL*, transfer> live_;
-  std::unique_ptr<CURLM, multi_deleter> multi_;
+  curl_multi_ptr multi_;
   sender_stats stats_;
   bool claiming_ = false;
   bool stopping_ = false;
