@@ -1,6 +1,7 @@
 // The quarantine's verbs (store::quarantine itself, which adds entries, is in queries.cpp).
 #include "hd/storage/quarantine.hpp"
 
+#include "raw_codec.hpp"
 #include "store_impl.hpp"
 
 namespace hd::storage {
@@ -67,11 +68,13 @@ result<quarantine_entry, errc> show_quarantine(store& s, std::int64_t id) {
 result<std::string, errc> quarantine_raw(store& s, std::int64_t id) {
   return guarded([&]() -> result<std::string, errc> {
     sql::statement st(connection_of(s),
-                      "SELECT r.bytes FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id "
-                      "WHERE q.id = ?1");
+                      "SELECT r.bytes, r.encoding, r.size FROM quarantine q "
+                      "JOIN raw_messages r ON r.id = q.raw_id WHERE q.id = ?1");
     st.bind(1, id);
     if (!st.step()) return fail(errc::not_found, fmt::format("no quarantine entry {}", id));
-    return st.text(0);
+    std::string bytes = st.text(0);
+    if (bytes.empty()) return bytes;  // purged
+    return decode_raw(bytes, st.integer(1), st.integer(2));
   });
 }
 
