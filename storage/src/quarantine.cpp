@@ -9,7 +9,8 @@ namespace {
 
 constexpr const char* entry_select = R"(
     SELECT q.id, q.reason, q.created_at, q.resolved_at, q.resolution, r.id, r.size, r.sha256,
-           length(r.bytes) < r.size, r.mailbox, r.folder, r.uidvalidity, r.uid
+           CASE WHEN r.encoding = 0 THEN length(r.bytes) < r.size ELSE length(r.bytes) = 0 END,
+           r.mailbox, r.folder, r.uidvalidity, r.uid
     FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
     WHERE (?1 IS NULL OR q.id = ?1) AND (?2 = 1 OR q.resolved_at IS NULL)
     ORDER BY q.id)";
