@@ -1,6 +1,7 @@
 #include "hd/storage/directory.hpp"
 
 #include "hd/common/digest.hpp"
+#include "raw_codec.hpp"
 #include "store_impl.hpp"
 
 namespace hd::storage {
@@ -183,10 +184,12 @@ result<std::int64_t, errc> keep_discarded(
     }
     sql::statement raw_st(db,
                           R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox,
-                                                          folder, uidvalidity, uid)
-                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))");
+                                                          folder, uidvalidity, uid, encoding)
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))");
+    stored_raw kept = encode_raw(raw);
     raw_st.bind(1, sha).bind(2, static_cast<std::int64_t>(raw.size()));
-    raw_st.bind_blob(3, raw).bind(4, now).bind(5, src.mailbox).bind(6, src.folder);
+    raw_st.bind(9, static_cast<std::int64_t>(kept.encoding));
+    raw_st.bind_blob(3, kept.bytes).bind(4, now).bind(5, src.mailbox).bind(6, src.folder);
     raw_st.bind(7, src.uidvalidity).bind(8, src.uid).run();
     std::int64_t raw_id = db.last_insert_id();
     sql::statement q(db,

@@ -1,6 +1,7 @@
 // store::ingest: one inbound mail, one transaction.
 #include "hd/storage/store.hpp"
 
+#include "raw_codec.hpp"
 #include "store_impl.hpp"
 
 #include "hd/common/digest.hpp"
@@ -167,9 +168,11 @@ std::int64_t insert_raw(const sql::connection& db, const mail_source& s, std::st
                         const std::string& sha, std::int64_t now) {
   sql::statement st(
       db,
-      R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid)
-                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8))");
-  st.bind(1, sha).bind(2, static_cast<std::int64_t>(raw.size())).bind_blob(3, raw).bind(4, now);
+      R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid, encoding)
+                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))");
+  stored_raw kept = encode_raw(raw);
+  st.bind(1, sha).bind(2, static_cast<std::int64_t>(raw.size())).bind_blob(3, kept.bytes);
+  st.bind(4, now).bind(9, static_cast<std::int64_t>(kept.encoding));
   st.bind(5, s.mailbox).bind(6, s.folder).bind(7, s.uidvalidity).bind(8, s.uid).run();
   return db.last_insert_id();
 }

@@ -48,7 +48,7 @@ result<std::vector<mailbox_status>, errc> list_mailbox_status(store& s) {
              COALESCE(ms.backlog, 0),
              (SELECT uidvalidity FROM mailbox_state x WHERE x.mailbox = n.mailbox ORDER BY folder LIMIT 1),
              (SELECT last_uid FROM mailbox_state x WHERE x.mailbox = n.mailbox ORDER BY folder LIMIT 1),
-             (SELECT COUNT(*) FROM raw_messages r WHERE r.mailbox = n.mailbox)
+             COALESCE((SELECT stored FROM mailbox_counts c WHERE c.mailbox = n.mailbox), 0)
       FROM names n LEFT JOIN mailbox_status ms ON ms.mailbox = n.mailbox
       ORDER BY n.mailbox)");
     std::vector<mailbox_status> out;
@@ -69,7 +69,7 @@ result<std::vector<mailbox_status>, errc> list_mailbox_status(store& s) {
 
 result<outbox_counts, errc> count_outbox(store& s) {
   return guarded([&]() -> result<outbox_counts, errc> {
-    sql::statement st(connection_of(s), "SELECT status, COUNT(*) FROM outbox GROUP BY status");
+    sql::statement st(connection_of(s), "SELECT status, n FROM outbox_counts");
     outbox_counts c;
     while (st.step()) {
       std::string status = st.text(0);

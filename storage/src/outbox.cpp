@@ -166,9 +166,13 @@ result<void, errc> mark_sent(store& s, std::int64_t id, std::int64_t now,
   return guarded([&]() -> result<void, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
+    // A sent acknowledgement is kept once: its subject and text stay as the request's
+    // outbound message, and its rendered bytes are dropped (a sent mail is never sent again:
+    // `outbox retry` takes failed and queued mail only). Agents' mail keeps its bytes: a
+    // forward's attachments live only there.
     sql::statement st(db,
-                      "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL WHERE id "
-                      "= ?1");
+                      "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL, "
+                      "bytes = CASE WHEN kind = 'ack' THEN X'' ELSE bytes END WHERE id = ?1");
     st.bind(1, id).bind(2, now).run();
     sql::statement msg(db,
                        "UPDATE messages SET sent_at = ?2 WHERE id = (SELECT message_id FROM outbox "

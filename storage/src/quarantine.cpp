@@ -1,6 +1,7 @@
 // The quarantine's verbs (store::quarantine itself, which adds entries, is in queries.cpp).
 #include "hd/storage/quarantine.hpp"
 
+#include "raw_codec.hpp"
 #include "store_impl.hpp"
 
 namespace hd::storage {
@@ -8,7 +9,8 @@ namespace {
 
 constexpr const char* entry_select = R"(
     SELECT q.id, q.reason, q.created_at, q.resolved_at, q.resolution, r.id, r.size, r.sha256,
-           length(r.bytes) < r.size, r.mailbox, r.folder, r.uidvalidity, r.uid
+           CASE WHEN r.encoding = 0 THEN length(r.bytes) < r.size ELSE length(r.bytes) = 0 END,
+           r.mailbox, r.folder, r.uidvalidity, r.uid
     FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
     WHERE (?1 IS NULL OR q.id = ?1) AND (?2 = 1 OR q.resolved_at IS NULL)
     ORDER BY q.id)";
@@ -67,11 +69,13 @@ result<quarantine_entry, errc> show_quarantine(store& s, std::int64_t id) {
 result<std::string, errc> quarantine_raw(store& s, std::int64_t id) {
   return guarded([&]() -> result<std::string, errc> {
     sql::statement st(connection_of(s),
-                      "SELECT r.bytes FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id "
-                      "WHERE q.id = ?1");
+                      "SELECT r.bytes, r.encoding, r.size FROM quarantine q "
+                      "JOIN raw_messages r ON r.id = q.raw_id WHERE q.id = ?1");
     st.bind(1, id);
     if (!st.step()) return fail(errc::not_found, fmt::format("no quarantine entry {}", id));
-    return st.text(0);
+    std::string bytes = st.text(0);
+    if (bytes.empty()) return bytes;  // purged
+    return decode_raw(bytes, st.integer(1), st.integer(2));
   });
 }
 

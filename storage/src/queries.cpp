@@ -2,6 +2,7 @@
 #include "hd/storage/store.hpp"
 
 #include "hd/common/digest.hpp"
+#include "raw_codec.hpp"
 #include "store_impl.hpp"
 
 namespace hd::storage {
@@ -28,13 +29,15 @@ result<std::int64_t, errc> store::quarantine(const mail_source& src, std::string
     }
     sql::statement raw_st(
         db,
-        R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid)
-                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid, encoding)
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                                  ON CONFLICT DO NOTHING)");
+    stored_raw kept = encode_raw(raw);
     raw_st.bind(1, sha)
         .bind(2, static_cast<std::int64_t>(raw.size()))
-        .bind_blob(3, raw)
-        .bind(4, now);
+        .bind_blob(3, kept.bytes)
+        .bind(4, now)
+        .bind(9, static_cast<std::int64_t>(kept.encoding));
     raw_st.bind(5, src.mailbox).bind(6, src.folder).bind(7, src.uidvalidity).bind(8, src.uid).run();
     std::int64_t raw_id = db.last_insert_id();
     if (db.changes() == 0) {
@@ -88,9 +91,9 @@ std::string order_by(request_sort sort, bool desc) {
 
 }  // namespace
 
-std::vector<request_summary> read_summaries(const sql::connection& db, const request_filter& f,
-                                            const summary_scope& scope) {
-  sql::statement st(db, std::string(R"(
+namespace {
+
+constexpr const char* summary_select = R"(
       SELECT r.id, r.title, r.status, r.priority, COALESCE(c.name, ''), COALESCE(u.login, ''), r.mailbox,
              COALESCE(p.id, 0), COALESCE(p.name, ''),
              COALESCE((SELECT address FROM person_addresses a WHERE a.person_id = p.id ORDER BY rowid LIMIT 1), ''),
@@ -101,23 +104,60 @@ std::vector<request_summary> read_summaries(const sql::connection& db, const req
       LEFT JOIN users u ON u.id = r.owner_id
       LEFT JOIN persons p ON p.id = r.person_id
       LEFT JOIN companies co ON co.id = p.company_id
-      WHERE (?1 IS NULL OR r.status = ?1)
-        AND (?2 IS NULL OR c.name = ?2)
-        AND (?3 IS NULL OR u.login = ?3)
-        AND (?4 = 0 OR r.owner_id IS NULL)
-        AND (?6 IS NULL OR r.id = ?6)
-        AND (?7 IS NULL OR r.person_id = ?7)
-        AND (?8 IS NULL OR p.company_id = ?8)
-        AND (?9 = 0 OR EXISTS (SELECT 1 FROM messages fm WHERE fm.request_id = r.id AND fm.flagged))
-        AND (?10 IS NULL OR EXISTS (SELECT 1 FROM favourites f JOIN users fu ON fu.id = f.user_id
-                                    WHERE f.request_id = r.id AND fu.login = ?10))
-        AND (?11 IS NULL OR (r.status = 'open' AND ((r.first_response_at IS NULL AND r.first_response_due < ?11)
-                                                    OR r.resolution_due < ?11)))
-      )") + order_by(f.sort, f.descending) +
-                            " LIMIT ?5");
-  st.bind(1, f.status).bind(2, f.category).bind(3, f.owner).bind(4, f.unassigned ? 1 : 0);
-  st.bind(5, f.limit).bind(6, scope.request).bind(7, scope.person).bind(8, scope.company);
-  st.bind(9, f.flagged ? 1 : 0).bind(10, f.favourite_of).bind(11, f.overdue_at);
+)";
+
+// The WHERE of F and SCOPE with only the conditions that are set: a condition written as
+// "(?6 IS NULL OR r.id = ?6)" keeps SQLite from using an index for it (it scans the table),
+// so each combination is its own statement. Parameter numbers are fixed; only those present
+// in the text are bound.
+std::string summary_where(const request_filter& f, const summary_scope& scope) {
+  std::vector<std::string> w;
+  if (f.status) {
+    w.push_back(*f.status == "active" ? "r.status IN ('open', 'pending')" : "r.status = ?1");
+  }
+  if (f.category) w.push_back("r.category_id = (SELECT id FROM categories WHERE name = ?2)");
+  if (f.owner) w.push_back("r.owner_id = (SELECT id FROM users WHERE login = ?3)");
+  if (f.unassigned) w.push_back("r.owner_id IS NULL");
+  if (scope.request) w.push_back("r.id = ?6");
+  if (scope.person) w.push_back("r.person_id = ?7");
+  if (scope.company) w.push_back("p.company_id = ?8");
+  if (f.flagged) {
+    w.push_back("EXISTS (SELECT 1 FROM messages fm WHERE fm.request_id = r.id AND fm.flagged)");
+  }
+  if (f.favourite_of) {
+    w.push_back(R"(r.id IN (SELECT f.request_id FROM favourites f
+                             WHERE f.user_id = (SELECT id FROM users WHERE login = ?10)))");
+  }
+  if (f.overdue_at) {
+    w.push_back(R"(r.status = 'open' AND r.due_at < ?11
+        AND ((r.first_response_at IS NULL AND r.first_response_due < ?11) OR r.resolution_due < ?11))");
+  }
+  if (w.empty()) return "";
+  return fmt::format("WHERE {}\n", fmt::join(w, "\n  AND "));
+}
+
+}  // namespace
+
+std::vector<request_summary> read_summaries(const sql::connection& db, const request_filter& f,
+                                            const summary_scope& scope) {
+  std::string select = summary_select;
+  if (f.status == "active" && !scope.request) {
+    // Active requests newest first (the default list) are read from requests_active in id
+    // order; left alone, SQLite takes requests_status for the IN and sorts them all.
+    select.replace(select.find("FROM requests r"), 15,
+                   "FROM requests r INDEXED BY requests_active");
+  }
+  sql::statement st(
+      db, select + summary_where(f, scope) + order_by(f.sort, f.descending) + " LIMIT ?5");
+  if (f.status && *f.status != "active") st.bind(1, *f.status);
+  if (f.category) st.bind(2, *f.category);
+  if (f.owner) st.bind(3, *f.owner);
+  st.bind(5, f.limit);
+  if (scope.request) st.bind(6, *scope.request);
+  if (scope.person) st.bind(7, *scope.person);
+  if (scope.company) st.bind(8, *scope.company);
+  if (f.favourite_of) st.bind(10, *f.favourite_of);
+  if (f.overdue_at) st.bind(11, *f.overdue_at);
   std::vector<request_summary> out;
   while (st.step()) {
     request_summary r;

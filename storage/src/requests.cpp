@@ -1,6 +1,7 @@
 // Read-side verbs on one request: show, attachments; and row counts.
 #include "hd/storage/requests.hpp"
 
+#include "raw_codec.hpp"
 #include "store_impl.hpp"
 
 namespace hd::storage {
@@ -162,6 +163,19 @@ result<std::vector<attachment_data>, errc> request_attachments(
     std::vector<attachment_data> out;
     while (st.step()) out.push_back({read_attachment(st), st.text(8)});
     return out;
+  });
+}
+
+result<std::string, errc> message_raw(store& s, std::int64_t message_id) {
+  return guarded([&]() -> result<std::string, errc> {
+    sql::statement st(connection_of(s), R"(SELECT r.bytes, r.encoding, r.size
+                                             FROM messages m JOIN raw_messages r ON r.id = m.raw_id
+                                            WHERE m.id = ?1)");
+    st.bind(1, message_id);
+    if (!st.step()) {
+      return fail(errc::not_found, fmt::format("message {} has no raw mail", message_id));
+    }
+    return decode_raw(st.text(0), st.integer(1), st.integer(2));
   });
 }
 

@@ -283,6 +283,55 @@ CREATE TABLE message_defects (
   PRIMARY KEY (message_id, position)
 ) WITHOUT ROWID;
 )sql"},
+      {"views that stay fast: queue index on the nearest due time, status counters", R"sql(
+-- The queues' order key: the nearest due time (first response or resolution), and
+-- 9223372036854775807 when there is none, so that an index serves "nearest first, none last"
+-- without a sort. A generated column: every verb that changes a due time keeps it right.
+ALTER TABLE requests ADD COLUMN due_at INTEGER GENERATED ALWAYS AS (
+  COALESCE(MIN(COALESCE(first_response_due, resolution_due),
+               COALESCE(resolution_due, first_response_due)), 9223372036854775807)) VIRTUAL;
+-- Open work is a small part of a helpdesk's history: partial indexes hold only it.
+CREATE INDEX requests_open_due ON requests(due_at, created_at) WHERE status = 'open';
+CREATE INDEX requests_open_owner_due ON requests(owner_id, due_at, created_at)
+  WHERE status = 'open';
+CREATE INDEX requests_pending_wake ON requests(postponed_until) WHERE status = 'pending';
+-- `requests list` by default: active requests, newest first, read in id order and stopped at
+-- the limit.
+CREATE INDEX requests_active ON requests(id) WHERE status IN ('open', 'pending');
+CREATE INDEX requests_owner ON requests(owner_id);
+CREATE INDEX requests_linked ON requests(linked_to) WHERE linked_to IS NOT NULL;
+-- `status` reads these counters instead of counting every outbox row and raw mail.
+CREATE TABLE outbox_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO outbox_counts (status, n) SELECT status, COUNT(*) FROM outbox GROUP BY status;
+CREATE TRIGGER outbox_counts_insert AFTER INSERT ON outbox BEGIN
+  INSERT INTO outbox_counts (status, n) VALUES (new.status, 1)
+    ON CONFLICT (status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER outbox_counts_update AFTER UPDATE OF status ON outbox
+  WHEN old.status IS NOT new.status BEGIN
+  UPDATE outbox_counts SET n = n - 1 WHERE status = old.status;
+  INSERT INTO outbox_counts (status, n) VALUES (new.status, 1)
+    ON CONFLICT (status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER outbox_counts_delete AFTER DELETE ON outbox BEGIN
+  UPDATE outbox_counts SET n = n - 1 WHERE status = old.status;
+END;
+CREATE TABLE mailbox_counts (mailbox TEXT PRIMARY KEY, stored INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO mailbox_counts (mailbox, stored)
+  SELECT mailbox, COUNT(*) FROM raw_messages GROUP BY mailbox;
+CREATE TRIGGER mailbox_counts_insert AFTER INSERT ON raw_messages BEGIN
+  INSERT INTO mailbox_counts (mailbox, stored) VALUES (new.mailbox, 1)
+    ON CONFLICT (mailbox) DO UPDATE SET stored = stored + 1;
+END;
+CREATE TRIGGER mailbox_counts_delete AFTER DELETE ON raw_messages BEGIN
+  UPDATE mailbox_counts SET stored = stored - 1 WHERE mailbox = old.mailbox;
+END;
+)sql"},
+      {"raw mail compressed", R"sql(
+-- 0: bytes as received (every row written before this version); 1: one zstd frame of them
+-- (storage/src/raw_codec.hpp). Old rows are not rewritten: they read the same.
+ALTER TABLE raw_messages ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0;
+)sql"},
   };
   return list;
 }

@@ -35,7 +35,8 @@ h requests set 2 --priority urgent >/dev/null
 h requests set 4 --title "CSV export (edited)" >/dev/null
 
 # --- requests list: filters and sorting ---
-expect_eq "$(ids)" "1 2 3 4" "the default order is by id"
+expect_eq "$(ids)" "4 3 2 1" "the default: active requests, newest first"
+expect_eq "$(ids --sort id)" "1 2 3 4" "--sort id: oldest first"
 expect_eq "$(ids --sort=-id)" "4 3 2 1" "a leading - reverses"
 expect_eq "$(ids --sort id --desc)" "4 3 2 1" "--desc reverses"
 expect_eq "$(ids --sort priority | cut -d' ' -f1)" 2 "priority: the urgent one first"

@@ -25,7 +25,7 @@ expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM quarantine')" 1 "unusable 
 expect_eq "$(sqlite3 "$T/hd.db" 'SELECT size FROM raw_messages r JOIN quarantine q ON q.raw_id = r.id')" 4 \
   "the quarantined raw bytes are kept"
 
-hd -c "$T/hd.toml" requests list --json > "$T/list.json"
+hd -c "$T/hd.toml" requests list --sort id --json > "$T/list.json"
 expect_eq "$(json 'len(j)' < "$T/list.json")" 3 "three requests"
 expect_eq "$(json 'j[1]["person"]["id"] == j[2]["person"]["id"]' < "$T/list.json")" True \
   "two mails from one sender share one person"

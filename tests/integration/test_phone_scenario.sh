@@ -58,7 +58,7 @@ fwd_id="<$(echo "$fwd" | json 'j["message_id"]')>"
 printf 'From: Scanner Vendor <vendor@scanners.example>\r\nTo: support@example.com\r\nSubject: Re: Fwd: [#2] Phone: scanner\r\nMessage-ID: <v1@scanners.example>\r\nIn-Reply-To: %s\r\n\r\nYes: firmware 3.1 fixes the jams.\r\n' "$fwd_id" > "$T/vendor.eml"
 dovecot_lmtp support "$T/vendor.eml"
 run_once
-expect_eq "$(h requests list --json | json 'len(j)')" 3 "the vendor's answer made no new request"
+expect_eq "$(h requests list --status all --json | json 'len(j)')" 3 "the vendor's answer made no new request"
 expect_eq "$(h requests show 2 --json | json 'j["messages"][-1]["from"]["address"]')" \
   vendor@scanners.example "the vendor's answer threaded into #2"
 expect_eq "$(sent | wc -l)" 2 "no acknowledgement to the vendor"
@@ -98,7 +98,7 @@ expect_eq "$(header In-Reply-To "$last")" "<c0ffee.3@fjordkraft-eksempel.no>" \
 grep -q '^Content-Language: no' "$last" || fail "the templated answer is not in Norwegian"
 echo "ok: the templated answer is Norwegian"
 
-expect_eq "$(h requests list --status closed --json | json '[r["id"] for r in j]')" "[1, 2]" \
+expect_eq "$(h requests list --status closed --sort id --json | json '[r["id"] for r in j]')" "[1, 2]" \
   "#2 is closed"
 expect_eq "$(h requests show 2 --json | json 'len(j["messages"])')" 7 \
   "#2: call, note, forward, vendor, reply, answer, closing answer"

@@ -49,7 +49,7 @@ reply_id=$(grep -m1 -i '^Message-ID:' "$reply" | sed 's/^[^<]*//' | tr -d '\r')
 printf 'From: =?utf-8?q?=C3=85sa_Bj=C3=B8rnstad?= <asa@fjordkraft-eksempel.no>\r\nTo: support@example.com\r\nSubject: Re: [#1] Skriveren\r\nMessage-ID: <c0ffee.2@fjordkraft-eksempel.no>\r\nIn-Reply-To: %s\r\n\r\nTusen takk, den virker!\r\n' "$reply_id" > "$T/answer.eml"
 dovecot_lmtp support "$T/answer.eml"
 h run --once 2> "$T/run3.log"
-expect_eq "$(h requests list --json | json 'len(j)')" 1 "the customer's answer made no new request"
+expect_eq "$(h requests list --status all --json | json 'len(j)')" 1 "the customer's answer made no new request"
 expect_eq "$(h requests list --json | json 'j[0]["messages"]')" 5 \
   "request #1: mail, acknowledgement, transfer note, reply, answer"
 expect_eq "$(sent | wc -l)" 2 "no acknowledgement for the follow-up"

@@ -14,13 +14,13 @@ namespace hd::daemon {
 namespace {
 
 struct list_options {
-  std::string status, category, owner;
+  std::string status = "active", category, owner;
   bool unassigned = false;
   bool flagged = false;
   bool favourite = false;  ///< of --as (or $HELPDESKD_AGENT)
   bool overdue = false;
   std::string as;
-  std::string sort = "id";  ///< a key of sort_keys, "-" in front for descending
+  std::string sort = "-id";  ///< a key of sort_keys, "-" in front for descending
   bool desc = false;
   bool json = false;
 };
@@ -35,7 +35,7 @@ const std::map<std::string, storage::request_sort> sort_keys{
 // The filter for O; nullopt after reporting a usage error.
 std::optional<storage::request_filter> filter_of(cli_state& st, const list_options& o) {
   storage::request_filter f;
-  if (!o.status.empty()) f.status = o.status;
+  if (o.status != "all") f.status = o.status;  // "active": open or pending (storage)
   if (!o.category.empty()) f.category = o.category;
   if (!o.owner.empty()) f.owner = o.owner;
   f.unassigned = o.unassigned;
@@ -220,9 +220,12 @@ void add_requests_commands(CLI::App& app, cli_state& st) {
   req->require_subcommand(1);
   auto o = std::make_shared<list_options>();
   CLI::App* list = req->add_subcommand(
-      "list", "List requests (by id unless --sort says otherwise); filters combine");
-  list->add_option("--status", o->status, "open, pending, closed or merged")
-      ->check(CLI::IsMember({"open", "pending", "closed", "merged"}));
+      "list",
+      "List requests: by default the newest 1,000 active (open or pending) ones, newest first;\n"
+      "filters combine");
+  list->add_option("--status", o->status,
+                   "active (open or pending; the default), open, pending, closed, merged or all")
+      ->check(CLI::IsMember({"active", "open", "pending", "closed", "merged", "all"}));
   list->add_option("--category", o->category, "Only this category (queue)");
   list->add_option("--owner", o->owner, "Only requests owned by this user (login)");
   list->add_flag("--unassigned", o->unassigned, "Only requests with no owner");
@@ -231,8 +234,8 @@ void add_requests_commands(CLI::App& app, cli_state& st) {
   list->add_flag("--overdue", o->overdue, "Only open requests past a due time");
   list->add_option("--as", o->as, "Whose favourites (a login; default $HELPDESKD_AGENT)");
   list->add_option("--sort", o->sort,
-                   "id (default), created, updated, priority (most urgent first) or deadline\n"
-                   "(nearest first); a leading - reverses, e.g. --sort=-updated");
+                   "id, created, updated, priority (most urgent first) or deadline (nearest\n"
+                   "first); a leading - reverses (default -id: newest first), e.g. --sort=id");
   list->add_flag("--desc", o->desc, "Reverse the order");
   list->add_flag("--json", o->json, "Print JSON");
   list->callback([&st, o] { list_requests(st, *o); });

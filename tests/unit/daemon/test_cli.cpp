@@ -83,7 +83,8 @@ TEST_CASE("ingest: stored, duplicate, quarantined; requests list shows them") {
   auto j = nlohmann::json::parse(list.out);
   REQUIRE(j.size() == 2);
   CHECK(j[0]["person"]["id"] == j[1]["person"]["id"]);
-  CHECK(j[0]["title"] == "one");
+  CHECK(j[0]["title"] == "two");  // the newest active requests first
+  CHECK(j[1]["title"] == "one");
 }
 
 TEST_CASE("ingest: a config error is 78, an unknown mailbox is a usage error") {

@@ -70,6 +70,9 @@ result<request_detail, errc> show_request(store& s, std::int64_t id);
 struct search_options {
   int limit = 50;        ///< at most this many requests
   bool literal = false;  ///< treat the query as plain words, not FTS5 query syntax
+  /// Ranking looks at the newest this many matching messages only: exact below that, and
+  /// the cost of a word found in most mail stays flat as the database grows (docs/storage.md).
+  int candidates = 20000;
 };
 
 struct search_hit {
@@ -80,10 +83,10 @@ struct search_hit {
 };
 
 /// Full-text search over message subjects and bodies, one hit per request, best first
-/// (subject matches weigh more). QUERY uses SQLite FTS5 syntax (words, "phrases", prefix*,
-/// AND/OR/NOT, subject:word) unless options.literal; case and diacritics are ignored ("cafe"
-/// finds "Café"; æ and ø stay distinct letters). errc::invalid with a readable message when
-/// the query is empty or malformed.
+/// (subject matches weigh more) among the newest options.candidates matching messages. QUERY uses
+/// SQLite FTS5 syntax (words, "phrases", prefix*, AND/OR/NOT, subject:word) unless options.literal;
+/// case and diacritics are ignored ("cafe" finds "Café"; æ and ø stay distinct letters).
+/// errc::invalid with a readable message when the query is empty or malformed.
 result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view query,
                                                       const search_options& options = {});
 
@@ -96,6 +99,11 @@ struct attachment_data {
 /// errc::not_found when the request (or that message of it) does not exist.
 result<std::vector<attachment_data>, errc> request_attachments(
     store& s, std::int64_t id, std::optional<std::int64_t> message_id = std::nullopt);
+
+/// The original bytes of inbound message MESSAGE_ID, exactly as received (stored compressed;
+/// see docs/storage.md). errc::not_found when there is no such message or it has no raw mail
+/// (notes, outgoing mail); errc::io when the stored bytes cannot be read back.
+result<std::string, errc> message_raw(store& s, std::int64_t message_id);
 
 /// The number of rows of every table (FTS shadow tables included), by table name.
 result<std::vector<std::pair<std::string, std::int64_t>>, errc> row_counts(store& s);

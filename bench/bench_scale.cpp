@@ -1,0 +1,633 @@
+// bench_scale: the agent views on a big database (issue 22).
+//
+//   bench_scale build --dir DIR --requests N [--seed S]
+//   bench_scale time  --dir DIR [--reps R] [--helpdeskd BIN] [--intake M]
+//
+// build: writes DIR/helpdeskd.toml (users, categories, priorities as in etc/helpdeskd.toml)
+// and DIR/hd.db. First S requests (default 2,000) go through the real ingest path: raw mail
+// written in six languages (en, nl, de, no, sv, fr; every fifth one multipart with an HTML
+// part, every tenth with an attachment), parsed by mailparse, routed to a category and
+// sometimes an owner, stored by store::ingest with an acknowledgement queued in the same
+// transaction, 1-3 mails per request (replies thread by In-Reply-To); then 80 % are closed
+// with close_request and every acknowledgement is marked sent, group-committed 100 at a time.
+// Then the seed is copied with SQL (new ids, Message-IDs and dates; one round per copy, each
+// round one transaction with its full-text indexing) until there are N requests (N rounded
+// up to a multiple of S). The copies end at the present, the oldest are years old. The SQL of
+// the copy is bench-only and schema-generic (columns read from PRAGMA table_info), so the
+// same program builds a database for the current schema and for older builds.
+//
+// time: opens DIR/hd.db (migrating it when the build is newer: the time is printed) and times
+// each agent view R times (default 10) in this process: `requests list` (every request by id,
+// the CLI's default before schema 11; active requests newest first, its default since; open
+// ones newest first), `requests show` of R different ids, `dashboard` of agent
+// anna, `requests search printer` (a common word), and `status` (mailbox status and outbox
+// counts). With --helpdeskd, the same commands as whole CLI processes. With --intake M, M new
+// mails (default 0) ingested into DIR/hd.db and into an empty database, 100 per transaction,
+// parse included: mails/s of each. Prints min, median and max in milliseconds.
+#include "hd/common/config.hpp"
+#include "hd/common/digest.hpp"
+#include "hd/mailparse/parser.hpp"
+#include "hd/storage/batch.hpp"
+#include "hd/storage/directory.hpp"
+#include "hd/storage/mailbox_state.hpp"
+#include "hd/storage/outbox.hpp"
+#include "hd/storage/requests.hpp"
+#include "hd/storage/store.hpp"
+#include "hd/storage/views.hpp"
+#include "hd/storage/workflow.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using hd::storage::store;
+
+[[noreturn]] void die(const std::string& what) {
+  fmt::print(stderr, "bench_scale: {}\n", what);
+  std::exit(1);
+}
+
+template <class R>
+auto check(R&& r, const char* what) {
+  if (!r) die(fmt::format("{}: {}", what, r.error().message));
+  if constexpr (!std::is_void_v<typename std::decay_t<R>::value_type>) return std::move(*r);
+}
+
+constexpr const char* config_text = R"(
+[database]
+path = "hd.db"
+synchronous = "normal"
+[[priority]]
+name = "normal"
+first_response_hours = 8
+resolution_hours = 40
+default = true
+[[priority]]
+name = "urgent"
+first_response_hours = 1
+resolution_hours = 8
+[[user]]
+login = "anna"
+[[user]]
+login = "ole"
+[[user]]
+login = "karin"
+[[user]]
+login = "jan"
+[[category]]
+name = "general"
+members = ["anna", "ole"]
+[[category]]
+name = "billing"
+members = ["karin"]
+[[category]]
+name = "hardware"
+members = ["anna", "jan"]
+[[category]]
+name = "access"
+members = ["ole", "jan"]
+)";
+
+// Sentences per language; "printer" is in about half of the mails, as a common word is.
+struct language {
+  const char* code;
+  std::vector<const char*> subjects;
+  std::vector<const char*> sentences;
+};
+
+const std::vector<language>& languages() {
+  static const std::vector<language> list = {
+      {"en",
+       {"The printer on the second floor does not work", "Invoice {} is wrong",
+        "Cannot log in since this morning", "Question about my order {}"},
+       {"Since the update yesterday the printer prints only empty pages.",
+        "We have restarted the machine twice, but nothing changes.",
+        "Could you please look at this as soon as possible?",
+        "The invoice lists two licences, we ordered one.",
+        "My password was reset but the new one is not accepted.",
+        "Thank you in advance for your help.", "The error code on the display is E-{}."}},
+      {"nl",
+       {"Printer op kantoor doet het niet", "Factuur {} klopt niet", "Kan niet inloggen",
+        "Vraag over bestelling {}"},
+       {"Sinds de update van gisteren print de printer alleen lege pagina's.",
+        "We hebben de computer twee keer opnieuw opgestart, zonder resultaat.",
+        "Kunt u hier zo snel mogelijk naar kijken?",
+        "Op de factuur staan twee licenties, wij hebben er één besteld.",
+        "Mijn wachtwoord is gewijzigd maar het nieuwe werkt niet.", "Alvast bedankt voor uw hulp.",
+        "De foutcode op het scherm is E-{}."}},
+      {"de",
+       {"Der Drucker im Büro funktioniert nicht", "Rechnung {} ist falsch",
+        "Anmeldung nicht möglich", "Frage zu Bestellung {}"},
+       {"Seit dem Update gestern druckt der Drucker (printer HP) nur leere Seiten.",
+        "Wir haben den Rechner zweimal neu gestartet, ohne Erfolg.",
+        "Könnten Sie sich das bitte so schnell wie möglich ansehen?",
+        "Auf der Rechnung stehen zwei Lizenzen, bestellt haben wir eine.",
+        "Mein Passwort wurde zurückgesetzt, aber das neue wird nicht angenommen.",
+        "Vielen Dank im Voraus für Ihre Hilfe.", "Der Fehlercode auf dem Display ist E-{}."}},
+      {"no",
+       {"Skriveren på kontoret virker ikke", "Faktura {} er feil", "Får ikke logget inn",
+        "Spørsmål om bestilling {}"},
+       {"Etter oppdateringen i går skriver printeren bare ut tomme sider.",
+        "Vi har startet maskinen på nytt to ganger, uten at noe endrer seg.",
+        "Kan dere se på dette så snart som mulig?", "Fakturaen viser to lisenser, vi bestilte én.",
+        "Passordet mitt ble tilbakestilt, men det nye blir ikke godtatt.",
+        "Takk på forhånd for hjelpen.", "Feilkoden på skjermen er E-{}."}},
+      {"sv",
+       {"Skrivaren på kontoret fungerar inte", "Faktura {} är fel", "Kan inte logga in",
+        "Fråga om beställning {}"},
+       {"Sedan uppdateringen i går skriver printern bara ut tomma sidor.",
+        "Vi har startat om datorn två gånger utan resultat.",
+        "Kan ni titta på detta så snart som möjligt?",
+        "På fakturan står två licenser, vi beställde en.",
+        "Mitt lösenord återställdes men det nya godtas inte.", "Tack på förhand för hjälpen.",
+        "Felkoden på skärmen är E-{}."}},
+      {"fr",
+       {"L'imprimante du bureau ne marche pas", "La facture {} est fausse",
+        "Impossible de me connecter", "Question sur la commande {}"},
+       {"Depuis la mise à jour d'hier, l'imprimante (printer Canon) n'imprime que des pages "
+        "blanches.",
+        "Nous avons redémarré l'ordinateur deux fois, sans résultat.",
+        "Pourriez-vous regarder cela dès que possible ?",
+        "La facture indique deux licences, nous en avons commandé une.",
+        "Mon mot de passe a été réinitialisé mais le nouveau n'est pas accepté.",
+        "Merci d'avance pour votre aide.", "Le code d'erreur affiché est E-{}."}},
+  };
+  return list;
+}
+
+unsigned next(unsigned& seed) {
+  seed = seed * 1103515245u + 12345u;
+  return seed >> 8;
+}
+
+std::string body_of(const language& l, unsigned seed, std::size_t size) {
+  std::string out = "Hello,\n\n";
+  while (out.size() < size) {
+    std::string s =
+        fmt::format(fmt::runtime(l.sentences[next(seed) % l.sentences.size()]), next(seed) % 1000);
+    out += s;
+    out += next(seed) % 4 == 0 ? "\n\n" : " ";
+  }
+  return out + "\n\nKind regards,\nA customer\n";
+}
+
+// One raw mail: request R's Kth mail (K > 0: a reply to the first).
+std::string raw_mail(int r, int k, std::int64_t date) {
+  const language& l = languages()[static_cast<std::size_t>(r) % languages().size()];
+  unsigned seed = static_cast<unsigned>(r * 7 + k * 131 + 1);
+  std::string subject =
+      fmt::format(fmt::runtime(l.subjects[static_cast<std::size_t>(r / 6) % 4]), 1000 + r);
+  if (k > 0) subject = "Re: " + subject;
+  std::size_t size = 600 + next(seed) % 2400;
+  std::string text = body_of(l, seed, size);
+  char datebuf[64];
+  std::time_t t = static_cast<std::time_t>(date);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(datebuf, sizeof datebuf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  std::string h = fmt::format(
+      "From: Customer {0} <customer{0}@company{1}.example>\r\nTo: Support "
+      "<support@example.com>\r\nSubject: {2}\r\nDate: {3}\r\nMessage-ID: <{4}.{5}@mail.example>\r\n"
+      "MIME-Version: 1.0\r\n",
+      r % 1500, r % 97, subject, datebuf, r, k);
+  if (k > 0) h += fmt::format("In-Reply-To: <{}.0@mail.example>\r\n", r);
+  if (r % 5 == 0 || r % 10 == 3) {
+    std::string parts;
+    parts +=
+        "--b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+        "8bit\r\n\r\n" +
+        text + "\r\n";
+    if (r % 5 == 0) {
+      parts += "--b1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>" + text +
+               "</p></body></html>\r\n";
+    } else {
+      parts +=
+          "--b1\r\nContent-Type: application/octet-stream; name=\"log.txt\"\r\n"
+          "Content-Disposition: attachment; filename=\"log.txt\"\r\nContent-Transfer-Encoding: "
+          "base64\r\n\r\nRXJyb3IgbG9nOiBwcmludGVyIEUtMTAxIGF0IDEwOjAwOjAwCkVycm9yIGxvZzogcHJpbnRlci"
+          "BFLTEwMgo=\r\n";
+    }
+    return h + "Content-Type: multipart/" + (r % 5 == 0 ? "alternative" : "mixed") +
+           "; boundary=\"b1\"\r\n\r\n" + parts + "--b1--\r\n";
+  }
+  return h + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
+         text;
+}
+
+// An acknowledgement as the daemon renders one (etc/templates/ack.*: a few lines).
+hd::storage::outgoing_mail ack_of(const hd::storage::ingest_outcome& o, std::int64_t now) {
+  hd::storage::outgoing_mail m;
+  m.kind = "ack";
+  m.mail_from = "support@example.com";
+  m.recipients = {fmt::format("customer{}@company.example", o.person_id)};
+  m.message_id = fmt::format("ack.{}.{}@example.com", o.request_id, now);
+  m.subject = fmt::format("[#{}] We have received your request", o.request_id);
+  m.text = fmt::format(
+      "Hello,\n\nThank you for your message. We have registered it as request {0} and will "
+      "answer as soon as we can, normally within one working day.\n\nPlease keep [#{0}] in the "
+      "subject when you write to us about it, so that your mail reaches the right person.\n\n"
+      "Kind regards,\nThe support team\nExample Company\n",
+      o.request_id);
+  m.bytes = fmt::format(
+      "From: Support <support@example.com>\r\nTo: {}\r\nSubject: {}\r\nMessage-ID: <{}>\r\n"
+      "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; "
+      "charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}",
+      m.recipients[0], m.subject, m.message_id, m.text);
+  return m;
+}
+
+struct ingester {
+  store& db;
+
+  hd::storage::ingest_outcome one(const std::string& raw, std::int64_t now, int r) {
+    auto parsed = hd::mailparse::parse(raw);
+    if (!parsed) die("parse: " + parsed.error().message);
+    hd::storage::inbound in;
+    in.source.mailbox = "support";
+    in.raw = raw;
+    in.parsed = &*parsed;
+    in.now = now;
+    static const char* cats[] = {"general", "billing", "hardware", "access"};
+    static const char* owners[] = {"", "anna", "", "ole", "karin", "", "jan", ""};
+    in.route.category = cats[r % 4];
+    in.route.owner = owners[r % 8];
+    in.route.priority = r % 10 == 0 ? "urgent" : "normal";
+    in.outgoing = [&](const hd::storage::ingest_outcome& o) {
+      std::vector<hd::storage::outgoing_mail> out;
+      if (o.kind == hd::storage::ingest_kind::created) out.push_back(ack_of(o, now));
+      return out;
+    };
+    return check(db.ingest(in), "ingest");
+  }
+};
+
+// Ingests requests [first, first + count) with 1-3 mails each, 100 mails per transaction.
+// Returns the ids of the requests created.
+std::vector<std::int64_t> ingest_requests(store& db, int first, int count, std::int64_t t0,
+                                          int gap) {
+  ingester in{db};
+  std::vector<std::int64_t> ids;
+  std::optional<hd::storage::write_batch> batch;
+  int in_batch = 0;
+  std::int64_t t = t0;
+  for (int r = first; r < first + count; ++r) {
+    int mails = 1 + r % 3;
+    for (int k = 0; k < mails; ++k) {
+      if (!batch) batch.emplace(check(hd::storage::write_batch::begin(db), "begin"));
+      auto o = in.one(raw_mail(r, k, t), t, r);
+      if (k == 0) ids.push_back(o.request_id);
+      t += gap;
+      if (++in_batch == 100) {
+        check(batch->commit(), "commit");
+        batch.reset();
+        in_batch = 0;
+      }
+    }
+  }
+  if (batch) check(batch->commit(), "commit");
+  return ids;
+}
+
+// --- bulk copy (bench-only SQL) ---
+
+struct raw_db {
+  sqlite3* db = nullptr;
+  explicit raw_db(const fs::path& p) {
+    if (sqlite3_open(p.c_str(), &db) != SQLITE_OK) die("sqlite3_open");
+    sqlite3_busy_timeout(db, 10000);
+  }
+  ~raw_db() { sqlite3_close(db); }
+  void exec(const std::string& q) {
+    char* err = nullptr;
+    if (sqlite3_exec(db, q.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string e = err ? err : "?";
+      sqlite3_free(err);
+      die("sql: " + e + "\n  in: " + q.substr(0, 300));
+    }
+  }
+  std::int64_t integer(const std::string& q) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, q.c_str(), -1, &st, nullptr) != SQLITE_OK) die("prepare: " + q);
+    std::int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return v;
+  }
+  std::vector<std::string> columns(const std::string& table) {
+    sqlite3_stmt* st = nullptr;
+    std::vector<std::string> out;
+    sqlite3_prepare_v2(db, ("PRAGMA table_info(" + table + ")").c_str(), -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW)
+      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+    sqlite3_finalize(st);
+    return out;
+  }
+};
+
+// How each copied column changes: ids shift by the round's offset, times by its time shift.
+struct copy_plan {
+  const char* table;
+  std::string seed_rows;  // which rows are the seed
+  std::map<std::string, std::string> shift;
+};
+
+void copy_round(raw_db& d, int round, std::int64_t dt,
+                const std::map<std::string, std::int64_t>& max) {
+  auto off = [&](const char* what) { return fmt::format("{}", max.at(what) * round); };
+  std::string t = fmt::format("{}", dt);
+  std::string rq = off("requests"), ms = off("messages"), rw = off("raw_messages"),
+              ob = off("outbox"), ev = off("events");
+  auto plus = [](const std::string& c, const std::string& o) { return c + " + " + o; };
+  std::vector<copy_plan> plans = {
+      {"raw_messages",
+       "id <= " + std::to_string(max.at("raw_messages")),
+       {{"id", plus("id", rw)}, {"received_at", plus("received_at", t)}}},
+      {"requests",
+       "id <= " + std::to_string(max.at("requests")),
+       {{"id", plus("id", rq)},
+        {"merged_into", plus("merged_into", rq)},
+        {"linked_to", plus("linked_to", rq)},
+        {"created_at", plus("created_at", t)},
+        {"updated_at", plus("updated_at", t)},
+        {"closed_at", plus("closed_at", t)},
+        {"postponed_until", plus("postponed_until", t)},
+        {"first_response_due", plus("first_response_due", t)},
+        {"resolution_due", plus("resolution_due", t)},
+        {"first_response_at", plus("first_response_at", t)}}},
+      {"request_tags",
+       "request_id <= " + std::to_string(max.at("requests")),
+       {{"request_id", plus("request_id", rq)}}},
+      {"messages",
+       "id <= " + std::to_string(max.at("messages")),
+       {{"id", plus("id", ms)},
+        {"request_id", plus("request_id", rq)},
+        {"raw_id", plus("raw_id", rw)},
+        {"message_id", fmt::format("message_id || '.c{}'", round)},
+        {"sent_at", plus("sent_at", t)},
+        {"created_at", plus("created_at", t)}}},
+      {"message_addresses",
+       "message_id <= " + std::to_string(max.at("messages")),
+       {{"message_id", plus("message_id", ms)}}},
+      {"message_attachments",
+       "message_id <= " + std::to_string(max.at("messages")),
+       {{"message_id", plus("message_id", ms)}}},
+      {"message_defects",
+       "message_id <= " + std::to_string(max.at("messages")),
+       {{"message_id", plus("message_id", ms)}}},
+      {"events",
+       "id <= " + std::to_string(max.at("events")),
+       {{"id", plus("id", ev)}, {"request_id", plus("request_id", rq)}, {"at", plus("at", t)}}},
+      {"outbox",
+       "id <= " + std::to_string(max.at("outbox")),
+       {{"id", plus("id", ob)},
+        {"request_id", plus("request_id", rq)},
+        {"message_id", plus("message_id", ms)},
+        {"next_attempt_at", plus("next_attempt_at", t)},
+        {"created_at", plus("created_at", t)},
+        {"sent_at", plus("sent_at", t)},
+        {"claimed_at", plus("claimed_at", t)}}},
+  };
+  for (const copy_plan& p : plans) {
+    std::vector<std::string> cols = d.columns(p.table), exprs;
+    for (const std::string& c : cols) {
+      auto it = p.shift.find(c);
+      exprs.push_back(it == p.shift.end() ? c : it->second);
+    }
+    d.exec(fmt::format("INSERT INTO {0} ({1}) SELECT {2} FROM {0} WHERE {3}", p.table,
+                       fmt::join(cols, ", "), fmt::join(exprs, ", "), p.seed_rows));
+  }
+  // The insert trigger queued the copies for the full-text index (schema 9 and later).
+  d.exec(
+      "INSERT INTO messages_fts (rowid, subject, body_text) SELECT m.id, m.subject, m.body_text "
+      "FROM fts_queue q JOIN messages m ON m.id = q.message_id; DELETE FROM fts_queue");
+}
+
+void build(const fs::path& dir, int n, int seed_requests) {
+  fs::create_directories(dir);
+  for (const char* f : {"hd.db", "hd.db-wal", "hd.db-shm"}) fs::remove(dir / f);
+  { std::ofstream(dir / "helpdeskd.toml") << config_text; }
+  auto cfg = hd::parse_config(config_text, (dir / "helpdeskd.toml").string(), dir.string(),
+                              [](const std::string&) { return std::optional<std::string>(); });
+  if (!cfg) die("config: " + cfg.error().message);
+  int rounds = (n + seed_requests - 1) / seed_requests;
+  int gap = 60;  // seconds between mails of the seed
+  std::int64_t span = std::int64_t{seed_requests} * 2 * gap;
+  std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  std::int64_t t0 = now - span * rounds;  // the seed is the oldest round
+  auto start = std::chrono::steady_clock::now();
+  {
+    hd::storage::open_options opt;
+    opt.synchronous_full = false;
+    store db = check(store::open((dir / "hd.db").string(), opt), "open");
+    check(hd::storage::sync_directory(db, *cfg), "sync_directory");
+    std::vector<std::int64_t> ids = ingest_requests(db, 0, seed_requests, t0, gap);
+    auto b = check(hd::storage::write_batch::begin(db), "begin");
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (i % 5 != 0) {
+        check(hd::storage::close_request(db, ids[i], {"anna", t0 + span}), "close");
+      }
+    }
+    auto queued = check(hd::storage::claim_outbox(db, now, 1000000), "claim");
+    for (const auto& it : queued)
+      check(hd::storage::mark_sent(db, it.id, t0 + span, "250 ok"), "sent");
+    check(b.commit(), "commit");
+    check(hd::storage::apply_deadlines(db, cfg->priorities), "deadlines");
+  }
+  double seed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  raw_db d(dir / "hd.db");
+  std::map<std::string, std::int64_t> max;
+  for (const char* t : {"requests", "messages", "raw_messages", "outbox", "events"})
+    max[t] = d.integer(fmt::format("SELECT MAX(id) FROM {}", t));
+  for (int r = 1; r < rounds; ++r) {
+    d.exec("BEGIN");
+    copy_round(d, r, span * r, max);
+    d.exec("COMMIT");
+  }
+  d.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  double all_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::int64_t requests = d.integer("SELECT COUNT(*) FROM requests");
+  std::int64_t messages = d.integer("SELECT COUNT(*) FROM messages");
+  auto bytes = fs::file_size(dir / "hd.db");
+  fmt::print(
+      "built {}: {} requests ({} seed through ingest in {:.1f} s, {} copies), {} messages, "
+      "schema {}, {:.1f} MB ({:.2f} MB per 1,000 requests), {:.1f} s in all\n",
+      (dir / "hd.db").string(), requests, seed_requests, seed_s, rounds - 1, messages,
+      d.integer("PRAGMA user_version"), static_cast<double>(bytes) / 1e6,
+      static_cast<double>(bytes) / 1e3 / static_cast<double>(requests), all_s);
+}
+
+// --- timing ---
+
+struct stats {
+  double min, median, max;
+};
+
+stats summarize(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return {v.front(), v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2,
+          v.back()};
+}
+
+template <class F>
+stats time_it(int reps, F&& f) {
+  std::vector<double> ms;
+  for (int i = 0; i < reps; ++i) {
+    auto s = std::chrono::steady_clock::now();
+    f(i);
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
+  }
+  return summarize(ms);
+}
+
+void report(const std::string& what, const stats& s, const std::size_t* rows = nullptr,
+            const char* unit = "rows") {
+  std::string note = rows ? fmt::format("{} {}", *rows, unit) : "";
+  fmt::print("  {:<44} median {:9.2f} ms  min {:9.2f}  max {:9.2f}{}\n", what, s.median, s.min,
+             s.max, note.empty() ? "" : "  " + note);
+}
+
+double intake_rate(const fs::path& db_path, int mails, int first_request) {
+  hd::storage::open_options opt;  // synchronous = FULL, as the daemon's default
+  store db = check(store::open(db_path.string(), opt), "open");
+  auto s = std::chrono::steady_clock::now();
+  int requests = mails / 2;  // 1-3 mails each: 2 on average
+  ingest_requests(db, first_request, requests, static_cast<std::int64_t>(std::time(nullptr)), 1);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count();
+  int stored = 0;
+  for (int r = first_request; r < first_request + requests; ++r) stored += 1 + r % 3;
+  return stored / secs;
+}
+
+void time_views(const fs::path& dir, int reps, const std::string& helpdeskd, int intake) {
+  fs::path path = dir / "hd.db";
+  auto t = std::chrono::steady_clock::now();
+  store db = check(store::open(path.string()), "open");
+  double open_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+  std::int64_t n = check(db.list_requests([] {
+                     hd::storage::request_filter f;
+                     f.limit = 1;
+                     f.descending = true;
+                     return f;
+                   }()),
+                         "list")
+                       .front()
+                       .id;
+  fmt::print(
+      "database {} ({:.1f} MB), highest request id {}, schema {}; open (and migrate) {:.0f} ms\n",
+      path.string(), static_cast<double>(fs::file_size(path)) / 1e6, n,
+      check(db.version(), "version"), open_ms);
+  fmt::print("in-process, {} repetitions:\n", reps);
+  std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  std::size_t rows = 0;
+  report("requests list (default filter)",
+         time_it(reps, [&](int) { rows = check(db.list_requests({}), "list").size(); }), &rows);
+  report("requests list --status open, newest first",
+         time_it(reps,
+                 [&](int) {
+                   hd::storage::request_filter f;
+                   f.status = "open";
+                   f.descending = true;
+                   rows = check(db.list_requests(f), "list").size();
+                 }),
+         &rows);
+  report("requests show ID (a different ID each time)", time_it(reps, [&](int i) {
+           std::int64_t id = 1 + (n - 1) * (i + 1) / (reps + 1);
+           check(hd::storage::show_request(db, id), "show");
+         }));
+  report("dashboard --as anna",
+         time_it(reps,
+                 [&](int) {
+                   check(hd::storage::apply_deadlines(db, {}), "deadlines");
+                   auto v = check(hd::storage::dashboard(db, "anna", now), "dashboard");
+                   rows = v.mine.size() + v.unassigned.size() + v.overdue.size();
+                 }),
+         &rows);
+  report("requests search printer",
+         time_it(reps,
+                 [&](int) {
+                   rows = check(hd::storage::search_requests(db, "printer"), "search").size();
+                 }),
+         &rows, "hits");
+  report("status", time_it(reps, [&](int) {
+           check(hd::storage::list_mailbox_status(db), "status");
+           check(hd::storage::count_outbox(db), "outbox");
+         }));
+  if (!helpdeskd.empty()) {
+    fmt::print("whole CLI processes ({}), {} repetitions:\n", helpdeskd, reps);
+    std::string base =
+        fmt::format("cd '{}' && '{}' --config helpdeskd.toml ", dir.string(), helpdeskd);
+    for (std::string c : {"requests list", "requests show ID", "dashboard --as anna",
+                          "requests search printer", "status"}) {
+      report(c, time_it(reps, [&](int i) {
+               std::string cmd = c;
+               if (auto p = cmd.find("ID"); p != std::string::npos)
+                 cmd.replace(p, 2, std::to_string(1 + (n - 1) * (i + 1) / (reps + 1)));
+               if (std::system((base + cmd + " >/dev/null").c_str()) != 0) die("failed: " + cmd);
+             }));
+    }
+  }
+  if (intake > 0) {
+    fs::path empty = dir / "empty.db";
+    for (const char* s : {"", "-wal", "-shm"}) fs::remove(empty.string() + s);
+    double big = intake_rate(path, intake, static_cast<int>(n) + 1000000);
+    double small = intake_rate(empty, intake, 0);
+    fmt::print("intake, {} mails, 100 per transaction, synchronous FULL, parse included:\n",
+               intake);
+    fmt::print("  into this database {:.0f} mails/s, into an empty one {:.0f} mails/s: {:.2f}x\n",
+               big, small, big / small);
+    for (const char* s : {"", "-wal", "-shm"}) fs::remove(empty.string() + s);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) die("usage: bench_scale build|time --dir DIR [options] (see the source)");
+  std::string cmd = argv[1];
+  fs::path dir = "bench-scale";
+  int requests = 10000, seed = 2000, reps = 10, intake = 0;
+  std::string helpdeskd;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string a = argv[i], v = argv[i + 1];
+    if (a == "--dir")
+      dir = v;
+    else if (a == "--requests")
+      requests = std::atoi(v.c_str());
+    else if (a == "--seed")
+      seed = std::atoi(v.c_str());
+    else if (a == "--reps")
+      reps = std::atoi(v.c_str());
+    else if (a == "--helpdeskd")
+      helpdeskd = fs::absolute(v).string();
+    else if (a == "--intake")
+      intake = std::atoi(v.c_str());
+    else
+      die("unknown option " + a);
+  }
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) < 0) load[0] = -1;
+  fmt::print("bench_scale {}: load average {:.2f} {:.2f} {:.2f}\n", cmd, load[0], load[1], load[2]);
+  if (cmd == "build")
+    build(dir, requests, seed);
+  else if (cmd == "time")
+    time_views(dir, reps, helpdeskd, intake);
+  else
+    die("unknown command " + cmd);
+  if (getloadavg(load, 3) >= 0)
+    fmt::print("load average after: {:.2f} {:.2f} {:.2f}\n", load[0], load[1], load[2]);
+  return 0;
+}

@@ -1,0 +1,203 @@
+// Views that stay fast as the database grows (issue 22): every statement an agent view runs
+// is read back from SQLite's trace and its EXPLAIN QUERY PLAN checked — no full scan of a big
+// table, no sort of every open request. Plans do not depend on the table sizes here (no
+// ANALYZE statistics), so a small database shows the plan a million requests would get.
+#include "hd/storage/mailbox_state.hpp"
+#include "hd/storage/outbox.hpp"
+#include "hd/storage/requests.hpp"
+#include "hd/storage/views.hpp"
+#include "hd/storage/workflow.hpp"
+#include "sqlite.hpp"
+#include "storage_test.hpp"
+#include "store_impl.hpp"
+
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <regex>
+
+namespace {
+
+using namespace hd::storage;
+using storage_test::ingest;
+using storage_test::mail;
+
+int collect(unsigned, void* ctx, void* p, void*) {
+  const char* text = sqlite3_sql(static_cast<sqlite3_stmt*>(p));
+  if (text) static_cast<std::vector<std::string>*>(ctx)->push_back(text);
+  return 0;
+}
+
+// The plan lines of SQL_TEXT.
+std::vector<std::string> plan_of(const sql::connection& db, const std::string& sql_text) {
+  sql::statement st(db, "EXPLAIN QUERY PLAN " + sql_text);
+  std::vector<std::string> out;
+  while (st.step()) out.push_back(st.text(3));
+  return out;
+}
+
+struct statement_plan {
+  std::string sql;
+  std::vector<std::string> plan;
+};
+
+// Runs VIEW and returns the plan of every statement it ran.
+std::vector<statement_plan> plans_of(store& s, const std::function<void()>& view) {
+  const sql::connection& db = connection_of(s);
+  std::vector<std::string> texts;
+  sqlite3_trace_v2(db.get(), SQLITE_TRACE_STMT, collect, &texts);
+  view();
+  sqlite3_trace_v2(db.get(), 0, nullptr, nullptr);
+  std::vector<statement_plan> out;
+  for (const std::string& t : texts) {
+    if (t.starts_with("--") || t.starts_with("EXPLAIN")) continue;
+    out.push_back({std::regex_replace(t, std::regex(R"(\s+)"), " "), plan_of(db, t)});
+  }
+  return out;
+}
+
+// A full scan of a table that grows with the history.
+bool full_scan(const std::string& line) {
+  static const std::regex scan(
+      R"(^SCAN (r|requests|m|messages|fm|raw_messages|outbox|events|message_addresses)(  |$))");
+  return std::regex_search(line, scan);
+}
+
+// A statement that sorts every request an unbounded index (or a scan) found: a queue or list
+// must be read in its order instead. Sorting one request's few rows, a user's favourites or
+// the requests waking today is fine.
+bool sorts_everything(const std::vector<std::string>& plan) {
+  bool sorts = false, unbounded = false;
+  for (const std::string& l : plan) {
+    sorts |= l.starts_with("USE TEMP B-TREE FOR ORDER BY");
+    unbounded |= l == "SCAN r" || l.starts_with("SCAN r ") ||
+                 l.starts_with("SEARCH r USING INDEX requests_status") ||
+                 l.starts_with("SEARCH r USING INDEX requests_active");
+  }
+  return sorts && unbounded;
+}
+
+void check_plans(const std::string& view, const std::vector<statement_plan>& statements) {
+  CAPTURE(view);
+  REQUIRE(!statements.empty());
+  for (const statement_plan& st : statements) {
+    CAPTURE(st.sql);
+    for (const std::string& l : st.plan) {
+      CAPTURE(l);
+      CHECK_FALSE(full_scan(l));
+    }
+    std::string plan;
+    for (const std::string& l : st.plan) plan += l + "; ";
+    CAPTURE(plan);
+    CHECK_FALSE(sorts_everything(st.plan));
+  }
+}
+
+store populated() {
+  store s = storage_test::open_memory();
+  for (int i = 0; i < 30; ++i) {
+    auto m = mail("c" + std::to_string(i) + "@example.com", "printer " + std::to_string(i),
+                  "m" + std::to_string(i) + "@x", "the printer is broken");
+    ingest(s, m, "raw " + std::to_string(i), 1000 + i);
+  }
+  REQUIRE(apply_deadlines(s, {{"", 8, 40, true}}).has_value());
+  REQUIRE(accept_request(s, 3, {"anna", 2000}, false).has_value());
+  REQUIRE(favourite_request(s, 4, true, {"anna", 2000}).has_value());
+  REQUIRE(close_request(s, 5, {"anna", 2000}).has_value());
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("query plans: one request by its primary key") {
+  store s = populated();
+  check_plans("show", plans_of(s, [&] { REQUIRE(show_request(s, 7).has_value()); }));
+  bool by_key = false;
+  for (const statement_plan& st : plans_of(s, [&] { REQUIRE(show_request(s, 7).has_value()); }))
+    for (const std::string& l : st.plan)
+      by_key |= l.starts_with("SEARCH r USING INTEGER PRIMARY KEY");
+  CHECK(by_key);
+}
+
+TEST_CASE("query plans: the dashboard's queues come from indexes in their order") {
+  store s = populated();
+  check_plans("dashboard", plans_of(s, [&] { REQUIRE(dashboard(s, "anna", 999999).has_value()); }));
+  check_plans("next", plans_of(s, [&] { REQUIRE(take_next(s, "ole", 999999).has_value()); }));
+}
+
+TEST_CASE("query plans: search ranks, de-duplicates and limits in SQL") {
+  store s = populated();
+  std::vector<search_hit> hits;
+  auto statements = plans_of(s, [&] {
+    auto r = search_requests(s, "printer", {});
+    REQUIRE(r.has_value());
+    hits = *r;
+  });
+  check_plans("search", statements);
+  CHECK(hits.size() == 30);
+  // Snippets are built for the hits shown only: one statement per hit, keyed by rowid.
+  int snippets = 0;
+  for (const statement_plan& st : statements)
+    snippets += st.sql.find("snippet(") != std::string::npos;
+  CHECK(snippets == 30);
+  search_options two;
+  two.limit = 2;
+  CHECK(search_requests(s, "printer", two)->size() == 2);
+}
+
+TEST_CASE("query plans: status reads counters") {
+  store s = populated();
+  check_plans("status", plans_of(s, [&] {
+                REQUIRE(list_mailbox_status(s).has_value());
+                REQUIRE(count_outbox(s).has_value());
+              }));
+}
+
+TEST_CASE("query plans: request lists with a filter use an index") {
+  store s = populated();
+  auto list = [&](request_filter f) {
+    return plans_of(s, [&] { REQUIRE(s.list_requests(f).has_value()); });
+  };
+  request_filter active;
+  active.status = "active";
+  active.descending = true;
+  check_plans("list active newest first", list(active));
+  request_filter open = active;
+  open.status = "open";
+  check_plans("list open newest first", list(open));
+  request_filter mine;
+  mine.owner = "anna";
+  check_plans("list --owner", list(mine));
+  request_filter overdue;
+  overdue.overdue_at = 999999;
+  check_plans("list --overdue", list(overdue));
+}
+
+TEST_CASE("status counters follow the outbox and raw mail") {
+  store s = storage_test::open_memory();
+  auto m = mail("a@example.com", "hello", "a@x");
+  hd::storage::inbound in = storage_test::inbound_of(m, "raw", 1000);
+  in.outgoing = [](const ingest_outcome&) {
+    outgoing_mail o;
+    o.kind = "ack";
+    o.mail_from = "support@example.com";
+    o.recipients = {"a@example.com"};
+    o.bytes = "Subject: ack\r\n\r\nthanks";
+    return std::vector<outgoing_mail>{o};
+  };
+  REQUIRE(s.ingest(in).has_value());
+  auto c = count_outbox(s);
+  CHECK(c->queued == 1);
+  auto claimed = claim_outbox(s, 2000, 10);
+  REQUIRE(claimed->size() == 1);
+  CHECK(count_outbox(s)->sending == 1);
+  REQUIRE(mark_sent(s, claimed->front().id, 2001, "250 ok").has_value());
+  c = count_outbox(s);
+  CHECK(c->queued == 0);
+  CHECK(c->sending == 0);
+  CHECK(c->sent == 1);
+  // Sent acknowledgements are kept once: as the request's outbound message.
+  CHECK(get_outbox_item(s, claimed->front().id)->bytes.empty());
+  auto list = list_mailbox_status(s);
+  REQUIRE(list.has_value());
+}
