@@ -166,6 +166,12 @@ void classify_robot(parsed_message& m) {
       decide(r, std::string(h));
     }
   }
+  // RFC 3834 3.3 / RFC 5321 4.5.5: automatic replies and bounces go out with a null
+  // reverse-path, which the delivering server records as "Return-Path: <>".
+  if (const header_field* h = m.header("Return-Path"); h != nullptr && trim(h->value) == "<>") {
+    r.auto_submitted = true;
+    decide(r, "Return-Path: <>");
+  }
   std::string prec = token(m, "Precedence");
   if (prec == "auto_reply") {
     r.auto_submitted = true;

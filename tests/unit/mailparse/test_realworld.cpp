@@ -235,6 +235,13 @@ TEST_CASE("17.7 robots are recognised from headers and structure, never from the
   CHECK_FALSE(bulk.robot.auto_submitted);
   CHECK(bulk.robot.suppress_auto_reply);
 
+  auto null_path =
+      parse_ok("Return-Path: <>\r\nFrom: x@example.net\r\nSubject: Re: printer\r\n\r\nbody\r\n");
+  CHECK(null_path.robot.auto_submitted);
+  CHECK(null_path.robot.reason == "Return-Path: <>");
+  auto no = parse_ok("Auto-Submitted: no\r\nFrom: x@example.net\r\n\r\nbody\r\n");
+  CHECK_FALSE(no.robot.any());
+
   auto person = parse_fixture("subject-only-not-robot.eml");
   CHECK_FALSE(person.robot.any());
   CHECK(person.robot.reason.empty());

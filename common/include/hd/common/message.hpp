@@ -45,7 +45,8 @@ struct dsn_recipient {
 /// a reason on its own.
 struct robot_facts {
   /// Sent by a program, not a person: Auto-Submitted other than "no", X-Autoreply,
-  /// X-Autorespond, Precedence: auto_reply, or a delivery-status notification.
+  /// X-Autorespond, Precedence: auto_reply, an empty Return-Path (<>), or a delivery-status
+  /// notification.
   bool auto_submitted = false;
   /// An automatic answer to someone's mail (out-of-office, vacation): Auto-Submitted:
   /// auto-replied, X-Autoreply, X-Autorespond or Precedence: auto_reply, and not a DSN.
