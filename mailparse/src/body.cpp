@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 namespace hd::mailparse {
 namespace {
@@ -50,20 +51,30 @@ struct content_info {
   bool named_by_us = false;  ///< filename made from the subject, not written by the sender
 };
 
-content_info describe(GMimeObject* obj, std::vector<std::string>* defects) {
+// A part header value cut to max_header_field_bytes (limits hold for part headers too).
+std::string_view capped(std::string_view v, std::int64_t max, std::vector<std::string>* defects) {
+  if (static_cast<std::int64_t>(v.size()) <= max) return v;
+  if (defects)
+    defects->push_back(fmt::format("part header over {} bytes (max_header_field_bytes); cut", max));
+  return v.substr(0, static_cast<std::size_t>(max));
+}
+
+content_info describe(GMimeObject* obj, std::vector<std::string>* defects, const param_limits& plim,
+                      std::int64_t max_field) {
   content_info info;
   GMimeContentType* ct = g_mime_object_get_content_type(obj);
   char* mime = ct != nullptr ? g_mime_content_type_get_mime_type(ct) : nullptr;
   info.type = ascii_lower(mime != nullptr ? mime : "text/plain");
   g_free(mime);
   if (auto raw = raw_header(obj, "Content-Type")) {
-    info.ct = parse_params(*raw, defects);
+    info.ct = parse_params(capped(*raw, max_field, defects), defects, plim);
     // RFC 2045 5.2: an unreadable Content-Type means text/plain (GMime says octet-stream).
     if (info.ct.token.find('/') == std::string::npos && !GMIME_IS_MULTIPART(obj) &&
         !GMIME_IS_MESSAGE_PART(obj))
       info.type = "text/plain";
   }
-  if (auto raw = raw_header(obj, "Content-Disposition")) info.cd = parse_params(*raw, defects);
+  if (auto raw = raw_header(obj, "Content-Disposition"))
+    info.cd = parse_params(capped(*raw, max_field, defects), defects, plim);
   info.filename = info.cd.get("filename");
   if (!info.filename || info.filename->empty()) info.filename = info.ct.get("name");
   if (info.filename && info.filename->empty()) info.filename.reset();
@@ -73,9 +84,11 @@ content_info describe(GMimeObject* obj, std::vector<std::string>* defects) {
 
 class walker {
  public:
-  walker(const limits& lim, parsed_message& msg) : lim_(lim), msg_(msg) {}
+  walker(const limits& lim, parsed_message& msg, std::string_view input)
+      : lim_(lim), msg_(msg), plim_{lim.max_params, lim.over_budget}, input_(input) {}
 
-  void walk(GMimeObject* obj, int depth, bool in_alternative) {
+  // `boundary`: of the multipart that holds `obj` ("" at the top).
+  void walk(GMimeObject* obj, int depth, bool in_alternative, std::string_view boundary) {
     if (obj == nullptr || stopped()) return;
     if (++parts_ > lim_.max_parts) {
       if (parts_ == lim_.max_parts + 1)
@@ -95,10 +108,12 @@ class walker {
       GMimeContentType* ct = g_mime_object_get_content_type(obj);
       bool alt = ct != nullptr && g_mime_content_type_is_type(ct, "multipart", "alternative");
       int n = g_mime_multipart_get_count(mp);
-      for (int i = 0; i < n; ++i) walk(g_mime_multipart_get_part(mp, i), depth + 1, alt);
+      const char* b = g_mime_multipart_get_boundary(mp);
+      std::string_view inner = b != nullptr ? b : "";
+      for (int i = 0; i < n; ++i) walk(g_mime_multipart_get_part(mp, i), depth + 1, alt, inner);
       if (n == 0) prologue_as_text(mp);
     } else if (GMIME_IS_MESSAGE_PART(obj)) {
-      message_attachment(obj);
+      message_attachment(obj, boundary);
     } else if (GMIME_IS_PART(obj)) {
       leaf(obj, in_alternative);
     }
@@ -114,6 +129,16 @@ class walker {
         if (!msg_.text.empty() && !t.empty()) msg_.text += "\n\n";
         msg_.text += t;
       }
+    }
+    // Every HTML body after the first is kept as an inline attachment: nothing is dropped.
+    for (std::size_t i = 1; i < html_.size(); ++i) {
+      attachment a;
+      a.content_type = "text/html";
+      a.filename = safe_filename("", ++attachment_index_, a.content_type);
+      a.disposition = "inline";
+      a.data = std::move(html_[i]);
+      a.sha256 = sha256_hex(a.data);
+      msg_.attachments.push_back(std::move(a));
     }
     if (!html_.empty()) msg_.html = std::move(html_.front());
     stopped();  // the HTML conversion may have run out of time
@@ -167,7 +192,7 @@ class walker {
   }
 
   void leaf(GMimeObject* obj, bool in_alternative) {
-    content_info info = describe(obj, &msg_.defects);
+    content_info info = describe(obj, &msg_.defects, plim_, lim_.max_header_field_bytes);
     bool plain = info.type == "text/plain", html = info.type == "text/html";
     if (!info.attachment && (plain || html)) {
       std::string text = normalize_newlines(
@@ -237,15 +262,44 @@ class walker {
     msg_.attachments.push_back(std::move(a));
   }
 
-  void message_attachment(GMimeObject* obj) {
-    content_info info = describe(obj, &msg_.defects);
+  // The original bytes of an attached message: from its first header to the boundary line
+  // after it (or the end of the input). nullopt when GMime gave no offsets to go by.
+  std::optional<std::string_view> original_bytes(GMimeMessage* inner, std::string_view boundary) {
+    GMimeHeaderList* list = g_mime_object_get_header_list(GMIME_OBJECT(inner));
+    if (list == nullptr || g_mime_header_list_get_count(list) == 0) return std::nullopt;
+    gint64 start = g_mime_header_get_offset(g_mime_header_list_get_header_at(list, 0));
+    if (start < 0 || static_cast<std::size_t>(start) >= input_.size()) return std::nullopt;
+    std::size_t begin = static_cast<std::size_t>(start), end = input_.size();
+    const char* first = g_mime_header_get_name(g_mime_header_list_get_header_at(list, 0));
+    std::string_view name = first != nullptr ? first : "";
+    if (name.empty() || !iequals(input_.substr(begin, name.size()), name)) return std::nullopt;
+    if (!boundary.empty()) {
+      std::string marker = "\n--" + std::string(boundary);
+      std::size_t at = input_.find(marker, begin);
+      if (at == std::string_view::npos) return input_.substr(begin);
+      end = at + 1;  // the line end before the boundary belongs to the boundary
+    }
+    return input_.substr(begin, end - begin);
+  }
+
+  void message_attachment(GMimeObject* obj, std::string_view boundary) {
+    content_info info = describe(obj, &msg_.defects, plim_, lim_.max_header_field_bytes);
     GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
     std::string data;
     if (inner != nullptr) {
-      gobject_ptr<GMimeStream> mem(g_mime_stream_mem_new());
-      g_mime_object_write_to_stream(GMIME_OBJECT(inner), nullptr, mem.get());
-      GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
-      data.assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
+      if (auto original = original_bytes(inner, boundary)) {
+        data.assign(*original);
+        if (data.size() >= 2 && data.compare(data.size() - 2, 2, "\r\n") == 0) {
+          data.resize(data.size() - 2);  // the CRLF before the boundary belongs to it
+        } else if (!data.empty() && data.back() == '\n' && !boundary.empty()) {
+          data.pop_back();
+        }
+      } else {
+        gobject_ptr<GMimeStream> mem(g_mime_stream_mem_new());
+        g_mime_object_write_to_stream(GMIME_OBJECT(inner), nullptr, mem.get());
+        GByteArray* bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem.get()));
+        data.assign(reinterpret_cast<const char*>(bytes->data), bytes->len);
+      }
       count_decoded(data.size());
       if (!info.filename) {
         if (auto raw = raw_header(GMIME_OBJECT(inner), "Subject")) {
@@ -259,6 +313,8 @@ class walker {
 
   const limits& lim_;
   parsed_message& msg_;
+  param_limits plim_;
+  std::string_view input_;
   std::vector<std::string> html_;
   std::string inline_text_;
   int parts_ = 0;
@@ -328,9 +384,9 @@ std::string safe_filename(std::string_view name, int index, std::string_view con
   return out;
 }
 
-void read_body(GMimeObject* root, const limits& lim, parsed_message& msg) {
-  walker w(lim, msg);
-  w.walk(root, 0, false);
+void read_body(GMimeObject* root, const limits& lim, parsed_message& msg, std::string_view input) {
+  walker w(lim, msg, input);
+  w.walk(root, 0, false, {});
   w.finish();
 }
 

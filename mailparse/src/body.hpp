@@ -9,8 +9,9 @@
 namespace hd::mailparse {
 
 /// Walks the MIME tree under `root` and fills text, html and attachments of `msg`,
-/// honouring `lim` (depth, part count); repairs and limits go to msg.defects.
-void read_body(GMimeObject* root, const limits& lim, parsed_message& msg);
+/// honouring `lim` (depth, part count); repairs and limits go to msg.defects. `input` holds
+/// the bytes GMime parsed (attached messages are stored as their original bytes from it).
+void read_body(GMimeObject* root, const limits& lim, parsed_message& msg, std::string_view input);
 
 /// A filename safe to show and store: directories, control characters, leading dots and
 /// trailing dots/spaces removed, at most 255 bytes (whole UTF-8 characters). When nothing

@@ -1,5 +1,7 @@
 #include "hd/mailparse/charset.hpp"
 
+#include "detect.hpp"
+
 #include "hd/common/message.hpp"
 #include "hd/common/utf8.hpp"
 
@@ -10,6 +12,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 namespace hd::mailparse {
@@ -259,17 +262,85 @@ std::string windows_1252_to_utf8(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// A run of this many 8-bit bytes in a row: CJK text, not Latin letters between ASCII.
+bool has_8bit_run(std::string_view s, std::size_t run) {
+  std::size_t n = 0;
+  for (char c : s) {
+    n = static_cast<unsigned char>(c) >= 0x80 ? n + 1 : 0;
+    if (n >= run) return true;
+  }
+  return false;
+}
+
+// `bytes` in canonical charset `cs` (not UTF-8, not windows-1252); `lossy` when a byte did not
+// read. Unknown charsets: nullopt.
+std::optional<std::string> convert(std::string_view bytes, const std::string& cs, bool& lossy) {
+  if (cs == "iso-2022-jp-2" && bytes.find("\x1b.") == std::string_view::npos &&
+      bytes.find("\x1bN") == std::string_view::npos)
+    return detail::iso2022jp_to_utf8(bytes, lossy);
+  iconv_handle cd(cs);
+  if (!cd.ok()) return std::nullopt;
+  return iconv_convert(cd.get(), bytes, lossy);
+}
+
+// What the detector reads `bytes` as, when that reads without loss: the text as UTF-8 and the
+// charset's name in `found`. `multibyte_only`: accept only multi-byte charsets (a label of a
+// single-byte charset is overruled only by evidence that strong).
+std::optional<std::string> detected(std::string_view bytes, bool multibyte_only,
+                                    std::string& found) {
+  if (multibyte_only && !has_8bit_run(bytes, 4) && !detail::has_iso2022_escape(bytes))
+    return std::nullopt;
+  std::string cs = detail::detect_charset(bytes);
+  if (cs.empty() || (multibyte_only && !detail::is_multibyte(cs))) return std::nullopt;
+  found = cs;
+  if (cs == "utf-8") {
+    if (valid_utf8(bytes)) return std::string(bytes);
+    return std::nullopt;
+  }
+  if (cs == "windows-1252") return windows_1252_to_utf8(bytes);
+  bool lossy = false;
+  std::optional<std::string> out = convert(bytes, cs, lossy);
+  if (!out || lossy || !is_valid_utf8(*out)) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
 std::string to_utf8(std::string_view bytes, std::string_view label,
                     std::vector<std::string>* defects, std::string_view what) {
   std::string cs = canonical_charset(label);
+  bool ascii = ascii_prefix(bytes) == bytes.size();
+  std::string found;
+  // 7-bit text with ISO-2022 escapes under any 7-bit-compatible label (or none) is ISO-2022.
+  if (ascii && cs != "iso-2022-jp-2" && cs != "utf-7" && detail::has_iso2022_escape(bytes)) {
+    if (auto d = detected(bytes, true, found)) {
+      note(defects, fmt::format("{}: ISO-2022 text labelled '{}' read as {}", what,
+                                cs.empty() ? "nothing" : cs, found));
+      return *d;
+    }
+  }
   if (cs.empty() || cs == "windows-1252") {
-    if (valid_utf8(bytes)) return std::string(bytes);
+    if (ascii || valid_utf8(bytes)) return std::string(bytes);
+    if (auto d = detected(bytes, !cs.empty(), found)) {
+      note(defects,
+           cs.empty() ? fmt::format("{}: undeclared 8-bit text read as {} (detected)", what, found)
+                      : fmt::format("{}: labelled '{}' but the bytes are {}; read as {}", what,
+                                    clean_label(label), found, found));
+      return *d;
+    }
     if (cs.empty())
       note(defects, fmt::format("{}: undeclared 8-bit text read as windows-1252", what));
     return windows_1252_to_utf8(bytes);
   }
   if (cs == "utf-8") {
     if (valid_utf8(bytes)) return std::string(bytes);
+    if (auto d = detected(bytes, true, found); d && found != "utf-8") {
+      note(defects,
+           fmt::format("{}: labelled UTF-8 but the bytes are {}; read as {}", what, found, found));
+      return *d;
+    }
     if (!has_utf8_sequence(bytes)) {
       note(defects, fmt::format("{}: labelled UTF-8 but is not; read as windows-1252", what));
       return windows_1252_to_utf8(bytes);
@@ -277,18 +348,31 @@ std::string to_utf8(std::string_view bytes, std::string_view label,
     note(defects, fmt::format("{}: invalid UTF-8 bytes replaced with U+FFFD", what));
     return repair_utf8(bytes);
   }
-  iconv_handle cd(cs);
-  if (!cd.ok()) {
+  bool lossy = false;
+  std::optional<std::string> out = convert(bytes, cs, lossy);
+  if (!out) {
     note(defects, fmt::format("{}: unknown charset '{}'; read as UTF-8 or windows-1252", what,
                               clean_label(label)));
-    return valid_utf8(bytes) ? std::string(bytes) : windows_1252_to_utf8(bytes);
+    if (valid_utf8(bytes)) return std::string(bytes);
+    if (auto d = detected(bytes, false, found)) return *d;
+    return windows_1252_to_utf8(bytes);
   }
-  bool lossy = false;
-  std::string out = iconv_convert(cd.get(), bytes, lossy);
+  // The declared label wins when the bytes fit it: a multi-byte label without loss; a
+  // single-byte label unless the bytes are valid text of a multi-byte charset the detector
+  // names (a GB2312 body labelled ISO-8859-x). Only a multi-byte charset with a run of 8-bit
+  // bytes overrules a label: a stray bad byte stays U+FFFD.
+  bool single_byte = !detail::is_multibyte(cs);
+  if (lossy || (single_byte && !ascii)) {
+    if (auto d = detected(bytes, true, found); d && found != cs) {
+      note(defects, fmt::format("{}: labelled '{}' but the bytes are {}; read as {}", what, cs,
+                                found, found));
+      return *d;
+    }
+  }
   if (lossy)
     note(defects, fmt::format("{}: bytes invalid in charset '{}' replaced with U+FFFD", what, cs));
-  if (!is_valid_utf8(out)) out = repair_utf8(out);
-  return out;
+  if (!is_valid_utf8(*out)) *out = repair_utf8(*out);
+  return std::move(*out);
 }
 
 std::string to_utf8_strict(std::string_view bytes, std::string_view label) {

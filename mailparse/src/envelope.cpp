@@ -106,6 +106,34 @@ std::string body_charset(GMimeObject* obj) {
   return {};
 }
 
+// From, or when it has no usable mailbox (missing, `"Name" <>`), Sender, Reply-To and
+// Return-Path in that order: no sender is no reason to lose a mail. Extra From mailboxes are
+// named in a defect (the first one is the sender).
+template <class List>
+void read_sender(List list, parsed_message& msg) {
+  std::vector<address> from = list("From");
+  if (!from.empty()) {
+    msg.from = from.front();
+    if (from.size() > 1) {
+      std::string others;
+      for (std::size_t i = 1; i < from.size() && i <= 10; ++i)
+        others += (others.empty() ? "" : ", ") + from[i].addr;
+      if (from.size() > 11) others += fmt::format(" and {} more", from.size() - 11);
+      msg.defects.push_back(
+          fmt::format("{} mailboxes in From; the first is the sender, the others were: {}",
+                      from.size(), others));
+    }
+    return;
+  }
+  for (const char* name : {"Sender", "Reply-To", "Return-Path"}) {
+    std::vector<address> alt = list(name);
+    if (alt.empty()) continue;
+    msg.from = alt.front();
+    msg.defects.push_back(fmt::format("no usable From; the sender was taken from {}", name));
+    return;
+  }
+}
+
 }  // namespace
 
 std::vector<address> parse_addresses(std::string_view raw, GMimeParserOptions* options,
@@ -143,8 +171,7 @@ void read_envelope(GMimeMessage* m, GMimeParserOptions* options, parsed_message&
     auto raw = joined_raw_headers(obj, name);
     return raw ? parse_addresses(*raw, options, &msg.defects, charset) : std::vector<address>{};
   };
-  std::vector<address> from = list("From");
-  if (!from.empty()) msg.from = from.front();
+  read_sender(list, msg);
   msg.reply_to = list("Reply-To");
   msg.to = list("To");
   msg.cc = list("Cc");

@@ -4,10 +4,13 @@
 #include "hd/mailparse/charset.hpp"
 #include "hd/mailparse/rfc2047.hpp"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+
 #include <map>
+#include <unordered_map>
 
 namespace hd::mailparse {
 namespace {
@@ -20,8 +23,33 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+bool is_token_char(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u > ' ' && u < 0x7f &&
+         std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;
+}
+
+// True when `s` at `i` reads "name=" (a parameter whose ';' separator is missing).
+bool starts_param(std::string_view s, std::size_t i) {
+  std::size_t j = i;
+  while (j < s.size() && (is_token_char(s[j]) || s[j] == '*')) ++j;
+  return j > i && j < s.size() && s[j] == '=';
+}
+
+// Where an unquoted value that began at `from` ends: the next ';', or the next white space
+// followed by "name=" (a missing ';'). Values with spaces ("This is a test.txt") stay whole.
+std::size_t unquoted_end(std::string_view s, std::size_t from) {
+  for (std::size_t k = from; k < s.size(); ++k) {
+    if (s[k] == ';') return k;
+    if (is_space(s[k]) && k + 1 < s.size() && !is_space(s[k + 1]) && starts_param(s, k + 1))
+      return k;
+  }
+  return s.size();
+}
+
 // Reads one value at `i`: a quoted string (backslash escapes; an unterminated quote runs to
-// the end) or everything up to the next ';' (unquoted values with spaces are common).
+// the end) or everything up to the next ';' (unquoted values with spaces are common). Leaves
+// `i` at the ';' or at the start of the next parameter when its ';' is missing.
 std::string read_value(std::string_view s, std::size_t& i, bool& quoted) {
   while (i < s.size() && is_space(s[i])) ++i;
   std::string out;
@@ -31,11 +59,14 @@ std::string read_value(std::string_view s, std::size_t& i, bool& quoted) {
       if (s[i] == '\\' && i + 1 < s.size()) ++i;
       out += s[i];
     }
-    while (i < s.size() && s[i] != ';') ++i;  // anything after the closing quote is junk
+    if (i < s.size()) ++i;                 // the closing quote
+    while (i < s.size() && s[i] != ';') {  // anything after the closing quote is junk ...
+      if (!is_space(s[i]) && starts_param(s, i)) break;  // ... unless a parameter
+      ++i;
+    }
     return out;
   }
-  std::size_t end = s.find(';', i);
-  if (end == std::string_view::npos) end = s.size();
+  std::size_t end = unquoted_end(s, i);
   out = std::string(trim(s.substr(i, end - i)));
   i = end;
   return out;
@@ -92,46 +123,91 @@ std::optional<std::string> header_params::get(std::string_view name) const {
   return std::nullopt;
 }
 
-header_params parse_params(std::string_view raw, std::vector<std::string>* defects) {
+namespace {
+
+// The leading token ends at the first ';' or, when that is missing, where the first
+// parameter starts ("multipart/mixed boundary=x" after unfolding a folded header).
+std::size_t token_end(std::string_view s, bool& missing_semicolon) {
+  std::size_t semi = s.find(';');
+  std::size_t limit = semi == std::string_view::npos ? s.size() : semi;
+  std::size_t k = 0;
+  while (k < limit && is_space(s[k])) ++k;
+  for (; k < limit; ++k) {
+    if (is_space(s[k]) && k + 1 < limit && !is_space(s[k + 1]) && starts_param(s, k + 1)) {
+      missing_semicolon = true;
+      return k;
+    }
+  }
+  return semi;
+}
+
+struct collected {
+  std::vector<std::string> order;  // base names in order of first appearance
+  std::unordered_map<std::string, rfc2231_param> extended;
+  std::unordered_map<std::string, std::string> plain;
+};
+
+void add_param(collected& c, std::string name, std::string value) {
+  std::size_t star = name.find('*');
+  std::string base = name.substr(0, star);
+  if (!c.extended.count(base) && !c.plain.count(base)) c.order.push_back(base);
+  if (star == std::string::npos) {
+    c.plain.emplace(base, std::move(value));  // the first one wins
+    c.extended.try_emplace(base);             // marks the name as seen
+    return;
+  }
+  std::string_view rest = std::string_view(name).substr(star + 1);
+  bool ext = !rest.empty() && rest.back() == '*';
+  if (ext) rest.remove_suffix(1);
+  if (rest.empty() && name.back() == '*') ext = true;
+  int number = rest.empty() ? 0 : std::atoi(std::string(rest).c_str());
+  c.extended[base].sections.emplace(number, std::make_pair(ext, std::move(value)));
+}
+
+}  // namespace
+
+header_params parse_params(std::string_view raw, std::vector<std::string>* defects,
+                           const param_limits& lim) {
   std::string s = unfold(raw);
   header_params out;
-  std::size_t i = s.find(';');
+  bool missing_semicolon = false;
+  std::size_t i = token_end(s, missing_semicolon);
   out.token = ascii_lower(trim(std::string_view(s).substr(0, i)));
-  std::vector<std::string> order;
-  std::map<std::string, rfc2231_param> extended;
-  std::map<std::string, std::string> plain;
+  collected c;
+  int count = 0;
   while (i != std::string::npos && i < s.size()) {
-    ++i;  // past ';'
+    if (s[i] == ';' || is_space(s[i])) ++i;  // past ';' (or the space before a parameter)
     std::size_t eq = s.find_first_of("=;", i);
     if (eq == std::string::npos || s[eq] == ';') {
       i = eq;
       continue;
     }
+    if (count >= lim.max_params) {
+      if (defects)
+        defects->push_back(
+            fmt::format("more than {} parameters in one header (max_params); the rest dropped",
+                        lim.max_params));
+      break;
+    }
+    if (++count % 256 == 0 && lim.over_budget && lim.over_budget()) {
+      if (defects) defects->emplace_back("parameters: the time budget ran out; the rest dropped");
+      break;
+    }
     std::string name = ascii_lower(trim(std::string_view(s).substr(i, eq - i)));
     i = eq + 1;
     bool quoted = false;
     std::string value = read_value(s, i, quoted);
-    if (name.empty()) continue;
-    std::size_t star = name.find('*');
-    std::string base = name.substr(0, star);
-    if (std::find(order.begin(), order.end(), base) == order.end()) order.push_back(base);
-    if (star == std::string::npos) {
-      if (!plain.count(base)) plain[base] = value;
-      continue;
-    }
-    std::string_view rest = std::string_view(name).substr(star + 1);
-    bool ext = !rest.empty() && rest.back() == '*';
-    if (ext) rest.remove_suffix(1);
-    if (rest.empty() && name.back() == '*') ext = true;
-    int number = rest.empty() ? 0 : std::atoi(std::string(rest).c_str());
-    extended[base].sections.emplace(number, std::make_pair(ext, value));
+    if (i < s.size() && s[i] != ';') missing_semicolon = true;
+    if (!name.empty()) add_param(c, std::move(name), std::move(value));
   }
-  for (const std::string& name : order) {
-    auto e = extended.find(name);
-    if (e != extended.end()) {
+  if (missing_semicolon && defects)
+    defects->emplace_back("header parameter without the ';' before it; read anyway");
+  for (const std::string& name : c.order) {
+    auto e = c.extended.find(name);
+    if (e != c.extended.end() && !e->second.sections.empty()) {
       out.params.push_back({name, join_2231(e->second, defects)});
     } else {
-      out.params.push_back({name, decode_unstructured(plain[name], defects)});
+      out.params.push_back({name, decode_unstructured(c.plain[name], defects)});
     }
   }
   return out;

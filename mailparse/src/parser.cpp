@@ -5,6 +5,8 @@
 #include "gmime_handles.hpp"
 #include "hd/common/utf8.hpp"
 #include "hd/mailparse/charset.hpp"
+#include "header_block.hpp"
+#include "robot.hpp"
 
 #include <fmt/format.h>
 #include <gmime/gmime.h>
@@ -89,61 +91,6 @@ bool is_mbox_from_line(std::string_view raw) {
   return i < raw.size() && raw[i] != ':';
 }
 
-enum class line_kind { header, spaced_header, continuation, other };
-
-line_kind classify_line(std::string_view line) {
-  if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) return line_kind::continuation;
-  std::size_t i = 0;
-  while (i < line.size() && line[i] > ' ' && line[i] < 0x7f && line[i] != ':') ++i;
-  std::size_t j = i;
-  while (j < line.size() && (line[j] == ' ' || line[j] == '\t')) ++j;
-  if (i == 0 || j >= line.size() || line[j] != ':') return line_kind::other;
-  return j == i ? line_kind::header : line_kind::spaced_header;
-}
-
-// Repairs the header block `head`: "Name  : value" (obsolete syntax GMime rejects) becomes
-// "Name: value"; a line that is no header, followed by another that is none either, starts
-// the body (the blank line after the headers is missing). Returns the repaired block with its
-// separator, or nullopt when nothing needed repair. `terminated`: a blank line follows `head`.
-std::optional<std::string> repair_header_block(std::string_view head, bool terminated,
-                                               std::vector<std::string>& defects) {
-  std::string out;
-  bool changed = false;
-  std::size_t pos = 0;
-  while (pos < head.size()) {
-    std::size_t nl = head.find('\n', pos);
-    std::size_t end = nl == std::string_view::npos ? head.size() : nl + 1;
-    std::string_view line = head.substr(pos, end - pos);
-    line_kind kind = classify_line(line);
-    if (kind == line_kind::other) {
-      std::string_view next = head.substr(end, head.find('\n', end) - end);
-      line_kind next_kind = end < head.size() ? classify_line(next)
-                            : terminated      ? line_kind::header
-                                              : line_kind::other;
-      if (next_kind == line_kind::other) {
-        if (!changed && pos == 0) return std::nullopt;  // no header at all: not ours to fix
-        defects.emplace_back("no blank line between headers and body; inserted one");
-        out += "\n";
-        out.append(head.substr(pos));
-        return out;
-      }
-    }
-    if (kind == line_kind::spaced_header) {
-      std::size_t colon = line.find(':');
-      std::size_t name_end = line.find_first_of(" \t");
-      out.append(line.substr(0, name_end));
-      out.append(line.substr(colon));
-      if (!changed) defects.emplace_back("header names followed by white space repaired");
-      changed = true;
-    } else {
-      out.append(line);
-    }
-    pos = end;
-  }
-  if (!changed) return std::nullopt;
-  return out;
-}
-
 // Repairs that must happen before GMime sees the bytes: an mbox "From " line, leading blank
 // lines, obsolete "Name :" headers, a header block over the limit. Returns the bytes to parse
 // (`storage` owns them when they had to be changed).
@@ -162,20 +109,16 @@ std::string_view prepare(std::string_view raw, const limits& lim, std::string& s
   }
   std::size_t end = header_end(raw);
   std::size_t header_bytes = end == std::string_view::npos ? raw.size() : end;
-  std::string block;
-  if (static_cast<std::int64_t>(header_bytes) > lim.max_header_bytes) {
-    std::size_t cut = raw.rfind('\n', static_cast<std::size_t>(lim.max_header_bytes));
-    block.assign(raw.substr(0, cut == std::string_view::npos ? 0 : cut + 1));
-    defects.push_back(fmt::format("header block over {} bytes; the rest of it was dropped",
-                                  lim.max_header_bytes));
-  } else {
-    std::optional<std::string> fixed =
-        repair_header_block(raw.substr(0, header_bytes), end != std::string_view::npos, defects);
-    if (!fixed) return raw;
-    block = std::move(*fixed);
-  }
-  storage = std::move(block);
-  // `block` ends with its last line's LF when cut at the limit; the separator follows.
+  if (end == std::string_view::npos &&
+      static_cast<std::int64_t>(raw.size()) > lim.max_header_bytes &&
+      raw.substr(0, static_cast<std::size_t>(lim.max_header_bytes)).find('\n') ==
+          std::string_view::npos)
+    return {};  // not one line end where the headers should be: nothing readable
+  std::optional<std::string> fixed =
+      repair_header_block(raw.substr(0, header_bytes), end != std::string_view::npos, lim, defects);
+  if (!fixed) return raw;
+  storage = std::move(*fixed);
+  // `head` stops before its last line's LF (header_end): skip it when the block ends with one.
   bool ends_with_lf = !storage.empty() && storage.back() == '\n';
   if (end != std::string_view::npos) storage.append(raw.substr(end + (ends_with_lf ? 1 : 0)));
   return storage;
@@ -215,6 +158,11 @@ void ensure_utf8(parsed_message& m) {
   }
   for (header_field& h : m.headers) fix(h.name);
   for (std::string& d : m.defects) fix(d);
+  fix(m.robot.reason);
+  if (m.robot.original_message_id) fix(*m.robot.original_message_id);
+  for (dsn_recipient& r : m.robot.recipients) {
+    fix(r.address), fix(r.action), fix(r.status), fix(r.diagnostic);
+  }
   if (repaired)
     m.defects.emplace_back("invalid UTF-8 after decoding; bad bytes replaced with U+FFFD");
 }
@@ -246,7 +194,7 @@ void read_message(GMimeMessage* message, GMimeParserOptions* options, std::strin
     msg.defects.emplace_back("no header block; the whole input read as body text");
     msg.text = normalize_newlines(to_utf8(input, "", &msg.defects, "text"));
   } else {
-    read_body(root, lim, msg);
+    read_body(root, lim, msg, input);
   }
 }
 
@@ -273,6 +221,11 @@ result<parsed_message, errc> parse(std::string_view raw, const limits& lim) {
   parsed_message msg;
   std::string storage;
   std::string_view input = prepare(raw, lim, storage, msg.defects);
+  std::string repaired;
+  if (auto fixed = repair_mime_fields(input, lim, msg.defects)) {
+    repaired = std::move(*fixed);
+    input = repaired;
+  }
   options_ptr options = make_options(&msg.defects);
   borrowed_bytes bytes(input.data(), input.size());
   gobject_ptr<GMimeStream> stream(g_mime_stream_mem_new_with_byte_array(bytes.get()));
@@ -295,6 +248,7 @@ result<parsed_message, errc> parse(std::string_view raw, const limits& lim) {
     msg.defects.emplace_back(k_budget_defect);  // nothing more is read; the caller keeps the raw
   } else {
     read_message(message.get(), options.get(), input, lim, msg);
+    classify_robot(msg);
   }
   flatten_header_controls(msg);
   ensure_utf8(msg);

@@ -74,7 +74,7 @@ std::string decode_quoted_printable(std::string_view in) {
         out += line[i];
       }
     }
-    if (!soft && had_newline) out += '\n';
+    if (!soft && had_newline) out += "\r\n";  // RFC 2045 6.7: a hard line break is CRLF
   }
   return out;
 }

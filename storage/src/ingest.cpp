@@ -90,24 +90,45 @@ part sender_part(const sql::connection& db, std::int64_t id, std::int64_t person
 struct thread_search {
   std::optional<thread_match> match;
   std::int64_t ignored_tag = 0;
+  /// A request whose customer's Message-ID the mail referred to although its sender takes no
+  /// part in it: the new request is linked to it. 0 when none.
+  std::int64_t ignored_reference = 0;
 };
 
-std::optional<thread_match> thread_by_headers(const sql::connection& db, const parsed_message& m) {
+// In-Reply-To, then References newest first. An id helpdeskd generated (an `out` message:
+// random, known only to whom we sent it) threads for anyone; an id of an inbound mail is
+// known to everyone its author copied and often guessable, so it threads only a sender who
+// takes part in that request (the tag rule). The first refused request is remembered.
+void thread_by_headers(const sql::connection& db, const parsed_message& m, std::int64_t person_id,
+                       thread_search& out) {
   std::vector<std::string> ids;
   if (m.in_reply_to) ids.push_back(*m.in_reply_to);
   ids.insert(ids.end(), m.references.rbegin(), m.references.rend());
   sql::statement st(db,
-                    "SELECT request_id FROM messages WHERE message_id = ?1 ORDER BY id LIMIT 1");
+                    "SELECT request_id, direction = 'out' FROM messages WHERE message_id = ?1 "
+                    "ORDER BY direction = 'out' DESC, id LIMIT 1");
+  std::string addr = m.from ? ascii_lower(m.from->addr) : std::string();
   for (const std::string& id : ids) {
     st.bind(1, id);
-    if (st.step()) return request_by_id(db, st.integer(0));
+    if (st.step()) {
+      std::int64_t request = st.integer(0);
+      bool ours = st.integer(1) != 0;
+      st.reset();
+      if (ours || sender_part(db, request, person_id, addr) == part::participant) {
+        out.match = request_by_id(db, request);
+        if (out.match) return;
+      } else if (out.ignored_reference == 0) {
+        if (auto r = request_by_id(db, request)) out.ignored_reference = r->request_id;
+      }
+      continue;
+    }
     st.reset();
   }
-  return std::nullopt;
 }
 
 // Threading order: our tag (subject, then body when configured) if the sender takes part in
-// that request; then In-Reply-To / References; otherwise nothing (a new request).
+// that request; then In-Reply-To / References (see thread_by_headers); otherwise nothing (a
+// new request).
 thread_search find_thread(const sql::connection& db, const inbound& in, std::int64_t person_id,
                           const open_options& opt) {
   const parsed_message& m = *in.parsed;
@@ -121,8 +142,11 @@ thread_search find_thread(const sql::connection& db, const inbound& in, std::int
     if (out.match) return out;
     if (p == part::stranger) out.ignored_tag = *tag;
   }
-  out.match = thread_by_headers(db, m);
-  if (out.match && out.match->request_id == out.ignored_tag) out.ignored_tag = 0;
+  thread_by_headers(db, m, person_id, out);
+  if (out.match) {
+    if (out.match->request_id == out.ignored_tag) out.ignored_tag = 0;
+    out.ignored_reference = 0;
+  }
   return out;
 }
 
@@ -364,11 +388,19 @@ void append_to(const sql::connection& db, const thread_match& t, std::int64_t no
   st.bind(1, t.request_id).bind(2, now).run();
 }
 
-std::string created_detail(std::optional<std::int64_t> linked, std::int64_t ignored_tag) {
-  std::string d = linked ? fmt::format("follow-up of closed request {}", *linked) : "from mail";
+std::string created_detail(std::optional<std::int64_t> linked, std::int64_t ignored_tag,
+                           std::int64_t ignored_reference) {
+  std::string d = ignored_reference != 0 ? "from mail"
+                  : linked               ? fmt::format("follow-up of closed request {}", *linked)
+                                         : "from mail";
   if (ignored_tag != 0) {
     d += fmt::format("; quoted the tag of request {}, which the sender takes no part in",
                      ignored_tag);
+  }
+  if (ignored_reference != 0) {
+    d += fmt::format(
+        "; replied to a message of request {}, which the sender takes no part in; linked to it",
+        ignored_reference);
   }
   return d;
 }
@@ -386,7 +418,9 @@ ingest_outcome store_new_mail(const sql::connection& db, const inbound& in, cons
   step(opt, "thread");
   thread_search found = find_thread(db, in, person.id, opt);
   out.ignored_tag = found.ignored_tag;
+  out.ignored_reference = found.ignored_reference;
   std::optional<std::int64_t> linked = too_old_to_reopen(found.match, in, opt);
+  if (!found.match && found.ignored_reference != 0) linked = found.ignored_reference;
   step(opt, "request");
   if (found.match) {
     out.kind = ingest_kind::appended;
@@ -395,7 +429,8 @@ ingest_outcome store_new_mail(const sql::connection& db, const inbound& in, cons
   } else {
     out.kind = ingest_kind::created;
     out.request_id = create_request(db, in, person.id, linked, opt.tag_prefix);
-    add_event(db, out.request_id, in.now, "created", created_detail(linked, out.ignored_tag));
+    add_event(db, out.request_id, in.now, "created",
+              created_detail(linked, out.ignored_tag, out.ignored_reference));
   }
   step(opt, "message");
   out.message_id = insert_message(db, in, out.request_id, raw_id, person.id);

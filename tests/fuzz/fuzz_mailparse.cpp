@@ -3,6 +3,7 @@
 // filenames must be safe and the text must use LF line ends.
 #include "hd/common/utf8.hpp"
 #include "hd/mailparse/html_text.hpp"
+#include "hd/mailparse/params.hpp"
 #include "hd/mailparse/parser.hpp"
 
 #include <cstdint>
@@ -36,6 +37,9 @@ void check(const hd::parsed_message& m) {
     require(is_valid_utf8(a.filename) && is_valid_utf8(a.content_type) && opt(a.content_id));
     for (unsigned char c : a.filename) require(c >= 0x20 && c != 0x7f);
   }
+  require(is_valid_utf8(m.robot.reason) && opt(m.robot.original_message_id));
+  for (const hd::dsn_recipient& r : m.robot.recipients)
+    require(is_valid_utf8(r.address) && is_valid_utf8(r.status) && is_valid_utf8(r.diagnostic));
 }
 
 }  // namespace
@@ -46,6 +50,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   lim.max_mime_depth = 50;
   auto m = hd::mailparse::parse(raw, lim);
   if (m) check(*m);
+  // Parameters alone (Content-Type values with charsets, RFC 2231 sections, missing ';').
+  if (size < 65536) {
+    hd::mailparse::param_limits pl;
+    pl.max_params = 200;
+    auto p = hd::mailparse::parse_params(raw, nullptr, pl);
+    require(p.params.size() <= 200);
+    for (const hd::mailparse::param& x : p.params) require(is_valid_utf8(x.value));
+  }
   // The HTML converter also sees whatever bytes come (after UTF-8 repair, as in the parser).
   if (size < 65536) require(is_valid_utf8(hd::mailparse::html_to_text(hd::repair_utf8(raw))));
   return 0;

@@ -36,10 +36,11 @@ TEST_CASE("Content-Transfer-Encoding values as mailers write them") {
 
 TEST_CASE("quoted-printable, leniently") {
   using hd::mailparse::decode_quoted_printable;
-  CHECK(decode_quoted_printable("Troms=F8\r\n") == "Troms\xF8\n");
+  CHECK(decode_quoted_printable("Troms=F8\r\n") == "Troms\xF8\r\n");
+  CHECK(decode_quoted_printable("binary\nlines\n") == "binary\r\nlines\r\n");  // issue 17.6
   CHECK(decode_quoted_printable("soft=\r\nbreak") == "softbreak");
   CHECK(decode_quoted_printable("soft= \r\nbreak") == "softbreak");
-  CHECK(decode_quoted_printable("trailing   \nspace") == "trailing\nspace");
+  CHECK(decode_quoted_printable("trailing   \nspace") == "trailing\r\nspace");
   CHECK(decode_quoted_printable("lower =c3=a5") == "lower \xC3\xA5");
   CHECK(decode_quoted_printable("bad =ZZ and =") == "bad =ZZ and ");
   CHECK(decode_quoted_printable("a = b") == "a = b");

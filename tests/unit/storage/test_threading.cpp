@@ -1,6 +1,7 @@
 // Threading: subject prefixes, the request tag, and who may use a tag.
 #include "hd/storage/threading.hpp"
 
+#include "hd/storage/directory.hpp"
 #include "hd/storage/requests.hpp"
 #include "hd/storage/workflow.hpp"
 #include "storage/storage_test.hpp"
@@ -129,12 +130,73 @@ TEST_CASE("who may use a request tag") {
     auto r = ingest(s, mail("boss@customer.no", subject, "4@x"), "r4");
     CHECK(r.kind == ingest_kind::appended);
   }
-  SUBCASE("a stranger replying by In-Reply-To: yes (knowing the Message-ID is the proof)") {
-    hd::parsed_message m2 = mail("stranger@evil.example", subject, "2@x");
+  SUBCASE("a Cc'd colleague replying by In-Reply-To to the customer's mail: yes") {
+    hd::parsed_message m2 = mail("colleague@customer.no", "Re: help", "2@x");
     m2.in_reply_to = "1@x";
     auto r = ingest(s, m2, "r2");
     CHECK(r.kind == ingest_kind::appended);
-    CHECK(r.ignored_tag == 0);
+    CHECK(r.ignored_reference == 0);
+  }
+}
+
+// Issue 17.8: a customer's Message-ID is known to everyone they copied, and often guessable;
+// only an id helpdeskd generated (random, sent only to the request's people) threads anyone.
+TEST_CASE("a stranger naming the customer's Message-ID gets a new, linked request") {
+  auto s = open_memory();
+  hd::parsed_message m = mail("owner@customer.no", "help", "1@customer.no");
+  auto in = inbound_of(m, "r1", 1000);
+  in.outgoing = [](const hd::storage::ingest_outcome&) {
+    return std::vector<hd::storage::outgoing_mail>{
+        {"ack", "support@example.com", {"owner@customer.no"}, "x", "ack1@helpdesk", "s", "t"}};
+  };
+  auto first = s.ingest(in);
+  REQUIRE(first.has_value());
+
+  SUBCASE("In-Reply-To") {
+    hd::parsed_message m2 = mail("stranger@evil.example", "Re: help", "2@evil.example");
+    m2.in_reply_to = "1@customer.no";
+    auto r = ingest(s, m2, "r2");
+    CHECK(r.kind == ingest_kind::created);
+    CHECK(r.request_id != first->request_id);
+    CHECK(r.ignored_reference == first->request_id);
+    auto d = hd::storage::show_request(s, r.request_id);
+    REQUIRE(d.has_value());
+    CHECK(d->linked_to == first->request_id);
+    CHECK(d->events.front().detail.find("takes no part") != std::string::npos);
+    // ... and the stranger does not take part in the customer's request afterwards.
+    auto again = ingest(
+        s,
+        mail("stranger@evil.example", "Re: " + tag(first->request_id) + " help", "3@evil.example"),
+        "r3");
+    CHECK(again.kind == ingest_kind::created);
+  }
+  SUBCASE("References only") {
+    hd::parsed_message m2 = mail("stranger@evil.example", "Re: help", "2@evil.example");
+    m2.references = {"1@customer.no"};
+    auto r = ingest(s, m2, "r2");
+    CHECK(r.kind == ingest_kind::created);
+    CHECK(r.ignored_reference == first->request_id);
+  }
+  SUBCASE("an id helpdeskd generated threads anyone (a forwarded acknowledgement)") {
+    hd::parsed_message m2 = mail("boss@customer.no", "Re: help", "2@customer.no");
+    m2.in_reply_to = "ack1@helpdesk";
+    m2.references = {"1@customer.no", "ack1@helpdesk"};
+    auto r = ingest(s, m2, "r2");
+    CHECK(r.kind == ingest_kind::appended);
+    CHECK(r.request_id == first->request_id);
+    CHECK(r.ignored_reference == 0);
+  }
+  SUBCASE("the customer themself threads by their own Message-ID") {
+    hd::parsed_message m2 = mail("owner@customer.no", "more", "2@customer.no");
+    m2.references = {"1@customer.no"};
+    CHECK(ingest(s, m2, "r2").kind == ingest_kind::appended);
+  }
+  SUBCASE("thread_target agrees with ingest") {
+    hd::parsed_message m2 = mail("stranger@evil.example", "Re: help", "2@evil.example");
+    m2.in_reply_to = "1@customer.no";
+    auto t = hd::storage::thread_target(s, m2, 1001);
+    REQUIRE(t.has_value());
+    CHECK_FALSE(t->has_value());
   }
 }
 

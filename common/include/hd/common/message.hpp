@@ -32,6 +32,42 @@ struct attachment {
   std::string data;                       ///< decoded content
 };
 
+/// One per-recipient block of a delivery-status notification (RFC 3464).
+struct dsn_recipient {
+  std::string address;     ///< Final-Recipient (else Original-Recipient), lower-case addr-spec
+  std::string action;      ///< failed, delayed, delivered, relayed, expanded (lower-case)
+  std::string status;      ///< e.g. "5.1.1"
+  std::string diagnostic;  ///< Diagnostic-Code, at most 300 bytes
+};
+
+/// What mailparse recognised about a mail sent by a program (RFC 3834 Auto-Submitted, RFC 3464
+/// delivery-status notifications, vendor headers). A subject ("Automatic reply: ...") is never
+/// a reason on its own.
+struct robot_facts {
+  /// Sent by a program, not a person: Auto-Submitted other than "no", X-Autoreply,
+  /// X-Autorespond, Precedence: auto_reply, an empty Return-Path (<>), or a delivery-status
+  /// notification.
+  bool auto_submitted = false;
+  /// An automatic answer to someone's mail (out-of-office, vacation): Auto-Submitted:
+  /// auto-replied, X-Autoreply, X-Autorespond or Precedence: auto_reply, and not a DSN.
+  bool out_of_office = false;
+  /// A delivery-status notification: multipart/report; report-type=delivery-status, or a
+  /// message/delivery-status part.
+  bool delivery_status = false;
+  /// Bulk or list mail: Precedence bulk, junk or list; List-Id or List-Unsubscribe.
+  bool bulk = false;
+  /// The sender asked for no automatic replies (X-Auto-Response-Suppress: All, OOF or
+  /// AutoReply); true as well for everything above.
+  bool suppress_auto_reply = false;
+  std::string reason;  ///< what decided first, e.g. "Auto-Submitted: auto-replied"; "" if none
+  /// DSN: the Message-ID of the mail that was not delivered (no brackets), from its returned
+  /// headers (text/rfc822-headers or message/rfc822).
+  std::optional<std::string> original_message_id;
+  std::vector<dsn_recipient> recipients;  ///< DSN: the per-recipient blocks, in order
+  /// True when any automatic mark was found.
+  bool any() const { return auto_submitted || delivery_status || bulk || suppress_auto_reply; }
+};
+
 struct parsed_message {
   std::optional<std::string> message_id;   ///< without angle brackets
   std::optional<std::string> in_reply_to;  ///< first msg-id of In-Reply-To, no brackets
@@ -45,6 +81,7 @@ struct parsed_message {
   std::vector<attachment> attachments;
   std::vector<header_field> headers;  ///< top-level headers, in order
   std::vector<std::string> defects;   ///< what was wrong with the input and how it was repaired
+  robot_facts robot;                  ///< automatic mail: out-of-office, DSN, bulk (see above)
 
   /// The first header with this name (ASCII case-insensitive), or nullptr.
   const header_field* header(std::string_view name) const;

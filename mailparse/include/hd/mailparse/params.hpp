@@ -3,6 +3,7 @@
 // quoted values containing ';', unquoted values with spaces, RFC 2231 continuations and
 // charsets (name*0*=, name*=utf-8''...), RFC 2047 words inside quoted values, raw 8-bit.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,7 +26,19 @@ struct header_params {
   std::optional<std::string> get(std::string_view name) const;
 };
 
-/// Parses a raw (possibly folded) header value. Never fails; repairs go to `defects`.
-header_params parse_params(std::string_view raw, std::vector<std::string>* defects = nullptr);
+/// Limits of parse_params (the parser passes limits::max_params and limits::over_budget).
+struct param_limits {
+  /// Parameters read per header value (distinct names and RFC 2231 sections alike); the rest
+  /// are dropped with a defect. Real mail has a handful.
+  int max_params = 1000;
+  /// Asked every 256 parameters; once true, the rest of the value is dropped with a defect.
+  std::function<bool()> over_budget{};
+};
+
+/// Parses a raw (possibly folded) header value. Never fails; repairs go to `defects`. Time is
+/// linear in the value. A parameter written without the ';' before it
+/// ("multipart/mixed boundary=x", "a=\"1\" b=2") is still read, with a defect.
+header_params parse_params(std::string_view raw, std::vector<std::string>* defects = nullptr,
+                           const param_limits& lim = {});
 
 }  // namespace hd::mailparse

@@ -15,9 +15,20 @@ namespace hd::mailparse {
 /// records a defect; it never fails because of a limit, except max_message_bytes.
 struct limits {
   std::int64_t max_message_bytes = 10 * 1024 * 1024;  ///< larger input: errc::too_large
-  std::int64_t max_header_bytes = 100 * 1024;         ///< header block truncated past this
-  int max_mime_depth = 100;                           ///< deeper parts are not descended into
-  int max_parts = 10000;                              ///< later parts are not looked at
+  /// Header fields past this many bytes of header block are dropped, except the first of
+  /// each identity header (From, Sender, Reply-To, To, Cc, Subject, Message-ID, In-Reply-To,
+  /// References, Date, Return-Path, MIME-Version, Content-*, Auto-Submitted, Precedence).
+  std::int64_t max_header_bytes = 100 * 1024;
+  int max_mime_depth = 100;  ///< deeper parts are not descended into
+  int max_parts = 10000;     ///< later parts are not looked at
+  /// One header field (top-level, and the part headers we read) is cut to this many bytes
+  /// (at a line end, else after a ','): a 1 MiB X- line or 10,000 addresses in To cost that
+  /// one header, not the block.
+  std::int64_t max_header_field_bytes = 64 * 1024;
+  /// Top-level header fields kept; past it only the identity headers (see above) are read.
+  int max_header_fields = 1000;
+  /// Parameters read per Content-Type / Content-Disposition value (params.hpp).
+  int max_params = 1000;
   /// The per-message time budget, as a question the parser asks: true means time is up.
   /// mailparse has no clock, so the caller supplies one (the daemon: limits.parse_budget_ms).
   /// Asked before and after GMime's structure pass, at every MIME part and every few thousand

@@ -15,7 +15,9 @@ enum class transfer_encoding { identity, base64, quoted_printable, uuencode };
 transfer_encoding classify_transfer_encoding(std::string_view value, bool& known);
 
 /// Quoted-printable, leniently: soft line breaks (also "=" followed by spaces), trailing
-/// white space, "=" not followed by two hex digits kept as is.
+/// white space, "=" not followed by two hex digits kept as is. A hard line break decodes to
+/// CRLF (RFC 2045 6.7), whatever the line ends of the encoded text: binary attachments keep
+/// their bytes; text is normalised to LF later.
 std::string decode_quoted_printable(std::string_view in);
 
 /// uuencode: the lines between "begin MODE NAME" and "end" (all lines when there is no

@@ -95,6 +95,10 @@ struct ingest_outcome {
   /// A request tag the mail quoted but that was not honoured because the sender has no part
   /// in that request (see docs/storage.md, "Threading"); 0 when none.
   std::int64_t ignored_tag = 0;
+  /// A request whose (customer's) Message-ID the mail named in In-Reply-To/References but that
+  /// it was not threaded into because the sender takes no part in it; the new request is
+  /// linked to it (`linked_to`). 0 when none. Ids helpdeskd generated thread for anyone.
+  std::int64_t ignored_reference = 0;
 };
 
 /// Orders of `requests list`: id; created or updated time; priority (most urgent first: the
