@@ -138,3 +138,13 @@ TEST_CASE("a compile error message lists every error as file:line:column") {
   CHECK(s.error().message ==
         "rules.sieve:1:1: unknown command 'kep'\nrules.sieve:2:1: unknown command 'stopp'");
 }
+
+TEST_CASE("set modifiers of one precedence group conflict, as in Pigeonhole") {
+  // sievec: "modifiers :lower and :upper specified for the set command conflict having equal
+  // precedence".
+  const std::string head = "require \"variables\"; ";
+  CHECK(first_error(head + "set :lower :upper \"a\" \"b\";").find("conflict") != std::string::npos);
+  CHECK(first_error(head + "set :upperfirst :lowerfirst \"a\" \"b\";").find("conflict") !=
+        std::string::npos);
+  CHECK(first_error(head + "set :lower :upperfirst :quotewildcard :length \"a\" \"b\";") == "ok");
+}
