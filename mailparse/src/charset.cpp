@@ -165,6 +165,43 @@ std::string iconv_convert(iconv_t cd, std::string_view bytes, bool& lossy) {
   return out;
 }
 
+// As Dovecot's header decoding (and so Pigeonhole): a run of bytes invalid in the charset is
+// one U+FFFD, and a stateful charset (ISO-2022-JP) keeps its shift state across the run.
+// Used only by to_utf8_strict (issue 23).
+std::string iconv_convert_runs(iconv_t cd, std::string_view bytes) {
+  std::string out(bytes.size() * 2 + 16, '\0');
+  char* in = const_cast<char*>(bytes.data());
+  std::size_t in_left = bytes.size(), used = 0;
+  bool in_run = false;
+  while (in_left > 0) {
+    char* dst = out.data() + used;
+    std::size_t dst_left = out.size() - used;
+    std::size_t before = in_left;
+    std::size_t r = iconv(cd, &in, &in_left, &dst, &dst_left);
+    used = out.size() - dst_left;
+    if (in_left != before) in_run = false;
+    if (r != static_cast<std::size_t>(-1)) break;
+    if (errno == E2BIG) {
+      out.resize(out.size() * 2);
+      continue;
+    }
+    if (!in_run) {
+      if (out.size() - used < 8) out.resize(out.size() * 2);
+      out.replace(used, k_replacement.size(), k_replacement);
+      used += k_replacement.size();
+      in_run = true;
+    }
+    if (errno == EINVAL) break;  // truncated sequence at the end
+    ++in;
+    --in_left;
+  }
+  char* dst = out.data() + used;
+  std::size_t dst_left = out.size() - used;
+  iconv(cd, nullptr, nullptr, &dst, &dst_left);  // flush a stateful encoding
+  out.resize(out.size() - dst_left);
+  return out;
+}
+
 // Offset of the first byte >= 0x80, or s.size(); eight bytes at a time.
 std::size_t ascii_prefix(std::string_view s) {
   std::size_t i = 0;
@@ -381,8 +418,7 @@ std::string to_utf8_strict(std::string_view bytes, std::string_view label) {
   if (cs == "windows-1252") return windows_1252_to_utf8(bytes);
   iconv_handle cd(cs);
   if (!cd.ok()) return repair_utf8_runs(bytes);
-  bool lossy = false;
-  return repair_utf8_runs(iconv_convert(cd.get(), bytes, lossy));
+  return repair_utf8_runs(iconv_convert_runs(cd.get(), bytes));
 }
 
 }  // namespace hd::mailparse

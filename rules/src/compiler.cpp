@@ -251,24 +251,33 @@ std::optional<command> compiler::set_command(const command_node& n) {
     return std::nullopt;
   }
   // Higher precedence first (RFC 5229 section 4.1): case, first letter, wildcards, length.
-  std::stable_sort(c.modifiers.begin(), c.modifiers.end(), [](set_modifier a, set_modifier b) {
-    auto rank = [](set_modifier m) {
-      switch (m) {
-        case set_modifier::lower:
-        case set_modifier::upper:
-          return 0;
-        case set_modifier::lowerfirst:
-        case set_modifier::upperfirst:
-          return 1;
-        case set_modifier::quotewildcard:
-          return 2;
-        case set_modifier::length:
-          return 3;
+  auto rank = [](set_modifier m) {
+    switch (m) {
+      case set_modifier::lower:
+      case set_modifier::upper:
+        return 0;
+      case set_modifier::lowerfirst:
+      case set_modifier::upperfirst:
+        return 1;
+      case set_modifier::quotewildcard:
+        return 2;
+      case set_modifier::length:
+        return 3;
+    }
+    return 4;
+  };
+  for (std::size_t i = 0; i < c.modifiers.size(); ++i)
+    for (std::size_t j = i + 1; j < c.modifiers.size(); ++j)
+      if (rank(c.modifiers[i]) < 2 && rank(c.modifiers[i]) == rank(c.modifiers[j]) &&
+          c.modifiers[i] != c.modifiers[j]) {
+        // As Pigeonhole: ":lower :upper" cannot both apply.
+        error(n.at,
+              "'set' modifiers of the same precedence conflict (:lower/:upper, "
+              ":lowerfirst/:upperfirst)");
+        return std::nullopt;
       }
-      return 4;
-    };
-    return rank(a) < rank(b);
-  });
+  std::stable_sort(c.modifiers.begin(), c.modifiers.end(),
+                   [&](set_modifier a, set_modifier b) { return rank(a) < rank(b); });
   c.arg = vstring{ascii_lower(strings[0]->strings[0]), false};
   const std::string& name = c.arg.text;
   bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char ch) {

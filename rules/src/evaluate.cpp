@@ -241,6 +241,16 @@ class evaluator {
         for (std::size_t i = 0; i < t.names.size() && r; ++i) r = !header_values(t, i).empty();
         break;
       case test_kind::header:
+        if (t.m.type == match_type::count) {
+          // RFC 5231 section 4.2: :count counts the values of all the headers named, together.
+          std::vector<std::string_view> all;
+          for (std::size_t i = 0; i < t.names.size(); ++i) {
+            const auto& v = header_values(t, i);
+            all.insert(all.end(), v.begin(), v.end());
+          }
+          r = match_values(t, all, detail);
+          break;
+        }
         for (std::size_t i = 0; i < t.names.size() && !r; ++i) {
           if (fast(t, i)) {
             r = match_folded(t, mail_.folded_headers(t.ids[i]), detail);

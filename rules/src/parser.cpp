@@ -55,9 +55,14 @@ class parser {
     }
     return "?";
   }
-  void enter(const token& tk) {
-    if (++depth_ > max_nesting_)
-      fail(tk, fmt::format("nested more than {} levels deep (rules.max_nesting)", max_nesting_));
+  // Blocks and tests are counted apart, as in Pigeonhole ("cannot nest tests deeper than 32
+  // levels"): the test list of one anyof is not a level, and the blocks around a test do not
+  // add to its depth. A level is refused when its depth reaches the limit.
+  void enter(const token& tk, int& depth, const char* what) {
+    if (++depth >= max_nesting_)
+      fail(tk, fmt::format("{} nested {} levels deep; the limit is fewer than {} "
+                           "(rules.max_nesting)",
+                           what, depth, max_nesting_));
   }
 
   command_node command() {
@@ -78,10 +83,10 @@ class parser {
     if (!is_punct(tk, "{"))
       fail(tk, fmt::format("expected ';' after the command '{}', found {}", c.name, describe(tk)));
     c.end = tk.offset;
-    enter(tk);
+    enter(tk, block_depth_, "blocks");
     c.block = commands(true);
     take();  // '}'
-    --depth_;
+    --block_depth_;
     return c;
   }
 
@@ -114,7 +119,6 @@ class parser {
     } else if (is_punct(tk, "(")) {
       take();
       list = true;
-      enter(tk);
       while (true) {
         tests.push_back(test());
         const token& sep = take();
@@ -122,7 +126,6 @@ class parser {
         if (!is_punct(sep, ","))
           fail(sep, fmt::format("expected ',' or ')' in the test list, found {}", describe(sep)));
       }
-      --depth_;
     }
   }
 
@@ -156,9 +159,9 @@ class parser {
     n.name = name.text;
     n.at = {name.line, name.column};
     n.begin = name.offset;
-    enter(name);
+    enter(name, test_depth_, "tests");
     arguments(n.args, n.tests, n.test_list);
-    --depth_;
+    --test_depth_;
     n.end = i_ > 0 ? t_[i_ - 1].end : name.end;
     return n;
   }
@@ -166,7 +169,8 @@ class parser {
   const std::vector<token>& t_;
   std::size_t i_ = 0;
   int max_nesting_;
-  int depth_ = 0;
+  int block_depth_ = 0;
+  int test_depth_ = 0;
 };
 
 }  // namespace

@@ -80,6 +80,11 @@ mail_view::mail_view(const compiled& p, const input& in)
       value = it != parsed.end() && k < it->second.size() ? it->second[k]->value
                                                           : repair_utf8_runs(h.value);
     }
+    if (!plain) {
+      // As Dovecot: trailing spaces and tabs of the decoded value go (an encoded word may end
+      // in one); leading ones and other white space (CR, LF, U+00A0) stay.
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+    }
     sieve_headers_.push_back({h.name, std::move(value)});
   }
   // Views into sieve_headers_, taken once it no longer grows.

@@ -111,6 +111,11 @@ TEST_CASE("decode_strict reads headers as Dovecot does: no guessing, U+FFFD per 
       {"valid kept, junk after", "a\xC3\xA9\xFF\xFE", "a\xC3\xA9" + r},
       {"valid UTF-8", "caf\xC3\xA9", "caf\xC3\xA9"},
       {"adjacent words joined", "=?utf-8?b?w6k=?= =?utf-8?b?w6k=?=", "\xC3\xA9\xC3\xA9"},
+      // Issue 23: ESC $ B, "$\"" (U+3042), 0x80 0x81, "$\"", ESC ( B, "ok": one U+FFFD for the
+      // run, and the shift state kept across it.
+      {"ISO-2022-JP bad run",
+       "=?iso-2022-jp?b?GyRCJCKAgSQiGyhCb2s=?=", "\xE3\x81\x82" + r + "\xE3\x81\x82ok"},
+      {"ISO-2022-JP 8-bit run in ASCII", "=?iso-2022-jp?b?YWL//f1jZA==?=", "ab" + r + "cd"},
   };
   for (const row& w : rows) {
     SUBCASE(w.name) { CHECK(hd::mailparse::decode_strict(w.raw) == w.want); }

@@ -99,11 +99,37 @@ TEST_CASE("limits: script size and nesting") {
   CHECK(big.error().code == hd::rules::errc::too_large);
   lim = {};
   lim.max_nesting = 3;
-  CHECK(first_error("if true { if true { if true { keep; } } }", {}, lim) == "ok");
-  CHECK(first_error("if true { if true { if true { if true { keep; } } } }", {}, lim) ==
-        "1:34: nested more than 3 levels deep (rules.max_nesting)");
-  CHECK(first_error("if not not not not true { keep; }", {}, lim).find("nested more than") !=
+  CHECK(first_error("if true { if true { keep; } }", {}, lim) == "ok");
+  CHECK(first_error("if true { if true { if true { keep; } } }", {}, lim) ==
+        "1:29: blocks nested 3 levels deep; the limit is fewer than 3 (rules.max_nesting)");
+  CHECK(first_error("if not true { keep; }", {}, lim) == "ok");
+  CHECK(first_error("if not not true { keep; }", {}, lim).find("tests nested 3 levels") !=
         std::string::npos);
+}
+
+std::string nested(const char* open, int n, const char* inner, const char* close) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += open;
+  s += inner;
+  for (int i = 0; i < n; ++i) s += close;
+  return s;
+}
+
+TEST_CASE("nesting limits as Pigeonhole's: tests and blocks are counted apart") {
+  // sievec (Pigeonhole 0.5): 30 nested anyof around `true` (31 tests) compile, 31 are refused
+  // with "cannot nest tests deeper than 32 levels"; 31 nested blocks compile, 32 are refused
+  // with "cannot nest command blocks deeper than 32 levels". The blocks around a test do not
+  // count towards its depth.
+  auto tests = [](int n) { return "if " + nested("anyof(", n, "true", ")") + " { keep; }"; };
+  auto blocks = [](int n, const std::string& inner) {
+    return nested("if true {", n, inner.c_str(), "}");
+  };
+  CHECK(first_error(tests(30)) == "ok");
+  CHECK(first_error(tests(31)).find("tests nested 32 levels deep") != std::string::npos);
+  CHECK(first_error(blocks(31, "keep;")) == "ok");
+  CHECK(first_error(blocks(32, "keep;")).find("blocks nested 32 levels deep") != std::string::npos);
+  CHECK(first_error(blocks(30, tests(30))) == "ok");
+  CHECK(first_error("if " + nested("not ", 30, "true", "") + " { keep; }") == "ok");
 }
 
 TEST_CASE("a compile error message lists every error as file:line:column") {
@@ -111,4 +137,14 @@ TEST_CASE("a compile error message lists every error as file:line:column") {
   REQUIRE_FALSE(s.has_value());
   CHECK(s.error().message ==
         "rules.sieve:1:1: unknown command 'kep'\nrules.sieve:2:1: unknown command 'stopp'");
+}
+
+TEST_CASE("set modifiers of one precedence group conflict, as in Pigeonhole") {
+  // sievec: "modifiers :lower and :upper specified for the set command conflict having equal
+  // precedence".
+  const std::string head = "require \"variables\"; ";
+  CHECK(first_error(head + "set :lower :upper \"a\" \"b\";").find("conflict") != std::string::npos);
+  CHECK(first_error(head + "set :upperfirst :lowerfirst \"a\" \"b\";").find("conflict") !=
+        std::string::npos);
+  CHECK(first_error(head + "set :lower :upperfirst :quotewildcard :length \"a\" \"b\";") == "ok");
 }

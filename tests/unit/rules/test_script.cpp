@@ -248,3 +248,44 @@ TEST_CASE("without a decoder, the k-th raw header of a name takes the k-th parse
   in.raw = raw;
   CHECK(actions(hd::rules::evaluate(s, in)) == "keep -implicit");
 }
+
+// Issue 23: behaviour read off Pigeonhole's `sieve-test -Tlevel=matching`.
+TEST_CASE("header :count adds the values of all the headers named (RFC 5231 section 4.2)") {
+  // sieve-test over From, From, Subject: "extracting `subject' headers ... extracting `from'
+  // headers ... matching count value `3'".
+  hd::parsed_message m = sample();
+  m.headers = {{"From", "a@example.com"}, {"From", "b@example.com"}, {"Subject", "x"}};
+  const char* head = "require [\"relational\", \"comparator-i;ascii-numeric\"]; ";
+  auto count_is = [&](const char* n) {
+    return actions(run(std::string(head) + "if header :count \"eq\" :comparator " +
+                           "\"i;ascii-numeric\" [\"subject\", \"from\"] \"" + n + "\" { keep; }",
+                       m));
+  };
+  CHECK(count_is("3") == "keep -implicit");
+  CHECK(count_is("2") == "+implicit");
+}
+
+TEST_CASE("a decoded header value loses trailing spaces and tabs, as in Dovecot") {
+  // sieve-test: "=?utf-8?q?_Lead_?= =?utf-8?q?tail=09_?=" matches "* " as `' Lead tail'';
+  // "=?utf-8?q?c_=0A?=" keeps its 3 characters (only spaces and tabs at the end go).
+  hd::parsed_message m = sample();
+  m.headers = {{"From", "a@example.com"},
+               {"Subject", "=?utf-8?q?Hello_PublicView_?="},
+               {"X-C", "=?utf-8?q?c_=0A?="}};
+  std::string raw = raw_mail(m);
+  auto s = compile_ok(
+      "require [\"fileinto\", \"variables\"];"
+      "if header :is \"subject\" \"Hello PublicView\" { fileinto \"is\"; }"
+      "if header :matches \"subject\" \"*\" { fileinto \"[${1}]\"; }"
+      "if header :matches \"x-c\" \"*\" { set :length \"n\" \"${1}\"; fileinto \"c${n}\"; }");
+  hd::rules::input in;
+  in.message = &m;
+  in.raw = raw;
+  in.decode_header = [](std::string_view v) -> std::string {
+    if (v == "=?utf-8?q?Hello_PublicView_?=") return "Hello PublicView \t ";
+    if (v == "=?utf-8?q?c_=0A?=") return "c \n";
+    return std::string(v);
+  };
+  CHECK(actions(hd::rules::evaluate(s, in)) ==
+        "fileinto:is fileinto:[Hello PublicView] fileinto:c3 -implicit");
+}
