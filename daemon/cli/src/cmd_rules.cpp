@@ -4,6 +4,7 @@
 // found and fixed from the output alone. Neither touches the database.
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
+#include "hd/intake/ack.hpp"
 #include "hd/intake/routing.hpp"
 #include "hd/mailparse/parser.hpp"
 #include "hd/mailparse/rfc2047.hpp"
@@ -168,10 +169,19 @@ json to_json(const std::string& file, const rules::outcome& o, const rules::deci
           {"trace", trace}};
 }
 
-// What the rules left open, filled as intake would (without touching the database).
-rules::decision with_defaults(const rules::decision& d, const config* cfg, const std::string& mb) {
+// What the rules left open, filled as intake would (without touching the database): the
+// mailbox's defaults, and no acknowledgement for mail the daemon would never acknowledge (an
+// out-of-office, a bounce, a list, a robot, our own mail) with the same reason.
+rules::decision with_defaults(const rules::decision& d, const config* cfg, const std::string& mb,
+                              const parsed_message& mail, std::string_view raw) {
   rules::decision out = d;
   if (cfg == nullptr) return out;
+  if (out.ack) {
+    if (auto why = auto_reply_block(mail, raw, *cfg)) {
+      out.ack = false;
+      out.notes.push_back("no acknowledgement: " + *why);
+    }
+  }
   const mailbox_config* m = cfg->find_mailbox(mb);
   if (out.category.empty() && m) out.category = m->category;
   if (out.priority.empty() && m) out.priority = m->priority;
@@ -278,7 +288,7 @@ void run_test(cli_state& st, const test_options& opt) {
     in.followup = opt.followup;
     in.decode_header = mailparse::decode_strict;
     rules::outcome o = rules::evaluate(*script, in);
-    rules::decision d = with_defaults(o.result, cfg, opt.mailbox);
+    rules::decision d = with_defaults(o.result, cfg, opt.mailbox, *m, *raw);
     if (opt.json) {
       st.print_json(to_json(mail, o, d));
     } else {

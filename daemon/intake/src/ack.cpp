@@ -284,6 +284,12 @@ std::optional<std::string> auto_reply_block(const parsed_message& m, std::string
                                             const config& cfg) {
   if (!m.from) return "the mail has no sender";
   if (auto why = header_block(m)) return why;
+  // The parser's own reading of automatic mail (RFC 3834, RFC 3464, vendor headers) as well:
+  // either one is enough to stay quiet.
+  if (m.robot.any()) {
+    return fmt::format("the mail is automatic ({})",
+                       m.robot.reason.empty() ? std::string("robot") : m.robot.reason);
+  }
   std::string ct = ascii_lower(raw_header(raw, "Content-Type"));
   if (ct.starts_with("multipart/report") || !hard_bounces(m).empty()) {
     return "the mail is a delivery or read report (multipart/report)";

@@ -100,3 +100,30 @@ TEST_CASE("ingest: a database that cannot be opened is a temporary failure (75)"
   std::string cfg = d.write("hd.toml", "[database]\npath = \"no/such/dir/hd.db\"\n");
   CHECK(run({"-c", cfg, "ingest"}, "From: a@b.c\r\n\r\nx").code == 75);
 }
+
+TEST_CASE("rules test reports the acknowledgement the daemon would send, robots included") {
+  // Before: `rules test` said `ack yes` for an out-of-office reply that the daemon never
+  // acknowledges.
+  temp_dir d;
+  std::string rules = d.write("r.sieve", "require \"fileinto\";\nkeep;\n");
+  std::string cfg = d.write("hd.toml", "[database]\npath = \"" + (d.path / "hd.db").string() +
+                                           "\"\n[rules]\nfile = \"" + rules +
+                                           "\"\n[outgoing]\n"
+                                           "from_address = \"support@example.com\"\n");
+  std::string ooo = d.write("ooo.eml",
+                            "From: jan@customer.example\nTo: support@example.com\n"
+                            "Subject: Out of office\nAuto-Submitted: auto-replied\n"
+                            "Message-ID: <o1@customer.example>\n\nI am away.\n");
+  std::string person = d.write("person.eml",
+                               "From: jan@customer.example\nTo: support@example.com\n"
+                               "Subject: Printer broken\nMessage-ID: <p1@customer.example>\n\n"
+                               "Help.\n");
+  auto robot = run({"--config", cfg, "rules", "test", "--json", ooo});
+  REQUIRE(robot.code == 0);
+  auto rj = nlohmann::json::parse(robot.out);
+  CHECK(rj["decision"]["ack"] == false);
+  CHECK(robot.out.find("Auto-Submitted") != std::string::npos);
+  auto human = run({"--config", cfg, "rules", "test", "--json", person});
+  REQUIRE(human.code == 0);
+  CHECK(nlohmann::json::parse(human.out)["decision"]["ack"] == true);
+}
