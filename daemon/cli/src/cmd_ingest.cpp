@@ -13,7 +13,9 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
       "ingest",
       "Read one RFC 5322 message on stdin and store it as a request (or a reply to one).\n"
       "Exit codes: 0 stored (or a duplicate), 65 unusable input (the raw message is kept in\n"
-      "quarantine), 75 temporary failure (the mail server should retry), 78 config error.");
+      "quarantine), 75 temporary failure (the mail server should retry), also for a config\n"
+      "that does not load or an unknown --mailbox, so that customer mail is never bounced\n"
+      "for a mistake of ours.");
   auto mailbox = std::make_shared<std::string>("stdin");
   auto json = std::make_shared<bool>(false);
   auto sender = std::make_shared<std::string>();
@@ -26,11 +28,23 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
   cmd->add_option("-r,--envelope-to", *recipients,
                   "Envelope recipient (repeatable; Postfix: ${original_recipient}); for rules");
   cmd->callback([&st, mailbox, json, sender, recipients, cmd] {
+    // Our own mistakes (a config that does not load, a mailbox name the config does not
+    // have) are temporary failures, never 78 or 64: Postfix's pipe(8) bounces those for good,
+    // and the customer's mail must wait in the mail server's queue until the admin fixes it.
     std::optional<config> cfg = st.load_config();
-    if (!cfg) return;
+    if (!cfg) {
+      st.log.error("ingest.config_error",
+                   {{"reason",
+                     "the configuration does not load; the mail server keeps the mail "
+                     "and retries (exit 75)"}});
+      st.exit = exit_code::temp_fail;
+      return;
+    }
     if (*mailbox != "stdin" && cfg->find_mailbox(*mailbox) == nullptr) {
-      st.fail(exit_code::usage,
-              fmt::format("no [[mailbox]] named '{}' in {}", *mailbox, cfg->source));
+      std::string why = fmt::format("no [[mailbox]] named '{}' in {}", *mailbox, cfg->source);
+      st.log.error("ingest.config_error",
+                   {{"reason", why + "; the mail server keeps the mail and retries (exit 75)"}});
+      st.fail(exit_code::temp_fail, why);
       return;
     }
     std::string raw((std::istreambuf_iterator<char>(st.io.in)), std::istreambuf_iterator<char>());

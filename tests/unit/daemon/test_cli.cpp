@@ -87,12 +87,19 @@ TEST_CASE("ingest: stored, duplicate, quarantined; requests list shows them") {
   CHECK(j[1]["title"] == "one");
 }
 
-TEST_CASE("ingest: a config error is 78, an unknown mailbox is a usage error") {
+TEST_CASE("ingest: a config error or an unknown mailbox is temporary (75), never a bounce") {
+  // Postfix's pipe(8) turns 78 and 64 into a permanent bounce of the customer's mail.
   temp_dir d;
   CHECK(run({"-c", (d.path / "missing.toml").string(), "ingest"}, "From: a@b.c\r\n\r\nx").code ==
-        78);
+        75);
+  std::string typo = d.write("typo.toml", "[database]\npaht = \"hd.db\"\n");
+  CHECK(run({"-c", typo, "ingest"}, "From: a@b.c\r\n\r\nx").code == 75);
   std::string cfg = d.write("hd.toml", "[database]\npath = \"hd.db\"\n");
-  CHECK(run({"-c", cfg, "ingest", "--mailbox", "nope"}, "From: a@b.c\r\n\r\nx").code == 64);
+  auto r = run({"-c", cfg, "ingest", "--mailbox", "nope"}, "From: a@b.c\r\n\r\nx");
+  CHECK(r.code == 75);
+  CHECK(r.err.find("no [[mailbox]] named 'nope'") != std::string::npos);
+  // Other commands keep 78 for a config error.
+  CHECK(run({"-c", typo, "config", "check", typo}).code == 78);
 }
 
 TEST_CASE("ingest: a database that cannot be opened is a temporary failure (75)") {
