@@ -39,6 +39,19 @@ std::int64_t user_id(const sql::connection& db, const std::string& login) {
   return st.integer(0);
 }
 
+// The user a request is handed to must be one the config declares (synced into users at
+// every start): a typo would make the request vanish from every view. The error names them.
+result<std::int64_t, errc> known_user_id(const sql::connection& db, const std::string& login) {
+  statement st(db, "SELECT id FROM users WHERE login = ?1 AND active = 1");
+  st.bind(1, login);
+  if (st.step()) return st.integer(0);
+  statement all(db, "SELECT login FROM users WHERE active = 1 ORDER BY login");
+  std::string known;
+  while (all.step()) known += (known.empty() ? "" : ", ") + all.text(0);
+  return invalid(fmt::format("no user '{}'; known users: {}", login,
+                             known.empty() ? "(none: declare [[user]] in the config)" : known));
+}
+
 void event(const sql::connection& db, std::int64_t request, const acting& by, std::string_view kind,
            std::string_view detail) {
   statement st(
@@ -120,7 +133,9 @@ result<void, errc> assign_request(store& s, std::int64_t request, const std::str
     }
     if (owner == r.owner_login)
       return invalid(fmt::format("request #{} is already owned by {}", request, owner));
-    set_owner(db, request, user_id(db, owner));
+    auto target = known_user_id(db, owner);
+    if (!target) return target.error();
+    set_owner(db, request, *target);
     event(db, request, by, "assigned", owner);
     return {};
   });
@@ -135,7 +150,9 @@ result<void, errc> transfer_request(store& s, std::int64_t request, const std::s
       return invalid(fmt::format("request #{} is closed: reopen it first", request));
     if (owner == r.owner_login)
       return invalid(fmt::format("request #{} is already owned by {}", request, owner));
-    set_owner(db, request, user_id(db, owner));
+    auto target = known_user_id(db, owner);
+    if (!target) return target.error();
+    set_owner(db, request, *target);
     if (!note.empty()) insert_note(db, request, note, by);
     event(db, request, by, "transferred",
           fmt::format("{} -> {}", r.owner_login.empty() ? "-" : r.owner_login, owner));

@@ -72,6 +72,13 @@ TEST_CASE("accept, assign, transfer") {
   CHECK(f.get(id).message_count == 2);  // the transfer note
   CHECK(error_of(transfer_request(f.s, id, "anna", "", f.ole)).find("already owned by anna") !=
         std::string::npos);
+  // A colleague who does not exist is refused, naming the known users: before, the request
+  // was handed to a new user 'bret' and vanished from every agent's views.
+  std::string bret = error_of(transfer_request(f.s, id, "bret", "", f.ole));
+  CHECK(bret.find("no user 'bret'; known users: anna, ole") != std::string::npos);
+  CHECK(f.get(id).owner == "anna");
+  CHECK(error_of(assign_request(f.s, id, "karl", f.anna)).find("no user 'karl'") !=
+        std::string::npos);
   REQUIRE(assign_request(f.s, id, "", f.anna).has_value());
   CHECK(f.get(id).owner.empty());
   CHECK(error_of(accept_request(f.s, 999, f.anna, false)) == "there is no request #999");
