@@ -28,13 +28,14 @@ install(FILES etc/helpdeskd.sysusers DESTINATION ${HD_SYSUSERSDIR} RENAME helpde
 # has none yet. DESTDIR (a package's staging tree) is empty, so a package gets them all and
 # dpkg keeps an admin's changes as conffiles.
 install(FILES etc/helpdeskd.toml DESTINATION ${hd_etc} RENAME helpdeskd.toml.example)
+# (file(INSTALL) adds DESTDIR itself; the test for an existing file must add it.)
 install(CODE "
   set(etc \"\$ENV{DESTDIR}${hd_etc}\")
   if(NOT EXISTS \"\${etc}/rules.sieve\")
-    file(INSTALL \"${CMAKE_SOURCE_DIR}/etc/rules.sieve\" DESTINATION \"\${etc}\")
+    file(INSTALL \"${CMAKE_SOURCE_DIR}/etc/rules.sieve\" DESTINATION \"${hd_etc}\")
   endif()
   if(NOT EXISTS \"\${etc}/templates\")
-    file(INSTALL \"${CMAKE_SOURCE_DIR}/etc/templates\" DESTINATION \"\${etc}\")
+    file(INSTALL \"${CMAKE_SOURCE_DIR}/etc/templates\" DESTINATION \"${hd_etc}\")
   endif()")
 
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
