@@ -30,12 +30,18 @@ trap cleanup EXIT
 fail() { echo "test_deb: FAIL: $*" >&2; exit 1; }
 t0=$(date +%s)
 
-# 1. Build from a copy of the tree as committed plus the working changes (no build dirs).
-mkdir "$work/src"
-(cd "$root" && git ls-files -co --exclude-standard -z | xargs -0 tar -c --no-recursion -f -) |
-  tar -x -C "$work/src"
-(cd "$work/src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" DEB_BUILD_PROFILES=nocheck \
-   dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) || { tail -40 "$work/build.log"; fail "dpkg-buildpackage"; }
+# 1. Build from a copy of the tree (HD_DEB_DIR=DIR: use the .deb and .changes already built
+# there instead, for working on this script).
+if [ -n "${HD_DEB_DIR:-}" ]; then
+  cp "$HD_DEB_DIR"/helpdeskd_*.{deb,changes,buildinfo} "$work/"
+else  # the tracked and new files of the tree, no build directories
+  mkdir "$work/src"
+  (cd "$root" && git ls-files -co --exclude-standard -z | xargs -0 tar -c --no-recursion -f -) |
+    tar -x -C "$work/src"
+  (cd "$work/src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" DEB_BUILD_PROFILES=nocheck \
+     dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) ||
+    { tail -40 "$work/build.log"; fail "dpkg-buildpackage"; }
+fi
 deb=$(ls "$work"/helpdeskd_*.deb)
 t1=$(date +%s)
 echo "test_deb: built $(basename "$deb") in $((t1 - t0)) s"
