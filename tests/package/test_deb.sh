@@ -33,7 +33,7 @@ t0=$(date +%s)
 # 1. Build from a copy of the tree (HD_DEB_DIR=DIR: use the .deb and .changes already built
 # there instead, for working on this script).
 if [ -n "${HD_DEB_DIR:-}" ]; then
-  cp "$HD_DEB_DIR"/helpdeskd_*.{deb,changes,buildinfo} "$work/"
+  cp "$HD_DEB_DIR"/helpdeskd*_*.{deb,changes,buildinfo} "$work/"
 else  # the tracked and new files of the tree, no build directories
   mkdir "$work/src"
   (cd "$root" && git ls-files -co --exclude-standard -z | xargs -0 tar -c --no-recursion -f -) |
