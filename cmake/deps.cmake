@@ -1,4 +1,5 @@
 # Every third-party library comes from a Debian 12 package listed in scripts/packages.txt.
+# Libraries that ship a pkg-config file are found through it.
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)
@@ -12,6 +13,10 @@ pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(GUMBO REQUIRED IMPORTED_TARGET gumbo)
 pkg_check_modules(UCHARDET REQUIRED IMPORTED_TARGET uchardet)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+pkg_check_modules(EXTTEXTCAT REQUIRED IMPORTED_TARGET libexttextcat)
+pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(CLI11 REQUIRED)
-find_package(doctest REQUIRED)
+if(BUILD_TESTING AND NOT HD_FUZZ)
+  find_package(doctest REQUIRED)  # the unit tests only
+endif()

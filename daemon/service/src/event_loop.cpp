@@ -10,6 +10,7 @@
 #include "hd/service/mailbox_session.hpp"
 #include "hd/service/outbox_sender.hpp"
 #include "hd/service/storage_worker.hpp"
+#include "hd/service/readiness.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -44,6 +45,7 @@ class intake_service {
     // As a service, the outbox is sent (and postponed requests woken) all along, from this
     // loop; --once drains the outbox when it is done (cmd_run.cpp).
     if (!once_) start_outbox();
+    ready_.expect(setup_.cfg->mailboxes.size());
     start_sessions();
     if (running_ == 0 && !outbox_) signals_.cancel();
     io_.run();
@@ -53,9 +55,15 @@ class intake_service {
 
  private:
   void start_sessions() {
-    session_context cx{io_, worker_, env_.log, env_.now, &tokens_, [this] {
+    session_context cx{io_,
+                       worker_,
+                       env_.log,
+                       env_.now,
+                       &tokens_,
+                       [this] {
                          if (outbox_) outbox_->poke();
-                       }};
+                       },
+                       [this](const std::string& name) { ready_.contacted(name); }};
     for (std::size_t i = 0; i < setup_.cfg->mailboxes.size(); ++i) {
       auto s = std::make_shared<mailbox_session>(cx, setup_, i, once_);
       sessions_.push_back(s);
@@ -108,10 +116,13 @@ class intake_service {
       if (sig == SIGHUP && once_) {
         env_.log.info("config.reload_ignored", {{"reason", "run --once"}});
       } else if (sig == SIGHUP) {
+        ready_.reloading();
         reload();
+        ready_.reloaded();
       } else {
         env_.log.info("run.stopping", {{"signal", sig == SIGTERM ? "TERM" : "INT"}});
         stopping_ = true;
+        ready_.stopping();
         if (outbox_) outbox_->stop();
         worker_.request_stop();
         tokens_.stop();
@@ -160,6 +171,7 @@ class intake_service {
   token_source tokens_{io_};  ///< kept across reloads
   storage_worker worker_;
   asio::signal_set signals_;
+  readiness ready_;  ///< sd_notify: READY once every mailbox was contacted, STOPPING, RELOADING
   std::vector<std::shared_ptr<mailbox_session>> sessions_;
   std::optional<outbox_sender> outbox_;
   int running_ = 0;

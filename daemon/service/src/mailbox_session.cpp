@@ -102,6 +102,7 @@ asio::awaitable<bool> mailbox_session::run() {
     int delay = std::min(max_backoff_s, 5 << std::min(failures_ - 1, 6));
     cx_.log.error("imap.failed",
                   {{"mailbox", mb_.name}, {"error", st.error}, {"retry_in_s", once_ ? 0 : delay}});
+    if (cx_.contacted) cx_.contacted(mb_.name);
     co_await record(false, st.error, 0);
     if (once_) co_return false;
     co_await sleep(std::chrono::seconds(delay));
@@ -129,6 +130,7 @@ asio::awaitable<io_status> mailbox_session::serve() {
                                   {"tls", to_string(mb_.tls)},
                                   {"idle", use_idle}});
   if (!(st = co_await select())) co_return st;
+  if (cx_.contacted) cx_.contacted(mb_.name);
   if (!(st = co_await recover_actions())) co_return st;
   while (true) {
     if (!(st = co_await poll())) co_return st;

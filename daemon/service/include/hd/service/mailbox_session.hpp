@@ -36,6 +36,9 @@ struct session_context {
   /// Called on the loop thread after a batch committed mail (acknowledgements may be queued),
   /// so the outbox sends them now rather than at its next tick. May be empty.
   std::function<void()> stored;
+  /// Called on the loop thread when the mailbox has selected its folder or an attempt failed
+  /// (service readiness, readiness.hpp). May be empty.
+  std::function<void(const std::string&)> contacted;
 };
 
 class mailbox_session {
