@@ -9,8 +9,8 @@
 #include "hd/intake/pipeline.hpp"
 #include "hd/service/mailbox_session.hpp"
 #include "hd/service/outbox_sender.hpp"
-#include "hd/service/storage_worker.hpp"
 #include "hd/service/readiness.hpp"
+#include "hd/service/storage_worker.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
