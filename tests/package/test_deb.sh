@@ -64,7 +64,7 @@ for f in /usr/bin/helpdeskd /lib/systemd/system/helpdeskd.service \
          /usr/share/man/man8/helpdeskd.8.gz /usr/share/man/man5/helpdeskd.toml.5.gz \
          /usr/share/man/man5/helpdeskd-rules.5.gz \
          /usr/share/bash-completion/completions/helpdeskd \
-         /usr/share/doc/helpdeskd/examples/helpdeskd.cron /usr/share/doc/helpdeskd/docs/config.md; do
+         /usr/share/doc/helpdeskd/examples/helpdeskd.cron /usr/share/doc/helpdeskd/docs/config.md.gz; do
   [ -e "$f" ] || fail "$f not installed"
 done
 dpkg-query --control-show helpdeskd conffiles | grep -qx ' */etc/helpdeskd/rules.sieve' ||
