@@ -142,6 +142,19 @@ TEST_CASE("load_reply_kit reads the shipped templates") {
   CHECK(missing.templates.empty());
 }
 
+// Mail RAW (parsed as M) from mailbox "support", with the acknowledgement hook the pipeline
+// would give it.
+storage::inbound acked_inbound(const config& cfg, storage::store& db, const reply_kit& kit,
+                               const std::string& raw, const parsed_message& m) {
+  storage::inbound in;
+  in.source.mailbox = "support";
+  in.raw = raw;
+  in.parsed = &m;
+  in.now = 1700000000;
+  in.outgoing = make_ack_hook(cfg, db, kit, in.source, m, raw, in.now, {});
+  return in;
+}
+
 TEST_CASE("the hook queues one acknowledgement in the ingest transaction") {
   config cfg = test_config();
   auto db = storage::store::open(":memory:");
@@ -149,12 +162,7 @@ TEST_CASE("the hook queues one acknowledgement in the ingest transaction") {
   reply_kit kit = load_reply_kit(HD_SOURCE_DIR "/etc/templates");
   std::string raw = mail("\"Jan de Vries\" <jan@c.example>", "Content-Language: nl\n");
   parsed_message m = parse(raw);
-  storage::inbound in;
-  in.source.mailbox = "support";
-  in.raw = raw;
-  in.parsed = &m;
-  in.now = 1700000000;
-  in.outgoing = make_ack_hook(cfg, *db, kit, in.source, m, raw, in.now, {});
+  storage::inbound in = acked_inbound(cfg, *db, kit, raw, m);
   auto out = db->ingest(in);
   REQUIRE(out.has_value());
   auto items = storage::claim_outbox(*db, in.now, 10);
@@ -208,12 +216,7 @@ TEST_CASE("loop protection fails closed: a suppression list that cannot be read 
   reply_kit kit = load_reply_kit(HD_SOURCE_DIR "/etc/templates");
   std::string raw = mail("jan@c.example", "");
   parsed_message m = parse(raw);
-  storage::inbound in;
-  in.source.mailbox = "support";
-  in.raw = raw;
-  in.parsed = &m;
-  in.now = 1700000000;
-  in.outgoing = make_ack_hook(cfg, *db, kit, in.source, m, raw, in.now, {});
+  storage::inbound in = acked_inbound(cfg, *db, kit, raw, m);
   auto out = db->ingest(in);
   REQUIRE(out.has_value());
   auto items = storage::claim_outbox(*db, in.now, 10);
