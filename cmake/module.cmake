@@ -3,7 +3,7 @@
 # Declares module NAME as a static library built from NAME/src/*.cpp with public headers in
 # NAME/include/hd/NAME/. The dependency direction of STYLE.md is enforced here:
 #   common <- {mailparse, rules, templates, storage} <- daemon rooms (imap, net, intake,
-#   service, cli)
+#   http, api, service, cli)
 # A module may only depend on the modules allowed below; anything else is a configure error,
 # so a cycle or a sideways include cannot creep in.
 set(HD_ALLOWED_common "")
@@ -15,8 +15,10 @@ set(HD_ALLOWED_storage "common")
 set(HD_ALLOWED_imap "common")
 set(HD_ALLOWED_net "common;imap")
 set(HD_ALLOWED_intake "common;mailparse;rules;templates;storage")
-set(HD_ALLOWED_service "common;mailparse;rules;templates;storage;imap;net;intake")
-set(HD_ALLOWED_cli "common;mailparse;rules;templates;storage;imap;net;intake;service")
+set(HD_ALLOWED_http "common")
+set(HD_ALLOWED_api "common;mailparse;rules;templates;storage;intake;http")
+set(HD_ALLOWED_service "common;mailparse;rules;templates;storage;imap;net;intake;http;api")
+set(HD_ALLOWED_cli "common;mailparse;rules;templates;storage;imap;net;intake;service;http;api")
 
 function(hd_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic

@@ -1,6 +1,7 @@
 #include "hd/common/config.hpp"
 
 #include "config_reader.hpp"
+#include "hd/common/config_options.hpp"
 
 #include <fmt/format.h>
 
@@ -21,6 +22,7 @@ struct context {
   config_problems& problems;
   const std::string& base_dir;
   const env_lookup& env;
+  bool read_secrets = true;
 
   std::string path(const std::string& p) const {
     if (p.empty() || fs::path(p).is_absolute()) return p;
@@ -40,6 +42,10 @@ secret read_secret(table_reader& r, const context& cx, const std::string& key) {
   if (!file.empty() && !var.empty()) {
     r.problem(key + "_env", fmt::format("give either {0}_file or {0}_env, not both", key));
     return {};
+  }
+  if (!cx.read_secrets && (!file.empty() || !var.empty())) {
+    return secret(
+        "", file.empty() ? "env:" + var + " (not read)" : "file:" + cx.path(file) + " (not read)");
   }
   if (!file.empty()) {
     std::string p = cx.path(file);
@@ -231,6 +237,28 @@ mailbox_config read_mailbox(table_reader r, const context& cx) {
   return m;
 }
 
+http_config read_http(table_reader r) {
+  http_config h;
+  r.string("listen", h.listen);
+  r.strings("trusted_proxies", h.trusted_proxies);
+  r.integer("workers", h.workers, 1, 64);
+  r.integer("max_connections", h.max_connections, 1, 100000);
+  r.integer("max_body_bytes", h.max_body_bytes, 1024, std::int64_t{1} << 32);
+  r.integer("max_header_bytes", h.max_header_bytes, 1024, 1024 * 1024);
+  r.integer("read_timeout_s", h.read_timeout_s, 1, 3600);
+  r.integer("write_timeout_s", h.write_timeout_s, 1, 3600);
+  r.integer("idle_timeout_s", h.idle_timeout_s, 1, 86400);
+  r.integer("max_json_depth", h.max_json_depth, 2, 1000);
+  r.integer("session_hours", h.session_hours, 1, 24 * 90);
+  r.integer("login_failures_per_account", h.login_failures_per_account, 1, 1000);
+  r.integer("login_failures_per_address", h.login_failures_per_address, 1, 100000);
+  r.integer("login_window_s", h.login_window_s, 1, 86400);
+  if (h.listen.rfind(':') == std::string::npos)
+    r.problem("listen", "must be ADDRESS:PORT, e.g. \"127.0.0.1:8025\"");
+  r.finish();
+  return h;
+}
+
 void read_lists(table_reader& root, const context& cx, config& c) {
   for (const toml::table* t : root.tables("mailbox")) {
     c.mailboxes.push_back(read_mailbox(
@@ -264,6 +292,7 @@ void read_lists(table_reader& root, const context& cx, config& c) {
     r.string("email", u.email);
     r.boolean("absent", u.absent);
     r.string("signature", u.signature);
+    u.role = static_cast<user_role>(r.choice("role", 0, {"agent", "admin"}));
     r.finish();
     c.users.push_back(std::move(u));
   }
@@ -335,8 +364,11 @@ const mailbox_config* config::find_mailbox(std::string_view name) const {
   return nullptr;
 }
 
-result<config, config_errc> parse_config(std::string_view text, const std::string& name,
-                                         const std::string& base_dir, const env_lookup& env) {
+namespace {
+
+result<config, config_errc> parse_with(std::string_view text, const std::string& name,
+                                       const std::string& base_dir, const env_lookup& env,
+                                       bool read_secrets) {
   toml::table root;
   try {
     root = toml::parse(text, name);
@@ -347,7 +379,7 @@ result<config, config_errc> parse_config(std::string_view text, const std::strin
   config c;
   c.source = name;
   config_problems problems{name, {}};
-  context cx{problems, base_dir, env};
+  context cx{problems, base_dir, env, read_secrets};
   table_reader r(&root, "", problems);
   if (const toml::table* t = r.table("log")) {
     table_reader lr(t, "log", problems);
@@ -369,6 +401,7 @@ result<config, config_errc> parse_config(std::string_view text, const std::strin
   read_companies(table_reader(r.table("companies"), "companies", problems), c.companies);
   if (const toml::table* t = r.table("smtp"))
     c.smtp = read_smtp(table_reader(t, "smtp", problems), cx);
+  if (const toml::table* t = r.table("http")) c.http = read_http(table_reader(t, "http", problems));
   read_lists(r, cx, c);
   r.finish();
   cross_check(c, problems);
@@ -380,7 +413,19 @@ result<config, config_errc> parse_config(std::string_view text, const std::strin
   return c;
 }
 
+}  // namespace
+
+result<config, config_errc> parse_config(std::string_view text, const std::string& name,
+                                         const std::string& base_dir, const env_lookup& env) {
+  return parse_with(text, name, base_dir, env, true);
+}
+
 result<config, config_errc> load_config(const std::string& file, const env_lookup& env) {
+  return load_config(file, env, load_options{});
+}
+
+result<config, config_errc> load_config(const std::string& file, const env_lookup& env,
+                                        const load_options& o) {
   std::ifstream in(file, std::ios::binary);
   if (!in)
     return fail(config_errc::cannot_read,
@@ -388,7 +433,7 @@ result<config, config_errc> load_config(const std::string& file, const env_looku
   std::stringstream ss;
   ss << in.rdbuf();
   std::string base = fs::absolute(fs::path(file)).parent_path().string();
-  return parse_config(ss.str(), file, base, env);
+  return parse_with(ss.str(), file, base, env, o.read_secrets);
 }
 
 std::string_view to_string(tls_mode m) {
@@ -416,6 +461,8 @@ std::string_view to_string(after_import a) {
   }
   return "keep";
 }
+
+std::string_view to_string(user_role r) { return r == user_role::admin ? "admin" : "agent"; }
 
 std::string_view to_string(assignment_method m) {
   switch (m) {

@@ -93,6 +93,23 @@ std::string describe_config(const config& c) {
                                     {"helo_name", s.helo_name},
                                     {"timeout_s", s.timeout_s}});
   }
+  if (c.http) {
+    const http_config& h = *c.http;
+    root.insert("http", toml::table{{"listen", h.listen},
+                                    {"trusted_proxies", string_array(h.trusted_proxies)},
+                                    {"workers", h.workers},
+                                    {"max_connections", h.max_connections},
+                                    {"max_body_bytes", h.max_body_bytes},
+                                    {"max_header_bytes", h.max_header_bytes},
+                                    {"read_timeout_s", h.read_timeout_s},
+                                    {"write_timeout_s", h.write_timeout_s},
+                                    {"idle_timeout_s", h.idle_timeout_s},
+                                    {"max_json_depth", h.max_json_depth},
+                                    {"session_hours", h.session_hours},
+                                    {"login_failures_per_account", h.login_failures_per_account},
+                                    {"login_failures_per_address", h.login_failures_per_address},
+                                    {"login_window_s", h.login_window_s}});
+  }
   toml::array mailboxes, priorities, categories, users;
   for (const mailbox_config& m : c.mailboxes) mailboxes.push_back(mailbox_table(m));
   for (const priority_config& p : c.priorities) {
@@ -111,7 +128,8 @@ std::string describe_config(const config& c) {
                                 {"name", u.name},
                                 {"email", u.email},
                                 {"absent", u.absent},
-                                {"signature", u.signature}});
+                                {"signature", u.signature},
+                                {"role", std::string(to_string(u.role))}});
   }
   if (!mailboxes.empty()) root.insert("mailbox", std::move(mailboxes));
   if (!priorities.empty()) root.insert("priority", std::move(priorities));

@@ -132,8 +132,34 @@ std::string summary_where(const request_filter& f, const summary_scope& scope) {
     w.push_back(R"(r.status = 'open' AND r.due_at < ?11
         AND ((r.first_response_at IS NULL AND r.first_response_due < ?11) OR r.resolution_due < ?11))");
   }
+  if (f.priority) w.push_back("r.priority = ?12");
+  if (f.tag) w.push_back("r.id IN (SELECT t.request_id FROM request_tags t WHERE t.tag = ?13)");
+  if (f.person) w.push_back("r.person_id = ?14");
+  if (f.company) w.push_back("p.company_id = ?15");
+  if (f.updated_since) w.push_back("r.updated_at >= ?16");
   if (w.empty()) return "";
   return fmt::format("WHERE {}\n", fmt::join(w, "\n  AND "));
+}
+
+}  // namespace
+
+namespace {
+
+// Binds the parameters summary_where wrote for F and SCOPE.
+void bind_filter(sql::statement& st, const request_filter& f, const summary_scope& scope) {
+  if (f.status && *f.status != "active") st.bind(1, *f.status);
+  if (f.category) st.bind(2, *f.category);
+  if (f.owner) st.bind(3, *f.owner);
+  if (scope.request) st.bind(6, *scope.request);
+  if (scope.person) st.bind(7, *scope.person);
+  if (scope.company) st.bind(8, *scope.company);
+  if (f.favourite_of) st.bind(10, *f.favourite_of);
+  if (f.overdue_at) st.bind(11, *f.overdue_at);
+  if (f.priority) st.bind(12, *f.priority);
+  if (f.tag) st.bind(13, *f.tag);
+  if (f.person) st.bind(14, *f.person);
+  if (f.company) st.bind(15, *f.company);
+  if (f.updated_since) st.bind(16, *f.updated_since);
 }
 
 }  // namespace
@@ -147,17 +173,11 @@ std::vector<request_summary> read_summaries(const sql::connection& db, const req
     select.replace(select.find("FROM requests r"), 15,
                    "FROM requests r INDEXED BY requests_active");
   }
-  sql::statement st(
-      db, select + summary_where(f, scope) + order_by(f.sort, f.descending) + " LIMIT ?5");
-  if (f.status && *f.status != "active") st.bind(1, *f.status);
-  if (f.category) st.bind(2, *f.category);
-  if (f.owner) st.bind(3, *f.owner);
+  sql::statement st(db, select + summary_where(f, scope) + order_by(f.sort, f.descending) +
+                            (f.offset > 0 ? " LIMIT ?5 OFFSET ?4" : " LIMIT ?5"));
+  bind_filter(st, f, scope);
+  if (f.offset > 0) st.bind(4, f.offset);
   st.bind(5, f.limit);
-  if (scope.request) st.bind(6, *scope.request);
-  if (scope.person) st.bind(7, *scope.person);
-  if (scope.company) st.bind(8, *scope.company);
-  if (f.favourite_of) st.bind(10, *f.favourite_of);
-  if (f.overdue_at) st.bind(11, *f.overdue_at);
   std::vector<request_summary> out;
   while (st.step()) {
     request_summary r;
@@ -183,6 +203,19 @@ std::vector<request_summary> read_summaries(const sql::connection& db, const req
 result<std::vector<request_summary>, errc> store::list_requests(const request_filter& f) {
   return guarded([&]() -> result<std::vector<request_summary>, errc> {
     return read_summaries(p_->db, f, {});
+  });
+}
+
+result<std::int64_t, errc> store::count_requests(const request_filter& f) {
+  return guarded([&]() -> result<std::int64_t, errc> {
+    bool joins_person = f.company.has_value();
+    sql::statement st(p_->db,
+                      std::string("SELECT COUNT(*) FROM requests r") +
+                          (joins_person ? " LEFT JOIN persons p ON p.id = r.person_id\n" : "\n") +
+                          summary_where(f, {}));
+    bind_filter(st, f, {});
+    st.step();
+    return st.integer(0);
   });
 }
 

@@ -332,6 +332,45 @@ END;
 -- (storage/src/raw_codec.hpp). Old rows are not rewritten: they read the same.
 ALTER TABLE raw_messages ADD COLUMN encoding INTEGER NOT NULL DEFAULT 0;
 )sql"},
+      {"identity and api", R"sql(
+-- The HTTP API (docs/api.md). A request's version grows with every change to its row, so an
+-- ETag names one state of it and If-Match refuses a change made on a stale view.
+ALTER TABLE requests ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE TRIGGER requests_version AFTER UPDATE ON requests
+  WHEN new.version = old.version BEGIN
+  UPDATE requests SET version = old.version + 1 WHERE id = new.id;
+END;
+-- Argon2id hashes (libsodium's crypto_pwhash_str), never the password.
+CREATE TABLE user_passwords (
+  login TEXT PRIMARY KEY,
+  hash TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+-- API tokens and login sessions; only the SHA-256 of the secret is kept (it is 256 random
+-- bits, so a slow hash adds nothing).
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  login TEXT NOT NULL,
+  name TEXT NOT NULL,
+  scope TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+  kind TEXT NOT NULL CHECK (kind IN ('token', 'session')),
+  hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  last_used_at INTEGER,
+  revoked_at INTEGER
+);
+CREATE INDEX api_tokens_login ON api_tokens(login);
+-- The answer to an action sent with an Idempotency-Key, so a retry gets it again unsent.
+CREATE TABLE idempotency_keys (
+  login TEXT NOT NULL,
+  key TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (login, key)
+) WITHOUT ROWID;
+)sql"},
   };
   return list;
 }

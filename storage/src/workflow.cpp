@@ -12,20 +12,27 @@ struct request_row {
   std::optional<std::int64_t> owner_id;
   std::string owner_login;
   std::optional<std::int64_t> merged_into;
+  std::int64_t version = 0;
 };
 
 error<errc> no_request(std::int64_t id) {
   return error<errc>{errc::not_found, fmt::format("there is no request #{}", id)};
 }
 
+error<errc> stale(std::int64_t id) {
+  return error<errc>{errc::conflict,
+                     fmt::format("request #{} changed since you last read it: read it again", id)};
+}
+
 error<errc> invalid(std::string message) { return error<errc>{errc::invalid, std::move(message)}; }
 
 std::optional<request_row> load(const sql::connection& db, std::int64_t id) {
-  statement st(db, R"(SELECT r.status, r.owner_id, COALESCE(u.login, ''), r.merged_into
+  statement st(db, R"(SELECT r.status, r.owner_id, COALESCE(u.login, ''), r.merged_into,
+                             r.version
                       FROM requests r LEFT JOIN users u ON u.id = r.owner_id WHERE r.id = ?1)");
   st.bind(1, id);
   if (!st.step()) return std::nullopt;
-  return request_row{st.text(0), st.opt_integer(1), st.text(2), st.opt_integer(3)};
+  return request_row{st.text(0), st.opt_integer(1), st.text(2), st.opt_integer(3), st.integer(4)};
 }
 
 // The users table is filled from the config's [[user]] list; an agent acting before that sync
@@ -72,10 +79,11 @@ std::int64_t insert_note(const sql::connection& db, std::int64_t request, const 
   return db.last_insert_id();
 }
 
-// Runs `body` on request `id` inside one transaction, after checking it exists and is not
-// merged (a merged request only ever changes through its master).
+// Runs `body` on request `id` inside one transaction, after checking it exists, is not
+// merged (a merged request only ever changes through its master) and, when the caller names
+// one, is still at the version the caller saw.
 template <class F>
-auto on_request(store& s, std::int64_t id, std::int64_t now, F body)
+auto on_request(store& s, std::int64_t id, const acting& by, F body)
     -> decltype(body(std::declval<request_row&>())) {
   return guarded([&]() -> decltype(body(std::declval<request_row&>())) {
     const sql::connection& db = connection_of(s);
@@ -86,9 +94,10 @@ auto on_request(store& s, std::int64_t id, std::int64_t now, F body)
       return invalid(fmt::format("request #{} was merged into #{}: work on that one", id,
                                  r->merged_into.value_or(0)));
     }
+    if (by.if_version && *by.if_version != r->version) return stale(id);
     auto out = body(*r);
     if (out.has_value()) {
-      touch(db, id, now);
+      touch(db, id, by.now);
       tx.commit();
     }
     return out;
@@ -103,7 +112,7 @@ void set_owner(const sql::connection& db, std::int64_t request, std::optional<st
 }  // namespace
 
 result<void, errc> accept_request(store& s, std::int64_t request, const acting& by, bool force) {
-  return on_request(s, request, by.now, [&](request_row& r) -> result<void, errc> {
+  return on_request(s, request, by, [&](request_row& r) -> result<void, errc> {
     const sql::connection& db = connection_of(s);
     if (r.status == "closed")
       return invalid(fmt::format("request #{} is closed: reopen it first", request));
@@ -122,7 +131,7 @@ result<void, errc> accept_request(store& s, std::int64_t request, const acting& 
 
 result<void, errc> assign_request(store& s, std::int64_t request, const std::string& owner,
                                   const acting& by) {
-  return on_request(s, request, by.now, [&](request_row& r) -> result<void, errc> {
+  return on_request(s, request, by, [&](request_row& r) -> result<void, errc> {
     const sql::connection& db = connection_of(s);
     if (r.status == "closed")
       return invalid(fmt::format("request #{} is closed: reopen it first", request));
@@ -144,7 +153,7 @@ result<void, errc> assign_request(store& s, std::int64_t request, const std::str
 result<void, errc> transfer_request(store& s, std::int64_t request, const std::string& owner,
                                     const std::string& note, const acting& by) {
   if (owner.empty()) return invalid("transfer needs the login of the colleague to transfer to");
-  return on_request(s, request, by.now, [&](request_row& r) -> result<void, errc> {
+  return on_request(s, request, by, [&](request_row& r) -> result<void, errc> {
     const sql::connection& db = connection_of(s);
     if (r.status == "closed")
       return invalid(fmt::format("request #{} is closed: reopen it first", request));
@@ -163,7 +172,7 @@ result<void, errc> transfer_request(store& s, std::int64_t request, const std::s
 result<std::int64_t, errc> add_note(store& s, std::int64_t request, const std::string& text,
                                     const acting& by) {
   if (text.empty()) return invalid("a note needs text");
-  return on_request(s, request, by.now, [&](request_row&) -> result<std::int64_t, errc> {
+  return on_request(s, request, by, [&](request_row&) -> result<std::int64_t, errc> {
     const sql::connection& db = connection_of(s);
     std::int64_t id = insert_note(db, request, text, by);
     event(db, request, by, "note", "");
@@ -172,7 +181,7 @@ result<std::int64_t, errc> add_note(store& s, std::int64_t request, const std::s
 }
 
 result<void, errc> close_request(store& s, std::int64_t request, const acting& by) {
-  return on_request(s, request, by.now, [&](request_row& r) -> result<void, errc> {
+  return on_request(s, request, by, [&](request_row& r) -> result<void, errc> {
     const sql::connection& db = connection_of(s);
     if (r.status == "closed") return invalid(fmt::format("request #{} is already closed", request));
     statement st(db,
@@ -185,7 +194,7 @@ result<void, errc> close_request(store& s, std::int64_t request, const acting& b
 }
 
 result<void, errc> reopen_request(store& s, std::int64_t request, const acting& by) {
-  return on_request(s, request, by.now, [&](request_row& r) -> result<void, errc> {
+  return on_request(s, request, by, [&](request_row& r) -> result<void, errc> {
     const sql::connection& db = connection_of(s);
     if (r.status == "open") return invalid(fmt::format("request #{} is already open", request));
     statement st(db,
@@ -200,7 +209,7 @@ result<void, errc> reopen_request(store& s, std::int64_t request, const acting& 
 result<void, errc> postpone_request(store& s, std::int64_t request, std::int64_t until,
                                     const acting& by) {
   if (until <= by.now) return invalid("postpone needs a time in the future");
-  return on_request(s, request, by.now, [&](request_row& r) -> result<void, errc> {
+  return on_request(s, request, by, [&](request_row& r) -> result<void, errc> {
     const sql::connection& db = connection_of(s);
     if (r.status == "closed")
       return invalid(fmt::format("request #{} is closed: reopen it first", request));
@@ -208,6 +217,14 @@ result<void, errc> postpone_request(store& s, std::int64_t request, std::int64_t
     st.bind(1, request).bind(2, until).run();
     event(db, request, by, "postponed", fmt::format("until {}", until));
     return {};
+  });
+}
+
+result<std::int64_t, errc> request_version(store& s, std::int64_t request) {
+  return guarded([&]() -> result<std::int64_t, errc> {
+    std::optional<request_row> r = load(connection_of(s), request);
+    if (!r) return no_request(request);
+    return r->version;
   });
 }
 
@@ -230,7 +247,7 @@ result<int, errc> wake_postponed(store& s, std::int64_t now) {
 
 result<void, errc> set_request(store& s, std::int64_t request, const request_changes& c,
                                const acting& by) {
-  return on_request(s, request, by.now, [&](request_row&) -> result<void, errc> {
+  return on_request(s, request, by, [&](request_row&) -> result<void, errc> {
     const sql::connection& db = connection_of(s);
     if (c.title) {
       if (c.title->empty()) return invalid("a title cannot be empty");
@@ -308,7 +325,7 @@ result<void, errc> favourite_request(store& s, std::int64_t request, bool on, co
 result<void, errc> merge_request(store& s, std::int64_t request, std::int64_t master,
                                  const acting& by) {
   if (request == master) return invalid("a request cannot be merged into itself");
-  return on_request(s, request, by.now, [&](request_row&) -> result<void, errc> {
+  return on_request(s, request, by, [&](request_row&) -> result<void, errc> {
     const sql::connection& db = connection_of(s);
     std::optional<request_row> m = load(db, master);
     if (!m) return no_request(master);
@@ -333,7 +350,7 @@ result<std::int64_t, errc> split_request(store& s, std::int64_t request,
                                          const std::vector<std::int64_t>& messages,
                                          const acting& by) {
   if (messages.empty()) return invalid("split needs at least one message id");
-  return on_request(s, request, by.now, [&](request_row&) -> result<std::int64_t, errc> {
+  return on_request(s, request, by, [&](request_row&) -> result<std::int64_t, errc> {
     const sql::connection& db = connection_of(s);
     statement count(db, "SELECT COUNT(*) FROM messages WHERE request_id = ?1");
     count.bind(1, request);

@@ -14,7 +14,7 @@ result<std::int64_t, errc> queue_agent_mail(store& s, std::int64_t request, cons
   return guarded([&]() -> result<std::int64_t, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
-    sql::statement find(db, "SELECT status, merged_into FROM requests WHERE id = ?1");
+    sql::statement find(db, "SELECT status, merged_into, version FROM requests WHERE id = ?1");
     find.bind(1, request);
     if (!find.step())
       return error<errc>{errc::not_found, fmt::format("there is no request #{}", request)};
@@ -22,6 +22,11 @@ result<std::int64_t, errc> queue_agent_mail(store& s, std::int64_t request, cons
       return error<errc>{errc::invalid,
                          fmt::format("request #{} was merged into #{}: work on that one", request,
                                      find.integer(1))};
+    }
+    if (by.if_version && *by.if_version != find.integer(2)) {
+      return error<errc>{errc::conflict, fmt::format("request #{} changed since you last read "
+                                                     "it: read it again",
+                                                     request)};
     }
     queue_outgoing(db, request, m, by.now);
     sql::statement id(db, "SELECT MAX(id) FROM outbox WHERE request_id = ?1");

@@ -180,6 +180,12 @@ std::string headers_of(const mail_parts& p) {
   h += header("Date", rfc5322_date(p.date));
   h += header("From", encode_mailbox(p.from));
   h += header("To", encode_mailbox(p.to));
+  if (!p.cc.empty()) {
+    std::string cc;
+    // One address a line (folded), so no line grows past RFC 5322's limit.
+    for (const std::string& a : p.cc) cc += (cc.empty() ? "" : ",\r\n ") + a;
+    h += header("Cc", cc);
+  }
   h += header("Subject", encode_unstructured("Subject", p.subject));
   h += header("Message-ID", "<" + p.message_id + ">");
   if (p.in_reply_to && is_safe_msg_id(*p.in_reply_to)) {
@@ -323,6 +329,10 @@ result<composed_mail, compose_errc> compose(const mail_parts& p) {
   }
   if (!is_safe_addr_spec(p.to.addr)) {
     return fail(compose_errc::bad_address, "the recipient address is not a plain addr-spec");
+  }
+  for (const std::string& a : p.cc) {
+    if (!is_safe_addr_spec(a))
+      return fail(compose_errc::bad_address, "a Cc address is not a plain addr-spec");
   }
   if (!is_safe_msg_id(p.message_id)) {
     return fail(compose_errc::bad_input, "the Message-ID is empty or malformed");

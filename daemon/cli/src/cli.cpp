@@ -1,14 +1,15 @@
 #include "hd/cli/cli.hpp"
 
 #include "commands.hpp"
+#include "hd/common/config_options.hpp"
 #include "hd/common/sysexits.hpp"
 
 #include <iostream>
 
 namespace hd::daemon {
 
-std::optional<config> cli_state::load_config() {
-  auto c = hd::load_config(config_path, io.env);
+std::optional<config> cli_state::load_config(bool secrets) {
+  auto c = hd::load_config(config_path, io.env, load_options{secrets});
   if (!c) {
     io.err << c.error().message << "\n";
     exit = exit_code::config;
@@ -66,6 +67,7 @@ int run_cli(int argc, const char* const* argv, cli_io& io) {
   add_attachments_commands(app, st);
   add_run_command(app, st);
   add_status_command(app, st);
+  add_access_commands(app, st);  // users passwd, tokens
 
   try {
     app.parse(argc, argv);

@@ -1,8 +1,8 @@
 // helpdeskd companies list|show|add|add-domain|edit|merge: companies own persons and mail
 // domains, and carry a category and an industry from the admin's lists ([companies]).
 #include "commands.hpp"
+#include "hd/api/json.hpp"
 #include "hd/common/sysexits.hpp"
-#include "json.hpp"
 #include "json_storage.hpp"
 
 #include <fmt/format.h>
@@ -134,7 +134,7 @@ void print_company(cli_state& st, storage::store& db, std::int64_t id, bool json
 }
 
 void edit(cli_state& st, edit_options& o) {
-  std::optional<config> cfg = st.load_config();
+  std::optional<config> cfg = st.load_config(false);
   if (!cfg) return;
   if (!on_list(st, o.category, cfg->companies.categories, "category") ||
       !on_list(st, o.industry, cfg->companies.industries, "industry"))

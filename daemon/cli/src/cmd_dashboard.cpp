@@ -1,10 +1,10 @@
 // helpdeskd dashboard | requests next | users | categories | priorities: what an agent (or an
 // admin) looks at. Due times are brought up to date from the config's priorities first.
 #include "commands.hpp"
+#include "hd/api/json.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/storage/views.hpp"
-#include "json.hpp"
 
 #include <map>
 
@@ -18,7 +18,7 @@ struct view_options {
 
 // Loads the config, opens the store and applies deadlines; nullopt after reporting why not.
 std::optional<std::pair<config, storage::store>> open_views(cli_state& st) {
-  std::optional<config> cfg = st.load_config();
+  std::optional<config> cfg = st.load_config(false);
   if (!cfg) return std::nullopt;
   auto db = open_store(*cfg);
   if (!db) {
@@ -38,33 +38,6 @@ std::string agent_of(cli_state& st, const view_options& o) {
   if (login.empty())
     st.fail(exit_code::usage, "say who you are: --as LOGIN, or set HELPDESKD_AGENT");
   return login;
-}
-
-nlohmann::ordered_json opt_time(const std::optional<std::int64_t>& t) {
-  return t ? nlohmann::ordered_json(iso8601(*t)) : nlohmann::ordered_json(nullptr);
-}
-
-nlohmann::ordered_json to_json(const storage::queue_item& q) {
-  return {{"id", q.id},
-          {"title", q.title},
-          {"status", q.status},
-          {"priority", q.priority},
-          {"category", q.category},
-          {"owner",
-           q.owner.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(q.owner)},
-          {"person", q.person},
-          {"created_at", iso8601(q.created_at)},
-          {"postponed_until", opt_time(q.postponed_until)},
-          {"first_response_due", opt_time(q.first_response_due)},
-          {"resolution_due", opt_time(q.resolution_due)},
-          {"overdue", q.overdue},
-          {"favourite", q.favourite}};
-}
-
-nlohmann::ordered_json to_json(const std::vector<storage::queue_item>& v) {
-  nlohmann::ordered_json a = nlohmann::ordered_json::array();
-  for (const auto& q : v) a.push_back(to_json(q));
-  return a;
 }
 
 // A section of the dashboard for a terminal; colour only when stdout is one.
@@ -175,7 +148,8 @@ void add_admin_lists(CLI::App& app, cli_state& st) {
     CLI::App* c = app.add_subcommand(
         what, fmt::format("List the {} the config declares, with open requests", what));
     c->add_flag("--json", *json, "Print JSON");
-    c->callback([&st, json, kind = std::string(what)] {
+    c->callback([&st, json, c, kind = std::string(what)] {
+      if (!c->get_subcommands().empty()) return;  // `users passwd` (cmd_access.cpp)
       auto opened = open_views(st);
       if (!opened) return;
       const config& cfg = opened->first;
@@ -188,6 +162,7 @@ void add_admin_lists(CLI::App& app, cli_state& st) {
                           {"name", u.name},
                           {"email", u.email},
                           {"absent", u.absent},
+                          {"role", std::string(to_string(u.role))},
                           {"open", count_of(counts->by_owner, u.login)}});
         }
       } else if (kind == "categories") {

@@ -1,8 +1,8 @@
 // helpdeskd parse FILE: show what the parser makes of a mail, without storing anything.
 #include "commands.hpp"
+#include "hd/api/json.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/mailparse/parser.hpp"
-#include "json.hpp"
 
 #include <algorithm>
 #include <fstream>

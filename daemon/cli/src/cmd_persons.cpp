@@ -1,8 +1,8 @@
 // helpdeskd persons list|show|edit|merge: the customers behind requests.
 #include "commands.hpp"
+#include "hd/api/json.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/templates/template.hpp"
-#include "json.hpp"
 #include "json_storage.hpp"
 
 #include <fmt/format.h>

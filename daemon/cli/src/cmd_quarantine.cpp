@@ -2,9 +2,9 @@
 // Nothing is deleted: reprocess and drop resolve an entry and leave an event (see
 // docs/storage.md, "Quarantine"); only `drop --purge` erases the raw bytes.
 #include "commands.hpp"
+#include "hd/api/json.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/pipeline.hpp"
-#include "json.hpp"
 #include "json_storage.hpp"
 
 #include <fmt/format.h>
@@ -82,7 +82,7 @@ std::string resolution_of(const intake_result& r) {
 }
 
 void reprocess(cli_state& st, const options& o) {
-  std::optional<config> cfg = st.load_config();
+  std::optional<config> cfg = st.load_config(false);
   if (!cfg) return;
   auto db = open_store(*cfg);
   if (!db) return st.fail(exit_code::temp_fail, db.error().message);

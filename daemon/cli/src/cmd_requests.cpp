@@ -1,9 +1,9 @@
 // helpdeskd requests ...: the agent's view of requests.
 #include "commands.hpp"
+#include "hd/api/json.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/storage/views.hpp"
-#include "json.hpp"
 #include "json_storage.hpp"
 
 #include <fmt/format.h>
@@ -80,7 +80,7 @@ void print_table(std::ostream& out, const std::vector<storage::request_summary>&
 }
 
 void list_requests(cli_state& st, const list_options& o) {
-  std::optional<config> cfg = st.load_config();
+  std::optional<config> cfg = st.load_config(false);
   if (!cfg) return;
   auto db = open_store(*cfg);
   if (!db) {

@@ -61,7 +61,7 @@ void print_text(cli_state& st, const std::vector<storage::mailbox_status>& list,
 }
 
 void status_command(cli_state& st, bool json) {
-  std::optional<config> cfg = st.load_config();
+  std::optional<config> cfg = st.load_config(false);
   if (!cfg) return;
   auto db = open_store(*cfg);
   if (!db) {

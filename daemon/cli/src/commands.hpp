@@ -22,8 +22,9 @@ struct cli_state {
   logger log{log_level::warn, stderr};
 
   /// Loads the configuration named by --config; on failure prints why, sets exit 78 and
-  /// returns nullopt.
-  std::optional<config> load_config();
+  /// returns nullopt. With SECRETS false the secret files and variables are not read (the
+  /// agents' commands need none: an agent need not be able to read the IMAP password).
+  std::optional<config> load_config(bool secrets = true);
   /// Prints JSON (pretty, invalid UTF-8 replaced) followed by a newline.
   void print_json(const nlohmann::ordered_json& j);
   /// Prints "helpdeskd: MESSAGE" to stderr and sets the exit code.
@@ -47,5 +48,6 @@ void add_companies_commands(CLI::App& app, cli_state& st);
 void add_attachments_commands(CLI::App& app, cli_state& st);
 void add_run_command(CLI::App& app, cli_state& st);
 void add_status_command(CLI::App& app, cli_state& st);
+void add_access_commands(CLI::App& app, cli_state& st);
 
 }  // namespace hd::daemon

@@ -1,9 +1,8 @@
 #pragma once
-// JSON renderings of storage's read models (requests show/search, persons, companies,
-// quarantine), and the helpers the storage commands share. Field names are part of the CLI's
-// contract (docs/storage.md): add fields, never rename them.
+// The helpers the storage commands share (the JSON renderings are in hd/api/json.hpp).
 
 #include "commands.hpp"
+#include "hd/api/json.hpp"
 #include "hd/storage/people.hpp"
 #include "hd/storage/quarantine.hpp"
 #include "hd/storage/requests.hpp"
@@ -13,15 +12,6 @@
 #include <optional>
 
 namespace hd::daemon {
-
-nlohmann::ordered_json to_json(const storage::request_detail& d);
-nlohmann::ordered_json to_json(const storage::search_hit& h);
-nlohmann::ordered_json to_json(const storage::attachment_info& a);
-nlohmann::ordered_json to_json(const storage::person_summary& p);
-nlohmann::ordered_json to_json(const storage::person_detail& p);
-nlohmann::ordered_json to_json(const storage::company_summary& c);
-nlohmann::ordered_json to_json(const storage::company_detail& c);
-nlohmann::ordered_json to_json(const storage::quarantine_entry& q);
 
 /// Loads the config and opens (and migrates) its database; on failure reports it, sets the
 /// exit code (78 config, 75 database) and returns nullopt.

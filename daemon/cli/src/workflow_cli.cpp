@@ -14,7 +14,7 @@ std::optional<session> begin(cli_state& st, const verb_options& o) {
     st.fail(exit_code::usage, "say who you are: --as LOGIN, or set HELPDESKD_AGENT");
     return std::nullopt;
   }
-  std::optional<config> cfg = st.load_config();
+  std::optional<config> cfg = st.load_config(false);
   if (!cfg) return std::nullopt;
   bool known = std::any_of(cfg->users.begin(), cfg->users.end(),
                            [&](const user_config& u) { return u.login == login; });

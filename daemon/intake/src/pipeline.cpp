@@ -44,14 +44,18 @@ intake_result quarantine(storage::store& db, const storage::mail_source& src, st
 
 }  // namespace
 
-result<storage::store, storage::errc> open_store(const config& cfg) {
+storage::open_options store_options(const config& cfg) {
   storage::open_options opt;
   opt.synchronous_full = cfg.database.synchronous_full;
   opt.busy_timeout_ms = cfg.database.busy_timeout_ms;
   opt.tag_prefix = cfg.threading.tag_prefix;
   opt.reopen_within_days = cfg.threading.reopen_within_days;
   opt.tag_in_body = cfg.threading.tag_in_body;
-  auto s = storage::store::open(cfg.database.path, opt);
+  return opt;
+}
+
+result<storage::store, storage::errc> open_store(const config& cfg) {
+  auto s = storage::store::open(cfg.database.path, store_options(cfg));
   if (!s) return s;
   // Users, categories and priorities follow the config at every start (and reload).
   if (auto synced = storage::sync_directory(*s, cfg); !synced) return synced.error();

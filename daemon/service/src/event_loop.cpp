@@ -4,7 +4,9 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
+#include "hd/api/api.hpp"
 #include "hd/common/sysexits.hpp"
+#include "hd/http/server.hpp"
 #include "hd/intake/mailbox_batch.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/service/mailbox_session.hpp"
@@ -45,11 +47,14 @@ class intake_service {
     // As a service, the outbox is sent (and postponed requests woken) all along, from this
     // loop; --once drains the outbox when it is done (cmd_run.cpp).
     if (!once_) start_outbox();
+    if (!once_ && setup_.cfg->http && !start_http()) return exit_code::config;
     ready_.expect(setup_.cfg->mailboxes.size());
     start_sessions();
-    if (running_ == 0 && !outbox_) signals_.cancel();
+    if (running_ == 0 && !outbox_ && !http_) signals_.cancel();
     io_.run();
     outbox_.reset();  // records what its database thread still holds
+    http_.reset();
+    api_.reset();  // joins its database threads; their last replies are dropped with io_
     return failed_ ? exit_code::temp_fail : exit_code::ok;
   }
 
@@ -96,6 +101,37 @@ class intake_service {
     outbox_.emplace(io_, setup_.cfg, std::move(*db), env_.log, env_.now);
   }
 
+  // The HTTP API (docs/api.md): its own database threads, the server on this loop.
+  bool start_http() {
+    const http_config& h = *setup_.cfg->http;
+    api_env e;
+    e.cfg = setup_.cfg;
+    e.log = &env_.log;
+    e.now = env_.now;
+    e.openapi = openapi_document();
+    e.limiter = std::make_shared<login_limiter>(h.login_failures_per_account,
+                                                h.login_failures_per_address, h.login_window_s);
+    http_.emplace(
+        io_, h,
+        [this](http::request r, http::reply_fn reply) {
+          api_->handle(std::move(r), std::move(reply));
+        },
+        env_.log);
+    e.stats = http_->stats();
+    try {
+      api_.emplace(std::move(e), setup_.cfg->database.path, store_options(*setup_.cfg), h.workers);
+    } catch (const std::exception& ex) {
+      env_.log.error("http.start_failed", {{"reason", ex.what()}});
+      return false;
+    }
+    if (auto ok = http_->start(); !ok) {
+      env_.log.error("http.start_failed", {{"reason", ok.error().message}});
+      return false;
+    }
+    env_.log.info("http.listening", {{"address", http_->local_address()}});
+    return true;
+  }
+
   void session_ended() {
     if (--running_ > 0) return;
     sessions_.clear();
@@ -106,8 +142,9 @@ class intake_service {
       start_sessions();
       if (running_ > 0) return;
     }
-    // Nothing left to do: io_.run() returns (a service without mailboxes keeps sending).
-    if (!outbox_ || stopping_) signals_.cancel();
+    // Nothing left to do: io_.run() returns (a service without mailboxes keeps sending and
+    // serving).
+    if ((!outbox_ && !http_) || stopping_) signals_.cancel();
   }
 
   void watch_signals() {
@@ -124,6 +161,7 @@ class intake_service {
         stopping_ = true;
         ready_.stopping();
         if (outbox_) outbox_->stop();
+        if (http_) http_->stop();
         worker_.request_stop();
         tokens_.stop();
         for (auto& s : sessions_) s->stop();
@@ -153,6 +191,7 @@ class intake_service {
     }
     env_.log.info("config.reloaded", {{"config", s->cfg->source}});
     if (outbox_) outbox_->reconfigure(s->cfg);
+    if (api_) api_->reconfigure(s->cfg);
     pending_ = std::move(*s);
     if (running_ == 0) {
       setup_ = std::move(*pending_);
@@ -174,6 +213,8 @@ class intake_service {
   readiness ready_;  ///< sd_notify: READY once every mailbox was contacted, STOPPING, RELOADING
   std::vector<std::shared_ptr<mailbox_session>> sessions_;
   std::optional<outbox_sender> outbox_;
+  std::optional<http::server> http_;
+  std::optional<api> api_;  ///< after http_: the server's handler uses it
   int running_ = 0;
   bool failed_ = false;
   bool stopping_ = false;

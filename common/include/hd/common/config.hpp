@@ -144,12 +144,34 @@ struct companies_config {
   std::vector<std::string> industries;  ///< business / industry, e.g. energy, retail
 };
 
+enum class user_role { agent, admin };
+
 struct user_config {
   std::string login;
   std::string name;
   std::string email;
   bool absent = false;
   std::string signature;
+  user_role role = user_role::agent;  ///< admin: also quarantine, outbox and others' tokens
+};
+
+/// The HTTP API (docs/api.md). Served by `helpdeskd run` only when the file has an [http]
+/// table. Every limit is a setting; the defaults suit a team behind a reverse proxy.
+struct http_config {
+  std::string listen = "127.0.0.1:8025";     ///< ADDRESS:PORT ([v6]:PORT)
+  std::vector<std::string> trusted_proxies;  ///< peers whose X-Forwarded-For is believed
+  int workers = 2;                           ///< database threads (each its own SQLite connection)
+  int max_connections = 256;                 ///< open connections at once; more are closed at once
+  std::int64_t max_body_bytes = 10 * 1024 * 1024;  ///< request body (a reply with attachments)
+  int max_header_bytes = 16 * 1024;                ///< request line and headers together
+  int read_timeout_s = 15;              ///< a request must arrive whole within this (slowloris)
+  int write_timeout_s = 30;             ///< a response must be taken within this
+  int idle_timeout_s = 60;              ///< keep-alive connection closed after this idle time
+  int max_json_depth = 32;              ///< nesting of a JSON request body
+  int session_hours = 12;               ///< lifetime of a token from POST /api/login
+  int login_failures_per_account = 5;   ///< failed logins allowed per account ...
+  int login_failures_per_address = 20;  ///< ... and per client address ...
+  int login_window_s = 900;             ///< ... within this many seconds
 };
 
 struct config {
@@ -167,6 +189,7 @@ struct config {
   std::vector<category_config> categories;
   std::vector<user_config> users;
   companies_config companies;
+  std::optional<http_config> http;  ///< set when the file has an [http] table
 
   const mailbox_config* find_mailbox(std::string_view name) const;
 };
@@ -191,5 +214,6 @@ std::string describe_config(const config& c);
 std::string_view to_string(tls_mode m);
 std::string_view to_string(after_import a);
 std::string_view to_string(assignment_method m);
+std::string_view to_string(user_role r);
 
 }  // namespace hd

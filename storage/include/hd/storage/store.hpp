@@ -22,6 +22,7 @@ enum class errc {
   io,           ///< disk full, I/O error, corruption
   not_found,    ///< no such request, person, ...
   invalid,      ///< the call's arguments do not make sense
+  conflict,     ///< the request changed since the caller's view of it (acting::if_version)
 };
 
 struct open_options {
@@ -117,6 +118,12 @@ struct request_filter {
   std::optional<std::int64_t> overdue_at;   ///< only open requests past a due time at this time
   request_sort sort = request_sort::id;
   bool descending = false;  ///< reverse the order (requests without a value stay last)
+  std::optional<std::string> priority;
+  std::optional<std::string> tag;
+  std::optional<std::int64_t> person;         ///< person id
+  std::optional<std::int64_t> company;        ///< company id (of the person)
+  std::optional<std::int64_t> updated_since;  ///< updated at or after this time
+  std::int64_t offset = 0;                    ///< skip this many (paging)
 };
 
 struct request_summary {
@@ -175,6 +182,8 @@ class store {
                                         std::string_view reason, std::int64_t now);
 
   result<std::vector<request_summary>, errc> list_requests(const request_filter& f);
+  /// How many requests match F (its limit, offset and order ignored).
+  result<std::int64_t, errc> count_requests(const request_filter& f);
 
  private:
   friend struct detail::access;

@@ -18,7 +18,13 @@ namespace hd::storage {
 struct acting {
   std::string login;
   std::int64_t now = 0;
+  /// When set, the verb acts only if the request is still at this version (its ETag in the
+  /// HTTP API; request_version), else errc::conflict and nothing changes.
+  std::optional<std::int64_t> if_version = std::nullopt;
 };
+
+/// The version of a request: it grows with every change to it (ETag of the HTTP API).
+result<std::int64_t, errc> request_version(store& s, std::int64_t request);
 
 /// Takes ownership. An owned request needs `force` (then it is taken over, with an event).
 result<void, errc> accept_request(store& s, std::int64_t request, const acting& by, bool force);

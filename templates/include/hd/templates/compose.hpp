@@ -24,6 +24,7 @@ enum class compose_errc {
 struct mail_parts {
   address from;
   address to;
+  std::vector<std::string> cc;                  ///< Cc addr-specs (each must be safe)
   std::string subject;                          ///< one line, UTF-8 (made one line again anyway)
   std::string text;                             ///< UTF-8, any line ends
   std::optional<std::string> html;              ///< UTF-8; makes the message multipart/alternative

@@ -73,5 +73,7 @@ intake_result quarantine_after_exception(storage::store& db, const storage::mail
 
 /// Opens the database named by the config with its options (and migrates it).
 result<storage::store, storage::errc> open_store(const config& cfg);
+/// The store settings CFG asks for (what open_store uses).
+storage::open_options store_options(const config& cfg);
 
 }  // namespace hd::daemon

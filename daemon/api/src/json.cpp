@@ -1,4 +1,4 @@
-#include "json.hpp"
+#include "hd/api/json.hpp"
 
 #include <fmt/chrono.h>
 
