@@ -7,7 +7,6 @@
 
 #include "hd/common/message.hpp"
 #include "hd/mailparse/charset.hpp"
-#include "hd/mailparse/params.hpp"
 #include "hd/mailparse/transfer.hpp"
 
 #include <optional>
@@ -53,7 +52,7 @@ std::string token_at(std::string_view s, std::size_t& i) {
   return std::string(s.substr(start, i - start));
 }
 
-// Pigeonhole's _parse_content_type: "type/subtype" lower-cased, "" when it does not read.
+// Pigeonhole's _parse_content_type: "type/subtype" as written, "" when it does not read.
 std::string sieve_content_type(std::string_view v) {
   std::size_t i = 0;
   skip_cfws(v, i);
@@ -66,7 +65,42 @@ std::string sieve_content_type(std::string_view v) {
   if (sub.empty()) return "";
   skip_cfws(v, i);
   if (i < v.size() && v[i] != ';') return "";
-  return ascii_lower(type + "/" + sub);
+  return type + "/" + sub;
+}
+
+// A parameter of a Content-Type value as Dovecot's rfc2231_parse gives it to the message
+// parser and decoder: only a plain `name=value` counts ("boundary*=utf-8''x" is another name).
+std::optional<std::string> plain_param(std::string_view v, std::string_view want) {
+  std::size_t i = 0;
+  while (i < v.size()) {
+    // to the next ';' outside quotes
+    bool quoted = false;
+    for (; i < v.size() && (quoted || v[i] != ';'); ++i) {
+      if (v[i] == '\\' && quoted)
+        ++i;
+      else if (v[i] == '"')
+        quoted = !quoted;
+    }
+    if (i >= v.size()) break;
+    ++i;
+    skip_cfws(v, i);
+    std::string name = token_at(v, i);
+    skip_cfws(v, i);
+    if (i >= v.size() || v[i] != '=') continue;
+    ++i;
+    skip_cfws(v, i);
+    std::string value;
+    if (i < v.size() && v[i] == '"') {
+      for (++i; i < v.size() && v[i] != '"'; ++i) {
+        if (v[i] == '\\' && i + 1 < v.size()) ++i;
+        if (v[i] != '\r' && v[i] != '\n') value += v[i];
+      }
+    } else {
+      value = token_at(v, i);
+    }
+    if (iequals(name, want)) return value;
+  }
+  return std::nullopt;
 }
 
 enum class cte { identity, base64, qp, unknown };
@@ -203,7 +237,7 @@ class splitter {
   }
 
   // Transfer- and charset-decoded content, as Dovecot's message decoder gives it.
-  static std::string decode(std::string_view raw, const part_head& h, const header_params& ct) {
+  static std::string decode(std::string_view raw, const part_head& h) {
     cte enc = h.transfer ? parse_cte(*h.transfer) : cte::identity;
     std::string bytes;
     switch (enc) {
@@ -219,12 +253,12 @@ class splitter {
         bytes = decode_quoted_printable(raw);
         break;
     }
-    return to_utf8_strict(bytes, ct.get("charset").value_or(""));
+    return to_utf8_strict(bytes, plain_param(h.content_type.value_or(""), "charset").value_or(""));
   }
 
-  void emit(std::string type, std::string content) {
+  void emit(const std::string& type, std::string content) {
     body_part p;
-    p.content_type = std::move(type);
+    p.content_type = ascii_lower(type);
     if (!content.empty() &&
         (p.content_type == "text/html" || p.content_type == "application/xhtml+xml"))
       p.text = dovecot_html_to_text(content);
@@ -239,32 +273,36 @@ class splitter {
     std::optional<boundary_hit> hit;
     part_head h = head(at, hit);
     if (!h.has_body) return hit;
-    header_params ct = parse_params(h.content_type.value_or(""));
-    std::string type = ct.token;
+    const std::string ct = h.content_type.value_or("");
+    std::string type = ascii_lower(sieve_content_type(ct));
     bool deep_ok = depth + 1 < lim_.max_mime_depth && parts_ < lim_.max_parts;
-    auto boundary = ct.get("boundary");
+    auto boundary = plain_param(ct, "boundary");
     if (deep_ok && type.rfind("multipart/", 0) == 0 && boundary && !boundary->empty())
-      return multipart(at, depth, h, ct, *boundary);
+      return multipart(at, depth, h, *boundary, type == "multipart/digest");
     if (deep_ok && (type == "message/rfc822" || (!h.content_type && in_digest))) {
-      // Its content is the attached message's header lines (read again by part()).
-      std::size_t inner_at = at;
-      std::optional<boundary_hit> inner_hit;
-      emit(h.sieve_type, head(inner_at, inner_hit).header_lines);
+      // Pigeonhole: the content is the attached message's header lines (read again by part())
+      // when the part says "message/rfc822" as such; else (a digest's default) empty.
+      std::string lines;
+      if (h.sieve_type == "message/rfc822") {
+        std::size_t inner_at = at;
+        std::optional<boundary_hit> inner_hit;
+        lines = head(inner_at, inner_hit).header_lines;
+      }
+      emit(h.sieve_type, std::move(lines));
       return part(at, depth + 1, false);
     }
     std::size_t end = scan(at, hit);
-    emit(h.sieve_type, decode(in_.substr(at, end - at), h, ct));
+    emit(h.sieve_type, decode(in_.substr(at, end - at), h));
     return hit;
   }
 
   std::optional<boundary_hit> multipart(std::size_t at, int depth, const part_head& h,
-                                        const header_params& ct, const std::string& b) {
+                                        const std::string& b, bool digest) {
     bounds_.push_back(b);
     std::size_t level = bounds_.size() - 1;
     std::optional<boundary_hit> hit;
     std::size_t end = scan(at, hit);
-    emit(h.sieve_type, decode(in_.substr(at, end - at), h, ct));  // the preamble
-    bool digest = ct.token == "multipart/digest";
+    emit(h.sieve_type, decode(in_.substr(at, end - at), h));  // the preamble
     while (hit && hit->level == level && !hit->close) hit = part(hit->next, depth + 1, digest);
     if (!hit || hit->level < level) {  // the end, or an outer boundary ends this multipart
       if (bounds_.size() > level) bounds_.resize(level);
@@ -273,8 +311,9 @@ class splitter {
     bounds_.resize(level);  // closed: the epilogue runs to an outer boundary or the end
     std::size_t from = hit->next;
     end = scan(from, hit);
-    if (from < in_.size() && (end > from || (hit && hit->line > from)))
-      emit(h.sieve_type, decode(in_.substr(from, end - from), h, ct));
+    // Dovecot gives an epilogue only when it has bytes (the line end before a boundary is the
+    // boundary's).
+    if (end > from) emit(h.sieve_type, decode(in_.substr(from, end - from), h));
     return hit;
   }
 
