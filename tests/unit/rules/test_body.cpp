@@ -58,6 +58,18 @@ const char* const k_qp =
     "From: a@b.c\nSubject: t\nContent-Type: text/plain; charset=iso-8859-1\n"
     "Content-Transfer-Encoding: quoted-printable\n\nline one=\n still caf=E9\nline two\n";
 
+const char* const k_digest =
+    "From: a@b.c\nContent-Type: multipart/digest; boundary=D\n\n--D\n\nSubject: one\n\n"
+    "message 1\n--D\nContent-Type: message/rfc822\n\nSubject: two\n\nmessage 2\n--D--\n";
+
+const char* const k_rfc2231_boundary =
+    "From: a@b.c\nContent-Type: multipart/mixed; boundary*=us-ascii''Q\n\n--Q\n\npart\n"
+    "--Q--\n";
+
+const char* const k_nested_epilogue =
+    "From: a@b.c\nContent-Type: multipart/mixed; boundary=O\n\n--O\nContent-Type: "
+    "multipart/alternative; boundary=I\n\n--I\n\nin\n--I--\n\n--O--\n";
+
 // The values `body <transform>` matches against (TRANSFORM: ":raw", ":text" or a :content type).
 strings body_values(const std::string& raw, const std::string& transform) {
   std::string text = "require \"body\"; if body " +
@@ -141,6 +153,16 @@ TEST_CASE("body: every MIME part, as Pigeonhole sees it") {
       // An empty body: one empty part, but no :raw value at all.
       {"empty", "From: a@b.c\nSubject: t\n\n", "", {""}},
       {"empty", "From: a@b.c\nSubject: t\n\n", ":raw", {}},
+      // A digest's part without Content-Type is an attached message whose own entry is empty
+      // (text/plain to Pigeonhole); one that says message/rfc822 is its header lines.
+      {"digest", k_digest, "", {"", "", "message 1", "Subject: two\r\n", "message 2"}},
+      {"digest", k_digest, ":text", {"", "message 1", "message 2"}},
+      // Dovecot takes only a plain boundary= parameter: this multipart is all preamble.
+      {"rfc2231 boundary", k_rfc2231_boundary, "", {"--Q\n\npart\n--Q--\n"}},
+      {"rfc2231 boundary", k_rfc2231_boundary, ":text", {}},
+      // An epilogue that is only the line end before the outer boundary is no part.
+      {"nested epilogue", k_nested_epilogue, "", {"", "", "in"}},
+      {"nested epilogue", k_nested_epilogue, "multipart", {"", ""}},
       // Dovecot's html2text.
       {"html",
        k_html,
