@@ -202,3 +202,22 @@ TEST_CASE("body: parts past the limits are read as one part") {
   REQUIRE(parts.size() == 1);  // the root multipart is read as a single part
   CHECK(parts[0].content_type == "multipart/mixed");
 }
+
+TEST_CASE("body: never sets match variables (RFC 5173, as Pigeonhole)") {
+  // sieve-test: "store message in folder: x-aktura 12" (${1} is still the header's).
+  std::string raw = "From: a@b.c\nSubject: Faktura 12\n\nhei there\n";
+  auto s = hd::rules::compile(
+      "require [\"body\", \"variables\", \"fileinto\", \"regex\"];\n"
+      "if header :matches \"subject\" \"F*\" { }\n"
+      "if body :regex \"(e)\" { fileinto \"x-${1}\"; }\n",
+      "t.sieve", {});
+  REQUIRE(s.has_value());
+  hd::parsed_message m;
+  hd::rules::input in;
+  in.message = &m;
+  in.raw = raw;
+  in.body_parts = [&] { return hd::mailparse::sieve_body_parts(raw); };
+  hd::rules::outcome o = hd::rules::evaluate(*s, in);
+  REQUIRE(o.actions.size() == 1);
+  CHECK(o.actions[0].argument == "x-aktura 12");
+}
