@@ -221,3 +221,25 @@ TEST_CASE("body: never sets match variables (RFC 5173, as Pigeonhole)") {
   REQUIRE(o.actions.size() == 1);
   CHECK(o.actions[0].argument == "x-aktura 12");
 }
+
+TEST_CASE("body :regex: '.' matches a line end, as POSIX regexes in Pigeonhole") {
+  // sieve-test over cpython msg_10 (a quoted-printable text/html part ending in CRLF):
+  // body :content "TEXT/HTML" :regex "^(.*)$" matches.
+  std::string raw =
+      "From: a@b.c\nSubject: t\nContent-Type: text/html; charset=iso-8859-1\n"
+      "Content-Transfer-Encoding: quoted-printable\n\n=A1This is a message!\n";
+  auto s = hd::rules::compile(
+      "require [\"body\", \"fileinto\", \"regex\"];\n"
+      "if body :content \"TEXT/HTML\" :regex :comparator \"i;octet\" \"^(.*)$\" { fileinto "
+      "\"yes\"; }\n",
+      "t.sieve", {});
+  REQUIRE(s.has_value());
+  hd::parsed_message m;
+  hd::rules::input in;
+  in.message = &m;
+  in.raw = raw;
+  in.body_parts = [&] { return hd::mailparse::sieve_body_parts(raw); };
+  hd::rules::outcome o = hd::rules::evaluate(*s, in);
+  REQUIRE(o.actions.size() == 1);
+  CHECK(o.actions[0].argument == "yes");
+}
