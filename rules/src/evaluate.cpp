@@ -101,8 +101,9 @@ class evaluator {
       }
       return false;
     }
-    bool capture =
-        p_.match_variables && (m.type == match_type::matches || m.type == match_type::regex);
+    // A body test never sets match variables (RFC 5173; Pigeonhole disables them for it).
+    bool capture = p_.match_variables && t.kind != test_kind::body &&
+                   (m.type == match_type::matches || m.type == match_type::regex);
     std::vector<std::string> captures;
     for (std::size_t k = 0; k < m.keys.size(); ++k) {
       key_ref key;

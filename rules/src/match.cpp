@@ -208,7 +208,9 @@ RE2::Options regex_options(match_type t, comparator c) {
   RE2::Options o;
   o.set_log_errors(false);
   o.set_case_sensitive(c != comparator::casemap);
-  o.set_dot_nl(t == match_type::matches);
+  // POSIX extended regexes without REG_NEWLINE (Pigeonhole): '.' matches a line end too, so
+  // "^(.*)$" matches a multi-line body part.
+  o.set_dot_nl(t == match_type::matches || t == match_type::regex);
   o.set_longest_match(t == match_type::regex);  // POSIX leftmost-longest, as Pigeonhole
   o.set_max_mem(8 << 20);
   return o;

@@ -159,31 +159,61 @@ std::vector<std::string_view> mail_view::envelope(std::string_view part) const {
   return {};
 }
 
+namespace {
+
+// RFC 5173 :content, as Pigeonhole's _is_wanted_content_type: "" wants every part, "type"
+// every subtype, "type/subtype" that one; ASCII case-insensitive.
+bool wanted(const std::vector<std::string>& types, std::string_view ct) {
+  std::string_view main = ct.substr(0, ct.find('/'));
+  for (const std::string& ty : types) {
+    if (ty.empty()) return true;
+    if (ty.find('/') == std::string::npos ? iequals(ty, main) : iequals(ty, ct)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view raw_body(std::string_view raw) {
+  // Where Dovecot's header ends: after the first empty line (CRLF or LF); none: no body.
+  std::size_t pos = 0;
+  while (pos < raw.size()) {
+    std::size_t nl = raw.find('\n', pos);
+    if (nl == std::string_view::npos) return {};
+    std::size_t len = nl - pos;
+    if (len == 0 || (len == 1 && raw[pos] == '\r')) return raw.substr(nl + 1);
+    pos = nl + 1;
+  }
+  return {};
+}
+
 std::vector<std::string_view> mail_view::body(body_transform t,
                                               const std::vector<std::string>& types) const {
-  const parsed_message& m = *in_.message;
-  if (t == body_transform::text) return {m.text};
   if (t == body_transform::raw) {
-    std::string_view raw = in_.raw;
-    std::size_t crlf = raw.find("\r\n\r\n"), lf = raw.find("\n\n");
-    if (crlf != std::string_view::npos && (lf == std::string_view::npos || crlf < lf))
-      return {raw.substr(crlf + 4)};
-    if (lf != std::string_view::npos) return {raw.substr(lf + 2)};
-    return {std::string_view()};
+    // Pigeonhole: an empty body is no value at all (nothing matches, not even "").
+    std::string_view b = raw_body(in_.raw);
+    if (b.empty()) return {};
+    return {b};
   }
   std::vector<std::string_view> out;
-  // RFC 5173 :content: a type matches "type" or "type/subtype"; "" matches every part.
-  auto wanted = [&](std::string_view ct) {
-    for (const std::string& ty : types) {
-      if (ty.empty() || ct == ty) return true;
-      if (ty.find('/') == std::string::npos && ct.substr(0, ct.find('/')) == ty) return true;
+  if (in_.body_parts) {
+    if (!parts_) parts_ = in_.body_parts();
+    static const std::vector<std::string> text_types = {"application/xhtml+xml", "text"};
+    const std::vector<std::string>& want = t == body_transform::text ? text_types : types;
+    for (const body_part& p : *parts_) {
+      if (!wanted(want, p.content_type)) continue;
+      out.push_back(t == body_transform::text && p.text ? std::string_view(*p.text)
+                                                        : std::string_view(p.content));
     }
-    return false;
-  };
-  if (wanted("text/plain")) out.push_back(m.text);
-  if (m.html && wanted("text/html")) out.push_back(*m.html);
+    return out;
+  }
+  // No parts given (callers without mailparse): the parsed message.
+  const parsed_message& m = *in_.message;
+  if (t == body_transform::text) return {m.text};
+  if (wanted(types, "text/plain")) out.push_back(m.text);
+  if (m.html && wanted(types, "text/html")) out.push_back(*m.html);
   for (const attachment& a : m.attachments)
-    if (wanted(a.content_type)) out.push_back(a.data);
+    if (wanted(types, a.content_type)) out.push_back(a.data);
   return out;
 }
 

@@ -21,6 +21,9 @@ struct raw_header {
 /// The top-level header block of RAW (up to the first empty line).
 std::vector<raw_header> raw_headers(std::string_view raw);
 
+/// The body of RAW as `body :raw` reads it: after the first empty line; empty without one.
+std::string_view raw_body(std::string_view raw);
+
 /// The mail as the tests see it.
 class mail_view {
  public:
@@ -57,7 +60,10 @@ class mail_view {
     int key;
     std::vector<std::string> values;
   };
-  std::vector<cached> cache_;  ///< folded headers and address parts: few per mail, linear search
+  std::vector<cached> cache_;
+  mutable std::optional<std::vector<body_part>>
+      parts_;  ///< in_.body_parts(), asked once  ///< folded headers and address parts: few per
+               ///< mail, linear search
 };
 
 }  // namespace hd::rules

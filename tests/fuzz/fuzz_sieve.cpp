@@ -4,6 +4,7 @@
 // subject and a header of the parsed form. Any script must compile or fail with errors (never
 // crash), and a compiled one must run.
 #include "hd/mailparse/rfc2047.hpp"
+#include "hd/mailparse/sieve_parts.hpp"
 #include "hd/rules/script.hpp"
 
 #include <cstddef>
@@ -40,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   input.message = &m;
   input.raw = mail_text;
   input.decode_header = hd::mailparse::decode_strict;
+  input.body_parts = [&] { return hd::mailparse::sieve_body_parts(mail_text); };
   input.env = {"fuzz@example.com", {"support+billing@example.com"}};
   hd::rules::outcome o = hd::rules::evaluate(*s, input);
   input.trace = false;

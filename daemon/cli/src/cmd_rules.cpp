@@ -8,6 +8,7 @@
 #include "hd/intake/routing.hpp"
 #include "hd/mailparse/parser.hpp"
 #include "hd/mailparse/rfc2047.hpp"
+#include "hd/mailparse/sieve_parts.hpp"
 
 #include <fmt/format.h>
 
@@ -287,6 +288,7 @@ void run_test(cli_state& st, const test_options& opt) {
     in.env = envelope_of(*m, env);
     in.followup = opt.followup;
     in.decode_header = mailparse::decode_strict;
+    in.body_parts = [&] { return mailparse::sieve_body_parts(*raw, lim); };
     rules::outcome o = rules::evaluate(*script, in);
     rules::decision d = with_defaults(o.result, cfg, opt.mailbox, *m, *raw);
     if (opt.json) {

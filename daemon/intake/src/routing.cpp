@@ -1,6 +1,7 @@
 #include "hd/intake/routing.hpp"
 
 #include "hd/mailparse/rfc2047.hpp"
+#include "hd/mailparse/sieve_parts.hpp"
 #include "hd/storage/directory.hpp"
 
 #include <fmt/format.h>
@@ -98,6 +99,11 @@ result<routed, storage::errc> route_mail(const intake_context& cx, const storage
     in.followup = r.followup;
     in.trace = false;
     in.decode_header = mailparse::decode_strict;
+    in.body_parts = [&cfg, raw] {
+      const limits_config& l = cfg.limits;
+      return mailparse::sieve_body_parts(
+          raw, {l.max_message_bytes, l.max_header_bytes, l.max_mime_depth, l.max_parts});
+    };
     r.outcome = rules::evaluate(*script, in);
     const rules::decision& d = r.outcome.result;
     r.create_request = d.create_request;

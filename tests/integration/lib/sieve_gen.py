@@ -121,7 +121,13 @@ class gen:
             return " ".join(x for x in ["envelope", p, m, strlist(r, ["from", "to"], 2), keys] if x), cap
         if k == "body":
             self.req.add("body")
-            tr = r.choice(["", ":raw", ":text", ':content "text"', ':content "text/plain"'])
+            # Every transform, and :content types that reach every kind of part: attached
+            # messages (message/rfc822: their header lines), preamble and epilogue
+            # (multipart), HTML, attachments, all parts ("").
+            tr = r.choice(["", ":raw", ":text", ':content "text"', ':content "text/plain"',
+                           ':content ""', ':content "multipart"', ':content "message/rfc822"',
+                           ':content "message"', ':content ["text/html", "application"]',
+                           ':content "TEXT/HTML"'])
             return " ".join(x for x in ["body", tr, m, keys] if x), cap
         self.req.add("variables")
         src = q("${" + r.choice(self.vars) + "}") if self.vars else q(r.choice(WORDS))

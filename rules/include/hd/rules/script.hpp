@@ -4,6 +4,7 @@
 // a compiled script plus a parsed message in, actions, a decision and a trace out. No I/O, no
 // clock, no logging. A compiled script is immutable and may be evaluated from several threads.
 
+#include "hd/common/body_part.hpp"
 #include "hd/common/error.hpp"
 #include "hd/common/message.hpp"
 
@@ -85,6 +86,12 @@ struct input {
   /// tests see what Pigeonhole's see; the daemon passes mailparse::decode_strict. Without it
   /// such headers are tested as the parsed message has them.
   std::function<std::string(std::string_view)> decode_header;
+  /// The MIME parts `body :content` and `body :text` read, split the way Pigeonhole splits
+  /// them (every part with a body, attached messages included); the daemon passes
+  /// mailparse::sieve_body_parts over `raw`. Called at most once per evaluation, and only
+  /// when a body test runs. Without it those tests read the parsed message (its readable
+  /// text, HTML and attachments).
+  std::function<std::vector<body_part>()> body_parts;
 };
 
 /// One Sieve action in plain Sieve terms (comparable with sieve-test's "Performed actions").
