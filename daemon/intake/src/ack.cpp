@@ -388,6 +388,7 @@ struct hook_state {
   std::string mailbox;
   std::int64_t now;
   ack_decision rules;
+  std::shared_ptr<ack_note> note;
 };
 
 result<void, storage::errc> record_bounces(const hook_state& h, const storage::ingest_outcome& o) {
@@ -439,14 +440,15 @@ storage::outgoing_result acknowledge(const hook_state& h, const storage::ingest_
   if (!h.cfg.ack.enabled || o.kind == storage::ingest_kind::duplicate) return mails{};
   if (o.kind == storage::ingest_kind::appended && !h.cfg.ack.on_followup) return mails{};
   std::string to = ascii_lower(h.m.from->addr);
-  auto suppressed = [&](const std::string& why) -> storage::outgoing_result {
+  auto suppressed = [&](const std::string& why, bool problem = false) -> storage::outgoing_result {
+    if (h.note) *h.note = {why, problem};
     auto ev = storage::add_request_event(h.db, o.request_id, h.now, "ack_suppressed", why);
     if (!ev) return ev.error();
     return mails{};
   };
   if (auto why = block_reason(h, o, to)) return suppressed(*why);
   auto facts = storage::reply_facts_of(h.db, o.request_id);
-  if (!facts) return suppressed(facts.error().message);
+  if (!facts) return suppressed(facts.error().message, true);
   facts->person_address = to;
   if (facts->person_name.empty()) facts->person_name = h.m.from->name;
   language_choice lang =
@@ -460,7 +462,7 @@ storage::outgoing_result acknowledge(const hook_state& h, const storage::ingest_
       h.rules.template_name.empty() ? h.cfg.ack.template_name : h.rules.template_name;
   std::string unique = fmt::format("hd.{}.{}.{}", o.request_id, h.now, random_token());
   auto mail = build_reply(h.cfg, h.kit, *facts, name, lang.language, &h.m, h.now, unique);
-  if (!mail) return suppressed(mail.error().message);
+  if (!mail) return suppressed(mail.error().message, true);
   if (auto rec = storage::record_auto_reply(h.db, to, o.request_id, h.now); !rec) {
     return rec.error();
   }
@@ -475,8 +477,9 @@ storage::outgoing_result acknowledge(const hook_state& h, const storage::ingest_
 
 std::function<storage::outgoing_result(const storage::ingest_outcome&)> make_ack_hook(
     const config& cfg, storage::store& db, const reply_kit& kit, const storage::mail_source& src,
-    const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules) {
-  hook_state h{cfg, db, kit, m, raw, src.mailbox, now, std::move(rules)};
+    const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules,
+    std::shared_ptr<ack_note> note) {
+  hook_state h{cfg, db, kit, m, raw, src.mailbox, now, std::move(rules), std::move(note)};
   return [h](const storage::ingest_outcome& o) { return acknowledge(h, o); };
 }
 

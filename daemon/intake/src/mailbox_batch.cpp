@@ -125,6 +125,8 @@ mail_result store_one(storage::store& db, const intake_setup& setup, const batch
   r.request = in.outcome.request_id;
   r.quarantine = in.quarantine_id;
   r.reason = in.reason;
+  r.ack_suppressed = in.ack_suppressed;
+  r.ack_problem = in.ack_problem;
   switch (in.status) {
     case intake_status::stored:
       r.outcome = in.outcome.kind == storage::ingest_kind::created ? mail_outcome::created

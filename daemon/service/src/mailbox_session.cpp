@@ -389,6 +389,13 @@ void mailbox_session::log_result(const mail_result& r) {
                                    {"uid", r.uid},
                                    {"result", outcome_name(r.outcome)},
                                    {"request", r.request}});
+      if (!r.ack_suppressed.empty()) {
+        cx_.log.write(r.ack_problem ? log_level::warn : log_level::info, "ack.suppressed",
+                      {{"mailbox", mb_.name},
+                       {"uid", r.uid},
+                       {"request", r.request},
+                       {"reason", r.ack_suppressed}});
+      }
       break;
     case mail_outcome::quarantined:
       cx_.log.warn("imap.quarantined", {{"mailbox", mb_.name},

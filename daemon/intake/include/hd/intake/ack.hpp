@@ -106,14 +106,24 @@ result<storage::outgoing_mail, reply_errc> build_reply(const config& cfg, const 
                                                        const parsed_message* inbound,
                                                        std::int64_t now, const std::string& unique);
 
+/// Why the acknowledgement of one mail was not sent, for the log (the request's event says
+/// the same). `problem` marks a fault of ours (no such template, unusable address) rather than
+/// a mail that must not be answered (a robot, a rule's noack, the rate limit).
+struct ack_note {
+  std::string suppressed;  ///< empty: sent, or not wanted at all ([ack] enabled = false)
+  bool problem = false;
+};
+
 /// The outgoing hook for store::ingest (inbound::outgoing): decides, records suppressions and
 /// bounces as events, and returns the acknowledgement to queue (or nothing). Fails closed: a
 /// suppression list or rate-limit count that cannot be read suppresses the acknowledgement
 /// (an `ack_suppressed` event says why); a write that fails is returned as the error, so the
 /// ingest rolls back and the mail is retried. KIT, DB, M and
-/// CFG (and RAW) must outlive the ingest call.
+/// CFG (and RAW) must outlive the ingest call. NOTE, when given, receives why an
+/// acknowledgement was suppressed, so the caller can log it once the mail is committed.
 std::function<storage::outgoing_result(const storage::ingest_outcome&)> make_ack_hook(
     const config& cfg, storage::store& db, const reply_kit& kit, const storage::mail_source& src,
-    const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules);
+    const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules,
+    std::shared_ptr<ack_note> note = nullptr);
 
 }  // namespace hd::daemon
