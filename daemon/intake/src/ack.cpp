@@ -1,5 +1,6 @@
 #include "hd/intake/ack.hpp"
 
+#include "hd/common/spelling.hpp"
 #include "hd/intake/message_id.hpp"
 #include "hd/templates/compose.hpp"
 
@@ -234,7 +235,12 @@ reply_kit load_reply_kit(const std::string& templates_dir, const std::string& fi
         kit.problems.push_back(fmt::format("{}: larger than 256 KiB", f.path().string()));
         continue;
       }
-      auto t = templates::parse_template_file(slurp(f.path()), f.path().string());
+      std::string contents = slurp(f.path());
+      auto t = templates::parse_template_file(contents, f.path().string());
+      // A misspelt variable renders as nothing: listed, but the template is still used.
+      for (std::string& w : templates::template_warnings(contents, f.path().string())) {
+        kit.problems.push_back(std::move(w));
+      }
       if (!t) {
         kit.problems.push_back(t.error().message);
         continue;
@@ -250,6 +256,22 @@ reply_kit load_reply_kit(const std::string& templates_dir, const std::string& fi
   }
   kit.detector = language_detector::open(langs, fingerprint_dir);
   return kit;
+}
+
+std::vector<std::string> template_reference_problems(const config& cfg, const reply_kit& kit) {
+  std::vector<std::string> out;
+  if (!cfg.ack.enabled) return out;
+  std::vector<std::string> names = kit.templates.names();
+  const std::string& want = cfg.ack.template_name;
+  if (std::find(names.begin(), names.end(), want) != names.end()) return out;
+  std::string have;
+  for (const std::string& n : names) have += (have.empty() ? "" : ", ") + n;
+  out.push_back(fmt::format(
+      "{}: [ack] template = \"{}\": no such template in {}{} (there are: {}); no "
+      "acknowledgement would be sent",
+      cfg.source, want, cfg.outgoing.templates_dir, did_you_mean(want, names),
+      have.empty() ? "none" : have));
+  return out;
 }
 
 std::shared_ptr<const reply_kit> reply_kit_for(const config& cfg) {

@@ -47,6 +47,13 @@ reply_kit load_reply_kit(const std::string& templates_dir,
 /// enabled, else an empty kit (nothing read).
 std::shared_ptr<const reply_kit> reply_kit_for(const config& cfg);
 
+/// What is wrong with the template names CFG refers to ([ack] template, when acknowledgements
+/// are enabled), given the templates of KIT: each problem names the setting, the config file,
+/// the templates that exist and the nearest one. Empty when every name is found. `config
+/// check`, `templates check` and `rules check` report these, so a typo cannot silently stop
+/// every acknowledgement.
+std::vector<std::string> template_reference_problems(const config& cfg, const reply_kit& kit);
+
 /// Our own addresses, lower-cased: [outgoing] from_address and every mailbox's address.
 std::vector<std::string> our_addresses(const config& cfg);
 
