@@ -46,6 +46,7 @@ CONF
 }
 {
   config_database
+  config_table '[ack]' -- 'enabled = false'
   xoauth2_mailbox support implicit "$DOVECOT_IMAPS_PORT"
   xoauth2_mailbox sales starttls "$DOVECOT_IMAP_PORT"
   config_imap_mailbox other 'poll_interval_s = 600'

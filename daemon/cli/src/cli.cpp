@@ -37,6 +37,8 @@ int run_cli(int argc, const char* const* argv, cli_io& io) {
   app.require_subcommand(1);
   app.fallthrough();
   cli_state st{io, "", "", 0};
+  // Under systemd each line carries its syslog priority; elsewhere a timestamp leads it.
+  st.log.set_style(log_style_for(io.env && io.env("JOURNAL_STREAM").has_value()));
   if (auto env = io.env ? io.env("HELPDESKD_CONFIG") : std::nullopt) {
     st.config_path = *env;
   } else {
