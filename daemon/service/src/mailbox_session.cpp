@@ -119,7 +119,8 @@ asio::awaitable<io_status> mailbox_session::serve() {
                    mb_.ca_file,
                    oauth ? std::string() : mb_.user,
                    mb_.password.reveal(),
-                   mb_.timeout_s};
+                   mb_.timeout_s,
+                   mb_.name};
   io_status st = co_await client_.connect(ep);
   if (!st) co_return io_status{st.error.empty() ? "" : "connect: " + st.error, st.aborted};
   if (oauth && !(st = co_await login_xoauth2())) co_return st;
