@@ -53,6 +53,22 @@ TEST_CASE("help and usage errors") {
   CHECK(run({"requests", "list", "--status", "sideways"}).code == 64);
 }
 
+TEST_CASE("an unknown subcommand is named with the ones there are; -V prints the version") {
+  auto r = run({"requests", "frobnicate"});
+  CHECK(r.code == 64);
+  CHECK_MESSAGE(r.err.find("helpdeskd: requests: unknown subcommand 'frobnicate'; the "
+                           "subcommands are: list, show") != std::string::npos,
+                r.err);
+  auto typo = run({"requests", "lsit"});
+  CHECK(typo.err.find("unknown subcommand 'lsit' (did you mean 'list'?)") != std::string::npos);
+  auto top = run({"frobnicate"});
+  CHECK(top.code == 64);
+  CHECK(top.err.find("helpdeskd: unknown command 'frobnicate'; the commands are: config, ") == 0);
+  auto v = run({"-V"});
+  CHECK(v.code == 0);
+  CHECK(v.out.find("helpdeskd ") == 0);
+}
+
 TEST_CASE("config check: 0 when valid, 78 naming the line when not") {
   temp_dir d;
   std::string good =
