@@ -114,9 +114,8 @@ std::string log_prefix(log_style style, log_level l, std::int64_t now) {
 
 void logger::write(log_level l, std::string_view event, std::initializer_list<kv> fields) const {
   if (!enabled(l) || sink_ == nullptr) return;
-  std::string line =
-      log_prefix(style_, l, static_cast<std::int64_t>(std::time(nullptr))) +
-      format_log_line(l, event, fields);
+  std::string line = log_prefix(style_, l, static_cast<std::int64_t>(std::time(nullptr))) +
+                     format_log_line(l, event, fields);
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), sink_);
   std::fflush(sink_);

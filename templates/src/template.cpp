@@ -167,8 +167,8 @@ scan_result scan_tags(std::string_view src) {
       if (t.sigil == '#' || t.sigil == '^') open.push_back(t);
       if (t.sigil == '/') {
         if (open.empty()) {
-          out.error = fmt::format("{}:{}: '{{{{/{}}}}}' closes no open section", line, column,
-                                  t.name);
+          out.error =
+              fmt::format("{}:{}: '{{{{/{}}}}}' closes no open section", line, column, t.name);
         } else if (open.back().name != t.name) {
           out.error = fmt::format("{}:{}: '{{{{/{}}}}}' closes '{{{{{}{}}}}}' opened at {}:{}",
                                   line, column, t.name, open.back().sigil, open.back().name,
@@ -259,12 +259,26 @@ result<reply_template, errc> parse_template_file(std::string_view contents,
 }
 
 const std::vector<std::string>& variable_names() {
-  static const std::vector<std::string> names = {
-      "request",         "request.id",       "request.tag",   "request.title",
-      "request.category", "request.priority", "request.owner", "person",
-      "person.name",     "person.first_name", "person.email", "company",
-      "mailbox",         "team",             "original_subject", "quote",
-      "language",        "text",             "agent",         "agent.name"};
+  static const std::vector<std::string> names = {"request",
+                                                 "request.id",
+                                                 "request.tag",
+                                                 "request.title",
+                                                 "request.category",
+                                                 "request.priority",
+                                                 "request.owner",
+                                                 "person",
+                                                 "person.name",
+                                                 "person.first_name",
+                                                 "person.email",
+                                                 "company",
+                                                 "mailbox",
+                                                 "team",
+                                                 "original_subject",
+                                                 "quote",
+                                                 "language",
+                                                 "text",
+                                                 "agent",
+                                                 "agent.name"};
   return names;
 }
 

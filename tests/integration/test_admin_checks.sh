@@ -91,3 +91,22 @@ out=$(env -u JOURNAL_STREAM "$HELPDESKD" -c "$T/hd.toml" run --once 2>&1)
 expect_eq "$out" "" "run --once with nothing to report prints nothing (cron mails no noise)"
 out=$(env -u JOURNAL_STREAM "$HELPDESKD" -c "$T/hd.toml" --log-level info run --once 2>&1)
 has "info run.finished" "--log-level info brings the info lines back"
+
+# --- the CLI tells the whole story ---
+out=$(h requests list)
+has "PRIORITY  CATEGORY" "requests list has priority and category columns"
+echo "$out" | grep -qE '^ +1  open +normal +general ' || fail "request 1's priority and category: $out"
+export HELPDESKD_AGENT=anna
+note=$(h requests note 1 --text "A second topic" --json | json 'j["message"]')
+out=$(h requests split 1 --message "$note")
+echo "$out" | grep -qE '^new request #[0-9]+$' || fail "split prints the new request's id: $out"
+echo "ok: split prints the new request's id"
+run h dashboard --as zzz
+expect_eq "$rc" 64 "dashboard --as an unknown user"
+has "known users: anna, ole" "the refusal names the known users"
+run h requests frobnicate
+expect_eq "$rc" 64 "an unknown subcommand"
+has "requests: unknown subcommand 'frobnicate'" "it is named as such"
+run h -V
+expect_eq "$rc" 0 "-V"
+has "helpdeskd " "-V prints the version"

@@ -146,13 +146,12 @@ void run_check(cli_state& st, const std::string& file_arg, bool as_json) {
                    {"errors", list},
                    {"warnings", warnings}});
   } else if (ok) {
-    st.io.out << fmt::format(
-        "{}: OK{}{}\n", file,
-        lc.cfg ? fmt::format(" (names checked against {})", lc.cfg->source)
-               : std::string(" (names not checked: no usable config)"),
-        warnings.empty() ? std::string()
-                         : fmt::format(", {} warning{}", warnings.size(),
-                                       warnings.size() == 1 ? "" : "s"));
+    st.io.out << fmt::format("{}: OK{}{}\n", file,
+                             lc.cfg ? fmt::format(" (names checked against {})", lc.cfg->source)
+                                    : std::string(" (names not checked: no usable config)"),
+                             warnings.empty() ? std::string()
+                                              : fmt::format(", {} warning{}", warnings.size(),
+                                                            warnings.size() == 1 ? "" : "s"));
   } else {
     st.io.out << fmt::format("{}: {} error{}\n", file, errors.size(),
                              errors.size() == 1 ? "" : "s");

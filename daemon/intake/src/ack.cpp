@@ -266,11 +266,11 @@ std::vector<std::string> template_reference_problems(const config& cfg, const re
   if (std::find(names.begin(), names.end(), want) != names.end()) return out;
   std::string have;
   for (const std::string& n : names) have += (have.empty() ? "" : ", ") + n;
-  out.push_back(fmt::format(
-      "{}: [ack] template = \"{}\": no such template in {}{} (there are: {}); no "
-      "acknowledgement would be sent",
-      cfg.source, want, cfg.outgoing.templates_dir, did_you_mean(want, names),
-      have.empty() ? "none" : have));
+  out.push_back(
+      fmt::format("{}: [ack] template = \"{}\": no such template in {}{} (there are: {}); no "
+                  "acknowledgement would be sent",
+                  cfg.source, want, cfg.outgoing.templates_dir, did_you_mean(want, names),
+                  have.empty() ? "none" : have));
   return out;
 }
 

@@ -138,7 +138,7 @@ asio::awaitable<io_status> curl_connection::connect(const imap_endpoint& ep) {
   static_assert(sizeof(errbuf_) >= CURL_ERROR_SIZE);
   errbuf_[0] = '\0';
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, errbuf_.data());
-  peer_ = {"IMAP",     ep.host,    ep.port,     ep.user, fmt::format("[[mailbox]] {}", ep.mailbox),
+  peer_ = {"IMAP",     ep.host,     ep.port, ep.user, fmt::format("[[mailbox]] {}", ep.mailbox),
            ep.ca_file, ep.timeout_s};
   curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT, long(ep.timeout_s));
   curl_easy_setopt(easy_, CURLOPT_USE_SSL,

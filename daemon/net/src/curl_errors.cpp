@@ -40,14 +40,13 @@ std::string explain_curl_error(int code, std::string_view detail, const curl_pee
           p.user, where, p.setting);
       break;
     case CURLE_PEER_FAILED_VERIFICATION:
-      what = fmt::format("the TLS certificate of {} was not accepted: {}; {}", where,
-                         certificate_reason(detail),
-                         p.ca_file.empty()
-                             ? fmt::format("it was checked against the system's trusted CAs (set "
-                                           "ca_file in {} for a private CA)",
-                                           p.setting)
-                             : fmt::format("it was checked against ca_file = \"{}\" in {}",
-                                           p.ca_file, p.setting));
+      what = fmt::format(
+          "the TLS certificate of {} was not accepted: {}; {}", where, certificate_reason(detail),
+          p.ca_file.empty()
+              ? fmt::format("it was checked against the system's trusted CAs (set "
+                            "ca_file in {} for a private CA)",
+                            p.setting)
+              : fmt::format("it was checked against ca_file = \"{}\" in {}", p.ca_file, p.setting));
       break;
     case CURLE_OPERATION_TIMEDOUT:
       what = fmt::format("{} did not answer within the timeout of {} s (timeout_s in {}): {}",

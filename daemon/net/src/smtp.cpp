@@ -179,8 +179,9 @@ send_outcome smtp_transfer::outcome(int curl_code) const {
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_USE_SSL_FAILED: {
       std::string why = explain_curl_error(curl_code, s_->error, s_->peer);
-      o.reply = s_->last_reply.empty() ? why
-                                       : fmt::format("{}; the server said: {}", why, s_->last_reply);
+      o.reply = s_->last_reply.empty()
+                    ? why
+                    : fmt::format("{}; the server said: {}", why, s_->last_reply);
       break;
     }
     default:

@@ -9,8 +9,12 @@ TEST_CASE("edit_distance counts insertions, deletions, substitutions and swaps")
     std::size_t want;
   };
   const row rows[] = {
-      {"", "", 0},         {"abc", "", 3},           {"pasword", "password", 1},
-      {"acme-akc", "ack", 5}, {"teh", "the", 1},     {"Category", "category", 0},
+      {"", "", 0},
+      {"abc", "", 3},
+      {"pasword", "password", 1},
+      {"acme-akc", "ack", 5},
+      {"teh", "the", 1},
+      {"Category", "category", 0},
       {"kitten", "sitting", 3},
   };
   for (const row& r : rows) {

@@ -71,8 +71,7 @@ TEST_CASE("an unknown subcommand is named with the ones there are; -V prints the
 
 TEST_CASE("config check: 0 when valid, 78 naming the line when not") {
   temp_dir d;
-  std::string good =
-      d.write("good.toml", "[database]\npath = \"x.db\"\n[ack]\nenabled = false\n");
+  std::string good = d.write("good.toml", "[database]\npath = \"x.db\"\n[ack]\nenabled = false\n");
   std::string bad = d.write("bad.toml", "[database]\npath = \"x.db\"\npaht = \"y\"\n");
   auto ok = run({"config", "check", good});
   CHECK(ok.code == 0);

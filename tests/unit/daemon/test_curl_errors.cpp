@@ -7,8 +7,8 @@ using hd::daemon::curl_peer;
 using hd::daemon::explain_curl_error;
 
 TEST_CASE("explain_curl_error names the server, the user and the setting") {
-  curl_peer imap{"IMAP", "imap.example.com", 993, "support@example.com",
-                 "[[mailbox]] support", "", 60};
+  curl_peer imap{"IMAP", "imap.example.com", 993, "support@example.com", "[[mailbox]] support", "",
+                 60};
   struct row {
     const char* name;
     int code;
@@ -45,8 +45,7 @@ TEST_CASE("explain_curl_error names the server, the user and the setting") {
       CHECK_MESSAGE(got.find(r.want) != std::string::npos, got);
     }
   }
-  curl_peer smtp{"SMTP", "mail.example.com", 587, "helpdesk", "[smtp]", "/etc/ssl/our-ca.pem",
-                 30};
+  curl_peer smtp{"SMTP", "mail.example.com", 587, "helpdesk", "[smtp]", "/etc/ssl/our-ca.pem", 30};
   CHECK(explain_curl_error(60, "SSL certificate problem: self-signed certificate", smtp)
             .find("it was checked against ca_file = \"/etc/ssl/our-ca.pem\" in [smtp]") !=
         std::string::npos);

@@ -88,7 +88,7 @@ class curl_connection : public std::enable_shared_from_this<curl_connection> {
   std::function<void(std::string)> on_connected_;
   std::string url_, userpwd_user_, userpwd_pass_, bearer_, ca_file_;
   bool connected_ = false;
-  curl_peer peer_;                 ///< for explain_curl_error
+  curl_peer peer_;                  ///< for explain_curl_error
   std::array<char, 256> errbuf_{};  ///< CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE)
 };
 
