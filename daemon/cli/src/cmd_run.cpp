@@ -3,6 +3,7 @@
 // outbox and exits. Both hold a lock file next to the database, so two runs never overlap.
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
+#include "hd/intake/ack.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/service/event_loop.hpp"
 #include "hd/service/outbox_delivery.hpp"
@@ -93,6 +94,10 @@ void run_command(cli_state& st, bool once) {
   if (!db) {
     st.fail(exit_code::temp_fail, db.error().message);
     return;
+  }
+  // A missing [ack] template stops every acknowledgement: say so at start, not only per mail.
+  for (const std::string& p : template_reference_problems(*cfg, *reply_kit_for(*cfg))) {
+    st.log.error("run.template_missing", {{"reason", p}});
   }
   st.log.info("run.started", {{"mode", once ? "once" : "service"},
                               {"mailboxes", cfg->mailboxes.size()},
