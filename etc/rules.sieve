@@ -53,5 +53,6 @@ if header :value "le" :comparator "i;ascii-numeric" "x-priority" "2" {
   priority "urgent";
 }
 
-# Everything else lands in "general" with the default priority.
-category "general";
+# Everything else lands in its mailbox's own category ([[mailbox]] category) with the default
+# priority. Do not end with an unconditional `category "general";`: it would override every
+# mailbox's category (`helpdeskd rules check` warns about such a rule).

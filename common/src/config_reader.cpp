@@ -1,5 +1,7 @@
 #include "config_reader.hpp"
 
+#include "hd/common/spelling.hpp"
+
 #include <fmt/format.h>
 
 namespace hd::detail {
@@ -144,9 +146,10 @@ std::vector<const toml::table*> table_reader::tables(std::string_view key) {
 
 void table_reader::finish() {
   if (table_ == nullptr) return;
+  std::vector<std::string> known(seen_.begin(), seen_.end());
   for (auto&& [k, v] : *table_) {
     if (seen_.find(k.str()) == seen_.end()) {
-      problems_.add(k.source(), full(k.str()), "unknown key");
+      problems_.add(k.source(), full(k.str()), "unknown key" + did_you_mean(k.str(), known));
     }
   }
 }

@@ -1,5 +1,7 @@
 #include "hd/common/log.hpp"
 
+#include <ctime>
+
 namespace hd {
 namespace {
 
@@ -82,9 +84,38 @@ std::string format_log_line(log_level l, std::string_view event, std::initialize
   return line;
 }
 
+log_style log_style_for(bool journal_stream) {
+  return journal_stream ? log_style::journal : log_style::timestamp;
+}
+
+std::string log_prefix(log_style style, log_level l, std::int64_t now) {
+  switch (style) {
+    case log_style::plain:
+      return {};
+    case log_style::journal: {
+      // syslog(3) priorities: LOG_ERR 3, LOG_WARNING 4, LOG_INFO 6, LOG_DEBUG 7.
+      int p = l == log_level::error ? 3 : l == log_level::warn ? 4 : l == log_level::info ? 6 : 7;
+      return fmt::format("<{}>", p);
+    }
+    case log_style::timestamp: {
+      std::time_t t = static_cast<std::time_t>(now);
+      std::tm tm{};
+      localtime_r(&t, &tm);
+      char buf[40];
+      std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm);
+      std::string s(buf, n);
+      // "+0100" -> "+01:00" (ISO 8601 extended, as the rest of the output)
+      if (s.size() >= 5) s.insert(s.size() - 2, ":");
+      return s + " ";
+    }
+  }
+  return {};
+}
+
 void logger::write(log_level l, std::string_view event, std::initializer_list<kv> fields) const {
   if (!enabled(l) || sink_ == nullptr) return;
-  std::string line = format_log_line(l, event, fields);
+  std::string line = log_prefix(style_, l, static_cast<std::int64_t>(std::time(nullptr))) +
+                     format_log_line(l, event, fields);
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), sink_);
   std::fflush(sink_);

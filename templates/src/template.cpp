@@ -1,5 +1,7 @@
 #include "hd/templates/template.hpp"
 
+#include "hd/common/spelling.hpp"
+
 #include <kainjow/mustache.hpp>
 
 #include <fmt/format.h>
@@ -10,6 +12,8 @@ namespace hd::templates {
 namespace {
 
 namespace mu = kainjow::mustache;
+
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xc0) == 0x80; }
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
@@ -107,7 +111,97 @@ std::string one_line(std::string_view s) {
   return std::string(trim(out));
 }
 
-bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xc0) == 0x80; }
+// One Mustache tag of a template file, with its place in the file.
+struct tag {
+  int line = 0, column = 0;
+  char sigil = 0;  ///< '#', '^', '/', '!', '&', '{', or 0 for a plain variable
+  std::string name;
+};
+
+struct scan_result {
+  std::vector<tag> tags;
+  std::string error;  ///< "LINE:COLUMN: what", empty when the tags nest properly
+};
+
+// Walks the tags of a template file after its first section line, counting lines and
+// columns (in characters), so syntax errors point at the place in the file, not at an offset
+// within one section. A section must close within the section of the file that opened it.
+scan_result scan_tags(std::string_view src) {
+  scan_result out;
+  std::vector<tag> open;
+  int line = 1, column = 1;
+  bool in_body = false, line_start = true;
+  auto unclosed = [&] {
+    const tag& t = open.back();
+    out.error = fmt::format("{}:{}: '{{{{{}{}}}}}' is never closed (no '{{{{/{}}}}}')", t.line,
+                            t.column, t.sigil, t.name, t.name);
+  };
+  for (std::size_t i = 0; i < src.size() && out.error.empty();) {
+    if (line_start && src.substr(i).starts_with("--- ")) {
+      if (!open.empty()) {
+        unclosed();
+        return out;
+      }
+      in_body = true;
+    }
+    line_start = false;
+    if (in_body && src.substr(i).starts_with("{{")) {
+      tag t{line, column, 0, {}};
+      bool triple = src.substr(i).starts_with("{{{");
+      std::string_view close = triple ? "}}}" : "}}";
+      std::size_t start = i + (triple ? 3 : 2);
+      std::size_t end = src.find(close, start);
+      if (end == std::string_view::npos) {
+        out.error = fmt::format("{}:{}: '{}' is never closed (no '{}')", line, column,
+                                triple ? "{{{" : "{{", close);
+        return out;
+      }
+      std::string_view inner = trim(src.substr(start, end - start));
+      if (triple) {
+        t.sigil = '{';
+      } else if (!inner.empty() && std::string_view("#^/!&").find(inner[0]) != inner.npos) {
+        t.sigil = inner[0];
+        inner = trim(inner.substr(1));
+      }
+      t.name = std::string(inner);
+      if (t.sigil == '#' || t.sigil == '^') open.push_back(t);
+      if (t.sigil == '/') {
+        if (open.empty()) {
+          out.error =
+              fmt::format("{}:{}: '{{{{/{}}}}}' closes no open section", line, column, t.name);
+        } else if (open.back().name != t.name) {
+          out.error = fmt::format("{}:{}: '{{{{/{}}}}}' closes '{{{{{}{}}}}}' opened at {}:{}",
+                                  line, column, t.name, open.back().sigil, open.back().name,
+                                  open.back().line, open.back().column);
+        } else {
+          open.pop_back();
+        }
+      }
+      out.tags.push_back(t);
+      // Count the lines and columns the tag spans.
+      for (std::size_t k = i; k < end + close.size(); ++k) {
+        if (src[k] == '\n') {
+          ++line;
+          column = 1;
+        } else if (!is_continuation(src[k])) {
+          ++column;
+        }
+      }
+      i = end + close.size();
+      continue;
+    }
+    if (src[i] == '\n') {
+      ++line;
+      column = 1;
+      line_start = true;
+    } else if (!is_continuation(src[i])) {
+      ++column;
+    }
+    ++i;
+  }
+  if (out.error.empty() && !open.empty()) unclosed();
+  return out;
+}
 
 }  // namespace
 
@@ -150,6 +244,9 @@ result<reply_template, errc> parse_template_file(std::string_view contents,
     return fail(errc::syntax,
                 fmt::format("{}: needs a '--- subject' and a '--- text' section", origin));
   }
+  if (scan_result s = scan_tags(contents); !s.error.empty()) {
+    return fail(errc::syntax, fmt::format("{}:{}", origin, s.error));
+  }
   t.subject = strip_final_newline(std::move(t.subject));
   t.text = strip_final_newline(std::move(t.text)) + "\n";
   if (have_html) t.html = strip_final_newline(std::move(html)) + "\n";
@@ -159,6 +256,56 @@ result<reply_template, errc> parse_template_file(std::string_view contents,
     if (auto e = check_mustache(*t.html, origin, "html")) return *e;
   }
   return t;
+}
+
+const std::vector<std::string>& variable_names() {
+  static const std::vector<std::string> names = {"request",
+                                                 "request.id",
+                                                 "request.tag",
+                                                 "request.title",
+                                                 "request.category",
+                                                 "request.priority",
+                                                 "request.owner",
+                                                 "person",
+                                                 "person.name",
+                                                 "person.first_name",
+                                                 "person.email",
+                                                 "company",
+                                                 "mailbox",
+                                                 "team",
+                                                 "original_subject",
+                                                 "quote",
+                                                 "language",
+                                                 "text",
+                                                 "agent",
+                                                 "agent.name"};
+  return names;
+}
+
+std::vector<std::string> template_warnings(std::string_view contents, std::string_view origin) {
+  std::vector<std::string> out;
+  const std::vector<std::string>& known = variable_names();
+  auto is_known = [&](const std::string& n) {
+    return std::find(known.begin(), known.end(), n) != known.end();
+  };
+  std::vector<std::string> context;  // the open sections, for {{#person}}{{name}}{{/person}}
+  for (const tag& t : scan_tags(contents).tags) {
+    if (t.sigil == '!') continue;
+    if (t.sigil == '/') {
+      if (!context.empty()) context.pop_back();
+      continue;
+    }
+    bool ok = t.name == "." || is_known(t.name);
+    for (const std::string& c : context) ok = ok || is_known(c + "." + t.name);
+    if (!ok) {
+      out.push_back(fmt::format(
+          "{}:{}:{}: unknown variable '{}'{}; it would render as nothing (the variables are "
+          "listed in docs/templates.md)",
+          origin, t.line, t.column, t.name, did_you_mean(t.name, known)));
+    }
+    if (t.sigil == '#' || t.sigil == '^') context.push_back(t.name);
+  }
+  return out;
 }
 
 rendered render(const reply_template& t, const reply_vars& v) {
@@ -201,7 +348,7 @@ std::string make_quote(std::string_view text, std::size_t max_lines, std::size_t
     }
     if (out.size() + line.size() + 1 > max_bytes) {
       std::size_t room = max_bytes > out.size() ? max_bytes - out.size() : 0;
-      while (room > 0 && room < line.size() && is_utf8_continuation(line[room])) --room;
+      while (room > 0 && room < line.size() && is_continuation(line[room])) --room;
       out.append(line.substr(0, room));
       cut = true;
       break;

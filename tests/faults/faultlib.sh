@@ -54,7 +54,8 @@ fl_fill() {
 
 fl_run() {
   local log=$1; shift
-  "$HELPDESKD" -c "$T/hd.toml" run "$@" >>"$log" 2>&1 &
+  # --log-level info: run --once alone logs only warnings and errors; the scenarios read the log.
+  "$HELPDESKD" -c "$T/hd.toml" --log-level info run "$@" >>"$log" 2>&1 &
   RUN_PID=$!
 }
 

@@ -23,7 +23,7 @@ for round in 1 2 3; do
   total=$((total + per))
   pids=()
   for j in $(seq 1 "$par"); do
-    "$HELPDESKD" -c "$T/hd.toml" run --once > "$T/once$round.$j.log" 2>&1 &
+    "$HELPDESKD" -c "$T/hd.toml" --log-level info run --once > "$T/once$round.$j.log" 2>&1 &
     pids+=($!)
   done
   FL_EXTRA_PIDS="${pids[*]}"
@@ -67,7 +67,7 @@ for mode in once service; do
   checkpoint=$(fl_db 'SELECT last_uid FROM mailbox_state')
   expect_eq "$checkpoint" "$(fl_db 'SELECT MAX(uid) FROM raw_messages')" \
     "$mode: the checkpoint is the last stored UID"
-  hd -c "$T/hd.toml" run --once > "$log.next" 2>&1 || { cat "$log.next" >&2; fail "next run"; }
+  hd -c "$T/hd.toml" --log-level info run --once > "$log.next" 2>&1 || { cat "$log.next" >&2; fail "next run"; }
   first=$(grep -m1 imap.stored "$log.next" | sed 's/.* uid=\([0-9]*\).*/\1/')
   expect_eq "$first" $((checkpoint + 1)) "$mode: the next run starts right after the checkpoint"
   expect_eq "$(fl_stored)" "$total" "$mode: the next run stores the rest"

@@ -70,7 +70,7 @@ echo "measured: $stale acknowledgements left 'sending' by the kills;" \
   "$((total - $(fl_db "SELECT COUNT(*) FROM outbox WHERE status = 'sent'"))) of them had reached the receiver"
 if [ "$stale" -gt 0 ]; then
   fl_db "UPDATE outbox SET claimed_at = claimed_at - 3600 WHERE status = 'sending'"
-  hd -c "$T/hd.toml" run --once 2>> "$T/run.log" || fail "the recovering run failed"
+  hd -c "$T/hd.toml" --log-level info run --once 2>> "$T/run.log" || fail "the recovering run failed"
   expect_eq "$(fl_db "SELECT COUNT(*) FROM outbox WHERE status = 'sending'")" 0 \
     "no claim is left behind"
   expect_eq "$(fl_db "SELECT COUNT(*) FROM outbox WHERE status = 'failed'")" "$stale" \

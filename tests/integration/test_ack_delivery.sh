@@ -18,7 +18,13 @@ received() { find "$T/smtp" -name '*.eml' | wc -l; }
 # 1. 451 at DATA, then recovery.
 echo tempfail > "$T/smtp/mode"
 hd -c "$T/hd.toml" ingest < "$mail/01-nl-factuur.eml"
-hd -c "$T/hd.toml" outbox drain --json > "$T/d1.json"
+drain_rc() {  # drain_rc FILE: outbox drain --json into FILE, prints the exit code
+  set +e
+  hd -c "$T/hd.toml" outbox drain --json > "$1"
+  echo $?
+  set -e
+}
+expect_eq "$(drain_rc "$T/d1.json")" 75 "nothing could be sent, a retry will come: exit 75"
 expect_eq "$(json 'j["deferred"]' < "$T/d1.json")" 1 "451 defers"
 expect_eq "$(db "SELECT status || ' ' || attempts FROM outbox WHERE id = 1")" "queued 1" "queued again"
 case "$(db "SELECT last_error FROM outbox WHERE id = 1")" in
@@ -40,7 +46,7 @@ expect_eq "$(received)" 1 "delivered exactly once"
 smtp_stop
 hd -c "$T/hd.toml" ingest < "$mail/02-no-skriver.eml"
 hd -c "$T/hd.toml" ingest < "$mail/03-se-losenord.eml"
-hd -c "$T/hd.toml" outbox drain --json > "$T/d5.json"
+expect_eq "$(drain_rc "$T/d5.json")" 75 "receiver down: exit 75"
 expect_eq "$(json 'j["deferred"]' < "$T/d5.json")" 2 "receiver down: both deferred"
 smtp_start "$T/smtp"
 hd -c "$T/hd.toml" outbox retry 2 >/dev/null
@@ -53,7 +59,7 @@ expect_eq "$(db "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")" 3 "all mar
 # 3. 550: failed for good, the reply on the request, the address suppressed.
 echo permfail > "$T/smtp/mode"
 hd -c "$T/hd.toml" ingest < "$mail/04-en-export.eml"
-hd -c "$T/hd.toml" outbox drain --json > "$T/d7.json"
+expect_eq "$(drain_rc "$T/d7.json")" 1 "every due mail failed for good: exit 1"
 expect_eq "$(json 'j["failed"]' < "$T/d7.json")" 1 "550 fails"
 expect_eq "$(db "SELECT status FROM outbox WHERE id = 4")" failed "marked failed"
 case "$(db "SELECT detail FROM events WHERE kind = 'mail_failed'")" in

@@ -34,6 +34,17 @@ set +e
 env -u HELPDESKD_AGENT "$HELPDESKD" -c "$T/hd.toml" dashboard 2>/dev/null; rc=$?
 set -e
 expect_eq "$rc" 64 "the dashboard needs to know who is asking"
+set +e
+out=$(h dashboard --as zzz 2>&1); rc=$?
+set -e
+expect_eq "$rc" 64 "dashboard --as an unknown user is refused"
+case "$out" in *"no user 'zzz'; known users: anna, ole"*) ;; *) fail "the refusal names the known users: $out";; esac
+echo "ok: dashboard --as zzz names the known users"
+set +e
+out=$(h requests next --as zzz 2>&1); rc=$?
+set -e
+expect_eq "$rc" 64 "requests next --as an unknown user is refused"
+case "$out" in *"known users: anna, ole"*) ;; *) fail "next's refusal names the known users: $out";; esac
 
 # A cron setup (run --once, no mailboxes) wakes a postponed request whose time has come.
 h requests postpone 4 --until +1m >/dev/null

@@ -45,7 +45,7 @@ expect_eq "$(imap sales)" "1 0" "keep: the mail stays, unread"
 # connect, as after a crash between the commit and the action; nothing is stored again.
 write_config delete
 dovecot_deliver sales "$mail"/05-*.eml
-hd -c "$T/hd.toml" run --once 2> "$T/run2.log" || { cat "$T/run2.log" >&2; fail "second pass"; }
+hd -c "$T/hd.toml" --log-level info run --once 2> "$T/run2.log" || { cat "$T/run2.log" >&2; fail "second pass"; }
 grep -q 'imap.recover_actions mailbox=sales count=1 action=delete' "$T/run2.log" ||
   fail "no imap.recover_actions for sales: $(grep sales "$T/run2.log")"
 echo "ok: the undone action is redone on connect (imap.recover_actions)"

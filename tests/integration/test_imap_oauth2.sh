@@ -46,6 +46,7 @@ CONF
 }
 {
   config_database
+  config_table '[ack]' -- 'enabled = false'
   xoauth2_mailbox support implicit "$DOVECOT_IMAPS_PORT"
   xoauth2_mailbox sales starttls "$DOVECOT_IMAP_PORT"
   config_imap_mailbox other 'poll_interval_s = 600'
@@ -125,7 +126,7 @@ expect_eq "$rc" 0 "SIGTERM exits 0"
 
 # The same from cron: each run --once gets its own tokens; sales' failure makes it exit 75.
 set +e
-"$HELPDESKD" -c "$T/hd.toml" run --once 2> "$T/once.log"; rc=$?
+"$HELPDESKD" -c "$T/hd.toml" --log-level info run --once 2> "$T/once.log"; rc=$?
 set -e
 expect_eq "$rc" 75 "run --once with a revoked refresh token exits 75"
 grep -q 'imap.polled mailbox=support' "$T/once.log" || fail "support not polled by run --once"

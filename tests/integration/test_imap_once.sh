@@ -29,7 +29,7 @@ expect_eq "$(sqlite3 "$T/hd.db" "SELECT last_uid FROM mailbox_state WHERE mailbo
 seen=$(find "$DOVECOT_DIR/home" -path '*/cur/*' -name '*:2,*S*' | wc -l)
 expect_eq "$seen" 0 "fetching did not set \\Seen (BODY.PEEK)"
 
-hd -c "$T/hd.toml" run --once 2> "$T/run2.log"
+hd -c "$T/hd.toml" --log-level info run --once 2> "$T/run2.log"
 expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM raw_messages')" 5 "second pass stores nothing"
 grep -q 'imap.polled mailbox=support new=0' "$T/run2.log" || fail "second pass saw new mail"
 

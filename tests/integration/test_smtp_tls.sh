@@ -22,7 +22,8 @@ run_case() {
       'helo_name = "helpdesk.example.com"' 'timeout_s = 10'
   } > "$T/$name.toml"
   hd -c "$T/$name.toml" ingest < "$mail/$m"
-  hd -c "$T/$name.toml" outbox drain --json > "$T/$name.drain.json"
+  # 75: nothing could be sent (deferred); the scenarios check the counts.
+  hd -c "$T/$name.toml" outbox drain --json > "$T/$name.drain.json" || [ $? -eq 75 ]
 }
 drained() { json "j[\"$2\"]" < "$T/$1.drain.json"; }
 last_error() { sqlite3 "$T/$1.db" "SELECT last_error FROM outbox WHERE id = 1"; }

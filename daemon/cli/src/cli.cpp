@@ -2,6 +2,7 @@
 
 #include "commands.hpp"
 #include "hd/common/config_options.hpp"
+#include "hd/common/spelling.hpp"
 #include "hd/common/sysexits.hpp"
 
 #include <iostream>
@@ -29,15 +30,47 @@ void cli_state::fail(int code, const std::string& message) {
   exit = code;
 }
 
+namespace {
+
+// The deepest subcommand given on the command line, and what it was asked to do that it does
+// not know, when that looks like a subcommand name (not an option or an argument).
+std::optional<std::string> unknown_subcommand(CLI::App& app) {
+  CLI::App* at = &app;
+  std::string path;  // " requests"
+  for (bool deeper = true; deeper;) {
+    deeper = false;
+    for (CLI::App* sub : at->get_subcommands()) {
+      at = sub;
+      path += " " + sub->get_name();
+      deeper = true;
+      break;
+    }
+  }
+  std::vector<std::string> names;
+  for (const CLI::App* sub : at->get_subcommands({})) names.push_back(sub->get_name());
+  std::vector<std::string> extras = app.remaining(true);
+  if (names.empty() || extras.empty() || extras[0].starts_with("-")) return std::nullopt;
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+  const char* kind = path.empty() ? "command" : "subcommand";
+  return fmt::format("{}unknown {} '{}'{}; the {}s are: {} (see `helpdeskd{} --help`)",
+                     path.empty() ? "" : path.substr(1) + ": ", kind, extras[0],
+                     did_you_mean(extras[0], names), kind, list, path);
+}
+
+}  // namespace
+
 int run_cli(int argc, const char* const* argv, cli_io& io) {
   CLI::App app{
       "helpdeskd turns mail sent to your support address into requests (tickets) and keeps\n"
       "the conversation going. Run `helpdeskd COMMAND --help` for each command.",
       "helpdeskd"};
-  app.set_version_flag("--version", "helpdeskd " HD_VERSION);
+  app.set_version_flag("-V,--version", "helpdeskd " HD_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
   cli_state st{io, "", "", 0};
+  // Under systemd each line carries its syslog priority; elsewhere a timestamp leads it.
+  st.log.set_style(log_style_for(io.env && io.env("JOURNAL_STREAM").has_value()));
   if (auto env = io.env ? io.env("HELPDESKD_CONFIG") : std::nullopt) {
     st.config_path = *env;
   } else {
@@ -78,7 +111,13 @@ int run_cli(int argc, const char* const* argv, cli_io& io) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e, io.out, io.err);
   } catch (const CLI::ParseError& e) {
-    app.exit(e, io.out, io.err);
+    // `helpdeskd requests frobnicate`: name the command and the subcommands it has, rather
+    // than "The following arguments were not expected" or "A subcommand is required".
+    if (auto why = unknown_subcommand(app)) {
+      io.err << "helpdeskd: " << *why << "\n";
+    } else {
+      app.exit(e, io.out, io.err);
+    }
     return exit_code::usage;
   }
   return st.exit;

@@ -1,6 +1,7 @@
 // helpdeskd config check [FILE]
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
+#include "hd/intake/ack.hpp"
 
 namespace hd::daemon {
 
@@ -17,6 +18,13 @@ void add_config_commands(CLI::App& app, cli_state& st) {
     if (!file->empty()) st.config_path = *file;
     std::optional<config> c = st.load_config();
     if (!c) return;
+    // Names the config refers to in other files: a wrong one would stop mail going out.
+    std::vector<std::string> problems = template_reference_problems(*c, *reply_kit_for(*c));
+    if (!problems.empty()) {
+      for (const std::string& p : problems) st.io.err << "helpdeskd: " << p << "\n";
+      st.exit = exit_code::config;
+      return;
+    }
     st.io.out << "# " << st.config_path << ": valid\n" << describe_config(*c);
     st.exit = exit_code::ok;
   });

@@ -40,6 +40,20 @@ std::string agent_of(cli_state& st, const view_options& o) {
   return login;
 }
 
+// An agent must be a [[user]] of the config: a typo would show an empty day rather than an
+// error. The refusal names the known logins, as transfer and assign do.
+bool known_agent(cli_state& st, const config& cfg, const std::string& login) {
+  std::string known;
+  for (const user_config& u : cfg.users) {
+    if (u.login == login) return true;
+    known += (known.empty() ? "" : ", ") + u.login;
+  }
+  st.fail(exit_code::usage,
+          fmt::format("no user '{}'; known users: {}", login,
+                      known.empty() ? "(none: declare [[user]] in the config)" : known));
+  return false;
+}
+
 // A section of the dashboard for a terminal; colour only when stdout is one.
 void print_section(cli_state& st, std::string_view heading,
                    const std::vector<storage::queue_item>& v, std::int64_t now) {
@@ -73,7 +87,7 @@ void add_dashboard(CLI::App& app, cli_state& st) {
     std::string login = agent_of(st, *o);
     if (login.empty()) return;
     auto opened = open_views(st);
-    if (!opened) return;
+    if (!opened || !known_agent(st, opened->first, login)) return;
     std::int64_t now = st.io.now();
     auto v = storage::dashboard(opened->second, login, now);
     if (!v) return st.fail(exit_code::temp_fail, v.error().message);
@@ -109,12 +123,7 @@ void add_next(CLI::App& app, cli_state& st) {
     if (login.empty()) return;
     auto opened = open_views(st);
     if (!opened) return;
-    const config& cfg = opened->first;
-    if (std::none_of(cfg.users.begin(), cfg.users.end(),
-                     [&](const user_config& u) { return u.login == login; })) {
-      return st.fail(exit_code::usage,
-                     fmt::format("'{}' is not a [[user]] in {}", login, cfg.source));
-    }
+    if (!known_agent(st, opened->first, login)) return;
     auto next = storage::take_next(opened->second, login, st.io.now());
     if (!next) return st.fail(exit_code::temp_fail, next.error().message);
     if (!next->has_value()) {

@@ -83,6 +83,12 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
                                       {"result", kind},
                                       {"request", r.outcome.request_id},
                                       {"person", r.outcome.person_id}});
+        if (!r.ack_suppressed.empty()) {
+          st.log.write(r.ack_problem ? log_level::warn : log_level::info, "ack.suppressed",
+                       {{"mailbox", *mailbox},
+                        {"request", r.outcome.request_id},
+                        {"reason", r.ack_suppressed}});
+        }
         out.update(
             {{"result", kind}, {"request", r.outcome.request_id}, {"person", r.outcome.person_id}});
         st.exit = exit_code::ok;

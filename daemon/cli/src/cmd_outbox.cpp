@@ -79,7 +79,9 @@ void add_drain(CLI::App* outbox, cli_state& st) {
   CLI::App* cmd = outbox->add_subcommand(
       "drain",
       "Send every outgoing mail that is due, once, through the [smtp] server. Temporary\n"
-      "failures are retried later with backoff; permanent ones are marked failed.");
+      "failures are retried later with backoff; permanent ones are marked failed. Exit 0\n"
+      "when something was sent or nothing was due; when mail was due and none could be\n"
+      "sent, 75 if some will be retried, else 1.");
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print the counts as JSON");
   cmd->callback([&st, json] {
@@ -102,7 +104,10 @@ void add_drain(CLI::App* outbox, cli_state& st) {
       st.io.out << fmt::format("sent {}, deferred {}, failed {} (of {} due; {} recovered)\n",
                                s.sent, s.deferred, s.failed, s.attempted, s.recovered);
     }
-    st.exit = exit_code::ok;
+    // A cron job must notice when nothing gets out (a wrong password, a server down).
+    st.exit = s.attempted == 0 || s.sent > 0 ? exit_code::ok
+              : s.deferred > 0               ? exit_code::temp_fail
+                                             : exit_code::failure;
   });
 }
 

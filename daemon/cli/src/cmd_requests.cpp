@@ -68,14 +68,15 @@ std::optional<storage::request_filter> filter_of(cli_state& st, const list_optio
 }
 
 void print_table(std::ostream& out, const std::vector<storage::request_summary>& rows) {
-  out << fmt::format("{:>6}  {:<8}  {:<12}  {:<28}  {}\n", "ID", "STATUS", "OWNER", "FROM",
-                     "TITLE");
+  out << fmt::format("{:>6}  {:<8}  {:<8}  {:<12}  {:<12}  {:<28}  {}\n", "ID", "STATUS",
+                     "PRIORITY", "CATEGORY", "OWNER", "FROM", "TITLE");
   for (const storage::request_summary& r : rows) {
     std::string from = r.person_name.empty()
                            ? r.person_address
                            : fmt::format("{} <{}>", r.person_name, r.person_address);
-    out << fmt::format("{:>6}  {:<8}  {:<12}  {:<28.28}  {}\n", r.id, r.status,
-                       r.owner.empty() ? "-" : r.owner, from, r.title);
+    auto or_dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
+    out << fmt::format("{:>6}  {:<8}  {:<8}  {:<12}  {:<12}  {:<28.28}  {}\n", r.id, r.status,
+                       or_dash(r.priority), or_dash(r.category), or_dash(r.owner), from, r.title);
   }
 }
 

@@ -88,6 +88,32 @@ bool report_errors(cli_state& st, const std::string& file, std::string_view text
   return errors.empty();
 }
 
+// Surprises that are not errors: a rule that leaves a config setting unreachable, and template
+// names in the config that do not exist. Printed as warnings; the exit code stays 0.
+json collect_warnings(cli_state& st, const std::string& file, std::string_view text,
+                      const loaded_config& lc, bool as_json) {
+  json out = json::array();
+  auto s = rules::compile(text, file, limits_of(lc.cfg ? &*lc.cfg : nullptr));
+  if (s) {
+    for (const rules::script_error& w : rules::setting_warnings(*s)) {
+      out.push_back(
+          {{"file", file}, {"line", w.line}, {"column", w.column}, {"message", w.message}});
+      if (!as_json) {
+        st.io.out << fmt::format("{}:{}:{}: warning: {}\n{}", file, w.line, w.column, w.message,
+                                 caret(text, w.line, w.column));
+      }
+    }
+  }
+  if (lc.cfg) {
+    for (const std::string& p :
+         template_reference_problems(*lc.cfg, load_reply_kit(lc.cfg->outgoing.templates_dir))) {
+      out.push_back({{"file", lc.cfg->source}, {"message", p}});
+      if (!as_json) st.io.out << "warning: " << p << "\n";
+    }
+  }
+  return out;
+}
+
 void run_check(cli_state& st, const std::string& file_arg, bool as_json) {
   loaded_config lc = try_config(st);
   std::string file = file_arg;
@@ -113,13 +139,20 @@ void run_check(cli_state& st, const std::string& file_arg, bool as_json) {
   auto errors = rules::compile_errors(*text, file, limits_of(lc.cfg ? &*lc.cfg : nullptr), known);
   json list = json::array();
   bool ok = report_errors(st, file, *text, errors, as_json ? &list : nullptr);
+  json warnings = ok ? collect_warnings(st, file, *text, lc, as_json) : json::array();
   if (as_json) {
-    st.print_json(
-        {{"file", file}, {"ok", ok}, {"names_checked", lc.cfg.has_value()}, {"errors", list}});
+    st.print_json({{"file", file},
+                   {"ok", ok},
+                   {"names_checked", lc.cfg.has_value()},
+                   {"errors", list},
+                   {"warnings", warnings}});
   } else if (ok) {
-    st.io.out << fmt::format("{}: OK{}\n", file,
+    st.io.out << fmt::format("{}: OK{}{}\n", file,
                              lc.cfg ? fmt::format(" (names checked against {})", lc.cfg->source)
-                                    : std::string(" (names not checked: no usable config)"));
+                                    : std::string(" (names not checked: no usable config)"),
+                             warnings.empty() ? std::string()
+                                              : fmt::format(", {} warning{}", warnings.size(),
+                                                            warnings.size() == 1 ? "" : "s"));
   } else {
     st.io.out << fmt::format("{}: {} error{}\n", file, errors.size(),
                              errors.size() == 1 ? "" : "s");

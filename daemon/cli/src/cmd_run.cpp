@@ -3,6 +3,7 @@
 // outbox and exits. Both hold a lock file next to the database, so two runs never overlap.
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
+#include "hd/intake/ack.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/service/event_loop.hpp"
 #include "hd/service/outbox_delivery.hpp"
@@ -66,11 +67,19 @@ void drain_after_once(cli_state& st, const config& cfg) {
                                  {"failed", d.failed}});
 }
 
+// The log level for this run: the config's, overridden by --log-level. A cron job's
+// `run --once` mails whatever it prints, so without --log-level it logs only what needs
+// attention (warnings and errors).
+void set_run_level(cli_state& st, const config& cfg, bool once) {
+  st.log.set_level(cfg.log);
+  if (once && cfg.log < log_level::warn) st.log.set_level(log_level::warn);
+  if (auto l = parse_log_level(st.log_level)) st.log.set_level(*l);
+}
+
 void run_command(cli_state& st, bool once) {
   std::optional<config> cfg = st.load_config();
   if (!cfg) return;
-  st.log.set_level(cfg->log);
-  if (auto l = parse_log_level(st.log_level)) st.log.set_level(*l);
+  set_run_level(st, *cfg, once);
   lock_file lock(cfg->database.path + ".lock");
   if (!lock.ok()) {
     if (once && lock.held_elsewhere()) {
@@ -86,15 +95,16 @@ void run_command(cli_state& st, bool once) {
     st.fail(exit_code::temp_fail, db.error().message);
     return;
   }
+  // A missing [ack] template stops every acknowledgement: say so at start, not only per mail.
+  for (const std::string& p : template_reference_problems(*cfg, *reply_kit_for(*cfg))) {
+    st.log.error("run.template_missing", {{"reason", p}});
+  }
   st.log.info("run.started", {{"mode", once ? "once" : "service"},
                               {"mailboxes", cfg->mailboxes.size()},
                               {"config", cfg->source}});
-  service_env env{st.log, st.io.now, [&st]() -> result<config, config_errc> {
+  service_env env{st.log, st.io.now, [&st, once]() -> result<config, config_errc> {
                     auto c = hd::load_config(st.config_path, st.io.env);
-                    if (c) {
-                      st.log.set_level(c->log);
-                      if (auto l = parse_log_level(st.log_level)) st.log.set_level(*l);
-                    }
+                    if (c) set_run_level(st, *c, once);
                     return c;
                   }};
   config copy = *cfg;

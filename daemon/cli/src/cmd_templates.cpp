@@ -17,6 +17,7 @@ void add_check(CLI::App* group, cli_state& st) {
     std::optional<config> cfg = st.load_config();
     if (!cfg) return;
     reply_kit kit = load_reply_kit(cfg->outgoing.templates_dir);
+    for (std::string& p : template_reference_problems(*cfg, kit)) kit.problems.push_back(p);
     nlohmann::ordered_json names = nlohmann::ordered_json::object();
     for (const std::string& n : kit.templates.names()) names[n] = kit.templates.languages(n);
     if (*json) {

@@ -163,6 +163,8 @@ void add_structure_verbs(CLI::App* req, cli_state& st) {
       finish(st, *sp, "split", fresh,
              fresh ? nlohmann::ordered_json{{"new_request", *fresh}}
                    : nlohmann::ordered_json::object());
+      // The agent's next step is the new request: say which it is.
+      if (fresh && !sp->json) st.io.out << fmt::format("new request #{}\n", *fresh);
     }
   });
 }

@@ -1,5 +1,6 @@
 #include "hd/intake/ack.hpp"
 
+#include "hd/common/spelling.hpp"
 #include "hd/intake/message_id.hpp"
 #include "hd/templates/compose.hpp"
 
@@ -234,7 +235,12 @@ reply_kit load_reply_kit(const std::string& templates_dir, const std::string& fi
         kit.problems.push_back(fmt::format("{}: larger than 256 KiB", f.path().string()));
         continue;
       }
-      auto t = templates::parse_template_file(slurp(f.path()), f.path().string());
+      std::string contents = slurp(f.path());
+      auto t = templates::parse_template_file(contents, f.path().string());
+      // A misspelt variable renders as nothing: listed, but the template is still used.
+      for (std::string& w : templates::template_warnings(contents, f.path().string())) {
+        kit.problems.push_back(std::move(w));
+      }
       if (!t) {
         kit.problems.push_back(t.error().message);
         continue;
@@ -250,6 +256,22 @@ reply_kit load_reply_kit(const std::string& templates_dir, const std::string& fi
   }
   kit.detector = language_detector::open(langs, fingerprint_dir);
   return kit;
+}
+
+std::vector<std::string> template_reference_problems(const config& cfg, const reply_kit& kit) {
+  std::vector<std::string> out;
+  if (!cfg.ack.enabled) return out;
+  std::vector<std::string> names = kit.templates.names();
+  const std::string& want = cfg.ack.template_name;
+  if (std::find(names.begin(), names.end(), want) != names.end()) return out;
+  std::string have;
+  for (const std::string& n : names) have += (have.empty() ? "" : ", ") + n;
+  out.push_back(
+      fmt::format("{}: [ack] template = \"{}\": no such template in {}{} (there are: {}); no "
+                  "acknowledgement would be sent",
+                  cfg.source, want, cfg.outgoing.templates_dir, did_you_mean(want, names),
+                  have.empty() ? "none" : have));
+  return out;
 }
 
 std::shared_ptr<const reply_kit> reply_kit_for(const config& cfg) {
@@ -388,6 +410,7 @@ struct hook_state {
   std::string mailbox;
   std::int64_t now;
   ack_decision rules;
+  std::shared_ptr<ack_note> note;
 };
 
 result<void, storage::errc> record_bounces(const hook_state& h, const storage::ingest_outcome& o) {
@@ -439,14 +462,15 @@ storage::outgoing_result acknowledge(const hook_state& h, const storage::ingest_
   if (!h.cfg.ack.enabled || o.kind == storage::ingest_kind::duplicate) return mails{};
   if (o.kind == storage::ingest_kind::appended && !h.cfg.ack.on_followup) return mails{};
   std::string to = ascii_lower(h.m.from->addr);
-  auto suppressed = [&](const std::string& why) -> storage::outgoing_result {
+  auto suppressed = [&](const std::string& why, bool problem = false) -> storage::outgoing_result {
+    if (h.note) *h.note = {why, problem};
     auto ev = storage::add_request_event(h.db, o.request_id, h.now, "ack_suppressed", why);
     if (!ev) return ev.error();
     return mails{};
   };
   if (auto why = block_reason(h, o, to)) return suppressed(*why);
   auto facts = storage::reply_facts_of(h.db, o.request_id);
-  if (!facts) return suppressed(facts.error().message);
+  if (!facts) return suppressed(facts.error().message, true);
   facts->person_address = to;
   if (facts->person_name.empty()) facts->person_name = h.m.from->name;
   language_choice lang =
@@ -460,7 +484,7 @@ storage::outgoing_result acknowledge(const hook_state& h, const storage::ingest_
       h.rules.template_name.empty() ? h.cfg.ack.template_name : h.rules.template_name;
   std::string unique = fmt::format("hd.{}.{}.{}", o.request_id, h.now, random_token());
   auto mail = build_reply(h.cfg, h.kit, *facts, name, lang.language, &h.m, h.now, unique);
-  if (!mail) return suppressed(mail.error().message);
+  if (!mail) return suppressed(mail.error().message, true);
   if (auto rec = storage::record_auto_reply(h.db, to, o.request_id, h.now); !rec) {
     return rec.error();
   }
@@ -475,8 +499,9 @@ storage::outgoing_result acknowledge(const hook_state& h, const storage::ingest_
 
 std::function<storage::outgoing_result(const storage::ingest_outcome&)> make_ack_hook(
     const config& cfg, storage::store& db, const reply_kit& kit, const storage::mail_source& src,
-    const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules) {
-  hook_state h{cfg, db, kit, m, raw, src.mailbox, now, std::move(rules)};
+    const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules,
+    std::shared_ptr<ack_note> note) {
+  hook_state h{cfg, db, kit, m, raw, src.mailbox, now, std::move(rules), std::move(note)};
   return [h](const storage::ingest_outcome& o) { return acknowledge(h, o); };
 }
 

@@ -125,6 +125,8 @@ mail_result store_one(storage::store& db, const intake_setup& setup, const batch
   r.request = in.outcome.request_id;
   r.quarantine = in.quarantine_id;
   r.reason = in.reason;
+  r.ack_suppressed = in.ack_suppressed;
+  r.ack_problem = in.ack_problem;
   switch (in.status) {
     case intake_status::stored:
       r.outcome = in.outcome.kind == storage::ingest_kind::created ? mail_outcome::created
@@ -155,7 +157,8 @@ std::size_t store_group(storage::store& db, const intake_setup& setup, const bat
   auto batch = storage::write_batch::begin(db);
   if (!batch) {
     abort = true;
-    out.push_back(mail_result{mails[first].uid, mail_outcome::failed, 0, 0, batch.error().message});
+    out.push_back(mail_result{
+        mails[first].uid, mail_outcome::failed, 0, 0, batch.error().message, {}, false});
     return first + 1;
   }
   auto started = std::chrono::steady_clock::now();
@@ -172,7 +175,7 @@ std::size_t store_group(storage::store& db, const intake_setup& setup, const bat
     abort = true;
     for (std::size_t k = first_result; k < out.size(); ++k) {
       if (!committed(out[k].outcome)) continue;
-      out[k] = mail_result{out[k].uid, mail_outcome::failed, 0, 0, c.error().message};
+      out[k] = mail_result{out[k].uid, mail_outcome::failed, 0, 0, c.error().message, {}, false};
     }
   }
   return i;
@@ -204,7 +207,7 @@ std::vector<mail_result> ingest_batch(storage::store& db, const intake_setup& se
     }
   }
   for (; next < mails.size(); ++next) {
-    out.push_back(mail_result{mails[next].uid, mail_outcome::skipped, 0, 0, ""});
+    out.push_back(mail_result{mails[next].uid, mail_outcome::skipped, 0, 0, "", {}, false});
   }
   return out;
 }

@@ -121,9 +121,11 @@ intake_result intake_parsed(const intake_context& cx, const storage::mail_source
   in.now = now;
   // The acknowledgement is queued in the ingest transaction (ack.cpp, docs/replies.md).
   std::shared_ptr<const reply_kit> kit = cx.replies ? cx.replies : reply_kit_for(cfg);
+  auto note = std::make_shared<ack_note>();
   in.outgoing = with_redirects(
       make_ack_hook(cfg, db, *kit, src, *parsed, raw, now,
-                    {routed->ack, routed->ack ? "" : "a rule said noack", routed->template_name}),
+                    {routed->ack, routed->ack ? "" : "a rule said noack", routed->template_name},
+                    note),
       redirect_input_of(cx, src, *parsed, raw, routed->redirects, now));
   auto stored = db.ingest(in);
   intake_result r;
@@ -135,6 +137,8 @@ intake_result intake_parsed(const intake_context& cx, const storage::mail_source
     return r;
   }
   r.outcome = *stored;
+  r.ack_suppressed = note->suppressed;
+  r.ack_problem = note->problem;
   r.status = stored->kind == storage::ingest_kind::duplicate ? intake_status::duplicate
                                                              : intake_status::stored;
   // Due times from the priority's targets. Only requests without them are touched (an index

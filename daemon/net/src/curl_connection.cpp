@@ -100,7 +100,7 @@ void curl_connection::check_done() {
     if (m->msg != CURLMSG_DONE) continue;
     CURLcode rc = m->data.result;
     if (rc != CURLE_OK) {
-      finish_connect(fmt::format("{} (curl error {})", curl_easy_strerror(rc), int(rc)));
+      finish_connect(explain_curl_error(rc, errbuf_.data(), peer_));
       return;
     }
     curl_socket_t sock = CURL_SOCKET_BAD;
@@ -135,6 +135,11 @@ asio::awaitable<io_status> curl_connection::connect(const imap_endpoint& ep) {
   url_ = fmt::format("{}://{}:{}/", scheme, ep.host, ep.port);
   curl_easy_setopt(easy_, CURLOPT_URL, url_.c_str());
   curl_easy_setopt(easy_, CURLOPT_CONNECT_ONLY, 1L);
+  static_assert(sizeof(errbuf_) >= CURL_ERROR_SIZE);
+  errbuf_[0] = '\0';
+  curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, errbuf_.data());
+  peer_ = {"IMAP",     ep.host,     ep.port, ep.user, fmt::format("[[mailbox]] {}", ep.mailbox),
+           ep.ca_file, ep.timeout_s};
   curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT, long(ep.timeout_s));
   curl_easy_setopt(easy_, CURLOPT_USE_SSL,
                    long(ep.tls == tls_mode::none ? CURLUSESSL_NONE : CURLUSESSL_ALL));

@@ -1,5 +1,6 @@
 #include "hd/net/smtp.hpp"
 
+#include "hd/net/curl_errors.hpp"
 #include "hd/net/curl_handles.hpp"
 
 #include <curl/curl.h>
@@ -50,6 +51,7 @@ struct smtp_transfer::state {
   curl_slist_ptr rcpts;
   std::string last_reply;  // the server's last reply line
   char error[CURL_ERROR_SIZE] = {};
+  curl_peer peer;  // for explain_curl_error
 
   static size_t read(char* buf, size_t size, size_t n, void* user) {
     auto* s = static_cast<state*>(user);
@@ -103,6 +105,7 @@ result<smtp_transfer, smtp_errc> smtp_transfer::make(const smtp_config& cfg,
   auto s = std::make_unique<state>();
   s->id = item.id;
   s->bytes = item.bytes;
+  s->peer = {"SMTP", cfg.host, cfg.port, cfg.user, "[smtp]", cfg.ca_file, cfg.timeout_s};
   for (const std::string& r : item.recipients) {
     // The envelope goes into RCPT TO:<...> as-is: only a plain addr-spec may, never CR/LF.
     if (!is_envelope_address(r)) {
@@ -164,7 +167,27 @@ std::int64_t smtp_transfer::outbox_id() const { return s_ ? s_->id : 0; }
 send_outcome smtp_transfer::outcome(int curl_code) const {
   long response = 0;
   curl_easy_getinfo(s_->easy.get(), CURLINFO_RESPONSE_CODE, &response);
-  return classify_smtp(curl_code, response, s_->last_reply, s_->error);
+  send_outcome o = classify_smtp(curl_code, response, s_->last_reply, s_->error);
+  // Failures of the connection or the login are ours to fix: say where and what to change,
+  // with the server's own words when it said something.
+  switch (curl_code) {
+    case CURLE_LOGIN_DENIED:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_USE_SSL_FAILED: {
+      std::string why = explain_curl_error(curl_code, s_->error, s_->peer);
+      o.reply = s_->last_reply.empty()
+                    ? why
+                    : fmt::format("{}; the server said: {}", why, s_->last_reply);
+      break;
+    }
+    default:
+      break;
+  }
+  return o;
 }
 
 }  // namespace hd::daemon

@@ -119,7 +119,8 @@ asio::awaitable<io_status> mailbox_session::serve() {
                    mb_.ca_file,
                    oauth ? std::string() : mb_.user,
                    mb_.password.reveal(),
-                   mb_.timeout_s};
+                   mb_.timeout_s,
+                   mb_.name};
   io_status st = co_await client_.connect(ep);
   if (!st) co_return io_status{st.error.empty() ? "" : "connect: " + st.error, st.aborted};
   if (oauth && !(st = co_await login_xoauth2())) co_return st;
@@ -389,6 +390,13 @@ void mailbox_session::log_result(const mail_result& r) {
                                    {"uid", r.uid},
                                    {"result", outcome_name(r.outcome)},
                                    {"request", r.request}});
+      if (!r.ack_suppressed.empty()) {
+        cx_.log.write(r.ack_problem ? log_level::warn : log_level::info, "ack.suppressed",
+                      {{"mailbox", mb_.name},
+                       {"uid", r.uid},
+                       {"request", r.request},
+                       {"reason", r.ack_suppressed}});
+      }
       break;
     case mail_outcome::quarantined:
       cx_.log.warn("imap.quarantined", {{"mailbox", mb_.name},

@@ -77,8 +77,11 @@ TEST_CASE("problems name file, line, column and key") {
   };
   const row rows[] = {
       {"misspelt key", "[database]\npath = \"x\"\nsynchronus = \"full\"\n",
-       "test.toml:3:1: database.synchronus: unknown key"},
-      {"unknown table", "\n[databse]\npath = \"x\"\n", "test.toml:2:2: databse: unknown key"},
+       "test.toml:3:1: database.synchronus: unknown key (did you mean 'synchronous'?)"},
+      {"unknown table", "\n[databse]\npath = \"x\"\n",
+       "test.toml:2:2: databse: unknown key (did you mean 'database'?)"},
+      {"misspelt secret key", "[smtp]\npasword_file = \"/x\"\n",
+       "smtp.pasword_file: unknown key (did you mean 'password_file'?)"},
       {"wrong type", "[limits]\nmax_parts = \"many\"\n",
        "test.toml:2:13: limits.max_parts: must be an integer"},
       {"out of range", "[limits]\nmax_mime_depth = 0\n",

@@ -53,16 +53,54 @@ TEST_CASE("help and usage errors") {
   CHECK(run({"requests", "list", "--status", "sideways"}).code == 64);
 }
 
+TEST_CASE("an unknown subcommand is named with the ones there are; -V prints the version") {
+  auto r = run({"requests", "frobnicate"});
+  CHECK(r.code == 64);
+  CHECK_MESSAGE(r.err.find("helpdeskd: requests: unknown subcommand 'frobnicate'; the "
+                           "subcommands are: list, show") != std::string::npos,
+                r.err);
+  auto typo = run({"requests", "lsit"});
+  CHECK(typo.err.find("unknown subcommand 'lsit' (did you mean 'list'?)") != std::string::npos);
+  auto top = run({"frobnicate"});
+  CHECK(top.code == 64);
+  CHECK(top.err.find("helpdeskd: unknown command 'frobnicate'; the commands are: config, ") == 0);
+  auto v = run({"-V"});
+  CHECK(v.code == 0);
+  CHECK(v.out.find("helpdeskd ") == 0);
+}
+
 TEST_CASE("config check: 0 when valid, 78 naming the line when not") {
   temp_dir d;
-  std::string good = d.write("good.toml", "[database]\npath = \"x.db\"\n");
+  std::string good = d.write("good.toml", "[database]\npath = \"x.db\"\n[ack]\nenabled = false\n");
   std::string bad = d.write("bad.toml", "[database]\npath = \"x.db\"\npaht = \"y\"\n");
   auto ok = run({"config", "check", good});
   CHECK(ok.code == 0);
   CHECK(ok.out.find("valid") != std::string::npos);
   auto fail = run({"config", "check", bad});
   CHECK(fail.code == 78);
-  CHECK(fail.err.find("bad.toml:3:1: database.paht: unknown key") != std::string::npos);
+  CHECK(fail.err.find("bad.toml:3:1: database.paht: unknown key (did you mean 'path'?)") !=
+        std::string::npos);
+}
+
+TEST_CASE("config check: an [ack] template the templates directory lacks is an error") {
+  temp_dir d;
+  std::filesystem::create_directories(d.path / "templates/ack");
+  d.write("templates/ack/en.mustache", "--- subject\nS\n--- text\nT\n");
+  std::string cfg = d.write("hd.toml",
+                            "[database]\npath = \"x.db\"\n[outgoing]\ntemplates_dir = "
+                            "\"templates\"\n[ack]\ntemplate = \"akc\"\n");
+  auto r = run({"config", "check", cfg});
+  CHECK(r.code == 78);
+  CHECK_MESSAGE(r.err.find("[ack] template = \"akc\": no such template in") != std::string::npos,
+                r.err);
+  CHECK(r.err.find("(did you mean 'ack'?) (there are: ack)") != std::string::npos);
+  auto t = run({"-c", cfg, "templates", "check"});
+  CHECK(t.code == 78);
+  CHECK(t.err.find("[ack] template = \"akc\"") != std::string::npos);
+  std::string ok = d.write("ok.toml",
+                           "[database]\npath = \"x.db\"\n[outgoing]\ntemplates_dir = "
+                           "\"templates\"\n");
+  CHECK(run({"config", "check", ok}).code == 0);
 }
 
 TEST_CASE("ingest: stored, duplicate, quarantined; requests list shows them") {

@@ -148,3 +148,33 @@ TEST_CASE("set modifiers of one precedence group conflict, as in Pigeonhole") {
         std::string::npos);
   CHECK(first_error(head + "set :lower :upperfirst :quotewildcard :length \"a\" \"b\";") == "ok");
 }
+
+TEST_CASE("setting_warnings: an unconditional setter hides the config's own value") {
+  auto warnings = [](std::string_view text) {
+    auto s = hd::rules::compile(text, "rules.sieve", {});
+    REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message));
+    return hd::rules::setting_warnings(*s);
+  };
+  SUBCASE("a catch-all category at the end") {
+    auto w = warnings(
+        "require [\"fileinto\", \"vnd.helpdeskd\"];\n"
+        "if header :contains \"subject\" \"invoice\" { fileinto \"billing\"; }\n"
+        "category \"general\";\n");
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].line == 3);
+    CHECK(w[0].column == 1);
+    CHECK(w[0].message.find("the mailbox's own `category` is never used") != std::string::npos);
+  }
+  SUBCASE("one warning per setting, fileinto counts as category") {
+    auto w = warnings(
+        "require [\"fileinto\", \"vnd.helpdeskd\"];\nfileinto \"a\";\ncategory \"b\";\n"
+        "priority \"urgent\";\n");
+    REQUIRE(w.size() == 2);
+    CHECK(w[0].line == 2);
+    CHECK(w[1].line == 4);
+  }
+  SUBCASE("inside an if, or after a top-level stop: no warning") {
+    CHECK(warnings("require \"vnd.helpdeskd\";\nif true { category \"x\"; }\n").empty());
+    CHECK(warnings("require \"vnd.helpdeskd\";\nstop;\ncategory \"x\";\n").empty());
+  }
+}

@@ -164,6 +164,7 @@ TEST_CASE("the shipped ack templates parse and render in every language") {
     CAPTURE(lang);
     auto t = parse_template_file(slurp(dir / (std::string(lang) + ".mustache")), lang);
     REQUIRE(t.has_value());
+    CHECK(template_warnings(slurp(dir / (std::string(lang) + ".mustache")), lang).empty());
     rendered got = render(*t, vars());
     CHECK(got.text.find("[#42]") != std::string::npos);
     CHECK(got.subject.find("Printer <b>broken</b>") != std::string::npos);
@@ -172,4 +173,46 @@ TEST_CASE("the shipped ack templates parse and render in every language") {
     ++n;
   }
   CHECK(n == 5);
+}
+
+TEST_CASE("syntax errors give the line and column in the file") {
+  struct row {
+    const char* name;
+    const char* src;
+    const char* want;
+  };
+  const row rows[] = {
+      {"a section never closed", "# c\n--- subject\nS\n--- text\nHi\n  {{#company}}x\n",
+       "f.mustache:6:3: '{{#company}}' is never closed (no '{{/company}}')"},
+      {"closed by the wrong name", "--- subject\nS\n--- text\n{{#a}}\n{{^b}}x{{/a}}\n",
+       "f.mustache:5:8: '{{/a}}' closes '{{^b}}' opened at 5:1"},
+      {"a tag never closed", "--- subject\nS\n--- text\nDear Åsa {{person.name\n",
+       "f.mustache:4:10: '{{' is never closed (no '}}')"},
+      {"open across a section line", "--- subject\n{{#a}}S\n--- text\n{{/a}}\n",
+       "f.mustache:2:1: '{{#a}}' is never closed"},
+  };
+  for (const row& r : rows) {
+    SUBCASE(r.name) {
+      auto got = parse_template_file(r.src, "f.mustache");
+      REQUIRE_FALSE(got.has_value());
+      CHECK_MESSAGE(got.error().message.find(r.want) == 0, got.error().message);
+    }
+  }
+}
+
+TEST_CASE("template_warnings: every variable is checked against the documented set") {
+  std::string src =
+      "# {{comments.are}} not checked\n"
+      "--- subject\n"
+      "{{request.tag}} {{original_subject}}\n"
+      "--- text\n"
+      "Kundennummer: {{customer.number}}\n"
+      "Hallo {{persn.name}}, {{#person}}{{first_name}}{{/person}} {{! a comment }}\n"
+      "{{#company}}{{.}}{{/company}} {{{quote}}} {{&team}}\n";
+  auto w = template_warnings(src, "de.mustache");
+  REQUIRE(w.size() == 2);
+  CHECK(w[0].find("de.mustache:5:15: unknown variable 'customer.number'") == 0);
+  CHECK(w[1].find("de.mustache:6:7: unknown variable 'persn.name' (did you mean 'person.name'?)") ==
+        0);
+  CHECK(template_warnings(sample, "t.mustache").empty());
 }

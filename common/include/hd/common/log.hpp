@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -18,6 +19,20 @@ enum class log_level { debug = 0, info = 1, warn = 2, error = 3 };
 /// Parses "debug", "info", "warn"/"warning", "error"; nullopt otherwise.
 std::optional<log_level> parse_log_level(std::string_view s);
 std::string_view to_string(log_level l);
+
+/// What leads each line: nothing; a syslog priority `<3>` (error) `<4>` (warn) `<6>` (info)
+/// `<7>` (debug) that systemd-journald reads when stderr is the journal (sd-daemon(3)), so
+/// `journalctl -p err` finds errors; or the local time with its UTC offset
+/// (`2026-12-04T21:05:09+01:00`) for a terminal, a file or cron's mail.
+enum class log_style { plain, journal, timestamp };
+
+/// journal when JOURNAL_STREAM is set (systemd connected stderr to the journal), else
+/// timestamp.
+log_style log_style_for(bool journal_stream);
+
+/// The prefix of a line at level L in STYLE, written at NOW (seconds since the epoch, local
+/// time zone), including its separating space; "" for plain.
+std::string log_prefix(log_style style, log_level l, std::int64_t now);
 
 /// One key=value pair of a log line.
 struct kv {
@@ -37,6 +52,8 @@ class logger {
       : min_(min), sink_(sink) {}
 
   void set_level(log_level l) { min_ = l; }
+  void set_style(log_style s) { style_ = s; }
+  log_style style() const { return style_; }
   log_level level() const { return min_; }
   bool enabled(log_level l) const { return l >= min_; }
 
@@ -57,6 +74,7 @@ class logger {
  private:
   log_level min_;
   std::FILE* sink_;
+  log_style style_ = log_style::plain;
 };
 
 /// Formats one log line without its trailing newline (exposed for tests).

@@ -69,6 +69,14 @@ result<script, errc> compile(std::string_view text, const std::string& name, con
 std::vector<script_error> compile_errors(std::string_view text, const std::string& name,
                                          const limits& lim, const known_names& known = {});
 
+/// Settings the script decides for every mail that reaches it: a top-level (unconditional)
+/// `category` or `fileinto`, `priority`, `assign` or `template` leaves the config's own value
+/// for that setting (a mailbox's `category`, its `priority`, the category's assignment method,
+/// [ack] template) unreachable, and every later rule that sets it dead. One warning (line,
+/// column, message) per setting, at the first such command. Empty for a script that does not
+/// compile.
+std::vector<script_error> setting_warnings(const script& s);
+
 /// Envelope of the delivery (from Return-Path / Delivered-To / pipe-mode arguments).
 struct envelope {
   std::string from;             ///< empty: null sender "<>"

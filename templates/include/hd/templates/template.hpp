@@ -32,6 +32,16 @@ struct reply_template {
 result<reply_template, errc> parse_template_file(std::string_view contents,
                                                  std::string_view origin);
 
+/// Problems that do not stop a template loading but make it render wrongly: every variable
+/// (`{{name}}`, `{{#name}}`, ...) that is not one of variable_names() (inside `{{#person}}`,
+/// `{{name}}` means `person.name`), each as "ORIGIN:LINE:COLUMN: unknown variable 'x'" with
+/// the nearest known name. Lines and columns count in the whole file, from 1.
+std::vector<std::string> template_warnings(std::string_view contents, std::string_view origin);
+
+/// The variables reply_vars provides, as templates name them ("request.id", "person.name",
+/// ...), and the objects that hold some of them ("request", "person", "agent").
+const std::vector<std::string>& variable_names();
+
 /// What a template may refer to. Empty strings are left out, so `{{#company}}...{{/company}}`
 /// renders only when there is a company.
 struct reply_vars {

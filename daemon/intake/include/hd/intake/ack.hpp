@@ -47,6 +47,13 @@ reply_kit load_reply_kit(const std::string& templates_dir,
 /// enabled, else an empty kit (nothing read).
 std::shared_ptr<const reply_kit> reply_kit_for(const config& cfg);
 
+/// What is wrong with the template names CFG refers to ([ack] template, when acknowledgements
+/// are enabled), given the templates of KIT: each problem names the setting, the config file,
+/// the templates that exist and the nearest one. Empty when every name is found. `config
+/// check`, `templates check` and `rules check` report these, so a typo cannot silently stop
+/// every acknowledgement.
+std::vector<std::string> template_reference_problems(const config& cfg, const reply_kit& kit);
+
 /// Our own addresses, lower-cased: [outgoing] from_address and every mailbox's address.
 std::vector<std::string> our_addresses(const config& cfg);
 
@@ -106,14 +113,24 @@ result<storage::outgoing_mail, reply_errc> build_reply(const config& cfg, const 
                                                        const parsed_message* inbound,
                                                        std::int64_t now, const std::string& unique);
 
+/// Why the acknowledgement of one mail was not sent, for the log (the request's event says
+/// the same). `problem` marks a fault of ours (no such template, unusable address) rather than
+/// a mail that must not be answered (a robot, a rule's noack, the rate limit).
+struct ack_note {
+  std::string suppressed;  ///< empty: sent, or not wanted at all ([ack] enabled = false)
+  bool problem = false;
+};
+
 /// The outgoing hook for store::ingest (inbound::outgoing): decides, records suppressions and
 /// bounces as events, and returns the acknowledgement to queue (or nothing). Fails closed: a
 /// suppression list or rate-limit count that cannot be read suppresses the acknowledgement
 /// (an `ack_suppressed` event says why); a write that fails is returned as the error, so the
 /// ingest rolls back and the mail is retried. KIT, DB, M and
-/// CFG (and RAW) must outlive the ingest call.
+/// CFG (and RAW) must outlive the ingest call. NOTE, when given, receives why an
+/// acknowledgement was suppressed, so the caller can log it once the mail is committed.
 std::function<storage::outgoing_result(const storage::ingest_outcome&)> make_ack_hook(
     const config& cfg, storage::store& db, const reply_kit& kit, const storage::mail_source& src,
-    const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules);
+    const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules,
+    std::shared_ptr<ack_note> note = nullptr);
 
 }  // namespace hd::daemon

@@ -46,6 +46,8 @@ struct mail_result {
   std::int64_t request = 0;     ///< for created/appended/duplicate
   std::int64_t quarantine = 0;  ///< for quarantined
   std::string reason;           ///< for quarantined and failed
+  std::string ack_suppressed;   ///< why no acknowledgement went out (intake_result)
+  bool ack_problem = false;
 };
 
 /// True when the mail is committed to the database (the after-import action may run).

@@ -31,6 +31,10 @@ struct intake_result {
   /// The rules discarded it (status stored, no request; outcome.request_id 0): the raw mail is
   /// kept as resolved quarantine entry `quarantine_id`, `reason` names the rule's file:line.
   bool discarded = false;
+  /// Why no acknowledgement was sent for this mail (empty: sent, or none wanted); `ack_problem`
+  /// when the cause is ours (a missing template), so callers log it as a warning.
+  std::string ack_suppressed;
+  bool ack_problem = false;
 };
 
 struct reply_kit;  // hd/daemon/ack.hpp

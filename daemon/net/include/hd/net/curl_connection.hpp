@@ -13,12 +13,14 @@
 // reuses our idle connect-only connection on behalf of another transfer.
 
 #include "hd/common/config.hpp"
+#include "hd/net/curl_errors.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,6 +37,7 @@ struct imap_endpoint {
   std::string user;      ///< empty: connect and secure only, no login
   std::string password;  ///< for password auth
   int timeout_s = 60;    ///< connect + TLS + login budget
+  std::string mailbox;   ///< the [[mailbox]] name, for error messages
 };
 
 /// The outcome of an I/O step: empty error = success.
@@ -85,6 +88,8 @@ class curl_connection : public std::enable_shared_from_this<curl_connection> {
   std::function<void(std::string)> on_connected_;
   std::string url_, userpwd_user_, userpwd_pass_, bearer_, ca_file_;
   bool connected_ = false;
+  curl_peer peer_;                  ///< for explain_curl_error
+  std::array<char, 256> errbuf_{};  ///< CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE)
 };
 
 }  // namespace hd::daemon

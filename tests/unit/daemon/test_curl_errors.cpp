@@ -1,0 +1,54 @@
+// curl's codes in words an admin can act on: host:port, user, the setting to change.
+#include "hd/net/curl_errors.hpp"
+
+#include <doctest/doctest.h>
+
+using hd::daemon::curl_peer;
+using hd::daemon::explain_curl_error;
+
+TEST_CASE("explain_curl_error names the server, the user and the setting") {
+  curl_peer imap{"IMAP", "imap.example.com", 993, "support@example.com", "[[mailbox]] support", "",
+                 60};
+  struct row {
+    const char* name;
+    int code;
+    const char* detail;
+    const char* want;
+  };
+  const row rows[] = {
+      {"login denied (67)", 67, "Login denied",
+       "login denied for user 'support@example.com' at IMAP server imap.example.com:993: check "
+       "`user` and the password (password_file or password_env) in [[mailbox]] support (curl "
+       "error 67)"},
+      {"expired certificate (60)", 60, "SSL certificate problem: certificate has expired",
+       "the TLS certificate of IMAP server imap.example.com:993 was not accepted: the certificate "
+       "has expired; it was checked against the system's trusted CAs (set ca_file in [[mailbox]] "
+       "support for a private CA) (curl error 60)"},
+      {"unknown CA (60)", 60, "SSL certificate problem: unable to get local issuer certificate",
+       "was not accepted: it is signed by a CA we do not trust (unable to get local issuer "
+       "certificate)"},
+      {"name mismatch (60)", 60,
+       "SSL: no alternative certificate subject name matches target host name 'imap.example.com'",
+       "was not accepted: the name does not match the host"},
+      {"connect timeout (28)", 28, "Connection timed out after 60001 milliseconds",
+       "IMAP server imap.example.com:993 did not answer within the timeout of 60 s (timeout_s in "
+       "[[mailbox]] support): Connection timed out after 60001 milliseconds (curl error 28)"},
+      {"refused (7)", 7, "Failed to connect to imap.example.com port 993: Connection refused",
+       "cannot connect to IMAP server imap.example.com:993: Failed to connect"},
+      {"unknown host (6)", 6, "",
+       "cannot resolve the host name 'imap.example.com' (host in [[mailbox]] support) (curl "
+       "error 6)"},
+  };
+  for (const row& r : rows) {
+    SUBCASE(r.name) {
+      std::string got = explain_curl_error(r.code, r.detail, imap);
+      CHECK_MESSAGE(got.find(r.want) != std::string::npos, got);
+    }
+  }
+  curl_peer smtp{"SMTP", "mail.example.com", 587, "helpdesk", "[smtp]", "/etc/ssl/our-ca.pem", 30};
+  CHECK(explain_curl_error(60, "SSL certificate problem: self-signed certificate", smtp)
+            .find("it was checked against ca_file = \"/etc/ssl/our-ca.pem\" in [smtp]") !=
+        std::string::npos);
+  CHECK(explain_curl_error(55, "Send failure: Broken pipe", smtp) ==
+        "SMTP server mail.example.com:587: Send failure: Broken pipe (curl error 55)");
+}
