@@ -2,14 +2,14 @@
 # A damaged database is noticed, not written into (issue 20, point 1). Pages of the database
 # are overwritten with dd, as a bad disk or a careless copy would: `db check` says so (65),
 # `ingest` exits 75 (the mail server keeps the mail) and does not change the file, `status`
-# shows the damage, `db backup` leaves no bad copy; recovered with sqlite3's .recover, the
+# shows the damage, `db backup` leaves no bad copy; recovered with `db recover`, the
 # database takes mail again. A file that is not a database gives 78 with its path.
 set -euo pipefail
 source "$(dirname "$0")/../integration/lib/testlib.sh"
 mails=40
 fl_long() { [ -n "${HD_FAULTS_LONG:-}" ] && [ "${HD_FAULTS_LONG}" != 0 ]; }
 fl_long && mails=2000
-/usr/bin/python3 "$(dirname "$0")/make_mails.py" "$T/mail" "$mails" 3000
+/usr/bin/python3 "$(dirname "$0")/make_mails.py" "$T/mail" "$mails" 20000
 /usr/bin/python3 "$(dirname "$0")/make_mails.py" "$T/late" 1 3000
 sed -i 's/fault-1@/late-1@/' "$T/late/000001.eml"
 printf '[database]\npath = "hd.db"\n[ack]\nenabled = false\n' > "$T/hd.toml"
@@ -58,8 +58,10 @@ run db backup "$T/copy.db"
 [ ! -e "$T/copy.db" ] || fail "the bad copy was left at the target path"
 echo "ok: no bad backup left behind"
 
-# Recovery as docs/faults.md describes it: sqlite3's .recover into a new file, then swap.
-sqlite3 "$T/hd.db" .recover 2>/dev/null | sqlite3 "$T/recovered.db"
+# Recovery as docs/faults.md describes it: db recover into a new file, then swap.
+run db recover --to "$T/recovered.db"
+expect_eq "$RC" 0 "db recover copies the readable part"
+echo "ok: $(tail -1 "$T/out")"
 mv "$T/hd.db" "$T/hd.db.damaged-copy"
 rm -f "$T/hd.db-wal" "$T/hd.db-shm"
 mv "$T/recovered.db" "$T/hd.db"
