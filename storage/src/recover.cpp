@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::int64_t chunk_rows = 1000;
 
-std::string quoted(std::string_view name) {
+std::string sql_name(std::string_view name) {
   std::string out = "\"";
   for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
@@ -33,8 +33,8 @@ std::set<std::string> derived_tables(const sql::connection& db) {
       if (name == vt || name.starts_with(vt + "_")) out.insert(name);
     }
   }
-  static const std::regex target(R"((?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE)\s+"?(\w+)" ?) ",
-      std::regex::icase);
+  static const std::regex target(R"re((?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE)\s+"?(\w+)"?)re",
+                                 std::regex::icase);
   sql::statement tr(db, "SELECT sql FROM sqlite_master WHERE type = 'trigger'");
   while (tr.step()) {
     std::string body = tr.text(0);
@@ -52,7 +52,7 @@ std::string column_list(const sql::connection& db, const std::string& table) {
   std::string cols;
   sql::statement st(db, "SELECT name FROM pragma_table_info(?1, 'main')");
   st.bind(1, table);
-  while (st.step()) cols += (cols.empty() ? "" : ", ") + quoted(st.text(0));
+  while (st.step()) cols += (cols.empty() ? "" : ", ") + sql_name(st.text(0));
   return cols;
 }
 
@@ -78,19 +78,20 @@ void copy_range(const sql::connection& db, const std::string& insert, std::int64
 }
 
 table_recovery copy_table(const sql::connection& db, const std::string& table) {
-  table_recovery r{table};
+  table_recovery r;
+  r.table = table;
   std::string cols = column_list(db, table);
   std::int64_t lo = 0, hi = -1;
   try {
-    sql::statement range(db, "SELECT MIN(rowid), MAX(rowid) FROM old." + quoted(table));
+    sql::statement range(db, "SELECT MIN(rowid), MAX(rowid) FROM old." + sql_name(table));
     if (range.step() && !range.is_null(0)) lo = range.integer(0), hi = range.integer(1);
   } catch (const sql::sqlite_error& e) {
     // The ends of the b-tree are unreadable: try the whole range of positive rowids.
     if ((e.code & 0xff) != SQLITE_CORRUPT) throw;
     lo = 1, hi = std::int64_t{1} << 40;
   }
-  std::string insert = "INSERT OR IGNORE INTO main." + quoted(table) + " (" + cols + ") SELECT " +
-                       cols + " FROM old." + quoted(table) + " WHERE rowid BETWEEN ?1 AND ?2";
+  std::string insert = "INSERT OR IGNORE INTO main." + sql_name(table) + " (" + cols + ") SELECT " +
+                       cols + " FROM old." + sql_name(table) + " WHERE rowid BETWEEN ?1 AND ?2";
   for (std::int64_t at = lo; at <= hi; at += chunk_rows) {
     copy_range(db, insert, at, std::min(hi, at + chunk_rows - 1), r);
   }

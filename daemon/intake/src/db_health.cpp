@@ -25,22 +25,29 @@ result<db_health, storage::errc> check_before_intake(const config& cfg, const lo
   if (cfg.database.check_on_start == 0 || !std::filesystem::exists(cfg.database.path, ec)) {
     return h;
   }
+  auto depth = cfg.database.check_on_start == 2 ? storage::check_depth::full
+                                                : storage::check_depth::quick;
+  const char* kind = depth == storage::check_depth::full ? "integrity_check" : "quick_check";
+  auto started = std::chrono::steady_clock::now();
   storage::open_options opt;
   opt.migrate = false;
   opt.busy_timeout_ms = cfg.database.busy_timeout_ms;
   auto db = storage::store::open(cfg.database.path, opt);
-  if (!db) return db.error();
-  auto depth =
-      cfg.database.check_on_start == 2 ? storage::check_depth::full : storage::check_depth::quick;
-  const char* kind = depth == storage::check_depth::full ? "integrity_check" : "quick_check";
-  auto started = std::chrono::steady_clock::now();
-  auto r = storage::check_integrity(*db, depth);
+  // A schema SQLite cannot even read ("database disk image is malformed") is damage too.
+  if (!db && db.error().message.find("malformed") == std::string::npos) return db.error();
+  h.checked = true;
+  if (db) {
+    auto r = storage::check_integrity(*db, depth);
+    if (!r) return r.error();
+    h.ok = r->ok;
+    h.problems = joined(r->problems);
+  } else {
+    h.ok = false;
+    h.problems = db.error().message;
+  }
   h.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - started)
                      .count();
-  if (!r) return r.error();
-  h.checked = true;
-  h.ok = r->ok;
   std::string mark = storage::damage_mark_path(cfg.database.path);
   if (h.ok) {
     log.info("db.check",
@@ -48,7 +55,6 @@ result<db_health, storage::errc> check_before_intake(const config& cfg, const lo
     std::filesystem::remove(mark, ec);
     return h;
   }
-  h.problems = joined(r->problems);
   log.error("db.damaged",
             {{"by", who},
              {"check", kind},
@@ -56,8 +62,8 @@ result<db_health, storage::errc> check_before_intake(const config& cfg, const lo
              {"path", cfg.database.path},
              {"problems", h.problems},
              {"action", "no mail is taken until the database is recovered (docs/faults.md)"}});
-  std::ofstream(mark, std::ios::trunc)
-      << "at=" << now << " by=" << who << " check=" << kind << " problems=" << h.problems << "\n";
+  std::ofstream(mark, std::ios::trunc) << "at=" << now << " by=" << who << " check=" << kind
+                                       << " problems=" << h.problems << "\n";
   return h;
 }
 
