@@ -107,7 +107,9 @@ result<std::vector<table_recovery>, errc> recover_to(store& src, const std::stri
   if (fs::exists(dest, ec))
     return error<errc>{errc::invalid, fmt::format("'{}' exists already: give a new file", dest)};
   auto r = [&]() -> result<std::vector<table_recovery>, errc> {
-    auto out = store::open(dest, detail::access::of(src).opt);  // the current schema
+    open_options opt = detail::access::of(src).opt;
+    opt.migrate = true;  // the current schema
+    auto out = store::open(dest, opt);
     if (!out) return out.error();
     return guarded([&]() -> result<std::vector<table_recovery>, errc> {
       const sql::connection& db = connection_of(*out);

@@ -28,6 +28,7 @@ customer() {  # customer NAME: one mail from NAME@example.org, acknowledged
 }
 ms() { echo $(($(date +%s%N) / 1000000)); }
 
+hd -c "$T/hd.toml" db migrate >/dev/null  # not created by two processes at once
 "$HELPDESKD" -c "$T/hd.toml" run > "$T/run.log" 2>&1 &
 run_pid=$!
 trap 'rc=$?; set +e; kill -TERM $run_pid 2>/dev/null; wait $run_pid 2>/dev/null; (exit $rc); hd_test_exit' EXIT
