@@ -81,6 +81,21 @@ table_recovery copy_table(const sql::connection& db, const std::string& table) {
   table_recovery r;
   r.table = table;
   std::string cols = column_list(db, table);
+  sql::statement kind(db, "SELECT sql FROM main.sqlite_master WHERE name = ?1");
+  kind.bind(1, table);
+  if (kind.step() && kind.text(0).find("WITHOUT ROWID") != std::string::npos) {
+    // No rowids to range over: the whole table at once, or nothing of it (counted once).
+    try {
+      sql::statement all(db, "INSERT OR IGNORE INTO main." + sql_name(table) + " (" + cols +
+                                 ") SELECT " + cols + " FROM old." + sql_name(table));
+      all.run();
+      r.copied = db.changes();
+    } catch (const sql::sqlite_error& e) {
+      if ((e.code & 0xff) != SQLITE_CORRUPT) throw;
+      r.unreadable = 1;
+    }
+    return r;
+  }
   std::int64_t lo = 0, hi = -1;
   try {
     sql::statement range(db, "SELECT MIN(rowid), MAX(rowid) FROM old." + sql_name(table));

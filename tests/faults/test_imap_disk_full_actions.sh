@@ -17,7 +17,7 @@ n=1500
 fl_long && n=6000
 imap_server_start
 box="$DOVECOT_DIR/home/support/Maildir"
-mkdir -p "$box/.Archive"/{cur,new,tmp}
+mkdir -p "$box"/{cur,new,tmp} "$box/.Archive"/{cur,new,tmp}
 chown -R nobody:nogroup "$DOVECOT_DIR/home/support"
 
 ids_in() {  # ids_in DIR...: the Message-IDs of the maildir files in DIR/{cur,new}, sorted

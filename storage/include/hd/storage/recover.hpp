@@ -13,7 +13,8 @@ namespace hd::storage {
 struct table_recovery {
   std::string table;
   std::int64_t copied = 0;      ///< rows copied
-  std::int64_t unreadable = 0;  ///< rowids in the table's range that could not be read
+  std::int64_t unreadable = 0;  ///< rowids in the table's range that could not be read (a
+                                ///< table WITHOUT ROWID is copied whole or not: 1)
   bool rebuilt = false;         ///< derived (a full-text index, a counter): rebuilt, not copied
 };
 
