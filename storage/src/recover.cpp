@@ -3,6 +3,7 @@
 #include "store_impl.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -96,15 +97,26 @@ table_recovery copy_table(const sql::connection& db, const std::string& table) {
     }
     return r;
   }
-  std::int64_t lo = 0, hi = -1;
-  try {
-    sql::statement range(db, "SELECT MIN(rowid), MAX(rowid) FROM old." + sql_name(table));
-    if (range.step() && !range.is_null(0)) lo = range.integer(0), hi = range.integer(1);
-  } catch (const sql::sqlite_error& e) {
-    // The ends of the b-tree are unreadable: try the whole range of positive rowids.
-    if ((e.code & 0xff) != SQLITE_CORRUPT) throw;
-    lo = 1, hi = std::int64_t{1} << 40;
+  // The ends of the rowid range, each read on its own: one may be on a damaged page. A table
+  // whose largest rowid cannot be read is given up (counted once) rather than scanned blind.
+  auto end_of = [&](const char* fn) -> std::optional<std::int64_t> {
+    try {
+      sql::statement st(db, std::string("SELECT ") + fn + "(rowid) FROM old." + sql_name(table));
+      if (st.step() && !st.is_null(0)) return st.integer(0);
+      return std::nullopt;
+    } catch (const sql::sqlite_error& e) {
+      if ((e.code & 0xff) != SQLITE_CORRUPT) throw;
+      return std::int64_t{-1};
+    }
+  };
+  std::optional<std::int64_t> top = end_of("MAX");
+  if (!top) return r;  // empty
+  if (*top < 0) {
+    r.unreadable = 1;
+    return r;
   }
+  std::optional<std::int64_t> bottom = end_of("MIN");
+  std::int64_t lo = bottom && *bottom >= 0 ? *bottom : 1, hi = *top;
   std::string insert = "INSERT OR IGNORE INTO main." + sql_name(table) + " (" + cols + ") SELECT " +
                        cols + " FROM old." + sql_name(table) + " WHERE rowid BETWEEN ?1 AND ?2";
   for (std::int64_t at = lo; at <= hi; at += chunk_rows) {
