@@ -25,8 +25,8 @@ result<db_health, storage::errc> check_before_intake(const config& cfg, const lo
   if (cfg.database.check_on_start == 0 || !std::filesystem::exists(cfg.database.path, ec)) {
     return h;
   }
-  auto depth = cfg.database.check_on_start == 2 ? storage::check_depth::full
-                                                : storage::check_depth::quick;
+  auto depth =
+      cfg.database.check_on_start == 2 ? storage::check_depth::full : storage::check_depth::quick;
   const char* kind = depth == storage::check_depth::full ? "integrity_check" : "quick_check";
   auto started = std::chrono::steady_clock::now();
   storage::open_options opt;
@@ -62,8 +62,8 @@ result<db_health, storage::errc> check_before_intake(const config& cfg, const lo
              {"path", cfg.database.path},
              {"problems", h.problems},
              {"action", "no mail is taken until the database is recovered (docs/faults.md)"}});
-  std::ofstream(mark, std::ios::trunc) << "at=" << now << " by=" << who << " check=" << kind
-                                       << " problems=" << h.problems << "\n";
+  std::ofstream(mark, std::ios::trunc)
+      << "at=" << now << " by=" << who << " check=" << kind << " problems=" << h.problems << "\n";
   return h;
 }
 
