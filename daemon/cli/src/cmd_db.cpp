@@ -1,13 +1,11 @@
 // helpdeskd db migrate: bring the database schema up to date (also done at every start).
 // helpdeskd db backup FILE: a consistent copy while helpdeskd runs.
 // helpdeskd db check [--full]: is the database file damaged?
-// helpdeskd db recover --to FILE: every readable row of a damaged database into a new file.
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/db_health.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/storage/backup.hpp"
-#include "hd/storage/recover.hpp"
 
 #include <filesystem>
 
@@ -35,45 +33,6 @@ void check_command(cli_state& st, bool full) {
                                h->elapsed_ms, h->problems));
   }
   st.io.out << fmt::format("{}: {} ok ({} ms)\n", cfg->database.path, kind, h->elapsed_ms);
-  st.exit = exit_code::ok;
-}
-
-void recover_command(cli_state& st, const std::string& dest) {
-  std::optional<config> cfg = st.load_config();
-  if (!cfg) return;
-  std::error_code ec;
-  if (!std::filesystem::exists(cfg->database.path, ec)) {
-    return st.fail(exit_code::no_input, fmt::format("{}: no such file", cfg->database.path));
-  }
-  storage::open_options opt;
-  opt.migrate = false;  // read as it is
-  opt.busy_timeout_ms = cfg->database.busy_timeout_ms;
-  auto src = storage::store::open(cfg->database.path, opt);
-  if (!src) {
-    return st.fail(src.error().code == storage::errc::not_a_database ? exit_code::config
-                                                                     : exit_code::temp_fail,
-                   src.error().message);
-  }
-  auto report = storage::recover_to(*src, cfg->database.path, dest);
-  if (!report) {
-    return st.fail(report.error().code == storage::errc::invalid ? exit_code::can_t_create
-                                                                 : exit_code::temp_fail,
-                   report.error().message);
-  }
-  std::int64_t copied = 0, unreadable = 0;
-  for (const storage::table_recovery& t : *report) {
-    copied += t.copied;
-    unreadable += t.unreadable;
-    if (t.rebuilt) {
-      st.io.out << fmt::format("{}: rebuilt\n", t.table);
-    } else {
-      st.io.out << fmt::format(
-          "{}: {} rows copied{}\n", t.table, t.copied,
-          t.unreadable > 0 ? fmt::format(", {} unreadable", t.unreadable) : std::string());
-    }
-  }
-  st.io.out << fmt::format("{}: {} rows recovered, {} unreadable, integrity ok\n", dest, copied,
-                           unreadable);
   st.exit = exit_code::ok;
 }
 
@@ -131,15 +90,6 @@ void add_db_commands(CLI::App& app, cli_state& st) {
       "A pass removes the damage mark a daemon left for `status`.");
   check->add_flag("--full", *full, "Run integrity_check instead of quick_check");
   check->callback([&st, full] { check_command(st, *full); });
-  auto to = std::make_shared<std::string>();
-  CLI::App* recover = db->add_subcommand(
-      "recover",
-      "Copy every row of a damaged database that can still be read into a new file (--to) with\n"
-      "this version's schema; the full-text index and counters are rebuilt. The damaged file is\n"
-      "only read. Stop the daemon first, then swap the files (docs/faults.md). Prints rows\n"
-      "copied and unreadable per table. Exit 0 when done, 73 when FILE exists.");
-  recover->add_option("--to", *to, "The new file to write")->required();
-  recover->callback([&st, to] { recover_command(st, *to); });
 }
 
 }  // namespace hd::daemon

@@ -3,8 +3,6 @@
 // is named as such.
 #include "hd/storage/backup.hpp"
 #include "hd/storage/integrity.hpp"
-#include "hd/storage/recover.hpp"
-#include "hd/storage/requests.hpp"
 
 #include "storage/storage_test.hpp"
 
@@ -116,39 +114,4 @@ TEST_CASE("a file that is not a database is errc::not_a_database, naming the pat
   REQUIRE_FALSE(s.has_value());
   CHECK(s.error().code == st::errc::not_a_database);
   CHECK(s.error().message.find(path) != std::string::npos);
-}
-
-TEST_CASE("recover_to copies every readable row into a sound new file") {
-  temp_dir t;
-  std::string path = t / "hd.db";
-  make_database(path);
-  damage_pages(path, 20);
-  auto s = open_as_is(path);
-  auto report = st::recover_to(s, path, t / "recovered.db");
-  REQUIRE_MESSAGE(report.has_value(), (report ? "" : report.error().message));
-  std::int64_t requests = -1, unreadable = 0;
-  bool fts_rebuilt = false;
-  for (const st::table_recovery& r : *report) {
-    if (r.table == "requests") requests = r.copied;
-    if (r.table == "messages_fts") fts_rebuilt = r.rebuilt;
-    unreadable += r.unreadable;
-  }
-  CHECK(fts_rebuilt);
-  CHECK(requests > 0);
-  CHECK(requests <= 300);
-  MESSAGE("recovered " << requests << " of 300 requests; " << unreadable << " rows unreadable");
-  auto out = st::store::open(t / "recovered.db");
-  REQUIRE(out.has_value());
-  auto check = st::check_integrity(*out, st::check_depth::full);
-  REQUIRE(check.has_value());
-  CHECK(check->ok);
-  auto list = out->list_requests({});
-  REQUIRE(list.has_value());
-  CHECK(static_cast<std::int64_t>(list->size()) <= requests);
-  // The recovered file takes mail again.
-  ingest(*out, mail("new@b.c", "after recovery", "new@x", "zebra"), "raw new");
-  // An existing target is refused; the source was only read.
-  auto again = st::recover_to(s, path, t / "recovered.db");
-  REQUIRE_FALSE(again.has_value());
-  CHECK(again.error().code == st::errc::invalid);
 }
