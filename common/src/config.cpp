@@ -81,6 +81,7 @@ void read_database(table_reader r, const context& cx, database_config& d) {
   r.integer("busy_timeout_ms", d.busy_timeout_ms, 0, 600000);
   r.integer("commit_batch", d.commit_batch, 1, 10000);
   r.integer("commit_batch_ms", d.commit_batch_ms, 1, 60000);
+  d.check_on_start = r.choice("check_on_start", d.check_on_start, {"off", "quick", "full"});
   r.finish();
 }
 
@@ -167,6 +168,16 @@ smtp_config read_smtp(table_reader r, const context& cx) {
   r.string("helo_name", s.helo_name);
   r.integer("timeout_s", s.timeout_s, 1, 3600);
   r.integer("max_parallel", s.max_parallel, 1, 64);
+  r.integer("server_retry_min_s", s.server_retry_min_s, 1, 3600);
+  r.integer("server_retry_max_s", s.server_retry_max_s, 1, 3600);
+  if (s.server_retry_max_s < s.server_retry_min_s) s.server_retry_max_s = s.server_retry_min_s;
+  r.strings("resend_in_doubt", s.resend_in_doubt);
+  for (const std::string& k : s.resend_in_doubt) {
+    if (k != "ack" && k != "redirect" && k != "reply" && k != "forward") {
+      r.problem("resend_in_doubt",
+                fmt::format("'{}' is not an outbox kind (ack, redirect, reply, forward)", k));
+    }
+  }
   r.finish();
   return s;
 }

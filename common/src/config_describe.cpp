@@ -56,7 +56,10 @@ std::string describe_config(const config& c) {
   root.insert("database",
               toml::table{{"path", c.database.path},
                           {"synchronous", c.database.synchronous_full ? "full" : "normal"},
-                          {"busy_timeout_ms", c.database.busy_timeout_ms}});
+                          {"busy_timeout_ms", c.database.busy_timeout_ms},
+                          {"check_on_start", c.database.check_on_start == 0   ? "off"
+                                             : c.database.check_on_start == 2 ? "full"
+                                                                              : "quick"}});
   root.insert("limits", toml::table{{"max_message_bytes", c.limits.max_message_bytes},
                                     {"max_header_bytes", c.limits.max_header_bytes},
                                     {"max_mime_depth", c.limits.max_mime_depth},
@@ -91,7 +94,10 @@ std::string describe_config(const config& c) {
                                     {"user", s.user},
                                     {"password", s.password.describe()},
                                     {"helo_name", s.helo_name},
-                                    {"timeout_s", s.timeout_s}});
+                                    {"timeout_s", s.timeout_s},
+                                    {"server_retry_min_s", s.server_retry_min_s},
+                                    {"server_retry_max_s", s.server_retry_max_s},
+                                    {"resend_in_doubt", string_array(s.resend_in_doubt)}});
   }
   if (c.http) {
     const http_config& h = *c.http;

@@ -32,14 +32,25 @@ result<std::int64_t, errc> backup_to(store& s, const std::string& dest) {
     return error<errc>{(rc & 0xff) == SQLITE_BUSY ? errc::busy : errc::io,
                        fmt::format("backup to '{}' failed: {}", dest, why)};
   }
-  return guarded([&]() -> result<std::int64_t, errc> {
+  // A copy that fails its check (the source was damaged) must not be left where an operator
+  // would take it for a good backup: it is removed.
+  std::string problem;
+  try {
     sql::statement check(out, "PRAGMA integrity_check");
     check.step();
-    if (check.text(0) != "ok")
-      return error<errc>{errc::io,
-                         fmt::format("the copy failed its integrity check: {}", check.text(0))};
-    return static_cast<std::int64_t>(fs::file_size(dest));
-  });
+    if (check.text(0) != "ok") problem = check.text(0);
+  } catch (const sql::sqlite_error& e) {
+    problem = e.what();
+  }
+  if (!problem.empty()) {
+    out = sql::connection();
+    fs::remove(dest, ec);
+    return error<errc>{errc::io, fmt::format("the copy failed its integrity check ({}), so it was "
+                                             "removed; the database is damaged: see "
+                                             "docs/faults.md",
+                                             problem)};
+  }
+  return static_cast<std::int64_t>(fs::file_size(dest));
 }
 
 }  // namespace hd::storage

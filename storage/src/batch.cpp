@@ -7,8 +7,9 @@
 namespace hd::storage {
 
 struct write_batch::state {
-  explicit state(const sql::connection& c) : db(c) {}
+  state(const sql::connection& c, const open_options& o) : db(c), opt(o) {}
   const sql::connection& db;
+  const open_options& opt;
   std::optional<sql::transaction> tx;
 };
 
@@ -19,7 +20,7 @@ write_batch::~write_batch() = default;
 
 result<write_batch, errc> write_batch::begin(store& s) {
   return guarded([&]() -> result<write_batch, errc> {
-    auto st = std::make_unique<state>(connection_of(s));
+    auto st = std::make_unique<state>(connection_of(s), detail::access::of(s).opt);
     st->tx.emplace(st->db);
     return write_batch(std::move(st));
   });
@@ -32,6 +33,11 @@ result<void, errc> write_batch::commit() {
     return fail(errc::io, "database: an earlier failure rolled the whole batch back");
   }
   return guarded([&]() -> result<void, errc> {
+    // Test hook: a group commit that fails (disk full, I/O error) as COMMIT itself would.
+    if (s_->opt.inject_fault && s_->opt.inject_fault("batch_commit")) {
+      s_->tx.reset();  // rolls back, as SQLite does when COMMIT cannot write
+      throw sql::sqlite_error(SQLITE_IOERR, "injected fault at the batch commit");
+    }
     s_->tx->commit();
     s_->tx.reset();
     return {};

@@ -127,37 +127,42 @@ result<std::vector<outbox_item>, errc> claim_outbox(store& s, std::int64_t now, 
   });
 }
 
-result<int, errc> recover_stale_sending(store& s, std::int64_t now, int stale_after_s) {
+result<int, errc> recover_stale_sending(store& s, std::int64_t now, int stale_after_s,
+                                        const std::vector<std::string>& resend) {
   return guarded([&]() -> result<int, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
-    // Whether the server accepted an interrupted delivery is unknown. Mail an agent wrote is
-    // sent again (a rare duplicate beats a lost answer); automatic mail (acknowledgements,
-    // redirected copies) is sent at most once: it is marked failed, with an event, and
-    // `outbox retry ID` sends it if an agent decides to.
-    sql::statement automatic(db, R"(SELECT id FROM outbox WHERE status = 'sending'
-                                      AND COALESCE(claimed_at, 0) < ?1 AND kind IN ('ack', 'redirect'))");
-    automatic.bind(1, now - stale_after_s);
-    std::vector<std::int64_t> ids;
-    while (automatic.step()) ids.push_back(automatic.integer(0));
+    // Whether the server accepted an interrupted delivery is unknown. A kind in RESEND is
+    // sent again with the same bytes (the same Message-ID, so a duplicate is recognisable);
+    // any other is marked failed, with an event, and `outbox retry ID` sends it.
+    sql::statement stale(db, R"(SELECT id, kind FROM outbox WHERE status = 'sending'
+                                  AND COALESCE(claimed_at, 0) < ?1)");
+    stale.bind(1, now - stale_after_s);
+    std::vector<std::int64_t> again, at_most_once;
+    while (stale.step()) {
+      bool resent = std::find(resend.begin(), resend.end(), stale.text(1)) != resend.end();
+      (resent ? again : at_most_once).push_back(stale.integer(0));
+    }
     sql::statement fail_one(db, R"(UPDATE outbox SET status = 'failed', last_error = ?2
                                      WHERE id = ?1)");
     constexpr std::string_view why =
-        "interrupted while sending: the server may have accepted it, so automatic mail is not "
-        "sent again (at most once); `helpdeskd outbox retry ID` sends it";
-    for (std::int64_t id : ids) {
+        "interrupted while sending: the server may have accepted it, so it is not sent again "
+        "(at most once: [smtp] resend_in_doubt); `helpdeskd outbox retry ID` sends it";
+    for (std::int64_t id : at_most_once) {
       fail_one.bind(1, id).bind(2, why).run();
       fail_one.reset();
       event(db, request_of(db, id), now, "mail_uncertain", why);
     }
-    sql::statement st(db,
-                      "UPDATE outbox SET status = 'queued', next_attempt_at = ?1, last_error = "
-                      "'interrupted while sending' WHERE status = 'sending' AND "
-                      "COALESCE(claimed_at, 0) < ?2");
-    st.bind(1, now).bind(2, now - stale_after_s).run();
-    int n = db.changes() + static_cast<int>(ids.size());
+    sql::statement queue_one(db,
+                             "UPDATE outbox SET status = 'queued', next_attempt_at = ?2, "
+                             "last_error = 'interrupted while sending: sent again with the same "
+                             "Message-ID' WHERE id = ?1");
+    for (std::int64_t id : again) {
+      queue_one.bind(1, id).bind(2, now).run();
+      queue_one.reset();
+    }
     tx.commit();
-    return n;
+    return static_cast<int>(again.size() + at_most_once.size());
   });
 }
 
@@ -188,8 +193,13 @@ result<void, errc> mark_sent(store& s, std::int64_t id, std::int64_t now,
   });
 }
 
-result<bool, errc> mark_deferred(store& s, std::int64_t id, std::int64_t now,
-                                 std::string_view server_reply, const retry_policy& policy) {
+namespace {
+
+// Back to 'queued' due at RETRY_AT (nullopt: after the item's own backoff), or 'failed' when
+// the item is too old to retry. COUNT_ATTEMPT false undoes the claim's attempt.
+result<bool, errc> defer(store& s, std::int64_t id, std::int64_t now,
+                         std::optional<std::int64_t> retry_at, std::string_view server_reply,
+                         const retry_policy& policy) {
   return guarded([&]() -> result<bool, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
@@ -199,13 +209,15 @@ result<bool, errc> mark_deferred(store& s, std::int64_t id, std::int64_t now,
     int attempts = static_cast<int>(get.integer(0));
     std::int64_t created = get.integer(1);
     bool give_up = now - created >= policy.give_up_after_s;
+    if (retry_at && !give_up) attempts = std::max(0, attempts - 1);
     sql::statement up(db,
-                      "UPDATE outbox SET status = ?2, next_attempt_at = ?3, last_error = ?4 WHERE "
-                      "id = ?1");
+                      "UPDATE outbox SET status = ?2, next_attempt_at = ?3, last_error = ?4, "
+                      "attempts = ?5 WHERE id = ?1");
     up.bind(1, id)
         .bind(2, give_up ? "failed" : "queued")
-        .bind(3, now + backoff_seconds(policy, attempts))
+        .bind(3, retry_at ? *retry_at : now + backoff_seconds(policy, attempts))
         .bind(4, server_reply)
+        .bind(5, attempts)
         .run();
     if (give_up) {
       event(db, request_of(db, id), now, "mail_failed",
@@ -215,6 +227,19 @@ result<bool, errc> mark_deferred(store& s, std::int64_t id, std::int64_t now,
     tx.commit();
     return give_up;
   });
+}
+
+}  // namespace
+
+result<bool, errc> mark_deferred(store& s, std::int64_t id, std::int64_t now,
+                                 std::string_view server_reply, const retry_policy& policy) {
+  return defer(s, id, now, std::nullopt, server_reply, policy);
+}
+
+result<bool, errc> mark_server_deferred(store& s, std::int64_t id, std::int64_t now,
+                                        std::int64_t retry_at, std::string_view server_reply,
+                                        const retry_policy& policy) {
+  return defer(s, id, now, retry_at, server_reply, policy);
 }
 
 result<void, errc> mark_failed(store& s, std::int64_t id, std::int64_t now,

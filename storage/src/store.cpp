@@ -26,6 +26,11 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
     if (path != ":memory:") db.exec("PRAGMA journal_mode = WAL");
     db.exec(opt.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   } catch (const sql::sqlite_error& e) {
+    if ((e.code & 0xff) == SQLITE_NOTADB) {
+      return fail(errc::not_a_database,
+                  fmt::format("'{}' is not an SQLite database ({}): check [database] path", path,
+                              e.what()));
+    }
     return fail(errc::cannot_open, fmt::format("cannot open database '{}': {}", path, e.what()));
   }
   auto p = std::make_unique<impl>();

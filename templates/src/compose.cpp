@@ -73,16 +73,6 @@ std::string encoded_words(std::string_view s) {
   return out;
 }
 
-bool needs_encoding(std::string_view line) {
-  if (!is_printable_ascii(line) || line.find("=?") != std::string_view::npos) return true;
-  std::size_t word = 0;
-  for (char c : line) {
-    word = c == ' ' ? 0 : word + 1;
-    if (word > 900) return true;
-  }
-  return false;
-}
-
 // Folds a plain ASCII line at spaces so that lines stay within 78 columns where possible.
 std::string fold(std::string_view line, std::size_t used) {
   std::string out;
@@ -268,9 +258,19 @@ std::string rfc5322_date(std::int64_t t) {
                      c.d, mon[c.m - 1], c.y, secs / 3600, secs / 60 % 60, secs % 60);
 }
 
+bool needs_encoded_word(std::string_view text) {
+  if (!is_printable_ascii(text) || text.find("=?") != std::string_view::npos) return true;
+  std::size_t word = 0;
+  for (char c : text) {
+    word = c == ' ' ? 0 : word + 1;
+    if (word > 900) return true;
+  }
+  return false;
+}
+
 std::string encode_unstructured(std::string_view header_name, std::string_view value) {
   std::string line = one_line(value);
-  if (needs_encoding(line)) return encoded_words(line);
+  if (needs_encoded_word(line)) return encoded_words(line);
   return fold(line, header_name.size() + 2);
 }
 
@@ -279,7 +279,7 @@ std::string encode_mailbox(const address& a) {
   if (name.empty()) return a.addr;
   // Names with specials are encoded too: lax parsers then cannot mistake any part of a
   // display name for an address.
-  if (needs_encoding(name) || name.find_first_of("\"\\<>,;:@()[]") != std::string::npos) {
+  if (needs_encoded_word(name) || name.find_first_of("\"\\<>,;:@()[]") != std::string::npos) {
     return encoded_words(name) + " <" + a.addr + ">";
   }
   std::string quoted = "\"";

@@ -10,6 +10,8 @@
 #   fl_wait_stored N SECONDS   until N are stored (returns 1 on time-out)
 #   fl_check_once N            every one of N mails stored exactly once, database intact
 #   fl_check_acks              no recipient got two acknowledgements; acks <= requests
+#   fl_check_acks_resent N     after mail in doubt was resent: each of N customers got one,
+#                              copies of one carry the same Message-ID
 # Backgrounded runs are SIGKILLed by the EXIT trap set here.
 
 FL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -113,4 +115,30 @@ fl_check_acks() {
   echo "ok: no customer got two acknowledgements"
   [ "$total" -le "$requests" ] || fail "$total acknowledgements for $requests requests"
   echo "ok: acknowledgements <= requests"
+}
+
+# Per recipient at the receiver: the Message-IDs of what it got. Prints "customers most_ids
+# copies": recipients with an acknowledgement, the most distinct Message-IDs one recipient got,
+# and the extra copies (same Message-ID) in all.
+fl_acks_by_id() {
+  /usr/bin/python3 - "$SMTP_DIR" <<'PY'
+import collections, glob, json, os, re, sys
+ids = collections.defaultdict(list)
+for f in glob.glob(os.path.join(sys.argv[1], "*.json")):
+    eml = open(f[:-5] + ".eml", "rb").read().decode("latin-1")
+    m = re.search(r"^Message-ID:\s*<([^>]*)>", eml, re.M | re.I)
+    for r in json.load(open(f))["rcpt_tos"]:
+        ids[r.lower()].append(m.group(1) if m else "")
+most = max((len(set(v)) for v in ids.values()), default=0)
+copies = sum(len(v) - len(set(v)) for v in ids.values())
+print(len(ids), most, copies)
+PY
+}
+
+fl_check_acks_resent() {
+  local customers most copies
+  read -r customers most copies < <(fl_acks_by_id)
+  echo "measured: $customers customers acknowledged, $copies second copies (same Message-ID)"
+  expect_eq "$customers" "$1" "every customer has an acknowledgement"
+  expect_eq "$most" 1 "no customer got two acknowledgements with different Message-IDs"
 }

@@ -1,11 +1,42 @@
 // helpdeskd db migrate: bring the database schema up to date (also done at every start).
 // helpdeskd db backup FILE: a consistent copy while helpdeskd runs.
+// helpdeskd db check [--full]: is the database file damaged?
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
+#include "hd/intake/db_health.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/storage/backup.hpp"
 
+#include <filesystem>
+
 namespace hd::daemon {
+namespace {
+
+void check_command(cli_state& st, bool full) {
+  std::optional<config> cfg = st.load_config();
+  if (!cfg) return;
+  std::error_code ec;
+  if (!std::filesystem::exists(cfg->database.path, ec)) {
+    return st.fail(exit_code::no_input, fmt::format("{}: no such file", cfg->database.path));
+  }
+  cfg->database.check_on_start = full ? 2 : 1;
+  auto h = check_before_intake(*cfg, st.log, "db check", st.io.now());
+  if (!h) {
+    return st.fail(
+        h.error().code == storage::errc::not_a_database ? exit_code::config : exit_code::temp_fail,
+        h.error().message);
+  }
+  const char* kind = full ? "integrity_check" : "quick_check";
+  if (!h->ok) {
+    return st.fail(exit_code::data_error,
+                   fmt::format("{}: {} found damage ({} ms): {}", cfg->database.path, kind,
+                               h->elapsed_ms, h->problems));
+  }
+  st.io.out << fmt::format("{}: {} ok ({} ms)\n", cfg->database.path, kind, h->elapsed_ms);
+  st.exit = exit_code::ok;
+}
+
+}  // namespace
 
 void add_db_commands(CLI::App& app, cli_state& st) {
   CLI::App* db = app.add_subcommand("db", "Database maintenance");
@@ -49,6 +80,16 @@ void add_db_commands(CLI::App& app, cli_state& st) {
     st.io.out << fmt::format("{}: {} bytes, integrity ok\n", *dest, *size);
     st.exit = exit_code::ok;
   });
+  auto full = std::make_shared<bool>(false);
+  CLI::App* check = db->add_subcommand(
+      "check",
+      "Check the database file for damage: SQLite's quick_check (pages and b-trees), or with\n"
+      "--full its integrity_check (also every index against its table; slower). Reads only.\n"
+      "Exit 0 when sound, 65 when damaged (the problems are printed; recovery: docs/faults.md),\n"
+      "66 when the file does not exist, 78 when it is not an SQLite database, 75 when busy.\n"
+      "A pass removes the damage mark a daemon left for `status`.");
+  check->add_flag("--full", *full, "Run integrity_check instead of quick_check");
+  check->callback([&st, full] { check_command(st, *full); });
 }
 
 }  // namespace hd::daemon

@@ -2,6 +2,7 @@
 // --mda) hands one message on stdin; the exit code tells it what happened (sysexits).
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
+#include "hd/intake/db_health.hpp"
 #include "hd/intake/pipeline.hpp"
 
 #include <iterator>
@@ -14,8 +15,9 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
       "Read one RFC 5322 message on stdin and store it as a request (or a reply to one).\n"
       "Exit codes: 0 stored (or a duplicate), 65 unusable input (the raw message is kept in\n"
       "quarantine), 75 temporary failure (the mail server should retry), also for a config\n"
-      "that does not load or an unknown --mailbox, so that customer mail is never bounced\n"
-      "for a mistake of ours.");
+      "that does not load, an unknown --mailbox or a damaged database ([database]\n"
+      "check_on_start), so that customer mail is never bounced for a mistake of ours; 78 when\n"
+      "[database] path is not an SQLite database at all.");
   auto mailbox = std::make_shared<std::string>("stdin");
   auto json = std::make_shared<bool>(false);
   auto sender = std::make_shared<std::string>();
@@ -48,10 +50,25 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
       return;
     }
     std::string raw((std::istreambuf_iterator<char>(st.io.in)), std::istreambuf_iterator<char>());
+    // A damaged database is not written into (checked before it is opened for writing): the
+    // mail server keeps the mail (75). A file that is no database at all is a wrong path, not
+    // a passing fault: 75 would keep the mail queued until it expires, 78 says what to fix.
+    auto health = check_before_intake(*cfg, st.log, "ingest", st.io.now());
+    if (!health || !health->ok) {
+      bool wrong_path = !health && health.error().code == storage::errc::not_a_database;
+      std::string why =
+          health ? "the database is damaged: " + health->problems : health.error().message;
+      st.log.error("ingest.refused", {{"mailbox", *mailbox}, {"reason", why}});
+      st.fail(wrong_path ? exit_code::config : exit_code::temp_fail,
+              wrong_path ? why : why + "; the mail server keeps the mail (exit 75)");
+      return;
+    }
     auto db = open_store(*cfg);
     if (!db) {
       st.log.error("ingest.failed", {{"reason", db.error().message}});
-      st.fail(exit_code::temp_fail, db.error().message);
+      st.fail(db.error().code == storage::errc::not_a_database ? exit_code::config
+                                                               : exit_code::temp_fail,
+              db.error().message);
       return;
     }
     storage::mail_source src{*mailbox, std::nullopt, std::nullopt, std::nullopt};

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/ack.hpp"
+#include "hd/intake/db_health.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/service/event_loop.hpp"
 #include "hd/service/outbox_delivery.hpp"
@@ -90,9 +91,27 @@ void run_command(cli_state& st, bool once) {
     st.fail(exit_code::temp_fail, lock.error());
     return;
   }
+  // A damaged database is not written into: no mailbox is polled, the mail stays on the
+  // IMAP server until the database is recovered.
+  auto health = check_before_intake(*cfg, st.log, "run", st.io.now());
+  if (!health) {
+    st.fail(health.error().code == storage::errc::not_a_database ? exit_code::config
+                                                                 : exit_code::temp_fail,
+            health.error().message);
+    return;
+  }
+  if (!health->ok) {
+    st.fail(exit_code::temp_fail,
+            fmt::format("the database {} is damaged, no mail is taken: {} (recovery: "
+                        "docs/faults.md)",
+                        cfg->database.path, health->problems));
+    return;
+  }
   auto db = open_store(*cfg);
   if (!db) {
-    st.fail(exit_code::temp_fail, db.error().message);
+    st.fail(
+        db.error().code == storage::errc::not_a_database ? exit_code::config : exit_code::temp_fail,
+        db.error().message);
     return;
   }
   // A missing [ack] template stops every acknowledgement: say so at start, not only per mail.
@@ -123,7 +142,9 @@ void add_run_command(CLI::App& app, cli_state& st) {
       "finished first; exit 0); SIGHUP reloads the configuration (an invalid one is logged and\n"
       "the running one kept). With --once: poll every mailbox once, send the outbox, exit 0, or\n"
       "75 when a mailbox failed. A lock file next to the database (DB.lock) keeps two runs from\n"
-      "overlapping: a --once run that finds it held exits 0 at once.");
+      "overlapping: a --once run that finds it held exits 0 at once. The database is checked\n"
+      "first ([database] check_on_start): a damaged one is not written into (exit 75), a file\n"
+      "that is not a database gives exit 78.");
   auto once = std::make_shared<bool>(false);
   cmd->add_flag("--once", *once, "Poll every mailbox once, drain the outbox, then exit (cron)");
   cmd->callback([&st, once] { run_command(st, *once); });

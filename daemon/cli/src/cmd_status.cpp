@@ -2,6 +2,7 @@
 // the last successful poll, the last error, the backlog and the checkpoint; and the outbox.
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
+#include "hd/intake/db_health.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/storage/mailbox_state.hpp"
 
@@ -63,6 +64,13 @@ void print_text(cli_state& st, const std::vector<storage::mailbox_status>& list,
 void status_command(cli_state& st, bool json) {
   std::optional<config> cfg = st.load_config(false);
   if (!cfg) return;
+  // Damage a daemon found (and stopped taking mail for) is said first, even when the
+  // database can no longer be opened; the exit status is then 1.
+  std::string damage = read_damage_mark(cfg->database.path);
+  if (!damage.empty() && !json) {
+    st.io.out << fmt::format("database {}: DAMAGED, no mail is taken ({}); see docs/faults.md\n",
+                             cfg->database.path, damage);
+  }
   auto db = open_store(*cfg);
   if (!db) {
     st.fail(exit_code::temp_fail, db.error().message);
@@ -75,6 +83,7 @@ void status_command(cli_state& st, bool json) {
     return;
   }
   auto list = merge(*cfg, std::move(*known));
+  if (!damage.empty()) st.exit = exit_code::failure;
   if (!json) {
     print_text(st, list, *ob);
     return;
@@ -91,7 +100,12 @@ void status_command(cli_state& st, bool json) {
          {"uidvalidity", m.state ? nlohmann::ordered_json(m.state->uidvalidity) : nullptr},
          {"last_uid", m.state ? nlohmann::ordered_json(m.state->last_uid) : nullptr}});
   }
-  st.print_json({{"mailboxes", boxes},
+  st.print_json({{"database",
+                  {{"path", cfg->database.path},
+                   {"damaged", !damage.empty()},
+                   {"damage", damage.empty() ? nlohmann::ordered_json(nullptr)
+                                             : nlohmann::ordered_json(damage)}}},
+                 {"mailboxes", boxes},
                  {"outbox",
                   {{"queued", ob->queued},
                    {"sending", ob->sending},
@@ -105,7 +119,8 @@ void add_status_command(CLI::App& app, cli_state& st) {
   CLI::App* cmd = app.add_subcommand(
       "status",
       "Show how intake is doing: per mailbox the last successful poll, the last error, the\n"
-      "backlog (mail seen but not yet stored) and the UID checkpoint; and the outbox queue.");
+      "backlog (mail seen but not yet stored) and the UID checkpoint; and the outbox queue.\n"
+      "A damaged database found by a daemon's integrity check is shown first (exit 1).");
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print JSON");
   cmd->callback([&st, json] { status_command(st, *json); });

@@ -79,13 +79,20 @@ send_outcome classify_smtp(int curl_code, long response_code, std::string_view l
                           ? std::string(curl_error)
                           : std::string(curl_easy_strerror(static_cast<CURLcode>(curl_code)));
   if (curl_code == CURLE_OK) return {delivery::sent, reply};
-  if (curl_code == CURLE_LOGIN_DENIED) return {delivery::temporary, reply};
+  if (curl_code == CURLE_LOGIN_DENIED) return {delivery::temporary, reply, true};
   if (response_code >= 500 && response_code <= 599) return {delivery::permanent, reply};
   if (!last_reply.empty() && last_reply.front() == '5' && response_code == 0) {
     return {delivery::permanent, reply};
   }
+  // A 4xx reply other than 421 answers this mail's MAIL FROM, RCPT TO or DATA; anything else
+  // (no connection, TLS, a time-out, 421 "closing") is the server's and would hit every mail.
+  long code = response_code;
+  if (code == 0 && last_reply.size() >= 3 && last_reply.front() == '4') {
+    code = 400 + (last_reply[1] - '0') * 10 + (last_reply[2] - '0');
+  }
+  bool server = !(code >= 400 && code <= 499 && code != 421);
   if (!curl_error.empty() && reply != curl_error) reply += " (" + std::string(curl_error) + ")";
-  return {delivery::temporary, reply};
+  return {delivery::temporary, reply, server};
 }
 
 std::string smtp_url(const smtp_config& cfg) {

@@ -43,6 +43,14 @@ recorded record_result(const config& cfg, storage::store& db, const storage::out
   };
   if (o.kind == delivery::sent) {
     note(storage::mark_sent(db, item.id, now, o.reply));
+  } else if (o.kind == delivery::temporary && o.server) {
+    // The server failed, not this mail: not counted as tried, due again shortly; the sender
+    // holds the whole queue back while it probes the server (outbox_sender.cpp).
+    std::int64_t retry_at = now + (cfg.smtp ? cfg.smtp->server_retry_min_s : 5);
+    auto gave_up =
+        storage::mark_server_deferred(db, item.id, now, retry_at, o.reply, storage::retry_policy{});
+    note(gave_up);
+    r.gave_up = gave_up && *gave_up;
   } else if (o.kind == delivery::temporary) {
     auto gave_up = storage::mark_deferred(db, item.id, now, o.reply, storage::retry_policy{});
     note(gave_up);
@@ -114,6 +122,7 @@ void send_batch(const config& cfg, storage::store& db, const logger& log,
         (o.kind == delivery::sent        ? st.sent
          : o.kind == delivery::permanent ? st.failed
                                          : st.deferred)++;
+        if (o.kind == delivery::temporary && o.server) st.server_down = true;
       }
     }
     if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
@@ -132,7 +141,8 @@ drain_stats drain_outbox(const config& cfg, storage::store& db, const logger& lo
   }
   // A transfer cannot outlive several timeouts: anything claimed longer ago was interrupted.
   int stale_after = std::max(600, 10 * cfg.smtp->timeout_s);
-  if (auto r = storage::recover_stale_sending(db, now, stale_after); r && *r > 0) {
+  if (auto r = storage::recover_stale_sending(db, now, stale_after, cfg.smtp->resend_in_doubt);
+      r && *r > 0) {
     st.recovered = *r;
     log.warn("outbox.recovered", {{"count", *r}});
   }
@@ -145,6 +155,8 @@ drain_stats drain_outbox(const config& cfg, storage::store& db, const logger& lo
     if (items->empty()) break;
     st.attempted += static_cast<int>(items->size());
     send_batch(cfg, db, log, *items, now, st);
+    // The server itself failed: the rest stays queued, untouched, for the next pass.
+    if (st.server_down) break;
   }
   return st;
 }

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <random>
 #include <vector>
 
 namespace hd::daemon {
@@ -115,6 +116,12 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
     std::shared_ptr<const config> cfg = cfg_;
     int slots =
         cfg->smtp ? std::max(0, cfg->smtp->max_parallel - static_cast<int>(live_.size())) : 0;
+    if (server_down_) {
+      // One mail probes the server when its delay is up; the rest wait for its answer.
+      bool due = !probing_ && std::chrono::steady_clock::now() >= next_probe_;
+      slots = due ? std::min(slots, 1) : 0;
+      if (slots > 0) probing_ = true;
+    }
     std::int64_t now = now_();
     bool recover = cfg->smtp && now - last_recover_ >= recover_every_s;
     if (recover) last_recover_ = now;
@@ -126,7 +133,9 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
           if (recover) {
             // A transfer cannot outlive several timeouts: anything older was interrupted.
             int stale_after = std::max(600, 10 * cfg->smtp->timeout_s);
-            if (auto n = storage::recover_stale_sending(db, now, stale_after)) r.recovered = *n;
+            if (auto n = storage::recover_stale_sending(db, now, stale_after,
+                                                        cfg->smtp->resend_in_doubt))
+              r.recovered = *n;
           }
           if (slots == 0) return r;
           auto items = storage::claim_outbox(db, now, slots);
@@ -142,6 +151,10 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
     if (r.woke > 0) log_.info("requests.woke", {{"count", r.woke}});
     if (r.recovered > 0) log_.warn("outbox.recovered", {{"count", r.recovered}});
     if (!r.error.empty()) log_.error("outbox.claim_failed", {{"reason", r.error}});
+    if (probing_) {
+      probe_id_ = r.items.empty() ? 0 : r.items.front().id;
+      probing_ = probe_id_ != 0;  // nothing due yet: probe at the next tick
+    }
     for (storage::outbox_item& it : r.items) start(std::move(it));
   }
 
@@ -286,12 +299,41 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
         },
         [shared](impl& me, recorded r) {
           log_result(me.log_, shared->first, shared->second, r);
+          me.server_answered(shared->first.id, shared->second);
           delivery k = shared->second.kind;
           ++(k == delivery::sent        ? me.stats_.sent
              : k == delivery::permanent ? me.stats_.failed
                                         : me.stats_.deferred);
           me.after_finish();
         });
+  }
+
+  // Per-server backoff: a failure of the server itself (not of one mail) marks it down; it
+  // is then probed with one mail after server_retry_min_s, doubling up to server_retry_max_s,
+  // plus up to 25% jitter. Any answer about a mail (sent, or a reply to it) means it is up.
+  void server_answered(std::int64_t id, const send_outcome& o) {
+    bool was_probe = probing_ && id == probe_id_;
+    if (was_probe) probing_ = false;
+    if (o.kind != delivery::temporary || !o.server) {
+      if (server_down_) {
+        log_.info("outbox.server_back", {{"after_failures", server_failures_}});
+        server_down_ = false;
+      }
+      server_failures_ = 0;
+      return;
+    }
+    if (server_down_ && !was_probe) return;  // a transfer started before it went down
+    server_down_ = true;
+    ++server_failures_;
+    const smtp_config* smtp = cfg_->smtp ? &*cfg_->smtp : nullptr;
+    std::int64_t delay_ms = 1000LL * (smtp ? smtp->server_retry_min_s : 5);
+    std::int64_t max_ms = 1000LL * (smtp ? smtp->server_retry_max_s : 20);
+    for (int i = 1; i < server_failures_ && delay_ms < max_ms; ++i) delay_ms *= 2;
+    delay_ms = std::min(delay_ms, max_ms);
+    delay_ms += std::uniform_int_distribution<std::int64_t>(0, delay_ms / 4)(rng_);
+    next_probe_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms);
+    log_.warn("outbox.server_down",
+              {{"failures", server_failures_}, {"probe_in_ms", delay_ms}, {"reply", o.reply}});
   }
 
   void after_finish() {
@@ -329,6 +371,12 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
   sender_stats stats_;
   bool claiming_ = false;
   bool stopping_ = false;
+  bool server_down_ = false;
+  bool probing_ = false;       // a probe is claimed or in flight
+  std::int64_t probe_id_ = 0;  // the outbox item probing the server
+  int server_failures_ = 0;    // consecutive failures of the server itself
+  std::chrono::steady_clock::time_point next_probe_{};
+  std::minstd_rand rng_{std::random_device{}()};
   std::int64_t last_recover_ = 0;
   storage_worker db_;  // last: destroyed first, finishing the jobs it holds
 };

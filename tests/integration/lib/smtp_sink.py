@@ -2,7 +2,8 @@
 
 Writes each accepted message to DIR/NNNNNN.eml (the bytes as received) and its envelope to
 DIR/NNNNNN.json. The file DIR/mode, if present, changes the answer to DATA:
-"tempfail" -> 451, "permfail" -> 550, anything else -> 250.
+"tempfail" -> 451, "permfail" -> 550, anything else -> 250. The file DIR/tempfail_rcpt, if
+present, holds one address: mail to it alone is answered 451 (a rejection of that message).
 """
 import json
 import os
@@ -24,8 +25,17 @@ class Sink:
         except FileNotFoundError:
             return "ok"
 
+    def tempfail_rcpt(self):
+        try:
+            with open(os.path.join(self.dir, "tempfail_rcpt")) as f:
+                return f.read().strip()
+        except FileNotFoundError:
+            return None
+
     async def handle_DATA(self, server, session, envelope):
         mode = self.mode()
+        if self.tempfail_rcpt() in envelope.rcpt_tos:
+            return "451 4.2.0 this recipient later (test mode)"
         if mode == "tempfail":
             return "451 4.3.0 try again later (test mode)"
         if mode == "permfail":

@@ -232,3 +232,64 @@ TEST_CASE("loop protection fails closed: a suppression list that cannot be read 
   CHECK(said_why);
   std::filesystem::remove(path);
 }
+
+TEST_CASE("the acknowledgement rate limit: count and window boundaries") {
+  // rate_limit_count = 3 within rate_limit_window_s = 600: an automatic mail exactly 600 s
+  // old still counts, one 601 s old does not; the third mail in the window is the last.
+  config cfg = daemon_test::config_of(
+      "[outgoing]\nfrom_address = \"support@example.com\"\n"
+      "templates_dir = \"" HD_SOURCE_DIR
+      "/etc/templates\"\n"
+      "[ack]\nrate_limit_count = 3\nrate_limit_window_s = 600\n"
+      "[[mailbox]]\nname = \"support\"\naddress = \"help@example.com\"\n");
+  auto db = storage::store::open(":memory:");
+  REQUIRE(db.has_value());
+  reply_kit kit = load_reply_kit(HD_SOURCE_DIR "/etc/templates");
+  const std::int64_t now = 1700000000;
+  // Request 1 (another customer, its queued mail taken) for the log entries to point at.
+  daemon_test::ingest_queuing(*db, "From: a@c.example\n\nx\n", "ack");
+  REQUIRE(storage::claim_outbox(*db, now, 10)->size() == 1);
+  auto logged = [&](const char* to, std::int64_t at) {
+    REQUIRE(storage::record_auto_reply(*db, to, 1, at).has_value());
+  };
+  for (int i = 0; i < 5; ++i) logged("jan@c.example", now - 601);
+  logged("Jan@C.example", now - 600);
+  logged("jan@c.example", now - 300);
+  logged("other@c.example", now);
+
+  // Each mail a new request (its own Message-ID and subject); returns the acks queued for it.
+  int n = 0;
+  auto arrive = [&]() {
+    ++n;
+    std::string raw = "From: jan@c.example\nTo: support@example.com\nSubject: problem " +
+                      std::to_string(n) + "\nMessage-ID: <r" + std::to_string(n) +
+                      "@c.example>\n\nHello, my printer is broken.\n";
+    parsed_message m = parse(raw);
+    storage::inbound in;
+    in.source.mailbox = "support";
+    in.raw = raw;
+    in.parsed = &m;
+    in.now = now;
+    in.outgoing = make_ack_hook(cfg, *db, kit, in.source, m, raw, now, {});
+    auto out = db->ingest(in);
+    REQUIRE(out.has_value());
+    REQUIRE(out->kind == storage::ingest_kind::created);
+    auto items = storage::claim_outbox(*db, now, 10);
+    REQUIRE(items.has_value());
+    auto detail = storage::show_request(*db, out->request_id);
+    REQUIRE(detail.has_value());
+    std::string why;
+    for (const auto& e : detail->events)
+      if (e.kind == "ack_suppressed") why = e.detail;
+    return std::pair<std::size_t, std::string>(items->size(), why);
+  };
+  // Two in the window (the one at exactly now - 600 counts), below the limit of 3.
+  auto [first, first_why] = arrive();
+  CHECK(first == 1);
+  CHECK(first_why.empty());
+  // Now three in the window: the limit is reached, this one is held back and says why.
+  auto [second, second_why] = arrive();
+  CHECK(second == 0);
+  CHECK(second_why.find("rate limit: 3 automatic mails to jan@c.example in the last 600 s") !=
+        std::string::npos);
+}

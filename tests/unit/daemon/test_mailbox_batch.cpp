@@ -129,3 +129,61 @@ TEST_CASE(
   REQUIRE(list.has_value());
   CHECK(list->size() == 2);
 }
+
+TEST_CASE("a group commit that fails downgrades every mail of the group to failed") {
+  // Disk full or an I/O error at COMMIT: SQLite rolls the whole group back. The mails must
+  // come back `failed`, or the checkpoint would move past them and the after-import action
+  // (delete, move) would remove mail from the server that is not in the database.
+  auto setup = make_intake_setup(std::make_shared<const config>(daemon_test::config_of(
+      "[ack]\nenabled = false\n[outgoing]\nfrom_address = \"support@example.com\"\n"
+      "[database]\ncommit_batch = 100\ncommit_batch_ms = 60000\n"
+      "[[mailbox]]\nname = \"support\"\naddress = \"help@example.com\"\n")));
+  REQUIRE(setup.has_value());
+  storage::open_options opt;
+  bool fail_commit = false;
+  opt.inject_fault = [&fail_commit](std::string_view step) {
+    return fail_commit && step == "batch_commit";
+  };
+  auto db = storage::store::open(":memory:", opt);
+  REQUIRE(db.has_value());
+  std::atomic<bool> abort{false};
+  std::vector<fetched_mail> first{good(1), good(2), good(3)};
+  for (const mail_result& r :
+       ingest_batch(*db, *setup, {"support", "INBOX", 7}, first, 1000, abort, nullptr)) {
+    REQUIRE(r.outcome == mail_outcome::created);
+  }
+
+  fail_commit = true;
+  std::vector<fetched_mail> mails;
+  for (std::int64_t uid = 4; uid <= 8; ++uid) mails.push_back(good(uid));
+  auto got = ingest_batch(*db, *setup, {"support", "INBOX", 7}, mails, 1000, abort, nullptr);
+  REQUIRE(got.size() == 5);
+  for (const mail_result& r : got) {
+    CAPTURE(r.uid);
+    CHECK(r.outcome == mail_outcome::failed);
+    CHECK_FALSE(committed(r.outcome));
+    CHECK(r.reason.find("injected fault at the batch commit") != std::string::npos);
+  }
+  CHECK(abort.load());
+  auto list = db->list_requests({});
+  REQUIRE(list.has_value());
+  CHECK(list->size() == 3);  // none of the group was committed
+  auto cp = storage::read_checkpoint(*db, "support", "INBOX");
+  REQUIRE(cp.has_value());
+  REQUIRE(cp->has_value());
+  CHECK((*cp)->last_uid == 3);  // unchanged
+
+  // The next poll stores them: nothing was half-written, nothing counts as a duplicate.
+  fail_commit = false;
+  abort = false;
+  std::vector<fetched_mail> again;
+  for (std::int64_t uid = 4; uid <= 8; ++uid) again.push_back(good(uid));
+  for (const mail_result& r :
+       ingest_batch(*db, *setup, {"support", "INBOX", 7}, again, 1000, abort, nullptr)) {
+    CHECK(r.outcome == mail_outcome::created);
+  }
+  cp = storage::read_checkpoint(*db, "support", "INBOX");
+  REQUIRE(cp.has_value());
+  REQUIRE(cp->has_value());
+  CHECK((*cp)->last_uid == 8);
+}

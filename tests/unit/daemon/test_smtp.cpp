@@ -23,31 +23,70 @@ TEST_CASE("smtp_url carries the EHLO name as its path") {
 }
 
 TEST_CASE("classify_smtp") {
+  // SERVER: a temporary failure of the server (every mail would fail alike), which the
+  // sender backs off as a whole, rather than of this mail (its own backoff).
   struct row {
     const char* name;
     int code;
     long response;
     const char* reply;
     delivery want;
+    bool server;
   };
   for (const row& r : {
-           row{"accepted", CURLE_OK, 250, "250 2.0.0 OK", delivery::sent},
-           row{"451 at DATA", CURLE_WEIRD_SERVER_REPLY, 451, "451 4.3.0 later",
-               delivery::temporary},
-           row{"550 at RCPT", CURLE_SEND_ERROR, 550, "550 5.1.1 unknown", delivery::permanent},
-           row{"554 at DATA", CURLE_WEIRD_SERVER_REPLY, 554, "554 5.7.1 spam", delivery::permanent},
-           row{"refused", CURLE_COULDNT_CONNECT, 0, "", delivery::temporary},
-           row{"timeout", CURLE_OPERATION_TIMEDOUT, 0, "", delivery::temporary},
-           row{"bad cert", CURLE_PEER_FAILED_VERIFICATION, 0, "", delivery::temporary},
-           row{"login denied", CURLE_LOGIN_DENIED, 535, "535 5.7.8 bad", delivery::temporary},
+           row{"accepted", CURLE_OK, 250, "250 2.0.0 OK", delivery::sent, false},
+           row{"451 at DATA", CURLE_WEIRD_SERVER_REPLY, 451, "451 4.3.0 later", delivery::temporary,
+               false},
+           row{"452 at RCPT, no code from curl", CURLE_SEND_ERROR, 0, "452 4.2.2 full",
+               delivery::temporary, false},
+           row{"421 closing", CURLE_WEIRD_SERVER_REPLY, 421, "421 4.3.2 shutting down",
+               delivery::temporary, true},
+           row{"550 at RCPT", CURLE_SEND_ERROR, 550, "550 5.1.1 unknown", delivery::permanent,
+               false},
+           row{"554 at DATA", CURLE_WEIRD_SERVER_REPLY, 554, "554 5.7.1 spam", delivery::permanent,
+               false},
+           row{"refused", CURLE_COULDNT_CONNECT, 0, "", delivery::temporary, true},
+           row{"timeout", CURLE_OPERATION_TIMEDOUT, 0, "", delivery::temporary, true},
+           row{"bad cert", CURLE_PEER_FAILED_VERIFICATION, 0, "", delivery::temporary, true},
+           row{"login denied", CURLE_LOGIN_DENIED, 535, "535 5.7.8 bad", delivery::temporary, true},
        }) {
     SUBCASE(r.name) {
       send_outcome got = classify_smtp(r.code, r.response, r.reply, "");
       CHECK(got.kind == r.want);
       CHECK_FALSE(got.reply.empty());
       if (*r.reply) CHECK(got.reply.starts_with(r.reply));
+      if (got.kind == delivery::temporary) CHECK(got.server == r.server);
     }
   }
+}
+
+TEST_CASE("a server failure puts the mail back without counting it; its own backoff stays") {
+  auto db = storage::store::open(":memory:");
+  REQUIRE(db.has_value());
+  daemon_test::ingest_queuing(*db, "From: a@c.example\nSubject: s\nMessage-ID: <1@c>\n\nx\n",
+                              "ack");
+  storage::retry_policy p;
+  REQUIRE(storage::claim_outbox(*db, 1000, 10)->size() == 1);
+  // The mail's own failure: attempt 1 counted, due after min_backoff_s.
+  REQUIRE_FALSE(*storage::mark_deferred(*db, 1, 1000, "451 later", p));
+  CHECK(storage::get_outbox_item(*db, 1)->attempts == 1);
+  CHECK(storage::claim_outbox(*db, 1299, 10)->empty());
+  // The server then is down at each try: not counted, due again at the time given.
+  for (std::int64_t t : {1300, 1310, 1330}) {
+    REQUIRE(storage::claim_outbox(*db, t, 10)->size() == 1);
+    REQUIRE_FALSE(*storage::mark_server_deferred(*db, 1, t, t + 5, "connection refused", p));
+    auto it = storage::get_outbox_item(*db, 1);
+    REQUIRE(it.has_value());
+    CHECK(it->status == "queued");
+    CHECK(it->attempts == 1);
+    CHECK(it->last_error == "connection refused");
+    CHECK(storage::claim_outbox(*db, t + 4, 10)->empty());
+  }
+  // A mail older than give_up_after_s is failed even so.
+  REQUIRE(storage::claim_outbox(*db, 1335, 10)->size() == 1);
+  CHECK(*storage::mark_server_deferred(*db, 1, 1000 + p.give_up_after_s, 1000 + p.give_up_after_s,
+                                       "connection refused", p));
+  CHECK(storage::get_outbox_item(*db, 1)->status == "failed");
 }
 
 TEST_CASE("smtp_transfer refuses envelopes that could inject SMTP commands") {
@@ -113,10 +152,12 @@ TEST_CASE("outbox verbs: claim, defer with backoff, give up, recover, retry") {
   CHECK(storage::claim_outbox(*db, 1299, 10)->empty());
   CHECK(storage::claim_outbox(*db, 1300, 10)->size() == 1);
 
-  // Interrupted while sending: settled only once stale. An acknowledgement may have reached
-  // the customer, so it is not sent again by itself (at most once): failed, with an event.
-  CHECK(*storage::recover_stale_sending(*db, 1400, 600) == 0);
-  CHECK(*storage::recover_stale_sending(*db, 1901, 600) == 1);
+  // Interrupted while sending: settled only once stale. With acknowledgements not in
+  // [smtp] resend_in_doubt, one that may have reached the customer is not sent again by
+  // itself (at most once): failed, with an event.
+  const std::vector<std::string> agents_only{"reply", "forward"};
+  CHECK(*storage::recover_stale_sending(*db, 1400, 600, agents_only) == 0);
+  CHECK(*storage::recover_stale_sending(*db, 1901, 600, agents_only) == 1);
   CHECK(storage::claim_outbox(*db, 1901, 10)->empty());
   auto uncertain = storage::get_outbox_item(*db, 1);
   REQUIRE(uncertain.has_value());
@@ -147,13 +188,29 @@ TEST_CASE("outbox verbs: claim, defer with backoff, give up, recover, retry") {
   CHECK_FALSE(storage::suppression_of(*db, "a@c.example", 100)->has_value());
 }
 
-TEST_CASE("an interrupted reply an agent wrote is sent again (at least once)") {
-  auto db = storage::store::open(":memory:");
-  REQUIRE(db.has_value());
-  daemon_test::ingest_queuing(*db, "From: a@c.example\n\nx\n", "reply");
-  REQUIRE(storage::claim_outbox(*db, 1000, 10)->size() == 1);
-  CHECK(*storage::recover_stale_sending(*db, 1601, 600) == 1);
-  auto again = storage::claim_outbox(*db, 1601, 10);
-  REQUIRE(again.has_value());
-  CHECK(again->size() == 1);
+TEST_CASE("mail in doubt is sent again with the same bytes when its kind is in resend_in_doubt") {
+  // The default [smtp] resend_in_doubt: acknowledgements and agents' mail at least once.
+  const std::vector<std::string> resend = smtp_config{}.resend_in_doubt;
+  CHECK(resend == std::vector<std::string>{"ack", "reply", "forward"});
+  for (const char* kind : {"ack", "reply", "forward", "redirect"}) {
+    CAPTURE(kind);
+    auto db = storage::store::open(":memory:");
+    REQUIRE(db.has_value());
+    daemon_test::ingest_queuing(*db, "From: a@c.example\n\nx\n", kind);
+    auto first = storage::claim_outbox(*db, 1000, 10);
+    REQUIRE(first->size() == 1);
+    CHECK(*storage::recover_stale_sending(*db, 1599, 600, resend) == 0);  // not settled yet
+    CHECK(*storage::recover_stale_sending(*db, 1601, 600, resend) == 1);
+    auto again = storage::claim_outbox(*db, 1601, 10);
+    REQUIRE(again.has_value());
+    if (std::string_view(kind) == "redirect") {
+      CHECK(again->empty());  // at most once: failed, for an agent to retry
+      CHECK(storage::get_outbox_item(*db, 1)->status == "failed");
+      continue;
+    }
+    REQUIRE(again->size() == 1);
+    // The same bytes, so the same Message-ID: a second copy is recognisably the same mail.
+    CHECK(again->front().bytes == first->front().bytes);
+    CHECK_FALSE(again->front().bytes.empty());
+  }
 }

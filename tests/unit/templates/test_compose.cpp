@@ -229,3 +229,36 @@ TEST_CASE("helpers: tag, date, message id, header encoding") {
   CHECK(encode_mailbox({"Jan Jansen", "a@b.c"}) == "\"Jan Jansen\" <a@b.c>");
   CHECK(encode_mailbox({"", "a@b.c"}) == "a@b.c");
 }
+
+// Two layers stop header injection: control characters are flattened to spaces (one_line),
+// and whatever is not printable ASCII is written as encoded words. Each must hold alone, so
+// each is tested where the other one cannot hide its loss.
+TEST_CASE("compose: layer one, CR and LF are flattened, so the header stays plain and one line") {
+  mail_parts p = base();
+  p.subject = tag_subject("hi\r\nBcc: victim@evil.example\nX: y", "#", 5);
+  CHECK(p.subject == "[#5] hi Bcc: victim@evil.example X: y");
+  p.to.name = "Jan\r\nJansen\t\x01";
+  auto got = compose(p);
+  REQUIRE(got.has_value());
+  // Plain text, not encoded words: the flattening did it, not the encoding.
+  CHECK(got->bytes.find("\r\nSubject: [#5] hi Bcc: victim@evil.example X: y\r\n") !=
+        std::string::npos);
+  CHECK(got->bytes.find("\r\nTo: \"Jan Jansen\" <asa@fjordkraft-eksempel.no>\r\n") !=
+        std::string::npos);
+  CHECK(encode_unstructured("Subject", "a\rb\nc\r\n\r\nd") == "a b c d");
+  CHECK(encode_mailbox({"Jan\r\n", "a@b.c"}) == "\"Jan\" <a@b.c>");
+}
+
+TEST_CASE("compose: layer two, control characters force an encoded word") {
+  for (int c = 0; c < 0x20; ++c) {
+    CAPTURE(c);
+    CHECK(needs_encoded_word("Jan" + std::string(1, static_cast<char>(c)) + "Jansen"));
+  }
+  CHECK(needs_encoded_word("Jan\x7f"));
+  CHECK(needs_encoded_word("hi\r\nBcc: victim@evil.example"));
+  CHECK(needs_encoded_word("Åsa"));
+  CHECK(needs_encoded_word("=?utf-8?q?x?="));
+  CHECK(needs_encoded_word(std::string(901, 'a')));
+  CHECK_FALSE(needs_encoded_word(std::string(900, 'a')));
+  CHECK_FALSE(needs_encoded_word("Jan Jansen: [#5] re (x)"));
+}

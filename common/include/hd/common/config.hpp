@@ -40,6 +40,9 @@ struct database_config {
   int busy_timeout_ms = 5000;
   int commit_batch = 100;      ///< IMAP intake: mails committed per transaction (1: each alone)
   int commit_batch_ms = 1000;  ///< ... and at most this long holding the write lock
+  /// Integrity check before a daemon takes mail (`run` at start, `ingest` per call): 0 off,
+  /// 1 quick_check, 2 integrity_check.
+  int check_on_start = 1;
 };
 
 struct limits_config {
@@ -99,6 +102,16 @@ struct smtp_config {
   std::string helo_name = "localhost";
   int timeout_s = 60;
   int max_parallel = 4;  ///< SMTP transfers in flight at once (the service and `outbox drain`)
+  /// While the server itself fails (cannot connect, TLS, time-out, 421), the service probes it
+  /// with one mail after this delay, doubling up to server_retry_max_s, each with up to 25%
+  /// random jitter; mail is not counted as tried meanwhile, so the queue drains as soon as a
+  /// probe goes through.
+  int server_retry_min_s = 5;
+  int server_retry_max_s = 20;
+  /// Outbox kinds sent again, with the same bytes and Message-ID, when a delivery was
+  /// interrupted (the server may or may not have it): at least once. Other kinds are marked
+  /// failed with a mail_uncertain event: at most once. Of "ack", "redirect", "reply", "forward".
+  std::vector<std::string> resend_in_doubt = {"ack", "reply", "forward"};
 };
 
 struct ack_config {

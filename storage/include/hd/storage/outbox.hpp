@@ -57,11 +57,13 @@ result<outbox_item, errc> get_outbox_item(store& s, std::int64_t id);
 result<std::vector<outbox_item>, errc> claim_outbox(store& s, std::int64_t now, int limit);
 
 /// Items still 'sending' that were claimed before NOW - STALE_AFTER_S (a drain crashed or was
-/// killed mid-delivery; the server may or may not have accepted them): agents' mail (reply,
-/// forward) goes back to 'queued' and may reach its recipient twice; automatic mail (ack,
-/// redirect) is marked 'failed' with a `mail_uncertain` event, so it is sent at most once.
-/// Returns how many were handled. See docs/replies.md.
-result<int, errc> recover_stale_sending(store& s, std::int64_t now, int stale_after_s);
+/// killed mid-delivery; the server may or may not have accepted them). Kinds in RESEND go
+/// back to 'queued' with their bytes, so the same Message-ID: at least once, a recipient may
+/// get it twice, and mail clients that de-duplicate by Message-ID show it once. Other kinds
+/// are marked 'failed' with a `mail_uncertain` event: at most once. Returns how many were
+/// handled. See docs/replies.md and docs/faults.md.
+result<int, errc> recover_stale_sending(store& s, std::int64_t now, int stale_after_s,
+                                        const std::vector<std::string>& resend);
 
 /// The item was accepted by the server: 'sent', sent_at = NOW, an event on its request.
 result<void, errc> mark_sent(store& s, std::int64_t id, std::int64_t now,
@@ -71,6 +73,14 @@ result<void, errc> mark_sent(store& s, std::int64_t id, std::int64_t now,
 /// item is older than policy.give_up_after_s. Returns true when it gave up.
 result<bool, errc> mark_deferred(store& s, std::int64_t id, std::int64_t now,
                                  std::string_view server_reply, const retry_policy& policy);
+
+/// A temporary failure of the SMTP server, not of this mail (no connection, TLS, time-out,
+/// 421): back to 'queued', due at RETRY_AT, with the claim's attempt not counted, so the
+/// mail's own backoff is untouched and it goes out as soon as the server is back. Like
+/// mark_deferred it gives up (true) on a mail older than give_up_after_s.
+result<bool, errc> mark_server_deferred(store& s, std::int64_t id, std::int64_t now,
+                                        std::int64_t retry_at, std::string_view server_reply,
+                                        const retry_policy& policy);
 
 /// A permanent failure: 'failed', last_error = the server's reply, and an event on the request
 /// ("mail_failed") carrying that reply.

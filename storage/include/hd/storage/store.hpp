@@ -16,13 +16,14 @@
 namespace hd::storage {
 
 enum class errc {
-  cannot_open,  ///< the database file cannot be opened or created
-  migration,    ///< the schema could not be brought up to date
-  busy,         ///< another process holds the write lock past busy_timeout: retry later
-  io,           ///< disk full, I/O error, corruption
-  not_found,    ///< no such request, person, ...
-  invalid,      ///< the call's arguments do not make sense
-  conflict,     ///< the request changed since the caller's view of it (acting::if_version)
+  cannot_open,     ///< the database file cannot be opened or created
+  migration,       ///< the schema could not be brought up to date
+  busy,            ///< another process holds the write lock past busy_timeout: retry later
+  io,              ///< disk full, I/O error, corruption
+  not_found,       ///< no such request, person, ...
+  invalid,         ///< the call's arguments do not make sense
+  not_a_database,  ///< the file exists but is not an SQLite database: a wrong path, not damage
+  conflict,        ///< the request changed since the caller's view of it (acting::if_version)
 };
 
 struct open_options {
@@ -34,7 +35,8 @@ struct open_options {
   bool tag_in_body = false;      ///< also look for the request tag in the message text
   /// Test hook for crash consistency: called before each step of ingest with the step's name
   /// ("duplicate", "raw", "person", "thread", "request", "message", "addresses",
-  /// "attachments", "outgoing", "checkpoint", "commit"); returning true makes that step fail
+  /// "attachments", "outgoing", "checkpoint", "commit"), and before a write_batch's COMMIT
+  /// ("batch_commit"); returning true makes that step fail
   /// as an I/O error, so the transaction rolls back. Leave empty in production.
   std::function<bool(std::string_view step)> inject_fault;
 };

@@ -63,6 +63,12 @@ std::string tag_subject(std::string_view subject, std::string_view tag_prefix, s
 /// RFC 5322 date in UTC, e.g. "Sun, 22 Nov 2026 16:50:44 +0000".
 std::string rfc5322_date(std::int64_t epoch_seconds);
 
+/// The second layer of header-injection defence: true when TEXT must be written as encoded
+/// words — any byte that is not printable ASCII (control characters, CR and LF included),
+/// "=?" anywhere, or a word over 900 characters. The first layer (control characters made
+/// spaces) runs before it, so this layer alone must still hold if the first one is lost.
+bool needs_encoded_word(std::string_view text);
+
 /// An unstructured header value for NAME ("Subject"): one line, folded at 78 columns,
 /// RFC 2047 base64 encoded words (UTF-8) when the text is not plain printable ASCII or
 /// contains something that looks like an encoded word. Without the trailing CRLF.

@@ -28,6 +28,10 @@ enum class delivery { sent, temporary, permanent };
 struct send_outcome {
   delivery kind = delivery::temporary;
   std::string reply;
+  /// For a temporary failure: the server failed, not this mail (no connection, TLS, a
+  /// time-out, 421, a refused login), so every mail would fail alike. False for a 4xx reply
+  /// to this mail's MAIL FROM, RCPT TO or DATA.
+  bool server = false;
 };
 
 /// Classifies a finished transfer: CURLE_OK -> sent; a 5xx reply -> permanent (except a

@@ -50,6 +50,7 @@ struct drain_stats {
   int sent = 0;
   int deferred = 0;
   int failed = 0;
+  bool server_down = false;  ///< the server itself failed: the pass stopped there
 };
 
 /// Sends every outbox item due at NOW, in one pass (blocking: for `outbox drain` and

@@ -1,0 +1,77 @@
+#include "hd/intake/db_health.hpp"
+
+#include "hd/storage/integrity.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+namespace hd::daemon {
+
+namespace {
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += (out.empty() ? "" : "; ") + l;
+  return out;
+}
+
+}  // namespace
+
+result<db_health, storage::errc> check_before_intake(const config& cfg, const logger& log,
+                                                     std::string_view who, std::int64_t now) {
+  db_health h;
+  std::error_code ec;
+  if (cfg.database.check_on_start == 0 || !std::filesystem::exists(cfg.database.path, ec)) {
+    return h;
+  }
+  auto depth =
+      cfg.database.check_on_start == 2 ? storage::check_depth::full : storage::check_depth::quick;
+  const char* kind = depth == storage::check_depth::full ? "integrity_check" : "quick_check";
+  auto started = std::chrono::steady_clock::now();
+  storage::open_options opt;
+  opt.migrate = false;
+  opt.busy_timeout_ms = cfg.database.busy_timeout_ms;
+  auto db = storage::store::open(cfg.database.path, opt);
+  // A schema SQLite cannot even read ("database disk image is malformed") is damage too.
+  if (!db && db.error().message.find("malformed") == std::string::npos) return db.error();
+  h.checked = true;
+  if (db) {
+    auto r = storage::check_integrity(*db, depth);
+    if (!r) return r.error();
+    h.ok = r->ok;
+    h.problems = joined(r->problems);
+  } else {
+    h.ok = false;
+    h.problems = db.error().message;
+  }
+  h.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count();
+  std::string mark = storage::damage_mark_path(cfg.database.path);
+  if (h.ok) {
+    log.info("db.check",
+             {{"by", who}, {"check", kind}, {"result", "ok"}, {"elapsed_ms", h.elapsed_ms}});
+    std::filesystem::remove(mark, ec);
+    return h;
+  }
+  log.error("db.damaged",
+            {{"by", who},
+             {"check", kind},
+             {"elapsed_ms", h.elapsed_ms},
+             {"path", cfg.database.path},
+             {"problems", h.problems},
+             {"action", "no mail is taken until the database is recovered (docs/faults.md)"}});
+  std::ofstream(mark, std::ios::trunc)
+      << "at=" << now << " by=" << who << " check=" << kind << " problems=" << h.problems << "\n";
+  return h;
+}
+
+std::string read_damage_mark(const std::string& db_path) {
+  std::ifstream in(storage::damage_mark_path(db_path));
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+}  // namespace hd::daemon
