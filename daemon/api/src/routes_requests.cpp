@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
@@ -294,8 +295,17 @@ http::response flag(context& cx) {
   if (m == in->body.end() || !m->is_number_integer())
     return fail(422, "invalid", "give \"message\": the id of a message of the request");
   bool on = in->body.value("on", true);
+  // The message must be one of this request's: the route names the request (and its ETag).
+  auto d = storage::show_request(cx.db, in->id);
+  if (!d) return storage_failure(cx, d.error());
+  std::int64_t message = m->get<std::int64_t>();
+  if (std::none_of(d->messages.begin(), d->messages.end(),
+                   [&](const storage::message_detail& x) { return x.id == message; })) {
+    return fail(422, "invalid",
+                fmt::format("message {} is not a message of request #{}", message, in->id));
+  }
   return finish(cx, on ? "flagged" : "unflagged", in->id,
-                storage::flag_message(cx.db, m->get<std::int64_t>(), on, cx.acting()));
+                storage::flag_message(cx.db, message, on, cx.acting()));
 }
 
 http::response favourite(context& cx) {

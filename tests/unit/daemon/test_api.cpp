@@ -9,6 +9,7 @@
 #include "hd/storage/workflow.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -163,6 +164,27 @@ TEST_CASE("Idempotency-Key: a retried reply is queued once") {
          {{"idempotency-key", "k2"}});
   f.call("POST", "/api/requests/1/reply", f.token("ole", "write"), R"({"text": "Hi"})", key);
   CHECK(hd::storage::list_outbox(f.db, {})->size() == 3);
+}
+
+TEST_CASE("flag: only a message of the request named in the path") {
+  fixture f;
+  hd::storage::new_request r{"bob@c.example", "Bob", "Other", "x", "", ""};
+  REQUIRE(hd::storage::create_request(f.db, r, {"anna", f.now}).has_value());
+  std::string anna = f.token("anna", "write");
+  auto d1 = hd::storage::show_request(f.db, 1), d2 = hd::storage::show_request(f.db, 2);
+  std::int64_t m1 = d1->messages.at(0).id, m2 = d2->messages.at(0).id;
+  auto wrong =
+      f.call("POST", "/api/requests/1/flag", anna, fmt::format(R"({{"message": {}}})", m2));
+  CHECK(wrong.status == 422);
+  hd::storage::request_filter flagged;
+  flagged.flagged = true;
+  CHECK(*f.db.count_requests(flagged) == 0);
+  auto right =
+      f.call("POST", "/api/requests/1/flag", anna, fmt::format(R"({{"message": {}}})", m1));
+  CHECK(right.status == 200);
+  auto now_flagged = f.db.list_requests(flagged);
+  REQUIRE(now_flagged->size() == 1);
+  CHECK(now_flagged->at(0).id == 1);
 }
 
 TEST_CASE("JSON bodies: depth limit, not an object, not JSON") {
