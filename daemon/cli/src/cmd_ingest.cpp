@@ -53,7 +53,7 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
     // A damaged database is not written into (checked before it is opened for writing): the
     // mail server keeps the mail (75). A file that is no database at all is a wrong path, not
     // a passing fault: 75 would keep the mail queued until it expires, 78 says what to fix.
-    auto health = check_before_intake(*cfg, st.log, "ingest", st.io.now());
+    auto health = check_before_intake(*cfg, st.log, "ingest", st.io.now(), ingest_check_reuse_s);
     if (!health || !health->ok) {
       bool wrong_path = !health && health.error().code == storage::errc::not_a_database;
       std::string why =
@@ -63,68 +63,75 @@ void add_ingest_command(CLI::App& app, cli_state& st) {
               wrong_path ? why : why + "; the mail server keeps the mail (exit 75)");
       return;
     }
-    auto db = open_store(*cfg);
-    if (!db) {
-      st.log.error("ingest.failed", {{"reason", db.error().message}});
-      st.fail(db.error().code == storage::errc::not_a_database ? exit_code::config
-                                                               : exit_code::temp_fail,
-              db.error().message);
-      return;
-    }
-    storage::mail_source src{*mailbox, std::nullopt, std::nullopt, std::nullopt};
-    intake_context cx{*cfg, *db};
-    // Without envelope arguments the rules read it from Return-Path / Delivered-To.
-    if (cmd->count("--envelope-from") > 0 || !recipients->empty()) {
-      cx.envelope = rules::envelope{*sender, *recipients};
-    }
-    intake_result r = intake(cx, src, raw, st.io.now());
-    nlohmann::ordered_json out{{"bytes", raw.size()}};
-    switch (r.status) {
-      case intake_status::stored:
-        if (r.discarded) {
-          // A rule said discard: no request, the raw mail kept with the rule's file:line.
-          st.log.info(
-              "ingest.discarded",
-              {{"mailbox", *mailbox}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
-          out.update(
-              {{"result", "discarded"}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+    // The store is closed (and its WAL checkpointed) before the check stamp records the
+    // file as we leave it: the next mail trusts the check only if nobody else changed it.
+    [&] {
+      auto db = open_store(*cfg);
+      if (!db) {
+        st.log.error("ingest.failed", {{"reason", db.error().message}});
+        st.fail(db.error().code == storage::errc::not_a_database ? exit_code::config
+                                                                 : exit_code::temp_fail,
+                db.error().message);
+        return;
+      }
+      storage::mail_source src{*mailbox, std::nullopt, std::nullopt, std::nullopt};
+      intake_context cx{*cfg, *db};
+      // Without envelope arguments the rules read it from Return-Path / Delivered-To.
+      if (cmd->count("--envelope-from") > 0 || !recipients->empty()) {
+        cx.envelope = rules::envelope{*sender, *recipients};
+      }
+      intake_result r = intake(cx, src, raw, st.io.now());
+      nlohmann::ordered_json out{{"bytes", raw.size()}};
+      switch (r.status) {
+        case intake_status::stored:
+          if (r.discarded) {
+            // A rule said discard: no request, the raw mail kept with the rule's file:line.
+            st.log.info(
+                "ingest.discarded",
+                {{"mailbox", *mailbox}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+            out.update(
+                {{"result", "discarded"}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+            st.exit = exit_code::ok;
+            break;
+          }
+          [[fallthrough]];
+        case intake_status::duplicate: {
+          const char* kind = r.status == intake_status::duplicate              ? "duplicate"
+                             : r.outcome.kind == storage::ingest_kind::created ? "created"
+                                                                               : "appended";
+          st.log.info("ingest.stored", {{"mailbox", *mailbox},
+                                        {"result", kind},
+                                        {"request", r.outcome.request_id},
+                                        {"person", r.outcome.person_id}});
+          if (!r.ack_suppressed.empty()) {
+            st.log.write(r.ack_problem ? log_level::warn : log_level::info, "ack.suppressed",
+                         {{"mailbox", *mailbox},
+                          {"request", r.outcome.request_id},
+                          {"reason", r.ack_suppressed}});
+          }
+          out.update({{"result", kind},
+                      {"request", r.outcome.request_id},
+                      {"person", r.outcome.person_id}});
           st.exit = exit_code::ok;
           break;
         }
-        [[fallthrough]];
-      case intake_status::duplicate: {
-        const char* kind = r.status == intake_status::duplicate              ? "duplicate"
-                           : r.outcome.kind == storage::ingest_kind::created ? "created"
-                                                                             : "appended";
-        st.log.info("ingest.stored", {{"mailbox", *mailbox},
-                                      {"result", kind},
-                                      {"request", r.outcome.request_id},
-                                      {"person", r.outcome.person_id}});
-        if (!r.ack_suppressed.empty()) {
-          st.log.write(r.ack_problem ? log_level::warn : log_level::info, "ack.suppressed",
-                       {{"mailbox", *mailbox},
-                        {"request", r.outcome.request_id},
-                        {"reason", r.ack_suppressed}});
-        }
-        out.update(
-            {{"result", kind}, {"request", r.outcome.request_id}, {"person", r.outcome.person_id}});
-        st.exit = exit_code::ok;
-        break;
+        case intake_status::quarantined:
+          st.log.warn(
+              "ingest.quarantined",
+              {{"mailbox", *mailbox}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+          out.update(
+              {{"result", "quarantined"}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
+          st.exit = exit_code::data_error;
+          break;
+        case intake_status::temp_failure:
+          st.log.error("ingest.failed", {{"mailbox", *mailbox}, {"reason", r.reason}});
+          out.update({{"result", "failed"}, {"reason", r.reason}});
+          st.exit = exit_code::temp_fail;
+          break;
       }
-      case intake_status::quarantined:
-        st.log.warn("ingest.quarantined",
-                    {{"mailbox", *mailbox}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
-        out.update(
-            {{"result", "quarantined"}, {"quarantine", r.quarantine_id}, {"reason", r.reason}});
-        st.exit = exit_code::data_error;
-        break;
-      case intake_status::temp_failure:
-        st.log.error("ingest.failed", {{"mailbox", *mailbox}, {"reason", r.reason}});
-        out.update({{"result", "failed"}, {"reason", r.reason}});
-        st.exit = exit_code::temp_fail;
-        break;
-    }
-    if (*json) st.print_json(out);
+      if (*json) st.print_json(out);
+    }();
+    note_own_write(*cfg);
   });
 }
 

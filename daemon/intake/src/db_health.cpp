@@ -1,5 +1,7 @@
 #include "hd/intake/db_health.hpp"
 
+#include <sys/stat.h>
+
 #include "hd/storage/integrity.hpp"
 
 #include <chrono>
@@ -18,12 +20,42 @@ std::string joined(const std::vector<std::string>& lines) {
 
 }  // namespace
 
+namespace {
+
+struct file_state {
+  std::int64_t mtime_ns = -2;
+  std::int64_t size = -2;
+};
+
+file_state state_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return {static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+          static_cast<std::int64_t>(st.st_size)};
+}
+
+std::string stamp_path(const config& cfg) { return cfg.database.path + ".checked"; }
+
+}  // namespace
+
 result<db_health, storage::errc> check_before_intake(const config& cfg, const logger& log,
-                                                     std::string_view who, std::int64_t now) {
+                                                     std::string_view who, std::int64_t now,
+                                                     std::int64_t reuse_within_s) {
   db_health h;
   std::error_code ec;
   if (cfg.database.check_on_start == 0 || !std::filesystem::exists(cfg.database.path, ec)) {
     return h;
+  }
+  std::string stamp = stamp_path(cfg);
+  if (reuse_within_s > 0 &&
+      !std::filesystem::exists(storage::damage_mark_path(cfg.database.path), ec)) {
+    std::int64_t last = 0, mtime = -1, size = -1;
+    std::ifstream(stamp) >> last >> mtime >> size;
+    file_state f = state_of(cfg.database.path);
+    if (last > 0 && last <= now && now - last < reuse_within_s && f.mtime_ns == mtime &&
+        f.size == size) {
+      return h;
+    }
   }
   auto depth =
       cfg.database.check_on_start == 2 ? storage::check_depth::full : storage::check_depth::quick;
@@ -53,6 +85,8 @@ result<db_health, storage::errc> check_before_intake(const config& cfg, const lo
     log.info("db.check",
              {{"by", who}, {"check", kind}, {"result", "ok"}, {"elapsed_ms", h.elapsed_ms}});
     std::filesystem::remove(mark, ec);
+    file_state f = state_of(cfg.database.path);
+    std::ofstream(stamp, std::ios::trunc) << now << " " << f.mtime_ns << " " << f.size << "\n";
     return h;
   }
   log.error("db.damaged",
@@ -65,6 +99,14 @@ result<db_health, storage::errc> check_before_intake(const config& cfg, const lo
   std::ofstream(mark, std::ios::trunc)
       << "at=" << now << " by=" << who << " check=" << kind << " problems=" << h.problems << "\n";
   return h;
+}
+
+void note_own_write(const config& cfg) {
+  std::string stamp = stamp_path(cfg);
+  std::int64_t last = 0;
+  if (!(std::ifstream(stamp) >> last) || last <= 0) return;
+  file_state f = state_of(cfg.database.path);
+  std::ofstream(stamp, std::ios::trunc) << last << " " << f.mtime_ns << " " << f.size << "\n";
 }
 
 std::string read_damage_mark(const std::string& db_path) {
