@@ -261,6 +261,8 @@ http_config read_http(table_reader r) {
   r.integer("idle_timeout_s", h.idle_timeout_s, 1, 86400);
   r.integer("max_json_depth", h.max_json_depth, 2, 1000);
   r.integer("session_hours", h.session_hours, 1, 24 * 90);
+  r.integer("events_wait_s", h.events_wait_s, 1, 300);
+  r.integer("max_event_waiters", h.max_event_waiters, 0, 100000);
   r.integer("login_failures_per_account", h.login_failures_per_account, 1, 1000);
   r.integer("login_failures_per_address", h.login_failures_per_address, 1, 100000);
   r.integer("login_window_s", h.login_window_s, 1, 86400);

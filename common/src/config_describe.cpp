@@ -112,6 +112,8 @@ std::string describe_config(const config& c) {
                                     {"idle_timeout_s", h.idle_timeout_s},
                                     {"max_json_depth", h.max_json_depth},
                                     {"session_hours", h.session_hours},
+                                    {"events_wait_s", h.events_wait_s},
+                                    {"max_event_waiters", h.max_event_waiters},
                                     {"login_failures_per_account", h.login_failures_per_account},
                                     {"login_failures_per_address", h.login_failures_per_address},
                                     {"login_window_s", h.login_window_s}});

@@ -148,6 +148,7 @@ http::response list_requests(context& cx) {
   if (!rows) return storage_failure(cx, rows.error());
   json list = json::array();
   for (const auto& r : *rows) list.push_back(to_json(r));
+  mark_unread(cx, list);
   std::int64_t end = f.offset + static_cast<std::int64_t>(rows->size());
   bool more = end < *total && !rows->empty();
   return ok(json{{"requests", list},

@@ -185,6 +185,8 @@ struct http_config {
   int login_failures_per_account = 5;   ///< failed logins allowed per account ...
   int login_failures_per_address = 20;  ///< ... and per client address ...
   int login_window_s = 900;             ///< ... within this many seconds
+  int events_wait_s = 25;               ///< GET /api/events waits this long for an event
+  int max_event_waiters = 200;          ///< pages waiting on /api/events at once; more get none
 };
 
 struct config {
