@@ -140,6 +140,7 @@
       h("a", { href: "#/", class: "brand" }, "helpdeskd"),
       h("a", { href: "#/" }, t("dashboard")),
       h("a", { href: "#/requests?status=active" }, t("requests")),
+      h("a", { href: "#/new", id: "nav-new" }, t("new_request")),
       admin && h("a", { href: "#/admin/quarantine" }, t("quarantine")),
       admin && h("a", { href: "#/admin/outbox" }, t("outbox")),
       h("form", { role: "search", class: "search", on: { submit: (ev) => {
@@ -244,6 +245,7 @@
       else if ((m = path.match(/^\/p\/(\d+)$/))) await personPage(Number(m[1]));
       else if ((m = path.match(/^\/c\/(\d+)$/))) await companyPage(Number(m[1]));
       else if (path === "/settings") settingsPage();
+      else if (path === "/new") await newRequestPage();
       else if (path === "/admin/quarantine") await quarantinePage();
       else if (path === "/admin/outbox") await outboxPage();
       else show(h("p", {}, t("nothing")));
@@ -614,6 +616,47 @@
       h("h2", {}, t("persons")),
       h("ul", {}, (c.persons || []).map((p) => h("li", {}, h("a", { href: "#/p/" + p.id }, p.name || (p.addresses || [])[0])))),
       requestTable(c.requests || [], t("requests")));
+  }
+
+  // ---- a phone call or a walk-in: a request registered by the agent ------------------------
+  async function newRequestPage() {
+    state.view = { kind: "new" };
+    const [persons, categories] = await Promise.all([
+      api("GET", "/api/persons").then((r) => r.data.persons).catch(() => []),
+      api("GET", "/api/categories").then((r) => r.data.categories).catch(() => []),
+    ]);
+    const field = (label, el) => h("div", { class: "field" }, h("label", { for: el.id }, label), el);
+    const who = h("input", { id: "f-person", name: "person", list: "f-persons", required: true, autocomplete: "off" });
+    const name = h("input", { id: "f-person-name", name: "person_name", autocomplete: "off" });
+    // A known customer is found by name or address; the address is what the API needs.
+    const known = new Map();
+    for (const p of persons) {
+      for (const a of p.addresses || []) known.set((p.name ? p.name + " <" + a + ">" : a), { name: p.name, address: a });
+    }
+    who.addEventListener("change", () => {
+      const k = known.get(who.value);
+      if (k) { who.value = k.address; if (!name.value) name.value = k.name || ""; }
+    });
+    const title = h("input", { id: "f-title", name: "title", required: true });
+    const text = h("textarea", { id: "f-text", name: "text", rows: 6 });
+    const cat = h("select", { id: "f-category", name: "category" }, h("option", { value: "" }, t("none")),
+      categories.map((c) => h("option", { value: c.name }, c.name)));
+    const err = h("p", { class: "error", role: "alert" });
+    show(h("h1", {}, t("new_request")), h("form", { class: "editor", id: "new-request", on: { submit: async (ev) => {
+      ev.preventDefault();
+      const k = known.get(who.value);
+      const body = { person_address: k ? k.address : who.value.trim(), person_name: name.value || (k && k.name) || "",
+                     title: title.value, text: text.value };
+      if (cat.value) body.category = cat.value;
+      try {
+        const r = await api("POST", "/api/requests", body);
+        location.hash = "#/r/" + (r.data.id || r.data.request);
+      } catch (e) { err.textContent = e.message; }
+    } } },
+      field(t("person"), who), h("datalist", { id: "f-persons" }, [...known.keys()].map((k) => h("option", { value: k }))),
+      field(t("name"), name), field(t("title"), title), field(t("text"), text), field(t("category"), cat), err,
+      h("button", { type: "submit", id: "f-send" }, t("save"))));
+    who.focus();
   }
 
   // ---- settings and admin ------------------------------------------------------------------

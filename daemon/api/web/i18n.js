@@ -3,6 +3,7 @@
 "use strict";
 window.HD_I18N = {
   en: {
+    new_request: "New request", name: "Name",
     app: "helpdeskd", login: "Log in", logout: "Log out", user: "Login", password: "Password",
     bad_login: "Wrong login or password.", dashboard: "Dashboard", requests: "Requests",
     search: "Search", search_ph: "Search mail…", admin: "Admin", quarantine: "Quarantine",
@@ -33,6 +34,7 @@ window.HD_I18N = {
     done: "Done.", loading: "Loading…", of_company: "of {what}", persons: "Persons",
   },
   nl: {
+    new_request: "Nieuw verzoek", name: "Naam",
     login: "Inloggen", logout: "Uitloggen", user: "Gebruikersnaam", password: "Wachtwoord",
     bad_login: "Verkeerde gebruikersnaam of wachtwoord.", dashboard: "Overzicht",
     requests: "Verzoeken", search: "Zoeken", search_ph: "Zoek in mail…", admin: "Beheer",
@@ -63,6 +65,7 @@ window.HD_I18N = {
     attempts: "Pogingen", done: "Klaar.", loading: "Laden…", persons: "Personen",
   },
   nb: {
+    new_request: "Ny sak", name: "Navn",
     login: "Logg inn", logout: "Logg ut", user: "Brukernavn", password: "Passord",
     bad_login: "Feil brukernavn eller passord.", dashboard: "Oversikt", requests: "Saker",
     search: "Søk", search_ph: "Søk i e-post…", admin: "Administrasjon", quarantine: "Karantene",
@@ -92,6 +95,7 @@ window.HD_I18N = {
     attempts: "Forsøk", done: "Ferdig.", loading: "Laster…", persons: "Personer",
   },
   sv: {
+    new_request: "Nytt ärende", name: "Namn",
     login: "Logga in", logout: "Logga ut", user: "Användarnamn", password: "Lösenord",
     bad_login: "Fel användarnamn eller lösenord.", dashboard: "Översikt", requests: "Ärenden",
     search: "Sök", search_ph: "Sök i e-post…", admin: "Administration", quarantine: "Karantän",
@@ -122,6 +126,7 @@ window.HD_I18N = {
     attempts: "Försök", done: "Klart.", loading: "Laddar…", persons: "Personer",
   },
   de: {
+    new_request: "Neue Anfrage", name: "Name",
     login: "Anmelden", logout: "Abmelden", user: "Benutzername", password: "Passwort",
     bad_login: "Falscher Benutzername oder falsches Passwort.", dashboard: "Übersicht",
     requests: "Anfragen", search: "Suchen", search_ph: "Mail durchsuchen…",
