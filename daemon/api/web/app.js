@@ -276,7 +276,7 @@
         h("td", {}, t(r.status)),
         h("td", {}, r.priority || ""),
         h("td", {}, r.owner || ""),
-        h("td", {}, due ? when(due) : when(r.updated_at || r.created_at)));
+        h("td", {}, due ? h("time", { datetime: due }, when(due)) : "—"));
     });
     state.list = state.list.concat(rows.map((r) => r.id));
     return h("section", { class: "block" },
