@@ -114,6 +114,7 @@ void read_outgoing(table_reader r, const context& cx, outgoing_config& o) {
   r.string("default_language", o.default_language);
   r.string("templates_dir", o.templates_dir);
   o.templates_dir = cx.path(o.templates_dir);
+  r.integer("max_attachments_bytes", o.max_attachments_bytes, 0, std::int64_t{1} << 30);
   if (o.from_address.find('@') == std::string::npos)
     r.problem("from_address", "must be an email address");
   for (const std::string* s : {&o.from_name, &o.from_address, &o.message_id_domain}) {

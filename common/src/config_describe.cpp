@@ -72,7 +72,8 @@ std::string describe_config(const config& c) {
                                       {"from_address", c.outgoing.from_address},
                                       {"message_id_domain", c.outgoing.message_id_domain},
                                       {"default_language", c.outgoing.default_language},
-                                      {"templates_dir", c.outgoing.templates_dir}});
+                                      {"templates_dir", c.outgoing.templates_dir},
+                                      {"max_attachments_bytes", c.outgoing.max_attachments_bytes}});
   root.insert("ack", toml::table{{"enabled", c.ack.enabled},
                                  {"template", c.ack.template_name},
                                  {"on_followup", c.ack.on_followup},

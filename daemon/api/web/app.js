@@ -513,6 +513,15 @@
         go.disabled = false;
       }
     });
+    // Uploads go as base64 in the JSON body (the API's body limit bounds them).
+    const upload = h("input", { id: "f-files", name: "files", type: "file", multiple: true });
+    const readFiles = () => Promise.all([...upload.files].map((f) => new Promise((ok, bad) => {
+      const r = new FileReader();
+      r.onload = () => ok({ filename: f.name, content_type: f.type || "application/octet-stream",
+                            data: String(r.result).split(",", 2)[1] || "" });
+      r.onerror = () => bad(r.error);
+      r.readAsDataURL(f);
+    })));
     let parts = [];
     if (kind === "reply") {
       const tpl = h("select", { id: "f-template", name: "template" }, h("option", { value: "" }, t("none")),
@@ -527,6 +536,7 @@
         } catch (e) { pv.textContent = e.message; }
       };
       parts = [field(t("template"), tpl), field(t("cc"), cc), field(t("text"), text),
+        field(t("attachments"), upload),
         h("p", { class: "muted" }, t("signature")),
         h("button", { type: "button", id: "f-preview", on: { click: preview } }, t("preview")), pv];
       // One key per reply attempt: a retry after a network failure sends nothing twice.
@@ -536,6 +546,8 @@
         if (tpl.value) body.template = tpl.value;
         const ccs = cc.value.split(",").map((s) => s.trim()).filter(Boolean);
         if (ccs.length) body.cc = ccs;
+        const files = await readFiles();
+        if (files.length) body.attachments = files;
         return await act("reply", body, { "Idempotency-Key": key });
       });
     } else if (kind === "note") {
@@ -548,8 +560,21 @@
     } else if (kind === "forward") {
       const to = h("input", { id: "f-to", name: "to", type: "email", required: true });
       const key = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
-      parts = [field(t("to"), to), field(t("text"), text)];
-      submit(async () => await act("forward", { to: to.value, text: text.value }, { "Idempotency-Key": key }));
+      // The request's attachments go along unless unticked; more can be added.
+      const stored = [];
+      for (const m of d.messages) for (const a of m.attachments || []) stored.push(a);
+      const picks = stored.map((a) => h("label", { class: "pick-file" },
+        h("input", { type: "checkbox", class: "fwd-file", checked: true, dataset: { message: a.message, position: a.position } }),
+        " " + (a.filename || "attachment") + " (" + size(a.size) + ")"));
+      parts = [field(t("to"), to), field(t("text"), text),
+        picks.length ? h("fieldset", {}, h("legend", {}, t("attachments")), picks) : "",
+        field(t("attachments") + " +", upload)];
+      submit(async () => {
+        const files = [...form.querySelectorAll(".fwd-file:checked")].map((c) =>
+          ({ message: Number(c.dataset.message), position: Number(c.dataset.position) }));
+        return await act("forward", { to: to.value, text: text.value, attachments: files.concat(await readFiles()) },
+          { "Idempotency-Key": key });
+      });
     } else if (kind === "postpone") {
       const until = h("input", { id: "f-until", name: "until", type: "datetime-local", required: true });
       parts = [field(t("until"), until)];

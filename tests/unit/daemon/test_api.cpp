@@ -3,6 +3,7 @@
 // parsing and X-Forwarded-For; the login limiter.
 #include "daemon_test.hpp"
 #include "hd/api/api.hpp"
+#include "hd/common/digest.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/storage/access.hpp"
 #include "hd/storage/outbox.hpp"
@@ -523,4 +524,59 @@ TEST_CASE("quarantine for admins: show, raw download, reprocess, drop") {
   CHECK(json::parse(dropped.body)["purged"] == true);
   CHECK(f.call("GET", "/api/quarantine/" + next + "/raw", root).status == 410);
   CHECK(f.call("GET", "/api/quarantine/999/raw", root).status == 404);
+}
+
+TEST_CASE("reply with uploaded files; forward with the request's attachments by default") {
+  fixture f;
+  std::string ole = f.token("ole", "write");
+  // A customer mail with a PDF attached (request #2).
+  hd::parsed_message m;
+  m.from = hd::address{"Jane", "jane@c.example"};
+  m.subject = "Scanner";
+  m.message_id = "pdf@c";
+  m.text = "see the file";
+  m.attachments.push_back({"scan.pdf", "application/pdf", "attachment", std::nullopt,
+                           hd::sha256_hex("%PDF-1.4 x"), "%PDF-1.4 x"});
+  hd::storage::inbound in;
+  in.source.mailbox = "stdin";
+  in.raw = "Message-ID: <pdf@c>\r\n\r\nsee the file\r\n";
+  in.parsed = &m;
+  in.now = f.now;
+  REQUIRE(f.db.ingest(in).has_value());
+
+  auto sent = [&](const hd::http::response& r) {
+    REQUIRE(r.status == 200);
+    auto o = hd::storage::get_outbox_item(f.db, json::parse(r.body)["outbox"].get<std::int64_t>());
+    REQUIRE(o.has_value());
+    return daemon_test::parse_ok(o->bytes);
+  };
+  // "aGVsbG8gd29ybGQ=" is "hello world".
+  auto reply = f.call("POST", "/api/requests/2/reply", ole,
+                      R"({"text": "Here you are", "attachments": [{"filename": "notes.txt",
+                          "content_type": "text/plain", "data": "aGVsbG8gd29ybGQ="}]})");
+  hd::parsed_message back = sent(reply);
+  REQUIRE(back.attachments.size() == 1);
+  CHECK(back.attachments[0].filename == "notes.txt");
+  CHECK(back.attachments[0].data == "hello world");
+  CHECK(back.text.find("Here you are") != std::string::npos);
+
+  auto fwd = f.call("POST", "/api/requests/2/forward", ole,
+                    R"({"to": "vendor@v.example", "text": "Known issue?"})");
+  back = sent(fwd);
+  REQUIRE(back.attachments.size() == 1);
+  CHECK(back.attachments[0].filename == "scan.pdf");
+  CHECK(back.attachments[0].content_type == "application/pdf");
+  CHECK(back.attachments[0].data == "%PDF-1.4 x");
+  // Without them when the list is empty; refused for another request's file or bad base64.
+  auto bare = f.call("POST", "/api/requests/2/forward", ole,
+                     R"({"to": "vendor@v.example", "text": "x", "attachments": []})");
+  CHECK(sent(bare).attachments.empty());
+  CHECK(
+      f.call(
+           "POST", "/api/requests/1/forward", ole,
+           R"({"to": "v@v.example", "text": "x", "attachments": [{"message": 2, "position": 0}]})")
+          .status == 422);
+  CHECK(f.call("POST", "/api/requests/2/reply", ole,
+               R"({"text": "x", "attachments": [{"filename": "a", "data": "!!"}]})")
+            .status == 422);
 }

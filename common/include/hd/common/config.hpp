@@ -129,6 +129,7 @@ struct outgoing_config {
   std::string message_id_domain = "helpdesk.example.com";
   std::string default_language = "en";
   std::string templates_dir = "/etc/helpdeskd/templates";
+  std::int64_t max_attachments_bytes = 25 * 1024 * 1024;  ///< files on one agent's reply/forward
 };
 
 struct rules_config {
