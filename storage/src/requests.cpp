@@ -55,7 +55,7 @@ void read_addresses(const sql::connection& db, message_detail& m) {
 std::vector<message_detail> read_messages(const sql::connection& db, std::int64_t request_id) {
   sql::statement st(db, R"(SELECT m.id, m.direction, m.message_id, m.from_address, m.from_name,
                                   m.subject, m.body_text, m.body_html, m.sent_at, m.created_at,
-                                  COALESCE(u.login, '')
+                                  COALESCE(u.login, ''), m.flagged
                            FROM messages m LEFT JOIN users u ON u.id = m.author_id
                            WHERE m.request_id = ?1 ORDER BY m.id)");
   st.bind(1, request_id);
@@ -73,6 +73,7 @@ std::vector<message_detail> read_messages(const sql::connection& db, std::int64_
     m.sent_at = st.opt_integer(8);
     m.created_at = st.integer(9);
     m.author = st.text(10);
+    m.flagged = st.integer(11) != 0;
     out.push_back(std::move(m));
   }
   sql::statement att(db, attachment_columns);
@@ -108,7 +109,7 @@ std::vector<event_info> read_events(const sql::connection& db, std::int64_t requ
 
 void read_request_row(const sql::connection& db, request_detail& d) {
   sql::statement st(db, R"(SELECT r.closed_at, r.postponed_until, r.merged_into, r.linked_to,
-                                  p.company_id
+                                  p.company_id, r.first_response_due, r.resolution_due
                            FROM requests r LEFT JOIN persons p ON p.id = r.person_id
                            WHERE r.id = ?1)");
   st.bind(1, d.summary.id);
@@ -118,6 +119,8 @@ void read_request_row(const sql::connection& db, request_detail& d) {
   d.merged_into = st.opt_integer(2);
   d.linked_to = st.opt_integer(3);
   d.company_id = st.opt_integer(4);
+  d.first_response_due = st.opt_integer(5);
+  d.resolution_due = st.opt_integer(6);
 }
 
 }  // namespace

@@ -129,6 +129,7 @@ try:
     ole.go("#/")
     ole.wait_present('section:first-child a[href="#/r/2"]')
     ole.click('td.title a[href="#/r/2"]')
+    ole.wait_present("#act-reply")
     # He answers from the template, previews it in the customer's language, sends it.
     ole.key("r")
     ole.wait_present("#editor-reply")
@@ -165,6 +166,7 @@ try:
 
     # ---- seed scenario 2: a phone call ------------------------------------------------------
     anna.go("#/new")
+    anna.wait_present("#new-request")
     anna.type("#f-person", "Åsa")
     # The known person is offered by name (datalist); choosing fills in her address.
     options = anna.driver.execute_script(
@@ -183,6 +185,7 @@ try:
     ole.go("#/")
     ole.wait_present('a[href="#/r/%d"]' % rid)
     ole.click('td.title a[href="#/r/%d"]' % rid)
+    ole.wait_present("#act-accept")
     ole.key("a")
     ole.wait_text("#req-owner", "ole")
     anna.wait_text("#req-owner", "ole")  # anna's open page follows

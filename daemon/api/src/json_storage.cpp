@@ -36,6 +36,7 @@ json to_json(const storage::message_detail& m) {
           {"author", m.author.empty() ? json(nullptr) : json(m.author)},
           {"text", m.body_text},
           {"html", opt(m.body_html)},
+          {"flagged", m.flagged},
           {"attachments", atts},
           {"defects", m.defects}};
 }
@@ -62,6 +63,8 @@ json to_json(const storage::request_detail& d) {
   j["company"] = company_ref(d.company_id, d.summary.company);
   j["closed_at"] = opt_time(d.closed_at);
   j["postponed_until"] = opt_time(d.postponed_until);
+  j["first_response_due"] = opt_time(d.first_response_due);
+  j["resolution_due"] = opt_time(d.resolution_due);
   j["merged_into"] = opt(d.merged_into);
   j["linked_to"] = opt(d.linked_to);
   j["follow_ups"] = d.follow_ups;

@@ -6,7 +6,7 @@
 (() => {
   const state = {
     me: null, csrf: "", lang: "en", zone: undefined, users: [], templates: [],
-    lastEvent: null, feed: null, view: null, list: [], cursor: -1, request: null,
+    lastEvent: null, feed: null, view: null, list: [], cursor: -1, request: null, nav: 0,
   };
   const main = () => document.getElementById("main");
 
@@ -80,7 +80,10 @@
       this.code = body && body.error && body.error.code;
     }
   }
+  // A page's data that arrives after the agent went elsewhere must not replace the new page.
+  class StaleNav extends Error {}
   async function api(method, path, body, headers) {
+    const nav = state.nav;
     const opts = { method, headers: Object.assign({ Accept: "application/json" }, headers || {}),
                    credentials: "same-origin" };
     if (method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf;
@@ -98,9 +101,11 @@
       throw new ApiError(401, data);
     }
     if (!res.ok) throw new ApiError(res.status, data);
+    if (method === "GET" && nav !== state.nav) throw new StaleNav();
     return { data, etag: res.headers.get("ETag") };
   }
   function failed(e) {
+    if (e instanceof StaleNav) return;
     toast(t("error", { what: e.message }), "bad");
   }
 
@@ -216,6 +221,7 @@
     // Coalesce bursts (intake of many mails) into one refresh.
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(() => {
+      if (state.view !== v) return;  // the agent went elsewhere meanwhile
       if (v.kind === "request") {
         if (e.request === v.id && !mine && !v.editing) {
           toast(t("changed", { n: e.request }) + ": " + e.kind + " (" + e.actor + ")");
@@ -235,6 +241,7 @@
   }
   async function route() {
     if (!state.me) return;
+    state.nav += 1;
     const { path, params } = parseHash();
     let m;
     try {
@@ -250,6 +257,7 @@
       else if (path === "/admin/outbox") await outboxPage();
       else show(h("p", {}, t("nothing")));
     } catch (e) {
+      if (e instanceof StaleNav) return;
       if (e.status !== 401) failed(e);
     }
     main().focus({ preventScroll: true });
@@ -369,6 +377,8 @@
         " ", h("span", { class: "muted" }, d.person.address)),
       d.company ? [h("dt", {}, t("company")), h("dd", {}, h("a", { href: "#/c/" + d.company.id }, d.company.name))] : "",
       h("dt", {}, t("created")), h("dd", {}, when(d.created_at)),
+      d.first_response_due ? [h("dt", {}, t("first_response")), h("dd", {}, when(d.first_response_due))] : "",
+      d.resolution_due ? [h("dt", {}, t("resolution")), h("dd", {}, when(d.resolution_due))] : "",
       d.postponed_until ? [h("dt", {}, t("until")), h("dd", {}, when(d.postponed_until))] : "");
     const thread = h("ol", { class: "thread", "aria-label": t("messages") },
       d.messages.map((m) => messageItem(d, m)));
@@ -411,7 +421,8 @@
           h("strong", {}, who), " ",
           h("time", { datetime: m.date || m.stored_at }, when(m.date || m.stored_at)),
           h("label", { class: "pick", hidden: true }, h("input", { type: "checkbox", class: "split-pick", value: m.id }), t("split")),
-          h("button", { type: "button", class: "link flag", on: { click: () => act("flag", { message: m.id, on: true }) } }, t("flag"))),
+          h("button", { type: "button", class: "link flag", "aria-pressed": m.flagged ? "true" : "false",
+            on: { click: () => act("flag", { message: m.id, on: !m.flagged }) } }, m.flagged ? "⚑ " + t("unflag") : t("flag"))),
         body,
         atts.length ? h("ul", { class: "attachments", "aria-label": t("attachments") }, atts.map((a) => attachmentItem(d.id, a))) : ""));
   }

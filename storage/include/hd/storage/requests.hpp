@@ -39,6 +39,7 @@ struct message_detail {
   std::optional<std::int64_t> sent_at;  ///< the mail's Date
   std::int64_t created_at = 0;          ///< when we stored it
   std::string author;                   ///< user login for notes and replies, else empty
+  bool flagged = false;                 ///< an agent flagged it (requests flag)
   std::vector<attachment_info> attachments;
   std::vector<std::string> defects;  ///< inbound mail: what the parser repaired, in order
 };
@@ -55,6 +56,7 @@ struct event_info {
 struct request_detail {
   request_summary summary;
   std::optional<std::int64_t> closed_at, postponed_until, merged_into, linked_to;
+  std::optional<std::int64_t> first_response_due, resolution_due;  ///< from the priority
   std::vector<std::int64_t> follow_ups;  ///< requests linked to this one (newer ones)
   std::vector<std::string> tags;
   std::vector<std::string> person_addresses;  ///< every address of the person
