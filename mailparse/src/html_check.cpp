@@ -16,13 +16,16 @@ bool one_of(std::string_view v, std::initializer_list<std::string_view> names) {
 
 // Elements that may appear in inert mail HTML (html, head, body: the parser's own).
 bool inert_element(std::string_view t) {
-  return one_of(t, {"html", "head", "body", "b", "strong", "i", "em", "u", "s", "strike", "del",
-                    "ins", "sub", "sup", "small", "big", "mark", "abbr", "cite", "q", "tt", "kbd",
-                    "samp", "var", "dfn", "code", "pre", "p", "div", "span", "br", "hr", "wbr",
-                    "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
-                    "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption",
-                    "blockquote", "a", "img", "font", "center", "section", "article", "header",
-                    "footer", "main", "aside", "address", "figure", "figcaption"});
+  return one_of(
+      t, {"html",    "head",   "body",      "b",       "strong",  "i",          "em",    "u",
+          "s",       "strike", "del",       "ins",     "sub",     "sup",        "small", "big",
+          "mark",    "abbr",   "cite",      "q",       "tt",      "kbd",        "samp",  "var",
+          "dfn",     "code",   "pre",       "p",       "div",     "span",       "br",    "hr",
+          "wbr",     "h1",     "h2",        "h3",      "h4",      "h5",         "h6",    "ul",
+          "ol",      "li",     "dl",        "dt",      "dd",      "table",      "thead", "tbody",
+          "tfoot",   "tr",     "td",        "th",      "caption", "blockquote", "a",     "img",
+          "font",    "center", "section",   "article", "header",  "footer",     "main",  "aside",
+          "address", "figure", "figcaption"});
 }
 
 std::string browser_url(std::string_view v) {
@@ -58,10 +61,11 @@ void check_attribute(std::string_view tag, const GumboAttribute& a, std::string_
   } else if (n == "style") {
     for (std::string_view w : {"url", "expression", "import", "\\", "javascript", "/*"})
       if (v.find(w) != std::string::npos) bad("style");
-  } else if (!one_of(n, {"title", "lang", "dir", "align", "valign", "width", "height", "bgcolor",
-                         "border", "cellpadding", "cellspacing", "colspan", "rowspan", "color",
-                         "face", "size", "start", "type", "value", "alt", "nowrap", "noshade",
-                         "reversed", "span", "headers", "scope", "abbr", "rel", "target"})) {
+  } else if (!one_of(n, {"title",   "lang",    "dir",    "align",       "valign",      "width",
+                         "height",  "bgcolor", "border", "cellpadding", "cellspacing", "colspan",
+                         "rowspan", "color",   "face",   "size",        "start",       "type",
+                         "value",   "alt",     "nowrap", "noshade",     "reversed",    "span",
+                         "headers", "scope",   "abbr",   "rel",         "target"})) {
     bad("attribute");
   }
 }

@@ -19,33 +19,106 @@ enum class verdict { keep, unwrap, drop };
 // What happens to an HTML element: an allow-list; anything not named here is unwrapped.
 verdict verdict_of(GumboTag t) {
   switch (t) {
-    case GUMBO_TAG_B: case GUMBO_TAG_STRONG: case GUMBO_TAG_I: case GUMBO_TAG_EM:
-    case GUMBO_TAG_U: case GUMBO_TAG_S: case GUMBO_TAG_STRIKE: case GUMBO_TAG_DEL:
-    case GUMBO_TAG_INS: case GUMBO_TAG_SUB: case GUMBO_TAG_SUP: case GUMBO_TAG_SMALL:
-    case GUMBO_TAG_BIG: case GUMBO_TAG_MARK: case GUMBO_TAG_ABBR: case GUMBO_TAG_CITE:
-    case GUMBO_TAG_Q: case GUMBO_TAG_TT: case GUMBO_TAG_KBD: case GUMBO_TAG_SAMP:
-    case GUMBO_TAG_VAR: case GUMBO_TAG_DFN: case GUMBO_TAG_CODE: case GUMBO_TAG_PRE:
-    case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_SPAN: case GUMBO_TAG_BR:
-    case GUMBO_TAG_HR: case GUMBO_TAG_WBR: case GUMBO_TAG_H1: case GUMBO_TAG_H2:
-    case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6:
-    case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_LI: case GUMBO_TAG_DL:
-    case GUMBO_TAG_DT: case GUMBO_TAG_DD: case GUMBO_TAG_TABLE: case GUMBO_TAG_THEAD:
-    case GUMBO_TAG_TBODY: case GUMBO_TAG_TFOOT: case GUMBO_TAG_TR: case GUMBO_TAG_TD:
-    case GUMBO_TAG_TH: case GUMBO_TAG_CAPTION: case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_A:
-    case GUMBO_TAG_IMG: case GUMBO_TAG_FONT: case GUMBO_TAG_CENTER: case GUMBO_TAG_SECTION:
-    case GUMBO_TAG_ARTICLE: case GUMBO_TAG_HEADER: case GUMBO_TAG_FOOTER: case GUMBO_TAG_MAIN:
-    case GUMBO_TAG_ASIDE: case GUMBO_TAG_ADDRESS: case GUMBO_TAG_FIGURE:
+    case GUMBO_TAG_B:
+    case GUMBO_TAG_STRONG:
+    case GUMBO_TAG_I:
+    case GUMBO_TAG_EM:
+    case GUMBO_TAG_U:
+    case GUMBO_TAG_S:
+    case GUMBO_TAG_STRIKE:
+    case GUMBO_TAG_DEL:
+    case GUMBO_TAG_INS:
+    case GUMBO_TAG_SUB:
+    case GUMBO_TAG_SUP:
+    case GUMBO_TAG_SMALL:
+    case GUMBO_TAG_BIG:
+    case GUMBO_TAG_MARK:
+    case GUMBO_TAG_ABBR:
+    case GUMBO_TAG_CITE:
+    case GUMBO_TAG_Q:
+    case GUMBO_TAG_TT:
+    case GUMBO_TAG_KBD:
+    case GUMBO_TAG_SAMP:
+    case GUMBO_TAG_VAR:
+    case GUMBO_TAG_DFN:
+    case GUMBO_TAG_CODE:
+    case GUMBO_TAG_PRE:
+    case GUMBO_TAG_P:
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_SPAN:
+    case GUMBO_TAG_BR:
+    case GUMBO_TAG_HR:
+    case GUMBO_TAG_WBR:
+    case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2:
+    case GUMBO_TAG_H3:
+    case GUMBO_TAG_H4:
+    case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6:
+    case GUMBO_TAG_UL:
+    case GUMBO_TAG_OL:
+    case GUMBO_TAG_LI:
+    case GUMBO_TAG_DL:
+    case GUMBO_TAG_DT:
+    case GUMBO_TAG_DD:
+    case GUMBO_TAG_TABLE:
+    case GUMBO_TAG_THEAD:
+    case GUMBO_TAG_TBODY:
+    case GUMBO_TAG_TFOOT:
+    case GUMBO_TAG_TR:
+    case GUMBO_TAG_TD:
+    case GUMBO_TAG_TH:
+    case GUMBO_TAG_CAPTION:
+    case GUMBO_TAG_BLOCKQUOTE:
+    case GUMBO_TAG_A:
+    case GUMBO_TAG_IMG:
+    case GUMBO_TAG_FONT:
+    case GUMBO_TAG_CENTER:
+    case GUMBO_TAG_SECTION:
+    case GUMBO_TAG_ARTICLE:
+    case GUMBO_TAG_HEADER:
+    case GUMBO_TAG_FOOTER:
+    case GUMBO_TAG_MAIN:
+    case GUMBO_TAG_ASIDE:
+    case GUMBO_TAG_ADDRESS:
+    case GUMBO_TAG_FIGURE:
     case GUMBO_TAG_FIGCAPTION:
       return verdict::keep;
-    case GUMBO_TAG_SCRIPT: case GUMBO_TAG_STYLE: case GUMBO_TAG_HEAD: case GUMBO_TAG_TITLE:
-    case GUMBO_TAG_IFRAME: case GUMBO_TAG_FRAME: case GUMBO_TAG_FRAMESET: case GUMBO_TAG_OBJECT:
-    case GUMBO_TAG_EMBED: case GUMBO_TAG_APPLET: case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_NOEMBED:
-    case GUMBO_TAG_NOFRAMES: case GUMBO_TAG_TEMPLATE: case GUMBO_TAG_SVG: case GUMBO_TAG_MATH:
-    case GUMBO_TAG_SELECT: case GUMBO_TAG_TEXTAREA: case GUMBO_TAG_AUDIO: case GUMBO_TAG_VIDEO:
-    case GUMBO_TAG_CANVAS: case GUMBO_TAG_META: case GUMBO_TAG_LINK: case GUMBO_TAG_BASE:
-    case GUMBO_TAG_INPUT: case GUMBO_TAG_PARAM: case GUMBO_TAG_SOURCE: case GUMBO_TAG_TRACK:
-    case GUMBO_TAG_AREA: case GUMBO_TAG_COL: case GUMBO_TAG_KEYGEN: case GUMBO_TAG_MAP:
-    case GUMBO_TAG_PLAINTEXT: case GUMBO_TAG_XMP: case GUMBO_TAG_ISINDEX:
+    case GUMBO_TAG_SCRIPT:
+    case GUMBO_TAG_STYLE:
+    case GUMBO_TAG_HEAD:
+    case GUMBO_TAG_TITLE:
+    case GUMBO_TAG_IFRAME:
+    case GUMBO_TAG_FRAME:
+    case GUMBO_TAG_FRAMESET:
+    case GUMBO_TAG_OBJECT:
+    case GUMBO_TAG_EMBED:
+    case GUMBO_TAG_APPLET:
+    case GUMBO_TAG_NOSCRIPT:
+    case GUMBO_TAG_NOEMBED:
+    case GUMBO_TAG_NOFRAMES:
+    case GUMBO_TAG_TEMPLATE:
+    case GUMBO_TAG_SVG:
+    case GUMBO_TAG_MATH:
+    case GUMBO_TAG_SELECT:
+    case GUMBO_TAG_TEXTAREA:
+    case GUMBO_TAG_AUDIO:
+    case GUMBO_TAG_VIDEO:
+    case GUMBO_TAG_CANVAS:
+    case GUMBO_TAG_META:
+    case GUMBO_TAG_LINK:
+    case GUMBO_TAG_BASE:
+    case GUMBO_TAG_INPUT:
+    case GUMBO_TAG_PARAM:
+    case GUMBO_TAG_SOURCE:
+    case GUMBO_TAG_TRACK:
+    case GUMBO_TAG_AREA:
+    case GUMBO_TAG_COL:
+    case GUMBO_TAG_KEYGEN:
+    case GUMBO_TAG_MAP:
+    case GUMBO_TAG_PLAINTEXT:
+    case GUMBO_TAG_XMP:
+    case GUMBO_TAG_ISINDEX:
       return verdict::drop;
     default:
       return verdict::unwrap;
@@ -59,24 +132,31 @@ bool is_void(GumboTag t) {
 // Presentational attributes kept on any kept element: plain values, no URL, nothing run.
 bool allowed_attribute(std::string_view name) {
   static constexpr std::string_view names[] = {
-      "title",   "lang",    "dir",         "align",       "valign",  "width",  "height",
-      "bgcolor", "border",  "cellpadding", "cellspacing", "colspan", "rowspan", "color",
-      "face",    "size",    "start",       "type",        "value",   "alt",     "nowrap",
-      "noshade", "reversed", "span",       "headers",     "scope",   "abbr"};
+      "title",   "lang",     "dir",         "align",       "valign",  "width",   "height",
+      "bgcolor", "border",   "cellpadding", "cellspacing", "colspan", "rowspan", "color",
+      "face",    "size",     "start",       "type",        "value",   "alt",     "nowrap",
+      "noshade", "reversed", "span",        "headers",     "scope",   "abbr"};
   return std::find(std::begin(names), std::end(names), name) != std::end(names);
 }
 
 // CSS properties kept in style="": how text and boxes look, nothing that loads or moves.
 bool allowed_property(std::string_view p) {
   static constexpr std::string_view names[] = {
-      "color", "background-color", "font", "font-family", "font-size", "font-style",
-      "font-weight", "font-variant", "text-align", "text-decoration", "text-indent",
-      "text-transform", "line-height", "letter-spacing", "word-spacing", "white-space",
-      "vertical-align", "margin", "margin-top", "margin-right", "margin-bottom", "margin-left",
-      "padding", "padding-top", "padding-right", "padding-bottom", "padding-left", "border",
-      "border-top", "border-right", "border-bottom", "border-left", "border-color",
-      "border-style", "border-width", "border-collapse", "border-spacing", "border-radius",
-      "width", "height", "max-width", "min-width", "list-style-type", "direction"};
+      "color",           "background-color", "font",
+      "font-family",     "font-size",        "font-style",
+      "font-weight",     "font-variant",     "text-align",
+      "text-decoration", "text-indent",      "text-transform",
+      "line-height",     "letter-spacing",   "word-spacing",
+      "white-space",     "vertical-align",   "margin",
+      "margin-top",      "margin-right",     "margin-bottom",
+      "margin-left",     "padding",          "padding-top",
+      "padding-right",   "padding-bottom",   "padding-left",
+      "border",          "border-top",       "border-right",
+      "border-bottom",   "border-left",      "border-color",
+      "border-style",    "border-width",     "border-collapse",
+      "border-spacing",  "border-radius",    "width",
+      "height",          "max-width",        "min-width",
+      "list-style-type", "direction"};
   return std::find(std::begin(names), std::end(names), p) != std::end(names);
 }
 
@@ -177,7 +257,7 @@ class sanitiser {
     while (!stack.empty()) {
       frame& f = stack.back();
       const GumboNode* n = f.node;
-      const GumboVector* kids = n->type == GUMBO_NODE_DOCUMENT ? &n->v.document.children
+      const GumboVector* kids = n->type == GUMBO_NODE_DOCUMENT  ? &n->v.document.children
                                 : n->type == GUMBO_NODE_ELEMENT ? &n->v.element.children
                                                                 : nullptr;
       if (kids == nullptr || f.next >= kids->length) {
@@ -285,13 +365,25 @@ std::string html_escape(std::string_view text) {
   out.reserve(text.size() + text.size() / 8);
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      case '\0': break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '\0':
+        break;
+      default:
+        out += c;
     }
   }
   return out;

@@ -21,8 +21,7 @@ std::string url_scheme(std::string_view url) {
   std::string scheme;
   for (char c : url) {
     if (c == ':') return scheme;
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.')
-      return {};
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return {};
     scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return {};
@@ -46,8 +45,8 @@ bool safe_data_image(std::string_view url) {
   std::string head;
   for (std::size_t i = 0; i < url.size() && i < 20; ++i)
     head += static_cast<char>(std::tolower(static_cast<unsigned char>(url[i])));
-  for (std::string_view t : {"data:image/png", "data:image/gif", "data:image/jpeg",
-                             "data:image/webp"}) {
+  for (std::string_view t :
+       {"data:image/png", "data:image/gif", "data:image/jpeg", "data:image/webp"}) {
     if (head.size() > t.size() && head.compare(0, t.size(), t) == 0 &&
         (head[t.size()] == ';' || head[t.size()] == ','))
       return true;
