@@ -690,11 +690,26 @@
   async function quarantinePage() {
     state.view = { kind: "admin", refresh: () => quarantinePage().catch(failed) };
     const r = (await api("GET", "/api/quarantine")).data;
-    const rows = r.quarantine || r.entries || [];
-    show(h("h1", {}, t("quarantine")), rows.length ? h("table", {},
-      h("thead", {}, h("tr", {}, ["#", t("reason"), t("created"), "size", t("state")].map((x) => h("th", { scope: "col" }, x)))),
-      h("tbody", {}, rows.map((q) => h("tr", {}, h("td", {}, q.id), h("td", {}, q.reason), h("td", {}, when(q.created_at)),
-        h("td", {}, size(q.size)), h("td", {}, q.resolution || (q.resolved_at ? "resolved" : "open")))))) : h("p", { class: "empty" }, t("nothing")));
+    const rows = r.quarantine || [];
+    const act = async (id, verb, body) => {
+      try {
+        const res = await api("POST", "/api/quarantine/" + id + "/" + verb, body || {});
+        toast("#" + id + ": " + (res.data.resolution || t("done")));
+        await quarantinePage();
+      } catch (e) { failed(e); }
+    };
+    const row = (q) => {
+      const note = h("input", { type: "text", class: "q-note", "aria-label": t("reason") + " #" + q.id, size: 14 });
+      return h("tr", { dataset: { id: q.id } }, h("td", {}, "#" + q.id), h("td", {}, q.reason),
+        h("td", {}, q.mailbox || ""), h("td", {}, when(q.created_at)), h("td", {}, size(q.size)),
+        h("td", {}, q.purged ? "—" : h("a", { href: "/api/quarantine/" + q.id + "/raw", download: "quarantine-" + q.id + ".eml" }, t("download"))),
+        h("td", { class: "buttons" },
+          h("button", { type: "button", class: "q-reprocess", on: { click: () => act(q.id, "reprocess") } }, t("reprocess")),
+          note, h("button", { type: "button", class: "q-drop", on: { click: () => act(q.id, "drop", { note: note.value }) } }, t("drop"))));
+    };
+    show(h("h1", {}, t("quarantine")), rows.length ? h("div", { class: "block" }, h("table", {},
+      h("thead", {}, h("tr", {}, ["#", t("reason"), "mailbox", t("created"), "size", "", ""].map((x) => h("th", { scope: "col" }, x)))),
+      h("tbody", {}, rows.map(row)))) : h("p", { class: "empty" }, t("nothing")));
   }
   async function outboxPage() {
     state.view = { kind: "admin", refresh: () => outboxPage().catch(failed) };
@@ -702,8 +717,9 @@
     const rows = r.outbox || r.messages || [];
     show(h("h1", {}, t("outbox")), rows.length ? h("table", {},
       h("thead", {}, h("tr", {}, ["#", t("to"), t("title"), t("state"), t("attempts")].map((x) => h("th", { scope: "col" }, x)))),
-      h("tbody", {}, rows.map((o) => h("tr", {}, h("td", {}, o.id), h("td", {}, o.to || o.recipient || ""),
-        h("td", {}, o.subject || ""), h("td", {}, o.status || o.state || ""), h("td", {}, o.attempts === undefined ? "" : o.attempts))))) : h("p", { class: "empty" }, t("nothing")));
+      h("tbody", {}, rows.map((o) => h("tr", {}, h("td", {}, o.id), h("td", {}, (o.recipients || []).join(", ")),
+        h("td", {}, o.request ? h("a", { href: "#/r/" + o.request }, "#" + o.request + " " + o.kind) : o.kind),
+        h("td", {}, o.status + (o.last_error ? ": " + o.last_error : "")), h("td", {}, o.attempts))))) : h("p", { class: "empty" }, t("nothing")));
   }
 
   // ---- keyboard ------------------------------------------------------------------------------

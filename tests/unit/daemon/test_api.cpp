@@ -3,6 +3,7 @@
 // parsing and X-Forwarded-For; the login limiter.
 #include "daemon_test.hpp"
 #include "hd/api/api.hpp"
+#include "hd/intake/pipeline.hpp"
 #include "hd/storage/access.hpp"
 #include "hd/storage/outbox.hpp"
 #include "hd/storage/requests.hpp"
@@ -487,4 +488,39 @@ TEST_CASE("events feed: a waiting page is answered when a colleague acts, not be
     CHECK(r.body.find("\"kind\":\"closed\",\"actor\":\"ole\"") != std::string::npos);
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("quarantine for admins: show, raw download, reprocess, drop") {
+  fixture f;
+  hd::storage::mail_source src{"support", std::nullopt, std::nullopt, std::nullopt};
+  // A mail with no sender is quarantined; reprocessing it (nothing fixed) quarantines it again.
+  std::string bad = "Subject: no sender\r\n\r\nbody\r\n";
+  auto r = hd::daemon::intake(hd::daemon::intake_context{*f.cfg, f.db}, src, bad, f.now);
+  REQUIRE(r.status == hd::daemon::intake_status::quarantined);
+  std::string id = std::to_string(r.quarantine_id);
+  std::string root = f.token("root", "write"), anna = f.token("anna", "write");
+  CHECK(f.call("GET", "/api/quarantine/" + id, anna).status == 403);
+  CHECK(f.call("POST", "/api/quarantine/" + id + "/drop", anna, "{}").status == 403);
+  auto shown = f.call("GET", "/api/quarantine/" + id, root);
+  REQUIRE(shown.status == 200);
+  CHECK(json::parse(shown.body)["resolved_at"].is_null());
+  auto raw = f.call("GET", "/api/quarantine/" + id + "/raw", root);
+  CHECK(raw.status == 200);
+  CHECK(raw.body == bad);
+  CHECK(header(raw, "Content-Disposition").starts_with("attachment;"));
+  auto again = f.call("POST", "/api/quarantine/" + id + "/reprocess", root, "{}");
+  REQUIRE(again.status == 200);
+  json j = json::parse(again.body);
+  CHECK(j["request"].is_null());
+  REQUIRE(j["quarantined_again"].is_number_integer());
+  CHECK(j["resolution"].get<std::string>().starts_with("reprocessed: quarantined again"));
+  // Resolved: a second reprocess is refused and changes nothing.
+  CHECK(f.call("POST", "/api/quarantine/" + id + "/reprocess", root, "{}").status == 422);
+  std::string next = std::to_string(j["quarantined_again"].get<std::int64_t>());
+  auto dropped = f.call("POST", "/api/quarantine/" + next + "/drop", root,
+                        R"({"note": "spam", "purge": true})");
+  REQUIRE(dropped.status == 200);
+  CHECK(json::parse(dropped.body)["purged"] == true);
+  CHECK(f.call("GET", "/api/quarantine/" + next + "/raw", root).status == 410);
+  CHECK(f.call("GET", "/api/quarantine/999/raw", root).status == 404);
 }
