@@ -160,8 +160,16 @@ http::response message_html(context& cx) {
       return std::nullopt;
     };
     mailparse::html_safe_result r = mailparse::sanitise_html(*html, o);
-    body = std::move(r.html);
-    blocked = r.blocked_images;
+    // Fail closed: the output is parsed again and checked by rules of their own; should the
+    // sanitiser ever let something through, the agent sees the text instead.
+    std::string cid_prefix = fmt::format("/api/requests/{}/attachments/", *id);
+    if (mailparse::html_active_content(r.html, cid_prefix).empty()) {
+      body = std::move(r.html);
+      blocked = r.blocked_images;
+    } else {
+      if (cx.env.log) cx.env.log->warn("mail_html_refused", {{"request", *id}, {"message", *mid}});
+      body = "<pre>" + mailparse::html_escape(m->message.body_text) + "</pre>";
+    }
   } else {
     body = "<pre>" + mailparse::html_escape(m->message.body_text) + "</pre>";
   }
