@@ -34,7 +34,10 @@ const std::string hostile_mail =
     "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--rel--\r\n"
     "--outer\r\nContent-Type: application/x-msdownload; name=\"../../run me\\\".exe\"\r\n"
     "Content-Disposition: attachment; filename=\"../../run me\\\".exe\"\r\n"
-    "Content-Transfer-Encoding: base64\r\n\r\nTVqQAA==\r\n--outer--\r\n";
+    "Content-Transfer-Encoding: base64\r\n\r\nTVqQAA==\r\n"
+    "--outer\r\nContent-Type: application/pdf\r\n"
+    "Content-Disposition: attachment; filename*=utf-8''Faktura%20%C3%A6%C3%B8.pdf\r\n\r\n"
+    "%PDF-1.4\r\n--outer--\r\n";
 
 struct fixture {
   std::shared_ptr<const hd::config> cfg = std::make_shared<const hd::config>(
@@ -159,4 +162,12 @@ TEST_CASE("content: attachments are downloads, previews only for images and PDFs
   CHECK(has(cd, "filename*=UTF-8''run%20me.exe"));
   CHECK(header(exe, "X-Content-Type-Options") == "nosniff");
   CHECK(header(exe, "Content-Security-Policy") == "sandbox; default-src 'none'");
+
+  auto pdf = f.get(base + "2?inline=1");
+  REQUIRE(pdf.status == 200);
+  CHECK(pdf.content_type == "application/pdf");
+  CHECK(header(pdf, "Content-Disposition") ==
+        "inline; filename=\"Faktura ____.pdf\"; filename*=UTF-8''Faktura%20%C3%A6%C3%B8.pdf");
+  CHECK_FALSE(has(header(pdf, "Content-Security-Policy"), "sandbox"));
+  CHECK(header(f.get(base + "2"), "Content-Disposition").starts_with("attachment;"));
 }
