@@ -1,5 +1,7 @@
 #include "hd/mailparse/html_text.hpp"
 
+#include "html_depth.hpp"
+
 #include <gumbo.h>
 
 #include <algorithm>
@@ -304,9 +306,8 @@ bool is_void_element(std::string_view tag) {
   return false;
 }
 
-// The deepest nesting the tags of `html` could build, counted without parsing (linear). The
-// HTML5 tree builder checks its stack of open elements for many tags, so its time grows with
-// the square of the nesting depth: hostile mail is deep.
+}  // namespace
+
 std::size_t nesting_estimate(std::string_view html) {
   std::size_t depth = 0, deepest = 0;
   for (std::size_t i = html.find('<'); i != std::string_view::npos; i = html.find('<', i + 1)) {
@@ -322,6 +323,8 @@ std::size_t nesting_estimate(std::string_view html) {
   }
   return deepest;
 }
+
+namespace {
 
 // Fallback for HTML too deep to parse in reasonable time: tags dropped, a few entities
 // decoded, white space collapsed. Linear.

@@ -73,6 +73,7 @@ std::vector<route> request_routes();
 std::vector<route> other_routes();
 std::vector<route> web_routes();
 std::vector<route> admin_routes();
+std::vector<route> content_routes();
 
 /// Adds "unread": true/false to each request object of LIST (an array from to_json), for the
 /// caller; false for all when that cannot be read (the markers are a convenience).
