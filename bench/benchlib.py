@@ -67,6 +67,16 @@ def percentile(values, p):
     return s[max(0, min(len(s) - 1, math.ceil(p / 100 * len(s)) - 1))]
 
 
+def free_port():
+    """A free TCP port on 127.0.0.1 (for a server the benchmark starts)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def say(*args):
     print(*args, flush=True)
 

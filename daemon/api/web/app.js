@@ -242,6 +242,8 @@
   async function route() {
     if (!state.me) return;
     state.nav += 1;
+    // Until the new page sets its own view, refreshes scheduled for the old one do nothing.
+    state.view = { kind: "loading" };
     const { path, params } = parseHash();
     let m;
     try {
