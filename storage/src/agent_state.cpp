@@ -40,6 +40,16 @@ result<std::set<std::int64_t>, errc> unread_among(store& s, const std::string& l
   });
 }
 
+result<bool, errc> is_favourite(store& s, const std::string& login, std::int64_t request_id) {
+  return guarded([&]() -> result<bool, errc> {
+    statement st(connection_of(s), R"(
+      SELECT 1 FROM favourites f JOIN users u ON u.id = f.user_id
+      WHERE u.login = ?1 AND f.request_id = ?2)");
+    st.bind(1, login).bind(2, request_id);
+    return st.step();
+  });
+}
+
 result<agent_preferences, errc> preferences(store& s, const std::string& login) {
   return guarded([&]() -> result<agent_preferences, errc> {
     statement st(connection_of(s),

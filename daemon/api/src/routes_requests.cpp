@@ -3,6 +3,7 @@
 #include "api_impl.hpp"
 #include "hd/api/json.hpp"
 #include "hd/intake/agent_mail.hpp"
+#include "hd/storage/agent_state.hpp"
 #include "hd/storage/outbox.hpp"
 #include "hd/storage/requests.hpp"
 #include "hd/storage/workflow.hpp"
@@ -172,6 +173,9 @@ http::response show_request(context& cx) {
   if (!d) return storage_failure(cx, d.error());
   json j = to_json(*d);
   j["version"] = *v;
+  auto fav = storage::is_favourite(cx.db, cx.who->login, *id);
+  if (!fav) return storage_failure(cx, fav.error());
+  j["favourite"] = *fav;
   return with_etag(ok(j), *id, *v);
 }
 

@@ -382,6 +382,10 @@ TEST_CASE("unread markers: customer mail since the agent last opened the request
 TEST_CASE("preferences: language and time zone per agent, checked") {
   fixture f;
   std::string anna = f.token("anna", "write");
+  CHECK(f.call("POST", "/api/requests/1/favourite", anna, R"({"on": true})").status == 200);
+  CHECK(json::parse(f.call("GET", "/api/requests/1", anna).body)["favourite"] == true);
+  CHECK(json::parse(f.call("GET", "/api/requests/1", f.token("ole", "read")).body)["favourite"] ==
+        false);
   CHECK(f.call("POST", "/api/me/preferences", anna, R"({"language": "xx"})").status == 422);
   CHECK(f.call("POST", "/api/me/preferences", anna, R"({"time_zone": "a b"})").status == 422);
   CHECK(f.call("POST", "/api/me/preferences", anna, R"({"language": 3})").status == 422);

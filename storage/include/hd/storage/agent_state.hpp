@@ -21,6 +21,9 @@ result<void, errc> mark_read(store& s, const std::string& login, std::int64_t re
 result<std::set<std::int64_t>, errc> unread_among(store& s, const std::string& login,
                                                   const std::vector<std::int64_t>& ids);
 
+/// True when request ID is one of LOGIN's favourites.
+result<bool, errc> is_favourite(store& s, const std::string& login, std::int64_t request_id);
+
 struct agent_preferences {
   std::string language;   ///< "en", "nl", "nb", "sv", "de"; empty: the browser's choice
   std::string time_zone;  ///< an IANA name ("Europe/Oslo"); empty: the browser's zone
