@@ -19,6 +19,8 @@ const std::vector<route>& table() {
     std::vector<route> all = request_routes();
     std::vector<route> more = other_routes();
     all.insert(all.end(), more.begin(), more.end());
+    std::vector<route> hooks = webhook_routes();
+    all.insert(all.end(), hooks.begin(), hooks.end());
     return all;
   }();
   return t;

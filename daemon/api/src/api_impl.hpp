@@ -66,5 +66,6 @@ struct route {
 /// The routes of each file, in the order they are matched.
 std::vector<route> request_routes();
 std::vector<route> other_routes();
+std::vector<route> webhook_routes();
 
 }  // namespace hd::daemon::api_detail
