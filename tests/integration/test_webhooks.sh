@@ -2,7 +2,8 @@
 # Webhooks (issue 15 point 5): every event is queued with its change, and delivered to a
 # receiver on 127.0.0.1 with a valid HMAC-SHA256 signature exactly once — after the receiver
 # was down at first (the deliveries are retried with backoff). The delivery log is visible to
-# admins over HTTP and the CLI, and in /metrics.
+# admins over HTTP and the CLI, and in /metrics. A daemon killed mid-POST sends that delivery
+# again, with the same id, when it starts again.
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
@@ -104,5 +105,30 @@ set +e
 h webhooks retry 999 2>/dev/null; rc=$?
 set -e
 expect_eq "$rc" 65 "retrying a delivery that does not exist"
+
+# Killed while a POST is in flight: the row stays 'sending'; the next start sends it again.
+touch "$T/received.jsonl.hang"
+h requests reopen 1 > /dev/null
+for _ in $(seq 1 500); do [ -s "$T/received.jsonl.begun" ] && break; sleep 0.02; done
+[ -s "$T/received.jsonl.begun" ] || fail "the reopen was not POSTed"
+expect_eq "$(h webhooks list --state sending --json | json 'len(j)')" 1 "in flight: sending"
+kill -KILL $pid
+wait $pid 2>/dev/null || true
+rm "$T/received.jsonl.hang"
+"$HELPDESKD" -c "$T/hd.toml" run > "$T/run2.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 500); do [ "$(wc -l < "$T/received.jsonl")" -ge 6 ] && break; sleep 0.02; done
+/usr/bin/python3 - "$T/received.jsonl" "$T/received.jsonl.begun" <<'PY' || fail "the resent delivery"
+import json, sys
+got = [json.loads(l) for l in open(sys.argv[1])]
+begun = [json.loads(l) for l in open(sys.argv[2])]
+assert len(got) == 6, len(got)
+last = got[-1]
+assert last["event"] == "request.status_changed" and last["valid"], last
+assert last["body"]["previous_status"] == "closed", last["body"]
+assert last["delivery"] == begun[0]["delivery"], (last, begun)
+print("ok: sent again after a kill, with the same delivery id")
+PY
+grep -q 'webhook.requeued' "$T/run2.log" || fail "no webhook.requeued at the restart"
 kill -TERM $pid
 wait $pid || fail "helpdeskd run did not stop cleanly"

@@ -1,8 +1,11 @@
 """A webhook receiver for tests: verifies each POST's signature as docs/api.md tells receivers
 to, appends one JSON line per POST to LOG, and answers 204 (or 500 for a bad signature).
+While the file LOG.hang exists, a POST is noted in LOG.begun and left unanswered until the
+file is removed (then it is dropped unlogged): a receiver the sender is cut off from.
 
     webhook_receiver.py PORT SECRET_FILE LOG
 """
+import os
 import hashlib
 import hmac
 import http.server
@@ -21,6 +24,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         want = "sha256=" + hmac.new(secret, ts.encode() + b"." + body, hashlib.sha256).hexdigest()
         got = self.headers.get("X-Helpdeskd-Signature", "")
         valid = hmac.compare_digest(want, got) and abs(time.time() - int(ts or 0)) <= 300
+        if os.path.exists(log_path + ".hang"):
+            with open(log_path + ".begun", "a") as f:
+                f.write(json.dumps({"delivery": self.headers.get("X-Helpdeskd-Delivery")}) + "\n")
+            while os.path.exists(log_path + ".hang"):
+                time.sleep(0.05)
+            return
         entry = {
             "delivery": self.headers.get("X-Helpdeskd-Delivery"),
             "event": self.headers.get("X-Helpdeskd-Event"),
@@ -37,4 +46,4 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-http.server.HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
