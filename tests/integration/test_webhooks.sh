@@ -25,7 +25,7 @@ head -c 32 /dev/urandom | base64 > "$T/hook.secret"
 } > "$T/hd.toml"
 h() { hd -c "$T/hd.toml" "$@"; }
 h config check >/dev/null || fail "the config with a [[webhook]] is refused"
-anna=$(h tokens create --as anna --name "admin" --json | json 'j["token"]')
+anna=$(h tokens create --as anna --name "admin" --scope write --json | json 'j["token"]')
 ole=$(h tokens create --as ole --name "agent" --json | json 'j["token"]')
 
 # A customer's mail, before the daemon runs: queued with the request, sent when it starts.
@@ -96,6 +96,11 @@ expect(page["deliveries"][0]["payload"]["event"], page["deliveries"][0]["event"]
 expect(anna.ok("GET", "/api/webhooks/deliveries?endpoint=other")[1]["total"], 0, "filtered by endpoint")
 expect(anna.call("GET", "/api/webhooks/deliveries?state=lost")[0], 400, "a bad state: 400")
 expect(ole.call("GET", "/api/webhooks/deliveries")[0], 403, "agents do not see it")
+first = page["deliveries"][0]["id"]
+status, _, body = anna.call("POST", f"/api/webhooks/deliveries/{first}/retry", {})
+expect((status, body["error"]["code"]), (422, "invalid"), "a delivered delivery is not retried")
+expect(anna.call("POST", "/api/webhooks/deliveries/999/retry", {})[0], 404, "retry: no such delivery")
+expect(ole.call("POST", f"/api/webhooks/deliveries/{first}/retry", {})[0], 403, "agents cannot retry")
 _, _, metrics = anna.call("GET", "/metrics")
 assert 'helpdeskd_webhook_deliveries{state="delivered"} 5' in metrics, metrics
 print("ok: /metrics counts the deliveries")

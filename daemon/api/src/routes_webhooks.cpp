@@ -94,11 +94,21 @@ http::response deliveries(context& cx) {
                  {"next", more ? json(next_link(cx.req, end)) : json(nullptr)}});
 }
 
+// A failed (or queued) delivery queued again, due now, its attempts counted afresh.
+http::response retry(context& cx) {
+  std::optional<std::int64_t> id = cx.id_arg(0);
+  if (!id) return fail(404, "not_found", "there is no such delivery");
+  auto r = storage::retry_webhook_delivery(cx.db, *id, cx.now);
+  if (!r) return storage_failure(cx, r.error());  // 422 invalid: it is sending or delivered
+  return ok(json{{"id", *id}, {"state", "queued"}});
+}
+
 }  // namespace
 
 std::vector<route> webhook_routes() {
   return {
       {{"GET", "/api/webhooks/deliveries", access::admin}, deliveries},
+      {{"POST", "/api/webhooks/deliveries/{id}/retry", access::admin}, retry},
   };
 }
 
