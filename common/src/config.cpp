@@ -303,6 +303,7 @@ webhook_config read_webhook(table_reader r, const context& cx) {
   r.integer("max_attempts", w.max_attempts, 1, 1000);
   r.integer("backoff_min_s", w.backoff_min_s, 1, 86400);
   r.integer("backoff_max_s", w.backoff_max_s, 1, 7 * 86400);
+  r.integer("keep_days", w.keep_days, 0, 3650);
   if (!w.name.empty() && !is_endpoint_name(w.name))
     r.problem("name", "must be 1 to 64 of a-z, 0-9, '-' and '_'");
   if (!w.url.empty() && !is_webhook_url(w.url))

@@ -151,7 +151,8 @@ std::string describe_config(const config& c) {
                                    {"max_parallel", w.max_parallel},
                                    {"max_attempts", w.max_attempts},
                                    {"backoff_min_s", w.backoff_min_s},
-                                   {"backoff_max_s", w.backoff_max_s}});
+                                   {"backoff_max_s", w.backoff_max_s},
+                                   {"keep_days", w.keep_days}});
   }
   if (!webhooks.empty()) root.insert("webhook", std::move(webhooks));
   std::ostringstream out;

@@ -170,6 +170,18 @@ result<void, errc> record_webhook_attempt(store& s, std::int64_t id, std::int64_
   });
 }
 
+result<int, errc> prune_webhook_deliveries(store& s, const std::string& endpoint,
+                                           std::int64_t before) {
+  return guarded([&]() -> result<int, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::statement st(db,
+                      "DELETE FROM webhook_deliveries WHERE endpoint = ?1 AND state IN "
+                      "('delivered', 'failed') AND updated_at < ?2");
+    st.bind(1, endpoint).bind(2, before).run();
+    return db.changes();
+  });
+}
+
 result<void, errc> retry_webhook_delivery(store& s, std::int64_t id, std::int64_t now) {
   return guarded([&]() -> result<void, errc> {
     const sql::connection& db = connection_of(s);

@@ -21,8 +21,11 @@ namespace {
 
 namespace asio = boost::asio;
 
+constexpr std::int64_t prune_every_s = 3600;
+
 struct claim_result {
   int requeued = 0;
+  int pruned = 0;
   std::vector<storage::webhook_delivery> items;
   std::string error;
 };
@@ -105,16 +108,29 @@ struct webhook_sender::impl : std::enable_shared_from_this<impl> {
       if (slots > 0) wanted.emplace_back(w.name, slots);
     }
     bool recover = !recovered_;
-    if (wanted.empty() && !recover) return;
-    recovered_ = true;
     std::int64_t now = now_();
+    // The log's retention, per endpoint, about once an hour (and at start).
+    std::vector<std::pair<std::string, std::int64_t>> prune;
+    if (now - last_prune_ >= prune_every_s) {
+      last_prune_ = now;
+      for (const webhook_config& w : cfg->webhooks) {
+        if (w.keep_days > 0) prune.emplace_back(w.name, now - std::int64_t{86400} * w.keep_days);
+      }
+    }
+    if (wanted.empty() && !recover && prune.empty()) return;
+    recovered_ = true;
     claiming_ = true;
     on_db<claim_result>(
-        [wanted, now, recover](storage::store& db) {
+        [wanted, now, recover, prune](storage::store& db) {
           claim_result r;
           if (recover) {
             auto n = storage::requeue_sending_webhooks(db, now);
             if (n) r.requeued = *n;
+            if (!n) r.error = n.error().message;
+          }
+          for (const auto& [name, before] : prune) {
+            auto n = storage::prune_webhook_deliveries(db, name, before);
+            if (n) r.pruned += *n;
             if (!n) r.error = n.error().message;
           }
           for (const auto& [name, slots] : wanted) {
@@ -133,6 +149,7 @@ struct webhook_sender::impl : std::enable_shared_from_this<impl> {
   void claimed(claim_result r) {
     claiming_ = false;
     if (r.requeued > 0) log_.warn("webhook.requeued", {{"count", r.requeued}});
+    if (r.pruned > 0) log_.info("webhook.pruned", {{"count", r.pruned}});
     if (!r.error.empty()) log_.error("webhook.claim_failed", {{"reason", r.error}});
     for (storage::webhook_delivery& d : r.items) start(std::move(d));
   }
@@ -265,6 +282,7 @@ struct webhook_sender::impl : std::enable_shared_from_this<impl> {
   bool claiming_ = false;
   bool stopping_ = false;
   bool recovered_ = false;
+  std::int64_t last_prune_ = 0;
   std::minstd_rand rng_{std::random_device{}()};
   storage_worker db_;  // last: destroyed first, finishing the jobs it holds
 };

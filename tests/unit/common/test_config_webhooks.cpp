@@ -31,6 +31,7 @@ TEST_CASE("[[webhook]] tables are read, checked and described without their secr
   CHECK(w.backoff_min_s == 5);
   CHECK(w.backoff_max_s == 3600);
   CHECK(w.timeout_s == 10);
+  CHECK(w.keep_days == 30);
   std::string described = hd::describe_config(*c);
   CHECK(described.find("[[webhook]]") != std::string::npos);
   CHECK(described.find("env:HOOK_SECRET") != std::string::npos);

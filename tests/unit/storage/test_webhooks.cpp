@@ -174,3 +174,26 @@ TEST_CASE("webhooks: claim, retry later, fail, retry by hand, deliver") {
   REQUIRE(counts.has_value());
   CHECK(*counts == std::vector<std::pair<std::string, std::int64_t>>{{"delivered", 1}});
 }
+
+TEST_CASE("webhooks: pruning deletes an endpoint's old delivered and failed deliveries only") {
+  store s = storage_test::open_memory();
+  REQUIRE(set_webhook_subscriptions(s, {{"crm", "request.created"}, {"chat", "request.created"}})
+              .has_value());
+  storage_test::ingest(s, mail("kari@example.no", "Printer", "m1@x"), "raw1", 1000);
+  storage_test::ingest(s, mail("ole@example.no", "Screen", "m2@x"), "raw2", 1000);
+  std::vector<webhook_delivery> all = deliveries(s);
+  REQUIRE(all.size() == 4);
+  auto crm = claim_webhook_deliveries(s, 1000, "crm", 10).value();
+  REQUIRE(crm.size() == 2);
+  REQUIRE(record_webhook_attempt(s, crm[0].id, 1100, true, 200, "", std::nullopt).has_value());
+  REQUIRE(
+      record_webhook_attempt(s, crm[1].id, 1300, false, 0, "refused", std::nullopt).has_value());
+  auto chat = claim_webhook_deliveries(s, 1000, "chat", 1).value();
+  REQUIRE(record_webhook_attempt(s, chat[0].id, 1100, true, 200, "", std::nullopt).has_value());
+  CHECK(prune_webhook_deliveries(s, "crm", 1100).value() == 0);  // strictly before
+  CHECK(prune_webhook_deliveries(s, "crm", 1200).value() == 1);  // the delivered one
+  CHECK(prune_webhook_deliveries(s, "crm", 5000).value() == 1);  // the failed one
+  // The other endpoint's, and a queued one, stay.
+  CHECK(events_of(deliveries(s)) ==
+        std::vector<std::string>{"chat request.created", "chat request.created"});
+}

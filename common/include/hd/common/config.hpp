@@ -199,6 +199,7 @@ struct webhook_config {
   int max_attempts = 10;            ///< then the delivery is marked failed
   int backoff_min_s = 10;           ///< first retry after this, doubling ...
   int backoff_max_s = 3600;         ///< ... up to this, each with up to 25% random jitter
+  int keep_days = 30;  ///< delivered and failed deliveries are deleted after this; 0: kept
 };
 
 /// The event names a webhook may subscribe to.

@@ -76,6 +76,11 @@ result<void, errc> record_webhook_attempt(store& s, std::int64_t id, std::int64_
                                           std::optional<std::int64_t> retry_at,
                                           bool uncounted = false);
 
+/// Deletes ENDPOINT's delivered and failed deliveries last changed before BEFORE (the log's
+/// retention). Returns how many.
+result<int, errc> prune_webhook_deliveries(store& s, const std::string& endpoint,
+                                           std::int64_t before);
+
 /// A failed (or queued) delivery queued again at NOW with its attempts reset (`webhooks
 /// retry`). errc::not_found for no such row, errc::invalid for one delivered or sending.
 result<void, errc> retry_webhook_delivery(store& s, std::int64_t id, std::int64_t now);
