@@ -115,6 +115,7 @@ void read_outgoing(table_reader r, const context& cx, outgoing_config& o) {
   r.string("default_language", o.default_language);
   r.string("templates_dir", o.templates_dir);
   o.templates_dir = cx.path(o.templates_dir);
+  r.integer("max_attachments_bytes", o.max_attachments_bytes, 0, std::int64_t{1} << 30);
   if (o.from_address.find('@') == std::string::npos)
     r.problem("from_address", "must be an email address");
   for (const std::string* s : {&o.from_name, &o.from_address, &o.message_id_domain}) {
@@ -262,6 +263,8 @@ http_config read_http(table_reader r) {
   r.integer("idle_timeout_s", h.idle_timeout_s, 1, 86400);
   r.integer("max_json_depth", h.max_json_depth, 2, 1000);
   r.integer("session_hours", h.session_hours, 1, 24 * 90);
+  r.integer("events_wait_s", h.events_wait_s, 1, 300);
+  r.integer("max_event_waiters", h.max_event_waiters, 0, 100000);
   r.integer("login_failures_per_account", h.login_failures_per_account, 1, 1000);
   r.integer("login_failures_per_address", h.login_failures_per_address, 1, 100000);
   r.integer("login_window_s", h.login_window_s, 1, 86400);

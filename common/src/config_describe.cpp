@@ -72,7 +72,8 @@ std::string describe_config(const config& c) {
                                       {"from_address", c.outgoing.from_address},
                                       {"message_id_domain", c.outgoing.message_id_domain},
                                       {"default_language", c.outgoing.default_language},
-                                      {"templates_dir", c.outgoing.templates_dir}});
+                                      {"templates_dir", c.outgoing.templates_dir},
+                                      {"max_attachments_bytes", c.outgoing.max_attachments_bytes}});
   root.insert("ack", toml::table{{"enabled", c.ack.enabled},
                                  {"template", c.ack.template_name},
                                  {"on_followup", c.ack.on_followup},
@@ -112,6 +113,8 @@ std::string describe_config(const config& c) {
                                     {"idle_timeout_s", h.idle_timeout_s},
                                     {"max_json_depth", h.max_json_depth},
                                     {"session_hours", h.session_hours},
+                                    {"events_wait_s", h.events_wait_s},
+                                    {"max_event_waiters", h.max_event_waiters},
                                     {"login_failures_per_account", h.login_failures_per_account},
                                     {"login_failures_per_address", h.login_failures_per_address},
                                     {"login_window_s", h.login_window_s}});

@@ -376,7 +376,9 @@ std::optional<std::int64_t> too_old_to_reopen(std::optional<thread_match>& threa
   return id;
 }
 
-void append_to(const sql::connection& db, const thread_match& t, std::int64_t now) {
+// A follow-up joins request T (and reopens it); the event tells the agents' open pages.
+void append_to(const sql::connection& db, const thread_match& t, std::int64_t now,
+               std::string_view from) {
   if (t.status == "closed" || t.status == "pending") {
     sql::statement st(db,
                       "UPDATE requests SET status = 'open', closed_at = NULL, postponed_until = "
@@ -386,6 +388,7 @@ void append_to(const sql::connection& db, const thread_match& t, std::int64_t no
   }
   sql::statement st(db, "UPDATE requests SET updated_at = ?2 WHERE id = ?1");
   st.bind(1, t.request_id).bind(2, now).run();
+  add_event(db, t.request_id, now, "received", from);
 }
 
 std::string created_detail(std::optional<std::int64_t> linked, std::int64_t ignored_tag,
@@ -425,7 +428,7 @@ ingest_outcome store_new_mail(const sql::connection& db, const inbound& in, cons
   if (found.match) {
     out.kind = ingest_kind::appended;
     out.request_id = found.match->request_id;
-    append_to(db, *found.match, in.now);
+    append_to(db, *found.match, in.now, in.parsed->from->addr);
   } else {
     out.kind = ingest_kind::created;
     out.request_id = create_request(db, in, person.id, linked, opt.tag_prefix);

@@ -371,6 +371,23 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (login, key)
 ) WITHOUT ROWID;
 )sql"},
+      {"web app: reads and preferences", R"sql(
+-- The newest message of a request when an agent last opened it: customer mail after it is
+-- unread for them (docs/web.md).
+CREATE TABLE request_reads (
+  login TEXT NOT NULL,
+  request_id INTEGER NOT NULL REFERENCES requests(id),
+  seen_message_id INTEGER NOT NULL,
+  seen_at INTEGER NOT NULL,
+  PRIMARY KEY (login, request_id)
+) WITHOUT ROWID;
+CREATE TABLE agent_preferences (
+  login TEXT PRIMARY KEY,
+  language TEXT NOT NULL DEFAULT '',
+  time_zone TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
       {"webhook deliveries", R"sql(
 -- Webhooks (docs/api.md, "Webhooks"). The daemon writes the endpoints' subscriptions here from
 -- its [[webhook]] tables (storage/src/webhooks.cpp); the triggers below queue one delivery per

@@ -1,5 +1,5 @@
 // The webhook verbs (hd/storage/webhooks.hpp). The deliveries themselves are queued by the
-// triggers of migration 14 ("webhook deliveries"), inside the transaction of each change.
+// triggers of migration 15 ("webhook deliveries"), inside the transaction of each change.
 #include "hd/storage/webhooks.hpp"
 
 #include "store_impl.hpp"

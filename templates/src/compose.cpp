@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cctype>
 
 namespace hd::templates {
 namespace {
@@ -323,6 +324,72 @@ std::string quoted_printable(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// "=_" can never occur in quoted-printable or base64 output, so these boundaries are safe.
+std::string boundary_of(std::string_view kind, std::string_view message_id) {
+  std::string b = fmt::format("=_hd_{}_{}", kind, base64(message_id).substr(0, 24));
+  for (char& c : b) {
+    if (c == '/' || c == '+') c = '_';
+  }
+  return b;
+}
+
+bool is_token_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$&-^_.+").find(c) != std::string_view::npos;
+}
+
+// "type/subtype" of tokens only (no parameters: nothing of the caller's reaches the header but
+// these characters); anything else is application/octet-stream.
+std::string safe_type(std::string_view t) {
+  std::size_t slash = t.find('/');
+  bool good =
+      slash != std::string_view::npos && slash > 0 && slash + 1 < t.size() && t.size() < 128;
+  for (std::size_t i = 0; good && i < t.size(); ++i) good = i == slash || is_token_char(t[i]);
+  return good ? std::string(t) : "application/octet-stream";
+}
+
+// The filename without folders or control characters, then RFC 2231 percent-encoded (UTF-8):
+// only attr-chars reach the header, so it cannot break out of the parameter.
+std::string encoded_filename(std::string_view name) {
+  std::size_t cut = name.find_last_of("/\\");
+  if (cut != std::string_view::npos) name.remove_prefix(cut + 1);
+  std::string clean;
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) clean += c;
+  }
+  if (clean.empty() || clean == "." || clean == "..") clean = "attachment";
+  if (clean.size() > 200) clean.resize(200);
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : clean) {
+    auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(ch) != std::string_view::npos) {
+      out += ch;
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string attachment_of(const attachment_part& a) {
+  std::string name = encoded_filename(a.filename);
+  std::string out = fmt::format(
+      "Content-Type: {}; name*=utf-8''{}\r\n"
+      "Content-Disposition: attachment; filename*=utf-8''{}\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n",
+      safe_type(a.content_type), name, name);
+  std::string b = base64(a.bytes);
+  for (std::size_t i = 0; i < b.size(); i += 76) out += b.substr(i, 76) + "\r\n";
+  return out;
+}
+
+}  // namespace
+
 result<composed_mail, compose_errc> compose(const mail_parts& p) {
   if (!is_safe_addr_spec(p.from.addr)) {
     return fail(compose_errc::bad_address, "the sender address is not a plain addr-spec");
@@ -338,18 +405,27 @@ result<composed_mail, compose_errc> compose(const mail_parts& p) {
     return fail(compose_errc::bad_input, "the Message-ID is empty or malformed");
   }
   std::string bytes = headers_of(p);
+  std::string body;
   if (!p.html) {
-    bytes += body_part("text/plain", p.text);
+    body = body_part("text/plain", p.text);
   } else {
-    // "=_" can never occur in quoted-printable output, so this boundary is always safe.
-    std::string boundary = "=_hd_alt_" + base64(p.message_id).substr(0, 24);
-    for (char& c : boundary) {
-      if (c == '/' || c == '+') c = '_';
-    }
-    bytes += fmt::format("Content-Type: multipart/alternative; boundary=\"{}\"\r\n\r\n", boundary);
+    std::string boundary = boundary_of("alt", p.message_id);
+    body += fmt::format("Content-Type: multipart/alternative; boundary=\"{}\"\r\n\r\n", boundary);
+    body += "This is a message in MIME format.\r\n";
+    body += "\r\n--" + boundary + "\r\n" + body_part("text/plain", p.text);
+    body += "\r\n--" + boundary + "\r\n" + body_part("text/html", *p.html);
+    body += "\r\n--" + boundary + "--";
+  }
+  if (p.attachments.empty()) {
+    bytes += body;
+  } else {
+    std::string boundary = boundary_of("mix", p.message_id);
+    bytes += fmt::format("Content-Type: multipart/mixed; boundary=\"{}\"\r\n\r\n", boundary);
     bytes += "This is a message in MIME format.\r\n";
-    bytes += "\r\n--" + boundary + "\r\n" + body_part("text/plain", p.text);
-    bytes += "\r\n--" + boundary + "\r\n" + body_part("text/html", *p.html);
+    bytes += "\r\n--" + boundary + "\r\n" + body;
+    if (!bytes.ends_with("\r\n")) bytes += "\r\n";
+    for (const attachment_part& a : p.attachments)
+      bytes += "\r\n--" + boundary + "\r\n" + attachment_of(a);
     bytes += "\r\n--" + boundary + "--";
   }
   if (!bytes.ends_with("\r\n")) bytes += "\r\n";

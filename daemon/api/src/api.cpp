@@ -1,12 +1,16 @@
 #include "hd/api/api.hpp"
 
 #include "api_impl.hpp"
+#include "hd/api/web.hpp"
 #include "hd/common/utf8.hpp"
+#include "hd/storage/agent_state.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <exception>
+#include <future>
 
 namespace hd::daemon {
 namespace api_detail {
@@ -17,10 +21,8 @@ struct too_deep {};
 const std::vector<route>& table() {
   static const std::vector<route> t = [] {
     std::vector<route> all = request_routes();
-    std::vector<route> more = other_routes();
-    all.insert(all.end(), more.begin(), more.end());
-    std::vector<route> hooks = webhook_routes();
-    all.insert(all.end(), hooks.begin(), hooks.end());
+    for (auto more : {other_routes(), web_routes(), admin_routes(), webhook_routes()})
+      all.insert(all.end(), more.begin(), more.end());
     return all;
   }();
   return t;
@@ -74,22 +76,40 @@ const user_config* user_of(const config& cfg, const std::string& login) {
   return nullptr;
 }
 
-// Authenticates the caller by token; an answer when the route cannot be used by them.
+// Authenticates the caller by token, or by the web app's session cookie; an answer when the
+// route cannot be used by them.
 std::optional<http::response> authenticate(context& cx, access need) {
   if (need == access::open) return std::nullopt;
+  bool writes = cx.req.method != "GET" && cx.req.method != "HEAD";
   std::optional<std::string_view> secret = bearer(cx.req);
+  bool by_cookie = false;
+  if (!secret) {
+    if (std::optional<std::string_view> c = cx.req.header("cookie")) {
+      secret = cookie_value(*c, session_cookie_name);
+      by_cookie = secret.has_value();
+    }
+  }
   if (!secret || secret->empty())
     return fail(401, "unauthenticated", "send Authorization: Bearer TOKEN (see docs/api.md)");
+  if (by_cookie && writes) {
+    // A cookie goes with every request the browser makes; only our page knows the token.
+    std::optional<std::string_view> sent = cx.req.header("x-csrf-token");
+    std::optional<std::string_view> site = cx.req.header("sec-fetch-site");
+    if (!sent || !same_secret(*sent, csrf_token(*secret)) || (site && *site != "same-origin"))
+      return fail(403, "csrf", "a cookie session must send X-CSRF-Token (from /api/me)");
+  }
   auto t = storage::find_token(cx.db, *secret, cx.now);
   if (!t) return storage_failure(cx, t.error());
   if (!*t) return fail(401, "unauthenticated", "the token is unknown, revoked or expired");
+  if (by_cookie && (*t)->kind != "session")
+    return fail(401, "unauthenticated", "the cookie does not hold a login session");
   // A user removed from the config loses access at once, whatever tokens they hold.
   const user_config* u = user_of(cx.cfg, (*t)->login);
   if (!u) return fail(401, "unauthenticated", "the token's user is no longer declared");
-  cx.who = caller{u->login, u->role, (*t)->scope, (*t)->id};
+  cx.who = caller{u->login, u->role, (*t)->scope, (*t)->id,
+                  by_cookie ? csrf_token(*secret) : std::string()};
   if (need == access::write && cx.who->scope != "write")
     return fail(403, "read_only_token", "this token may only read (scope read)");
-  bool writes = cx.req.method != "GET" && cx.req.method != "HEAD";
   if (need == access::admin && writes && cx.who->scope != "write")
     return fail(403, "read_only_token", "this token may only read (scope read)");
   if (need == access::admin && u->role != user_role::admin)
@@ -98,6 +118,9 @@ std::optional<http::response> authenticate(context& cx, access need) {
 }
 
 http::response route_request(context& cx) {
+  if (!cx.req.path.starts_with("/api/")) {
+    if (std::optional<http::response> page = web_page(cx.req)) return *page;
+  }
   bool path_known = false;
   for (const route& r : table()) {
     std::vector<std::string> args;
@@ -224,7 +247,24 @@ http::response dispatch(const http::request& req, storage::store& db, const api_
 }
 
 api::api(api_env env, const std::string& db_path, const storage::open_options& opt, int workers)
-    : env_(std::move(env)), pool_(db_path, opt, workers) {}
+    : env_(std::move(env)), pool_(db_path, opt, workers), watcher_([this] { watch(); }) {}
+
+api::~api() {
+  std::vector<waiter> left;
+  {
+    std::lock_guard lock(wait_mu_);
+    stopping_ = true;
+    left.swap(waiters_);
+  }
+  wait_cv_.notify_all();
+  watcher_.join();
+  for (waiter& w : left) {
+    http::response r;
+    r.content_type = "text/event-stream; charset=utf-8";
+    r.body = "retry: 1000\n\n";
+    w.reply(std::move(r));
+  }
+}
 
 void api::handle(http::request req, http::reply_fn reply) {
   api_env env;
@@ -232,8 +272,75 @@ void api::handle(http::request req, http::reply_fn reply) {
     std::lock_guard lock(mu_);
     env = env_;
   }
-  pool_.submit([env = std::move(env), req = std::move(req),
-                reply = std::move(reply)](storage::store& db) { reply(dispatch(req, db, env)); });
+  bool feed = req.method == "GET" && req.path == "/api/events";
+  pool_.submit([this, feed, env = std::move(env), req = std::move(req),
+                reply = std::move(reply)](storage::store& db) mutable {
+    http::response r = dispatch(req, db, env);
+    if (feed) {
+      auto idle = std::find_if(r.headers.begin(), r.headers.end(),
+                               [](const auto& h) { return h.first == api_detail::idle_marker; });
+      if (idle != r.headers.end()) {
+        r.headers.erase(idle);
+        return park(std::move(req), std::move(reply), env, std::move(r));
+      }
+    }
+    reply(std::move(r));
+  });
+}
+
+void api::park(http::request req, http::reply_fn reply, const api_env& env, http::response now) {
+  const http_config h = env.cfg->http.value_or(http_config{});
+  std::unique_lock lock(wait_mu_);
+  if (stopping_ || waiters_.size() >= static_cast<std::size_t>(h.max_event_waiters)) {
+    lock.unlock();
+    return reply(std::move(now));  // the page asks again after its retry interval
+  }
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(h.events_wait_s);
+  waiters_.push_back({std::move(req), std::move(reply), until, std::move(now)});
+  wait_cv_.notify_all();
+}
+
+// Once a second while pages wait: has the events table grown (intake, a colleague, the CLI or
+// another daemon)? Then the waiting pages are asked again; pages past their wait get none.
+void api::watch() {
+  std::unique_lock lock(wait_mu_);
+  while (!stopping_) {
+    if (waiters_.empty()) {
+      wait_cv_.wait(lock, [this] { return stopping_ || !waiters_.empty(); });
+      seen_event_ = -1;  // a page came back: look once at once, then each second
+      continue;
+    }
+    wait_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    if (stopping_) break;
+    auto now = std::chrono::steady_clock::now();
+    std::vector<waiter> due;
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      if (it->until <= now) {
+        due.push_back(std::move(*it));
+        it = waiters_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    lock.unlock();
+    for (waiter& w : due) w.reply(std::move(w.idle));
+    // Ask the database on a pool thread; the answer comes back through last_.
+    std::promise<std::int64_t> last;
+    std::future<std::int64_t> got = last.get_future();
+    pool_.submit([&last](storage::store& db) {
+      auto n = storage::last_event_id(db);
+      last.set_value(n ? *n : -1);
+    });
+    std::int64_t newest = got.get();
+    lock.lock();
+    if (newest < 0 || newest == seen_event_) continue;
+    seen_event_ = newest;
+    std::vector<waiter> again;
+    again.swap(waiters_);
+    lock.unlock();
+    for (waiter& w : again) handle(std::move(w.req), std::move(w.reply));
+    lock.lock();
+  }
 }
 
 void api::reconfigure(std::shared_ptr<const config> cfg) {

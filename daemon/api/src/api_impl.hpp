@@ -16,12 +16,17 @@ namespace hd::daemon::api_detail {
 
 using json = nlohmann::ordered_json;
 
+/// Set by GET /api/events on an answer with no events yet: api::handle holds it back (and
+/// strips the header) until an event happens or the wait is over.
+constexpr std::string_view idle_marker = "x-helpdeskd-idle";
+
 /// The authenticated caller.
 struct caller {
   std::string login;
   user_role role = user_role::agent;
   std::string scope;  ///< read, write
   std::int64_t token_id = 0;
+  std::string csrf;  ///< the CSRF token when the caller came with the session cookie, else empty
 };
 
 /// One call: the request, its path parameters, the store and the caller.
@@ -67,5 +72,11 @@ struct route {
 std::vector<route> request_routes();
 std::vector<route> other_routes();
 std::vector<route> webhook_routes();
+std::vector<route> web_routes();
+std::vector<route> admin_routes();
+
+/// Adds "unread": true/false to each request object of LIST (an array from to_json), for the
+/// caller; false for all when that cannot be read (the markers are a convenience).
+void mark_unread(context& cx, json& list);
 
 }  // namespace hd::daemon::api_detail

@@ -79,4 +79,46 @@ void login_limiter::succeeded(const std::string& account) {
   accounts_.erase(account);
 }
 
+std::string session_cookie(std::string_view secret, std::int64_t max_age_s, bool secure) {
+  std::string c = std::string(session_cookie_name) + "=" + std::string(secret) +
+                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_s);
+  if (secure) c += "; Secure";
+  return c;
+}
+
+std::optional<std::string_view> cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    std::size_t end = header.find(';');
+    std::string_view pair = header.substr(0, end);
+    header = end == std::string_view::npos ? std::string_view() : header.substr(end + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    while (!pair.empty() && pair.back() == ' ') pair.remove_suffix(1);
+    std::size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
+    std::string_view v = pair.substr(eq + 1);
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    return v;
+  }
+  return std::nullopt;
+}
+
+std::string csrf_token(std::string_view session_secret) {
+  init_sodium();
+  static const std::string_view label = "helpdeskd csrf v1";
+  unsigned char key[crypto_auth_hmacsha256_KEYBYTES] = {};
+  crypto_hash_sha256(key, reinterpret_cast<const unsigned char*>(session_secret.data()),
+                     session_secret.size());
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(label.data()), label.size(),
+                         key);
+  char hex[sizeof mac * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+  return hex;
+}
+
+bool same_secret(std::string_view a, std::string_view b) {
+  init_sodium();
+  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 }  // namespace hd::daemon

@@ -5,6 +5,7 @@
 #include "hd/api/json.hpp"
 #include "hd/intake/ack.hpp"
 #include "hd/intake/agent_mail.hpp"
+#include "hd/storage/agent_state.hpp"
 #include "hd/storage/mailbox_state.hpp"
 #include "hd/storage/outbox.hpp"
 #include "hd/storage/people.hpp"
@@ -16,6 +17,12 @@
 
 namespace hd::daemon::api_detail {
 namespace {
+
+// True when the browser reached us over HTTPS (through a proxy that says so).
+bool over_https(const http::request& req) {
+  std::optional<std::string_view> p = req.header("x-forwarded-proto");
+  return p && *p == "https";
+}
 
 const user_config* user_of(const config& cfg, const std::string& login) {
   for (const user_config& u : cfg.users) {
@@ -62,6 +69,15 @@ http::response login(context& cx) {
   std::string password = b->value("password", std::string());
   if (who.empty() || password.empty())
     return fail(422, "invalid", "give \"login\" and \"password\"");
+  bool cookie = b->value("cookie", false);
+  if (cookie) {
+    // A page elsewhere must not log the browser in to an account of its choosing: a form
+    // cannot send JSON, and browsers say where a fetch came from.
+    std::optional<std::string_view> type = cx.req.header("content-type");
+    std::optional<std::string_view> site = cx.req.header("sec-fetch-site");
+    if (!type || !type->starts_with("application/json") || (site && *site != "same-origin"))
+      return fail(403, "csrf", "a cookie login must come from the app's own page as JSON");
+  }
   const http_config h = cx.cfg.http.value_or(http_config{});
   if (cx.env.limiter) {
     if (auto wait = cx.env.limiter->blocked(who, cx.req.client, cx.now)) {
@@ -89,6 +105,17 @@ http::response login(context& cx) {
   auto id = storage::create_token(cx.db, t, cx.now);
   if (!id) return storage_failure(cx, id.error());
   if (cx.env.log) cx.env.log->info("api_login", {{"login", who}, {"client", cx.req.client}});
+  if (cookie) {
+    // The web app: the secret goes only into an HttpOnly cookie; the page gets the CSRF token.
+    http::response r = ok(json{{"login", who},
+                               {"role", to_string(u->role)},
+                               {"csrf", csrf_token(t.secret)},
+                               {"expires_at", iso8601(*t.expires_at)}},
+                          201);
+    r.headers.emplace_back("Set-Cookie",
+                           session_cookie(t.secret, *t.expires_at - cx.now, over_https(cx.req)));
+    return r;
+  }
   return ok(json{{"token", t.secret},
                  {"token_id", *id},
                  {"login", who},
@@ -100,12 +127,20 @@ http::response login(context& cx) {
 http::response logout(context& cx) {
   auto r = storage::revoke_token(cx.db, cx.who->token_id, cx.who->login, cx.now);
   if (!r) return storage_failure(cx, r.error());
-  return ok(json{{"ok", true}, {"action", "logged_out"}});
+  http::response res = ok(json{{"ok", true}, {"action", "logged_out"}});
+  if (!cx.who->csrf.empty())
+    res.headers.emplace_back("Set-Cookie", session_cookie("", 0, over_https(cx.req)));
+  return res;
 }
 
 http::response me(context& cx) {
   json j = user_json(*user_of(cx.cfg, cx.who->login));
   j["scope"] = cx.who->scope;
+  if (!cx.who->csrf.empty()) j["csrf"] = cx.who->csrf;
+  auto prefs = storage::preferences(cx.db, cx.who->login);
+  if (!prefs) return storage_failure(cx, prefs.error());
+  j["language"] = prefs->language;
+  j["time_zone"] = prefs->time_zone;
   return ok(j);
 }
 
@@ -147,12 +182,15 @@ http::response revoke_token(context& cx) {
 http::response dashboard(context& cx) {
   auto v = storage::dashboard(cx.db, cx.who->login, cx.now);
   if (!v) return storage_failure(cx, v.error());
-  return ok(json{{"agent", cx.who->login},
-                 {"mine", to_json(v->mine)},
-                 {"unassigned", to_json(v->unassigned)},
-                 {"waking_today", to_json(v->waking)},
-                 {"overdue", to_json(v->overdue)},
-                 {"favourites", to_json(v->favourites)}});
+  json j{{"agent", cx.who->login},
+         {"mine", to_json(v->mine)},
+         {"unassigned", to_json(v->unassigned)},
+         {"waking_today", to_json(v->waking)},
+         {"overdue", to_json(v->overdue)},
+         {"favourites", to_json(v->favourites)}};
+  for (const char* k : {"mine", "unassigned", "waking_today", "overdue", "favourites"})
+    mark_unread(cx, j[k]);
+  return ok(j);
 }
 
 http::response persons(context& cx) {

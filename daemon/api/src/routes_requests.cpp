@@ -8,10 +8,12 @@
 #include "hd/storage/workflow.hpp"
 
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <set>
 
 namespace hd::daemon::api_detail {
 namespace {
@@ -148,6 +150,7 @@ http::response list_requests(context& cx) {
   if (!rows) return storage_failure(cx, rows.error());
   json list = json::array();
   for (const auto& r : *rows) list.push_back(to_json(r));
+  mark_unread(cx, list);
   std::int64_t end = f.offset + static_cast<std::int64_t>(rows->size());
   bool more = end < *total && !rows->empty();
   return ok(json{{"requests", list},
@@ -340,6 +343,66 @@ http::response split(context& cx) {
 
 // reply / forward: composed by compose_agent_mail (as the CLI does) and queued. With an
 // Idempotency-Key the whole action runs once per key and caller: a retry gets the same answer.
+// The files of a reply or forward: "attachments" is a list of uploads ({"filename",
+// "content_type", "data": base64}) and of the request's stored attachments ({"message",
+// "position"}). A forward without the field takes every attachment of the request (each file
+// once). nullopt when they are usable, else the answer.
+std::optional<http::response> files_of(context& cx, const json& body, std::int64_t request,
+                                       bool forward, std::vector<templates::attachment_part>& out) {
+  auto list = body.find("attachments");
+  if (list == body.end() && !forward) return std::nullopt;
+  if (list != body.end() && !list->is_array())
+    return fail(422, "invalid", "\"attachments\" is a list");
+  std::vector<storage::attachment_data> stored;
+  bool need_stored = false;
+  if (list != body.end()) {
+    for (const json& a : *list)
+      need_stored = need_stored || (a.is_object() && a.contains("message"));
+  }
+  if (need_stored) {
+    auto s = storage::request_attachments(cx.db, request);
+    if (!s) return storage_failure(cx, s.error());
+    stored = std::move(*s);
+  }
+  if (list == body.end()) {
+    auto all = request_files(cx.db, request);
+    if (!all) return storage_failure(cx, all.error());
+    out = std::move(*all);
+    return std::nullopt;
+  }
+  for (const json& a : *list) {
+    if (!a.is_object()) return fail(422, "invalid", "each attachment is an object");
+    if (a.contains("message")) {
+      auto m = a.find("message"), p = a.find("position");
+      if (!m->is_number_integer() || p == a.end() || !p->is_number_integer())
+        return fail(422, "invalid", "a stored attachment is {\"message\": ID, \"position\": N}");
+      auto it = std::find_if(stored.begin(), stored.end(), [&](const storage::attachment_data& d) {
+        return d.info.message_id == m->get<std::int64_t>() && d.info.position == p->get<int>();
+      });
+      if (it == stored.end())
+        return fail(422, "invalid", "that attachment is not one of this request's");
+      out.push_back({it->info.filename, it->info.content_type, it->bytes});
+      continue;
+    }
+    auto name = a.find("filename"), type = a.find("content_type"), data = a.find("data");
+    if (name == a.end() || !name->is_string() || data == a.end() || !data->is_string() ||
+        (type != a.end() && !type->is_string()))
+      return fail(422, "invalid",
+                  "an upload is {\"filename\": ..., \"content_type\": ..., \"data\": BASE64}");
+    const std::string& b64 = data->get_ref<const std::string&>();
+    std::string bytes(b64.size() / 4 * 3 + 3, '\0');
+    std::size_t len = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), b64.data(),
+                          b64.size(), " \r\n", &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+      return fail(422, "invalid", "an upload's data is not base64");
+    bytes.resize(len);
+    out.push_back({name->get<std::string>(),
+                   type == a.end() ? "application/octet-stream" : type->get<std::string>(),
+                   std::move(bytes)});
+  }
+  return std::nullopt;
+}
+
 http::response mail(context& cx, bool forward) {
   HD_ACTION_INPUT(in);
   auto run = [&]() -> http::response {
@@ -353,7 +416,10 @@ http::response mail(context& cx, bool forward) {
     r.template_name = str(in->body, "template").value_or("");
     if (forward && r.to.empty())
       return fail(422, "invalid", "give \"to\": the address to forward to");
+    if (auto bad = files_of(cx, in->body, in->id, forward, r.attachments)) return *bad;
     auto m = compose_agent_mail(cx.cfg, *facts, cx.who->login, cx.now, r);
+    if (!m && m.error().code == agent_mail_errc::too_large)
+      return fail(413, "too_large", m.error().message);
     if (!m) return fail(422, "invalid", m.error().message);
     auto id = storage::queue_agent_mail(cx.db, in->id, m->mail, cx.acting());
     auto opt = [](const std::string& v) { return v.empty() ? json(nullptr) : json(v); };
@@ -361,6 +427,7 @@ http::response mail(context& cx, bool forward) {
                   id ? json{{"outbox", *id},
                             {"to", m->to},
                             {"message_id", m->mail.message_id},
+                            {"attachments", r.attachments.size()},
                             {"template", opt(m->template_name)},
                             {"language", opt(m->language)}}
                      : json::object());

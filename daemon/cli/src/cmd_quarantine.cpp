@@ -5,6 +5,7 @@
 #include "hd/api/json.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/pipeline.hpp"
+#include "hd/intake/reprocess.hpp"
 #include "json_storage.hpp"
 
 #include <fmt/format.h>
@@ -65,54 +66,30 @@ void show(cli_state& st, const options& o) {
   st.exit = exit_code::ok;
 }
 
-// What became of the mail, as the entry's resolution.
-std::string resolution_of(const intake_result& r) {
-  switch (r.status) {
-    case intake_status::stored:
-      return fmt::format("reprocessed: request {} ({})", r.outcome.request_id,
-                         r.outcome.kind == storage::ingest_kind::created ? "created" : "appended");
-    case intake_status::duplicate:
-      return fmt::format("reprocessed: duplicate of mail in request {}", r.outcome.request_id);
-    case intake_status::quarantined:
-      return fmt::format("reprocessed: quarantined again as {} ({})", r.quarantine_id, r.reason);
-    case intake_status::temp_failure:
-      break;
-  }
-  return {};
-}
-
 void reprocess(cli_state& st, const options& o) {
   std::optional<config> cfg = st.load_config(false);
   if (!cfg) return;
   auto db = open_store(*cfg);
   if (!db) return st.fail(exit_code::temp_fail, db.error().message);
-  auto q = storage::show_quarantine(*db, o.id);
-  if (!q) return fail_storage(st, q.error());
-  if (q->resolved_at)
-    return st.fail(exit_code::failure, fmt::format("quarantine entry {} is already resolved ({})",
-                                                   o.id, *q->resolution));
-  if (q->purged)
-    return st.fail(exit_code::failure, fmt::format("quarantine entry {} was purged", o.id));
-  auto raw = storage::quarantine_raw(*db, o.id);
-  if (!raw) return fail_storage(st, raw.error());
-  // Without the UID: the quarantined copy already holds that mailbox position.
-  storage::mail_source src{q->source.mailbox, q->source.folder, std::nullopt, std::nullopt};
-  intake_result r = intake(intake_context{*cfg, *db}, src, *raw, st.io.now());
-  if (r.status == intake_status::temp_failure) return st.fail(exit_code::temp_fail, r.reason);
-  std::optional<std::int64_t> request;
-  if (r.status != intake_status::quarantined) request = r.outcome.request_id;
-  auto done = storage::resolve_quarantine(*db, o.id, resolution_of(r), o.by, request, st.io.now());
+  auto done = reprocess_quarantined(intake_context{*cfg, *db}, o.id, o.by, st.io.now());
+  if (!done && done.error().code == storage::errc::busy)
+    return st.fail(exit_code::temp_fail, done.error().message);
+  if (!done && done.error().code == storage::errc::invalid)
+    return st.fail(exit_code::failure, done.error().message);
   if (!done) return fail_storage(st, done.error());
-  st.log.info("quarantine.reprocessed", {{"quarantine", o.id}, {"result", *done->resolution}});
+  const intake_result& r = done->result;
+  st.log.info("quarantine.reprocessed",
+              {{"quarantine", o.id}, {"result", *done->entry.resolution}});
   if (o.json) {
-    nlohmann::ordered_json j = to_json(*done);
-    j["request"] = request ? nlohmann::ordered_json(*request) : nlohmann::ordered_json(nullptr);
+    nlohmann::ordered_json j = to_json(done->entry);
+    j["request"] =
+        done->request ? nlohmann::ordered_json(*done->request) : nlohmann::ordered_json(nullptr);
     j["quarantine"] = r.status == intake_status::quarantined
                           ? nlohmann::ordered_json(r.quarantine_id)
                           : nlohmann::ordered_json(nullptr);
     st.print_json(j);
   } else {
-    st.io.out << fmt::format("quarantine {}: {}\n", o.id, *done->resolution);
+    st.io.out << fmt::format("quarantine {}: {}\n", o.id, *done->entry.resolution);
   }
   st.exit = r.status == intake_status::quarantined ? exit_code::data_error : exit_code::ok;
 }

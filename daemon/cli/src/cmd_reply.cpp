@@ -3,6 +3,7 @@
 // queued in the outbox in one transaction with the request's message list; the daemon or
 // `helpdeskd outbox drain` sends it. `reply --template NAME` renders a reply template in the
 // customer's language, with the agent's text as {{text}}.
+#include "hd/common/message.hpp"
 #include "hd/intake/agent_mail.hpp"
 #include "hd/storage/outbox.hpp"
 #include "workflow_cli.hpp"
@@ -11,6 +12,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -21,8 +23,24 @@ struct mail_options {
   std::string text, file;
   std::string to;  ///< forward only
   std::vector<std::string> cc;
-  std::string template_name;  ///< reply only: render this reply template
+  std::string template_name;        ///< reply only: render this reply template
+  std::vector<std::string> attach;  ///< files to send with it
+  bool no_attachments = false;      ///< forward only: without the request's attachments
 };
+
+// The type of a file sent by an agent, from its extension (the receiver's reader decides what
+// to do with it; unknown is application/octet-stream).
+std::string type_of_file(const std::string& name) {
+  static const std::pair<const char*, const char*> known[] = {
+      {".pdf", "application/pdf"}, {".png", "image/png"},      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},     {".gif", "image/gif"},      {".txt", "text/plain"},
+      {".csv", "text/csv"},        {".zip", "application/zip"}};
+  std::string lower = ascii_lower(name);
+  for (const auto& [ext, type] : known) {
+    if (lower.ends_with(ext)) return type;
+  }
+  return "application/octet-stream";
+}
 
 // Opens $EDITOR (else vi) on a temporary file, as git does, and returns what was written.
 std::optional<std::string> from_editor(cli_state& st, const std::string& start) {
@@ -56,6 +74,18 @@ void send(cli_state& st, session& s, const verb_options& o, const mail_options& 
   auto facts = storage::reply_facts_of(s.db, o.request);
   if (!facts) return st.fail(exit_code::data_error, facts.error().message);
   agent_mail_request r{forward, m.to, m.cc, body, m.template_name};
+  if (forward && !m.no_attachments) {
+    auto files = request_files(s.db, o.request);
+    if (!files) return st.fail(exit_code::data_error, files.error().message);
+    r.attachments = std::move(*files);
+  }
+  for (const std::string& path : m.attach) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return st.fail(exit_code::no_input, fmt::format("cannot read {}", path));
+    std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::string name = std::filesystem::path(path).filename().string();
+    r.attachments.push_back({name, type_of_file(name), std::move(bytes)});
+  }
   auto mail = compose_agent_mail(s.cfg, *facts, s.by.login, s.by.now, r);
   if (!mail) {
     return st.fail(mail.error().code == agent_mail_errc::cannot_compose ? exit_code::data_error
@@ -86,6 +116,10 @@ void add_mail_verb(CLI::App* req, cli_state& st, bool forward) {
   c->add_option("--text", m->text, "The message");
   c->add_option("--file", m->file, "Read the message from a file (- for stdin)");
   c->add_option("--cc", m->cc, "Also send to this address (repeatable)");
+  c->add_option("--attach", m->attach, "Send this file with it (repeatable)");
+  if (forward)
+    c->add_flag("--no-attachments", m->no_attachments,
+                "Without the request's attachments (a forward sends them by default)");
   if (!forward) {
     c->add_option("--template", m->template_name,
                   "Render this reply template (e.g. answer) in the customer's language, with\n"

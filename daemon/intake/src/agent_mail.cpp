@@ -1,10 +1,13 @@
 #include "hd/intake/agent_mail.hpp"
+#include "hd/storage/requests.hpp"
 
 #include "hd/intake/ack.hpp"
 #include "hd/intake/message_id.hpp"
 #include "hd/templates/compose.hpp"
 
 #include <fmt/format.h>
+
+#include <set>
 
 namespace hd::daemon {
 namespace {
@@ -54,6 +57,13 @@ result<agent_mail, agent_mail_errc> compose_agent_mail(const config& cfg,
                                                        const storage::reply_facts& facts,
                                                        const std::string& login, std::int64_t now,
                                                        const agent_mail_request& r) {
+  std::size_t files = 0;
+  for (const templates::attachment_part& a : r.attachments) files += a.bytes.size();
+  if (files > static_cast<std::size_t>(cfg.outgoing.max_attachments_bytes))
+    return fail(agent_mail_errc::too_large,
+                fmt::format("the attachments are {} bytes, over [outgoing] max_attachments_bytes "
+                            "({}); nothing was sent",
+                            files, cfg.outgoing.max_attachments_bytes));
   bool with_template = !r.forward && !r.template_name.empty();
   if (!with_template && r.text.find_first_not_of(" \t\r\n") == std::string::npos)
     return fail(agent_mail_errc::empty, "the message is empty; nothing was sent");
@@ -98,6 +108,7 @@ result<agent_mail, agent_mail_errc> compose_agent_mail(const config& cfg,
   p.date = now;
   p.auto_submitted = "";  // a person wrote this (RFC 3834)
   if (t) p.language = t->language;
+  p.attachments = r.attachments;
   auto mail = templates::compose(p);
   if (!mail) {
     return fail(agent_mail_errc::cannot_compose,
@@ -119,6 +130,19 @@ result<agent_mail, agent_mail_errc> compose_agent_mail(const config& cfg,
     a.language = t->language;
   }
   return a;
+}
+
+result<std::vector<templates::attachment_part>, storage::errc> request_files(storage::store& db,
+                                                                             std::int64_t id) {
+  auto stored = storage::request_attachments(db, id);
+  if (!stored) return stored.error();
+  std::vector<templates::attachment_part> out;
+  std::set<std::string> seen;
+  for (storage::attachment_data& a : *stored) {
+    if (seen.insert(a.info.sha256).second)
+      out.push_back({a.info.filename, a.info.content_type, std::move(a.bytes)});
+  }
+  return out;
 }
 
 }  // namespace hd::daemon

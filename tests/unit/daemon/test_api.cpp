@@ -3,6 +3,8 @@
 // parsing and X-Forwarded-For; the login limiter.
 #include "daemon_test.hpp"
 #include "hd/api/api.hpp"
+#include "hd/common/digest.hpp"
+#include "hd/intake/pipeline.hpp"
 #include "hd/storage/access.hpp"
 #include "hd/storage/outbox.hpp"
 #include "hd/storage/requests.hpp"
@@ -12,9 +14,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 #include <sstream>
+#include <thread>
+
+#include <unistd.h>
 
 namespace {
 
@@ -261,4 +269,314 @@ TEST_CASE("passwords: Argon2id, verified, never the clear text") {
   CHECK(!hd::daemon::verify_password(h, "correct horsf"));
   CHECK(!hd::daemon::verify_password("", "x"));
   CHECK(hd::daemon::new_token_secret() != hd::daemon::new_token_secret());
+}
+
+// ---- the web app's side of the API (docs/web.md) ---------------------------------------------
+
+namespace {
+
+std::string cookie_of(const hd::http::response& r) {
+  std::string c = header(r, "Set-Cookie");
+  std::size_t eq = c.find('='), semi = c.find(';');
+  REQUIRE(eq != std::string::npos);
+  return c.substr(eq + 1, semi - eq - 1);
+}
+
+// Ingests a mail from jane@c.example with Message-ID ID (a reply to PARENT when given).
+void mail_in(hd::storage::store& db, const std::string& id, const std::string& parent = "") {
+  hd::parsed_message m;
+  m.from = hd::address{"Jane", "jane@c.example"};
+  m.subject = "Scanner";
+  m.message_id = id;
+  if (!parent.empty()) m.in_reply_to = parent;
+  m.text = "hello";
+  hd::storage::inbound in;
+  in.source.mailbox = "stdin";
+  in.raw = "Message-ID: <" + id + ">\r\n\r\nhello\r\n";
+  in.parsed = &m;
+  in.now = 1700000100;
+  REQUIRE(db.ingest(in).has_value());
+}
+
+}  // namespace
+
+TEST_CASE("cookie sessions: HttpOnly cookie, CSRF token on every change, cleared on logout") {
+  fixture f;
+  REQUIRE(hd::storage::set_password_hash(f.db, "anna", hd::daemon::hash_password("pw"), f.now)
+              .has_value());
+  std::string creds = R"({"login": "anna", "password": "pw", "cookie": true})";
+  // A form post from elsewhere cannot send JSON: refused before the password is tried.
+  CHECK(f.call("POST", "/api/login", "", creds).status == 403);
+  CHECK(f.call("POST", "/api/login", "", creds,
+               {{"content-type", "application/json"}, {"sec-fetch-site", "cross-site"}})
+            .status == 403);
+  auto r = f.call("POST", "/api/login", "", creds, {{"content-type", "application/json"}});
+  REQUIRE(r.status == 201);
+  std::string set = header(r, "Set-Cookie");
+  CHECK(set.find("HttpOnly") != std::string::npos);
+  CHECK(set.find("SameSite=Strict") != std::string::npos);
+  CHECK(set.find("Path=/") != std::string::npos);
+  CHECK(set.find("Secure") == std::string::npos);  // plain HTTP here
+  json body = json::parse(r.body);
+  CHECK_FALSE(body.contains("token"));  // the page never sees the secret
+  std::string csrf = body["csrf"];
+  std::string secret = cookie_of(r);
+  CHECK(csrf != secret);
+  std::pair<std::string, std::string> jar{"cookie", "theme=dark; hd_session=" + secret};
+
+  auto me = f.call("GET", "/api/me", "", "", {jar});
+  REQUIRE(me.status == 200);
+  CHECK(json::parse(me.body)["csrf"] == csrf);
+  // A change without the token, with a wrong one, or from another site: 403 csrf.
+  for (auto extra : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {},
+           {{"x-csrf-token", std::string(csrf.size(), '0')}},
+           {{"x-csrf-token", csrf}, {"sec-fetch-site", "cross-site"}}}) {
+    extra.push_back(jar);
+    auto no = f.call("POST", "/api/requests/1/accept", "", "{}", extra);
+    CHECK(no.status == 403);
+    CHECK(json::parse(no.body)["error"]["code"] == "csrf");
+  }
+  CHECK(hd::storage::show_request(f.db, 1)->summary.owner == "");
+  auto yes = f.call("POST", "/api/requests/1/accept", "", "{}",
+                    {jar, {"x-csrf-token", csrf}, {"sec-fetch-site", "same-origin"}});
+  CHECK(yes.status == 200);
+  CHECK(hd::storage::show_request(f.db, 1)->summary.owner == "anna");
+  // An API token is not a browser session.
+  std::pair<std::string, std::string> tok{"cookie", "hd_session=" + f.token("anna", "write")};
+  CHECK(f.call("GET", "/api/me", "", "", {tok}).status == 401);
+  // Logout revokes the session and clears the cookie.
+  auto out = f.call("POST", "/api/logout", "", "{}", {jar, {"x-csrf-token", csrf}});
+  CHECK(out.status == 200);
+  CHECK(header(out, "Set-Cookie").find("Max-Age=0") != std::string::npos);
+  CHECK(f.call("GET", "/api/me", "", "", {jar}).status == 401);
+}
+
+TEST_CASE("unread markers: customer mail since the agent last opened the request") {
+  fixture f;
+  std::string anna = f.token("anna", "write"), ole = f.token("ole", "write");
+  mail_in(f.db, "1@c");  // request #2
+  auto unread = [&](const std::string& tok, std::int64_t id) {
+    json l = json::parse(f.call("GET", "/api/requests?status=all", tok).body)["requests"];
+    for (const json& r : l) {
+      if (r["id"] == id) return r["unread"].get<bool>();
+    }
+    FAIL("request not listed");
+    return false;
+  };
+  CHECK(unread(anna, 2));
+  CHECK(f.call("POST", "/api/requests/2/read", anna, "{}").status == 200);
+  CHECK_FALSE(unread(anna, 2));
+  CHECK(unread(ole, 2));  // per agent
+  // A note or a reply of ours does not make it unread; the customer's answer does.
+  CHECK(f.call("POST", "/api/requests/2/note", ole, R"({"text": "x"})").status == 200);
+  CHECK_FALSE(unread(anna, 2));
+  mail_in(f.db, "2@c", "1@c");
+  CHECK(unread(anna, 2));
+  json dash = json::parse(f.call("GET", "/api/dashboard", anna).body);
+  REQUIRE_FALSE(dash["unassigned"].empty());
+  CHECK(dash["unassigned"][0].contains("unread"));
+  CHECK(f.call("POST", "/api/requests/99/read", anna, "{}").status == 404);
+}
+
+TEST_CASE("preferences: language and time zone per agent, checked") {
+  fixture f;
+  std::string anna = f.token("anna", "write");
+  CHECK(f.call("POST", "/api/me/preferences", anna, R"({"language": "xx"})").status == 422);
+  CHECK(f.call("POST", "/api/me/preferences", anna, R"({"time_zone": "a b"})").status == 422);
+  CHECK(f.call("POST", "/api/me/preferences", anna, R"({"language": 3})").status == 422);
+  CHECK(f.call("POST", "/api/me/preferences", anna,
+               R"({"language": "nb", "time_zone": "Europe/Oslo"})")
+            .status == 200);
+  json me = json::parse(f.call("GET", "/api/me", anna).body);
+  CHECK(me["language"] == "nb");
+  CHECK(me["time_zone"] == "Europe/Oslo");
+  CHECK(json::parse(f.call("GET", "/api/me", f.token("ole", "read")).body)["language"] == "");
+}
+
+TEST_CASE("events feed: Server-Sent Events after an id, from now when none is given") {
+  fixture f;
+  std::string anna = f.token("anna", "read");
+  auto start = f.call("GET", "/api/events", anna);
+  REQUIRE(start.status == 200);
+  CHECK(start.content_type.starts_with("text/event-stream"));
+  CHECK(start.body.find("id: 1\n") != std::string::npos);  // the creation of #1
+  CHECK(start.body.find("event: change") == std::string::npos);
+  auto idle = f.call("GET", "/api/events", anna, "", {{"last-event-id", "1"}});
+  CHECK(header(idle, "x-helpdeskd-idle") == "1");  // api::handle holds this one back
+  CHECK(f.call("POST", "/api/requests/1/close", f.token("ole", "write")).status == 200);
+  auto got = f.call("GET", "/api/events?after=1", anna);
+  CHECK(header(got, "x-helpdeskd-idle") == "");
+  CHECK(got.body.find("event: change\ndata: {\"id\":2,\"request\":1,\"kind\":\"closed\","
+                      "\"actor\":\"ole\"") != std::string::npos);
+  CHECK(f.call("GET", "/api/events?after=x", anna).status == 400);
+  CHECK(f.call("GET", "/api/events").status == 401);
+}
+
+TEST_CASE("the web app: its page under a strict policy, its files, nothing else") {
+  fixture f;
+  auto page = f.call("GET", "/");
+  REQUIRE(page.status == 200);
+  CHECK(page.content_type.starts_with("text/html"));
+  std::string csp = header(page, "Content-Security-Policy");
+  CHECK(csp.find("script-src 'self'") != std::string::npos);
+  CHECK(csp.find("unsafe-inline") == std::string::npos);
+  CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+  CHECK(page.body.find("/static/app.js") != std::string::npos);
+  auto js = f.call("GET", "/static/app.js");
+  CHECK(js.status == 200);
+  CHECK(js.content_type.starts_with("text/javascript"));
+  CHECK(js.body.find("innerHTML") == std::string::npos);  // the app builds the DOM, not markup
+  auto again = f.call("GET", "/static/app.js", "", "", {{"if-none-match", header(js, "ETag")}});
+  CHECK(again.status == 304);
+  CHECK(again.body.empty());
+  CHECK(f.call("GET", "/static/nope.js").status == 404);
+  CHECK(f.call("GET", "/static/../etc/passwd").status == 404);
+  CHECK(f.call("GET", "/static/index.html").status == 404);
+  CHECK(f.call("POST", "/").status == 405);
+  CHECK(f.call("GET", "/elsewhere").status == 404);
+}
+
+TEST_CASE("events feed: a waiting page is answered when a colleague acts, not before") {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("hd_api_feed_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "hd.db").string();
+  std::string anna, ole;
+  {
+    auto db = hd::storage::store::open(path);
+    REQUIRE(db.has_value());
+    hd::storage::new_request r{"jane@c.example", "Jane", "Printer", "It is broken", "", ""};
+    REQUIRE(hd::storage::create_request(*db, r, {"anna", 1700000000}).has_value());
+    for (auto* who : {&anna, &ole}) {
+      hd::storage::new_token t{who == &anna ? "anna" : "ole",  "t", "write", "token",
+                               hd::daemon::new_token_secret(), {}};
+      REQUIRE(hd::storage::create_token(*db, t, 1700000000).has_value());
+      *who = t.secret;
+    }
+  }
+  hd::daemon::api_env env;
+  // A wait far longer than the test: only the event can answer the page.
+  env.cfg = std::make_shared<const hd::config>(daemon_test::config_of(
+      "[[user]]\nlogin = \"anna\"\n[[user]]\nlogin = \"ole\"\n[http]\nevents_wait_s = 300\n"));
+  env.now = [] { return std::int64_t{1700000000}; };
+  std::promise<hd::http::response> answered;
+  {
+    hd::daemon::api a(env, path, {}, 2);
+    hd::http::request feed;
+    feed.method = "GET";
+    feed.path = feed.target = "/api/events";
+    feed.headers = {{"authorization", "Bearer " + anna}, {"last-event-id", "1"}};
+    std::atomic<bool> done{false};
+    a.handle(feed, [&](hd::http::response r) {
+      done = true;
+      answered.set_value(std::move(r));
+    });
+    // ole closes the request through the same API (another thread, another connection).
+    hd::http::request close;
+    close.method = "POST";
+    close.path = close.target = "/api/requests/1/close";
+    close.headers = {{"authorization", "Bearer " + ole}};
+    std::promise<int> closed;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK_FALSE(done.load());  // nothing happened yet: the page waits
+    a.handle(close, [&](hd::http::response r) { closed.set_value(r.status); });
+    CHECK(closed.get_future().get() == 200);
+    hd::http::response r = answered.get_future().get();
+    CHECK(r.status == 200);
+    CHECK(header(r, "x-helpdeskd-idle") == "");  // the marker never leaves the API
+    CHECK(r.body.find("\"kind\":\"closed\",\"actor\":\"ole\"") != std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("quarantine for admins: show, raw download, reprocess, drop") {
+  fixture f;
+  hd::storage::mail_source src{"support", std::nullopt, std::nullopt, std::nullopt};
+  // A mail with no sender is quarantined; reprocessing it (nothing fixed) quarantines it again.
+  std::string bad = "Subject: no sender\r\n\r\nbody\r\n";
+  auto r = hd::daemon::intake(hd::daemon::intake_context{*f.cfg, f.db}, src, bad, f.now);
+  REQUIRE(r.status == hd::daemon::intake_status::quarantined);
+  std::string id = std::to_string(r.quarantine_id);
+  std::string root = f.token("root", "write"), anna = f.token("anna", "write");
+  CHECK(f.call("GET", "/api/quarantine/" + id, anna).status == 403);
+  CHECK(f.call("POST", "/api/quarantine/" + id + "/drop", anna, "{}").status == 403);
+  auto shown = f.call("GET", "/api/quarantine/" + id, root);
+  REQUIRE(shown.status == 200);
+  CHECK(json::parse(shown.body)["resolved_at"].is_null());
+  auto raw = f.call("GET", "/api/quarantine/" + id + "/raw", root);
+  CHECK(raw.status == 200);
+  CHECK(raw.body == bad);
+  CHECK(header(raw, "Content-Disposition").starts_with("attachment;"));
+  auto again = f.call("POST", "/api/quarantine/" + id + "/reprocess", root, "{}");
+  REQUIRE(again.status == 200);
+  json j = json::parse(again.body);
+  CHECK(j["request"].is_null());
+  REQUIRE(j["quarantined_again"].is_number_integer());
+  CHECK(j["resolution"].get<std::string>().starts_with("reprocessed: quarantined again"));
+  // Resolved: a second reprocess is refused and changes nothing.
+  CHECK(f.call("POST", "/api/quarantine/" + id + "/reprocess", root, "{}").status == 422);
+  std::string next = std::to_string(j["quarantined_again"].get<std::int64_t>());
+  auto dropped = f.call("POST", "/api/quarantine/" + next + "/drop", root,
+                        R"({"note": "spam", "purge": true})");
+  REQUIRE(dropped.status == 200);
+  CHECK(json::parse(dropped.body)["purged"] == true);
+  CHECK(f.call("GET", "/api/quarantine/" + next + "/raw", root).status == 410);
+  CHECK(f.call("GET", "/api/quarantine/999/raw", root).status == 404);
+}
+
+TEST_CASE("reply with uploaded files; forward with the request's attachments by default") {
+  fixture f;
+  std::string ole = f.token("ole", "write");
+  // A customer mail with a PDF attached (request #2).
+  hd::parsed_message m;
+  m.from = hd::address{"Jane", "jane@c.example"};
+  m.subject = "Scanner";
+  m.message_id = "pdf@c";
+  m.text = "see the file";
+  m.attachments.push_back({"scan.pdf", "application/pdf", "attachment", std::nullopt,
+                           hd::sha256_hex("%PDF-1.4 x"), "%PDF-1.4 x"});
+  hd::storage::inbound in;
+  in.source.mailbox = "stdin";
+  in.raw = "Message-ID: <pdf@c>\r\n\r\nsee the file\r\n";
+  in.parsed = &m;
+  in.now = f.now;
+  REQUIRE(f.db.ingest(in).has_value());
+
+  auto sent = [&](const hd::http::response& r) {
+    REQUIRE(r.status == 200);
+    auto o = hd::storage::get_outbox_item(f.db, json::parse(r.body)["outbox"].get<std::int64_t>());
+    REQUIRE(o.has_value());
+    return daemon_test::parse_ok(o->bytes);
+  };
+  // "aGVsbG8gd29ybGQ=" is "hello world".
+  auto reply = f.call("POST", "/api/requests/2/reply", ole,
+                      R"({"text": "Here you are", "attachments": [{"filename": "notes.txt",
+                          "content_type": "text/plain", "data": "aGVsbG8gd29ybGQ="}]})");
+  hd::parsed_message back = sent(reply);
+  REQUIRE(back.attachments.size() == 1);
+  CHECK(back.attachments[0].filename == "notes.txt");
+  CHECK(back.attachments[0].data == "hello world");
+  CHECK(back.text.find("Here you are") != std::string::npos);
+
+  auto fwd = f.call("POST", "/api/requests/2/forward", ole,
+                    R"({"to": "vendor@v.example", "text": "Known issue?"})");
+  back = sent(fwd);
+  REQUIRE(back.attachments.size() == 1);
+  CHECK(back.attachments[0].filename == "scan.pdf");
+  CHECK(back.attachments[0].content_type == "application/pdf");
+  CHECK(back.attachments[0].data == "%PDF-1.4 x");
+  // Without them when the list is empty; refused for another request's file or bad base64.
+  auto bare = f.call("POST", "/api/requests/2/forward", ole,
+                     R"({"to": "vendor@v.example", "text": "x", "attachments": []})");
+  CHECK(sent(bare).attachments.empty());
+  CHECK(
+      f.call(
+           "POST", "/api/requests/1/forward", ole,
+           R"({"to": "v@v.example", "text": "x", "attachments": [{"message": 2, "position": 0}]})")
+          .status == 422);
+  CHECK(f.call("POST", "/api/requests/2/reply", ole,
+               R"({"text": "x", "attachments": [{"filename": "a", "data": "!!"}]})")
+            .status == 422);
 }

@@ -262,3 +262,28 @@ TEST_CASE("compose: layer two, control characters force an encoded word") {
   CHECK_FALSE(needs_encoded_word(std::string(900, 'a')));
   CHECK_FALSE(needs_encoded_word("Jan Jansen: [#5] re (x)"));
 }
+
+TEST_CASE("compose: attachments make multipart/mixed; names and types cannot reach the header") {
+  mail_parts p = base();
+  p.html = "<p>Hei</p>";
+  std::string binary("\x00\xff\r\n--=_hd_mix_\r\n", 17);
+  p.attachments = {
+      {"../../etc/rapport \"mars\".pdf\r\nBcc: x@evil.example", "application/pdf", binary},
+      {"skjerm.png", "image/png\r\nBcc: y@evil.example", "png"},
+      {"", "text/plain", "x"}};
+  auto got = compose(p);
+  REQUIRE(got.has_value());
+  check_wellformed(got->bytes);
+  const std::string& b = got->bytes;
+  CHECK(b.find("Content-Type: multipart/mixed; boundary=\"=_hd_mix_") != std::string::npos);
+  CHECK(b.find("Content-Type: multipart/alternative") != std::string::npos);  // inside
+  // Only attr-chars in the parameter: the quote, CR, LF and the folders are encoded or gone.
+  CHECK(b.find("filename*=utf-8''rapport%20%22mars%22.pdfBcc%3A%20x%40evil.example\r\n") !=
+        std::string::npos);
+  CHECK(b.find("Content-Type: application/octet-stream; name*=utf-8''skjerm.png") !=
+        std::string::npos);
+  CHECK(b.find("filename*=utf-8''attachment\r\n") != std::string::npos);
+  CHECK(b.find("\r\nBcc:") == std::string::npos);
+  CHECK(b.find("AP8NCi0tPV9oZF9taXhfDQo=") != std::string::npos);  // the bytes, base64
+  for (const auto& [name, value] : headers(b)) CHECK(name != "Bcc");
+}

@@ -129,6 +129,7 @@ struct outgoing_config {
   std::string message_id_domain = "helpdesk.example.com";
   std::string default_language = "en";
   std::string templates_dir = "/etc/helpdeskd/templates";
+  std::int64_t max_attachments_bytes = 25 * 1024 * 1024;  ///< files on one agent's reply/forward
 };
 
 struct rules_config {
@@ -185,6 +186,8 @@ struct http_config {
   int login_failures_per_account = 5;   ///< failed logins allowed per account ...
   int login_failures_per_address = 20;  ///< ... and per client address ...
   int login_window_s = 900;             ///< ... within this many seconds
+  int events_wait_s = 25;               ///< GET /api/events waits this long for an event
+  int max_event_waiters = 200;          ///< pages waiting on /api/events at once; more get none
 };
 
 /// One webhook endpoint (docs/api.md "Webhooks"). Deliveries are queued in the transaction of

@@ -21,6 +21,13 @@ enum class compose_errc {
   bad_input,    ///< a required field is empty
 };
 
+/// A file sent with a mail (an agent's upload, or a stored attachment forwarded).
+struct attachment_part {
+  std::string filename;      ///< UTF-8; written with RFC 2231, made safe (no paths, no controls)
+  std::string content_type;  ///< "type/subtype"; anything else is sent as application/octet-stream
+  std::string bytes;
+};
+
 struct mail_parts {
   address from;
   address to;
@@ -35,6 +42,7 @@ struct mail_parts {
   std::string x_loop;                           ///< X-Loop value (our address); omitted when empty
   std::string auto_submitted = "auto-replied";  ///< RFC 3834; omitted when empty
   std::string language;                         ///< Content-Language; omitted when empty
+  std::vector<attachment_part> attachments;     ///< makes the message multipart/mixed (base64)
 };
 
 struct composed_mail {

@@ -15,10 +15,13 @@
 #include "hd/http/server.hpp"
 #include "hd/storage/store.hpp"
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace hd::daemon {
@@ -61,11 +64,30 @@ class api {
   void handle(http::request req, http::reply_fn reply);
   /// A reloaded configuration (users, roles, templates); [http] itself needs a restart.
   void reconfigure(std::shared_ptr<const config> cfg);
+  /// Answers the pages still waiting for events (with none) and stops watching.
+  ~api();
 
  private:
+  // A page waiting on GET /api/events (the live feed): asked again when the events table has
+  // grown, answered with no events at `until`.
+  struct waiter {
+    http::request req;
+    http::reply_fn reply;
+    std::chrono::steady_clock::time_point until;
+    http::response idle;  ///< the answer with no events
+  };
+  void park(http::request req, http::reply_fn reply, const api_env& env, http::response idle);
+  void watch();
+
   std::mutex mu_;
   api_env env_;  ///< env_.cfg is swapped under mu_; jobs take a copy
-  db_pool pool_;
+  std::mutex wait_mu_;
+  std::condition_variable wait_cv_;
+  std::vector<waiter> waiters_;
+  std::int64_t seen_event_ = -1;  ///< the newest event id the watcher saw
+  bool stopping_ = false;
+  db_pool pool_;         ///< after the waiters: its last jobs may still park (and be answered)
+  std::thread watcher_;  ///< last: started when the rest is ready
 };
 
 /// The OpenAPI 3.1 document (docs/openapi.json, built in).

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace hd::daemon {
 
@@ -19,6 +20,20 @@ std::string new_token_secret();
 std::string hash_password(const std::string& password);
 /// True when PASSWORD matches HASH (constant time).
 bool verify_password(const std::string& hash, const std::string& password);
+
+/// The web app's session cookie (docs/web.md): HttpOnly, SameSite=Strict, Path=/, and Secure
+/// when the browser reached us over HTTPS (SECURE).
+constexpr std::string_view session_cookie_name = "hd_session";
+/// The Set-Cookie value that gives the browser session SECRET for MAX_AGE_S seconds (0: the
+/// cookie is cleared).
+std::string session_cookie(std::string_view secret, std::int64_t max_age_s, bool secure);
+/// The value of cookie NAME in a Cookie header, else nullopt.
+std::optional<std::string_view> cookie_value(std::string_view header, std::string_view name);
+/// The CSRF token of a cookie session: an HMAC-SHA-256 of the session secret, so a page that
+/// cannot read the HttpOnly cookie learns it only from /api/login or /api/me.
+std::string csrf_token(std::string_view session_secret);
+/// True when A equals B, in time independent of where they differ.
+bool same_secret(std::string_view a, std::string_view b);
 
 /// Failed logins per account and per client address within a window: once either is over its
 /// limit, logins are refused (429) until old failures leave the window, even with the right

@@ -9,6 +9,7 @@
 #include "hd/common/error.hpp"
 #include "hd/storage/outbox.hpp"
 #include "hd/storage/store.hpp"
+#include "hd/templates/compose.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -23,6 +24,7 @@ struct agent_mail_request {
   std::vector<std::string> cc;  ///< further visible recipients (addresses)
   std::string text;             ///< the agent's words (with a template: its {{text}})
   std::string template_name;    ///< reply only: render this reply template
+  std::vector<templates::attachment_part> attachments{};  ///< files sent with it
 };
 
 struct agent_mail {
@@ -36,6 +38,7 @@ enum class agent_mail_errc {
   empty,           ///< no text and no template
   no_template,     ///< the named reply template does not exist
   cannot_compose,  ///< an address or header cannot be written safely
+  too_large,       ///< the attachments are over [outgoing] max_attachments_bytes
 };
 
 /// Composes the mail LOGIN writes at NOW about the request FACTS describes. The language of a
@@ -45,5 +48,9 @@ result<agent_mail, agent_mail_errc> compose_agent_mail(const config& cfg,
                                                        const storage::reply_facts& facts,
                                                        const std::string& login, std::int64_t now,
                                                        const agent_mail_request& r);
+
+/// Every attachment of request ID, each file once (by content), as a forward sends them.
+result<std::vector<templates::attachment_part>, storage::errc> request_files(storage::store& db,
+                                                                             std::int64_t id);
 
 }  // namespace hd::daemon
