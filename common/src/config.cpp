@@ -4,6 +4,7 @@
 #include "hd/common/config_options.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -273,7 +274,64 @@ http_config read_http(table_reader r) {
   return h;
 }
 
+bool is_endpoint_name(std::string_view n) {
+  return !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+  });
+}
+
+// A URL libcurl will POST to: http:// or https://, a host, no spaces or control characters.
+bool is_webhook_url(std::string_view u) {
+  std::string_view rest;
+  if (u.starts_with("https://"))
+    rest = u.substr(8);
+  else if (u.starts_with("http://"))
+    rest = u.substr(7);
+  else
+    return false;
+  if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
+  return std::none_of(u.begin(), u.end(),
+                      [](char ch) { return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f; });
+}
+
+webhook_config read_webhook(table_reader r, const context& cx) {
+  webhook_config w;
+  r.string("name", w.name, true);
+  r.string("url", w.url, true);
+  r.strings("events", w.events);
+  bool has_secret = r.present("secret_file") || r.present("secret_env");
+  w.secret_key = read_secret(r, cx, "secret");
+  r.integer("timeout_s", w.timeout_s, 1, 300);
+  r.integer("max_parallel", w.max_parallel, 1, 64);
+  r.integer("max_attempts", w.max_attempts, 1, 1000);
+  r.integer("backoff_min_s", w.backoff_min_s, 1, 86400);
+  r.integer("backoff_max_s", w.backoff_max_s, 1, 7 * 86400);
+  r.integer("keep_days", w.keep_days, 0, 3650);
+  if (!w.name.empty() && !is_endpoint_name(w.name))
+    r.problem("name", "must be 1 to 64 of a-z, 0-9, '-' and '_'");
+  if (!w.url.empty() && !is_webhook_url(w.url))
+    r.problem("url", "must be an http:// or https:// URL with a host (http:// is for loopback)");
+  if (w.events.empty()) r.problem("events", "must name at least one event");
+  for (const std::string& e : w.events) {
+    const auto& known = webhook_events();
+    if (std::find(known.begin(), known.end(), e) == known.end())
+      r.problem("events", fmt::format("unknown event '{}' (known: {})", e, fmt::join(known, ", ")));
+  }
+  if (!has_secret) r.problem("secret_file", "a secret is required (secret_file or secret_env)");
+  if (cx.read_secrets && !w.secret_key.empty() && w.secret_key.reveal().size() < 16)
+    r.problem("secret_file", "the secret must be at least 16 bytes");
+  if (w.backoff_max_s < w.backoff_min_s)
+    r.problem("backoff_max_s", "must not be below backoff_min_s");
+  r.finish();
+  return w;
+}
+
 void read_lists(table_reader& root, const context& cx, config& c) {
+  for (const toml::table* t : root.tables("webhook")) {
+    c.webhooks.push_back(read_webhook(
+        table_reader(t, fmt::format("webhook[{}]", c.webhooks.size()), cx.problems), cx));
+  }
+
   for (const toml::table* t : root.tables("mailbox")) {
     c.mailboxes.push_back(read_mailbox(
         table_reader(t, fmt::format("mailbox[{}]", c.mailboxes.size()), cx.problems), cx));
@@ -332,6 +390,8 @@ void cross_check(const config& c, config_problems& p) {
       c.categories, [](const category_config& x) { return x.name; }, "category", p);
   check_unique(
       c.users, [](const user_config& x) { return x.login; }, "user", p);
+  check_unique(
+      c.webhooks, [](const webhook_config& x) { return x.name; }, "webhook", p);
   auto has = [](const auto& v, const std::string& n, auto name_of) {
     return std::any_of(v.begin(), v.end(), [&](const auto& x) { return name_of(x) == n; });
   };
@@ -428,6 +488,13 @@ result<config, config_errc> parse_with(std::string_view text, const std::string&
 }
 
 }  // namespace
+
+const std::vector<std::string>& webhook_events() {
+  static const std::vector<std::string> list = {"request.created", "message.received",
+                                                "request.assigned", "request.status_changed",
+                                                "message.sent"};
+  return list;
+}
 
 result<config, config_errc> parse_config(std::string_view text, const std::string& name,
                                          const std::string& base_dir, const env_lookup& env) {

@@ -144,6 +144,20 @@ std::string describe_config(const config& c) {
   if (!priorities.empty()) root.insert("priority", std::move(priorities));
   if (!categories.empty()) root.insert("category", std::move(categories));
   if (!users.empty()) root.insert("user", std::move(users));
+  toml::array webhooks;
+  for (const webhook_config& w : c.webhooks) {
+    webhooks.push_back(toml::table{{"name", w.name},
+                                   {"url", w.url},
+                                   {"events", string_array(w.events)},
+                                   {"secret", w.secret_key.describe()},
+                                   {"timeout_s", w.timeout_s},
+                                   {"max_parallel", w.max_parallel},
+                                   {"max_attempts", w.max_attempts},
+                                   {"backoff_min_s", w.backoff_min_s},
+                                   {"backoff_max_s", w.backoff_max_s},
+                                   {"keep_days", w.keep_days}});
+  }
+  if (!webhooks.empty()) root.insert("webhook", std::move(webhooks));
   std::ostringstream out;
   out << root << '\n';
   return out.str();

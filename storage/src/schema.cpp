@@ -388,6 +388,118 @@ CREATE TABLE agent_preferences (
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+      {"webhook deliveries", R"sql(
+-- Webhooks (docs/api.md, "Webhooks"). The daemon writes the endpoints' subscriptions here from
+-- its [[webhook]] tables (storage/src/webhooks.cpp); the triggers below queue one delivery per
+-- subscribed endpoint in the transaction of the change itself, whichever verb made it (intake,
+-- the CLI, the API), so a rolled-back change leaves no delivery and none is ever missed.
+CREATE TABLE webhook_subscriptions (
+  endpoint TEXT NOT NULL,
+  event TEXT NOT NULL,
+  PRIMARY KEY (endpoint, event)
+) WITHOUT ROWID;
+CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY,
+  delivery_id TEXT NOT NULL UNIQUE,        -- 128 random bits, hex; X-Helpdeskd-Delivery
+  endpoint TEXT NOT NULL,
+  event TEXT NOT NULL,
+  payload TEXT NOT NULL,                   -- the JSON body, exactly as POSTed
+  state TEXT NOT NULL DEFAULT 'queued'
+    CHECK (state IN ('queued', 'sending', 'delivered', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_status INTEGER,                     -- the receiver's HTTP status of the last attempt
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  delivered_at INTEGER
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at);
+-- A request as every payload shows it.
+CREATE VIEW webhook_request_json AS
+SELECT r.id AS id, json_object(
+  'id', r.id, 'title', r.title, 'status', r.status, 'priority', r.priority,
+  'category', (SELECT c.name FROM categories c WHERE c.id = r.category_id),
+  'owner', (SELECT u.login FROM users u WHERE u.id = r.owner_id),
+  'mailbox', r.mailbox,
+  'person', (SELECT json_object('id', p.id, 'name', p.name, 'address',
+                                (SELECT a.address FROM person_addresses a
+                                 WHERE a.person_id = p.id ORDER BY a.rowid LIMIT 1))
+             FROM persons p WHERE p.id = r.person_id),
+  'created_at', strftime('%Y-%m-%dT%H:%M:%SZ', r.created_at, 'unixepoch'),
+  'updated_at', strftime('%Y-%m-%dT%H:%M:%SZ', r.updated_at, 'unixepoch')) AS body
+FROM requests r;
+CREATE TRIGGER webhook_request_created AFTER INSERT ON requests BEGIN
+  INSERT INTO webhook_deliveries (delivery_id, endpoint, event, payload, next_attempt_at,
+                                  created_at, updated_at)
+  SELECT lower(hex(randomblob(16))), s.endpoint, s.event,
+         json_object('event', s.event,
+                     'occurred_at', strftime('%Y-%m-%dT%H:%M:%SZ', new.created_at, 'unixepoch'),
+                     'request', json(v.body)),
+         new.created_at, new.created_at, new.created_at
+  FROM webhook_subscriptions s, webhook_request_json v
+  WHERE s.event = 'request.created' AND v.id = new.id;
+END;
+CREATE TRIGGER webhook_request_assigned AFTER UPDATE OF owner_id ON requests
+  WHEN new.owner_id IS NOT old.owner_id BEGIN
+  INSERT INTO webhook_deliveries (delivery_id, endpoint, event, payload, next_attempt_at,
+                                  created_at, updated_at)
+  SELECT lower(hex(randomblob(16))), s.endpoint, s.event,
+         json_object('event', s.event,
+                     'occurred_at', strftime('%Y-%m-%dT%H:%M:%SZ', new.updated_at, 'unixepoch'),
+                     'request', json(v.body),
+                     'previous_owner', (SELECT u.login FROM users u WHERE u.id = old.owner_id)),
+         new.updated_at, new.updated_at, new.updated_at
+  FROM webhook_subscriptions s, webhook_request_json v
+  WHERE s.event = 'request.assigned' AND v.id = new.id;
+END;
+CREATE TRIGGER webhook_request_status AFTER UPDATE OF status ON requests
+  WHEN new.status IS NOT old.status BEGIN
+  INSERT INTO webhook_deliveries (delivery_id, endpoint, event, payload, next_attempt_at,
+                                  created_at, updated_at)
+  SELECT lower(hex(randomblob(16))), s.endpoint, s.event,
+         json_object('event', s.event,
+                     'occurred_at', strftime('%Y-%m-%dT%H:%M:%SZ', new.updated_at, 'unixepoch'),
+                     'request', json(v.body),
+                     'previous_status', old.status),
+         new.updated_at, new.updated_at, new.updated_at
+  FROM webhook_subscriptions s, webhook_request_json v
+  WHERE s.event = 'request.status_changed' AND v.id = new.id;
+END;
+CREATE TRIGGER webhook_message_received AFTER INSERT ON messages
+  WHEN new.direction = 'in' BEGIN
+  INSERT INTO webhook_deliveries (delivery_id, endpoint, event, payload, next_attempt_at,
+                                  created_at, updated_at)
+  SELECT lower(hex(randomblob(16))), s.endpoint, s.event,
+         json_object('event', s.event,
+                     'occurred_at', strftime('%Y-%m-%dT%H:%M:%SZ', new.created_at, 'unixepoch'),
+                     'request', json(v.body),
+                     'message', json_object('id', new.id, 'from_address', new.from_address,
+                                            'from_name', new.from_name, 'subject', new.subject)),
+         new.created_at, new.created_at, new.created_at
+  FROM webhook_subscriptions s, webhook_request_json v
+  WHERE s.event = 'message.received' AND v.id = new.request_id;
+END;
+CREATE TRIGGER webhook_message_sent AFTER UPDATE OF status ON outbox
+  WHEN new.status = 'sent' AND old.status IS NOT 'sent' BEGIN
+  INSERT INTO webhook_deliveries (delivery_id, endpoint, event, payload, next_attempt_at,
+                                  created_at, updated_at)
+  SELECT lower(hex(randomblob(16))), s.endpoint, s.event,
+         json_object('event', s.event,
+                     'occurred_at', strftime('%Y-%m-%dT%H:%M:%SZ', coalesce(new.sent_at,
+                                             new.created_at), 'unixepoch'),
+                     'request', (SELECT json(v.body) FROM webhook_request_json v
+                                 WHERE v.id = new.request_id),
+                     'message', json_object('id', new.message_id, 'outbox_id', new.id,
+                                            'kind', new.kind,
+                                            'subject', (SELECT m.subject FROM messages m
+                                                        WHERE m.id = new.message_id))),
+         coalesce(new.sent_at, new.created_at), coalesce(new.sent_at, new.created_at),
+         coalesce(new.sent_at, new.created_at)
+  FROM webhook_subscriptions s
+  WHERE s.event = 'message.sent';
+END;
+)sql"},
   };
   return list;
 }

@@ -71,6 +71,7 @@ struct route {
 /// The routes of each file, in the order they are matched.
 std::vector<route> request_routes();
 std::vector<route> other_routes();
+std::vector<route> webhook_routes();
 std::vector<route> web_routes();
 std::vector<route> admin_routes();
 std::vector<route> content_routes();

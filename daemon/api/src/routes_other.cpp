@@ -11,6 +11,7 @@
 #include "hd/storage/people.hpp"
 #include "hd/storage/quarantine.hpp"
 #include "hd/storage/views.hpp"
+#include "hd/storage/webhooks.hpp"
 
 #include <fmt/format.h>
 
@@ -401,6 +402,16 @@ http::response metrics(context& cx) {
       "helpdeskd_outbox_messages{{status=\"sent\"}} {}\n"
       "helpdeskd_outbox_messages{{status=\"failed\"}} {}\n",
       ob->queued, ob->sending, ob->sent, ob->failed);
+  auto hooks = storage::webhook_delivery_counts(cx.db);
+  if (!hooks) return storage_failure(cx, hooks.error());
+  out +=
+      "# HELP helpdeskd_webhook_deliveries Webhook deliveries, by state.\n"
+      "# TYPE helpdeskd_webhook_deliveries gauge\n";
+  for (const char* state : {"queued", "sending", "delivered", "failed"}) {
+    std::int64_t n = 0;
+    for (const auto& [k, v] : *hooks) n += k == state ? v : 0;
+    out += fmt::format("helpdeskd_webhook_deliveries{{state=\"{}\"}} {}\n", state, n);
+  }
   if (cx.env.stats) http_metrics(out, *cx.env.stats);
   http::response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -92,6 +92,7 @@ int run_cli(int argc, const char* const* argv, cli_io& io) {
   add_reply_commands(app, st);      // requests reply, requests forward
   add_db_commands(app, st);
   add_outbox_commands(app, st);
+  add_webhooks_commands(app, st);
   add_templates_commands(app, st);
   add_rules_commands(app, st);
   add_quarantine_commands(app, st);

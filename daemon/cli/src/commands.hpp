@@ -40,6 +40,7 @@ void add_dashboard_commands(CLI::App& app, cli_state& st);
 void add_reply_commands(CLI::App& app, cli_state& st);
 void add_db_commands(CLI::App& app, cli_state& st);
 void add_outbox_commands(CLI::App& app, cli_state& st);
+void add_webhooks_commands(CLI::App& app, cli_state& st);
 void add_templates_commands(CLI::App& app, cli_state& st);
 void add_rules_commands(CLI::App& app, cli_state& st);
 void add_quarantine_commands(CLI::App& app, cli_state& st);

@@ -44,6 +44,14 @@ intake_result quarantine(storage::store& db, const storage::mail_source& src, st
 
 }  // namespace
 
+std::vector<storage::webhook_subscription> webhook_subscriptions(const config& cfg) {
+  std::vector<storage::webhook_subscription> out;
+  for (const webhook_config& w : cfg.webhooks) {
+    for (const std::string& e : w.events) out.push_back({w.name, e});
+  }
+  return out;
+}
+
 storage::open_options store_options(const config& cfg) {
   storage::open_options opt;
   opt.synchronous_full = cfg.database.synchronous_full;
@@ -59,6 +67,9 @@ result<storage::store, storage::errc> open_store(const config& cfg) {
   if (!s) return s;
   // Users, categories and priorities follow the config at every start (and reload).
   if (auto synced = storage::sync_directory(*s, cfg); !synced) return synced.error();
+  // So are the webhook subscriptions, which the schema's triggers read in every transaction.
+  if (auto w = storage::set_webhook_subscriptions(*s, webhook_subscriptions(cfg)); !w)
+    return w.error();
   return s;
 }
 

@@ -13,6 +13,7 @@
 #include "hd/service/outbox_sender.hpp"
 #include "hd/service/readiness.hpp"
 #include "hd/service/storage_worker.hpp"
+#include "hd/service/webhook_sender.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -47,12 +48,14 @@ class intake_service {
     // As a service, the outbox is sent (and postponed requests woken) all along, from this
     // loop; --once drains the outbox when it is done (cmd_run.cpp).
     if (!once_) start_outbox();
+    if (!once_ && !setup_.cfg->webhooks.empty()) start_webhooks(setup_.cfg);
     if (!once_ && setup_.cfg->http && !start_http()) return exit_code::config;
     ready_.expect(setup_.cfg->mailboxes.size());
     start_sessions();
-    if (running_ == 0 && !outbox_ && !http_) signals_.cancel();
+    if (running_ == 0 && !outbox_ && !http_ && !webhooks_) signals_.cancel();
     io_.run();
     outbox_.reset();  // records what its database thread still holds
+    webhooks_.reset();
     http_.reset();
     api_.reset();  // joins its database threads; their last replies are dropped with io_
     return failed_ ? exit_code::temp_fail : exit_code::ok;
@@ -67,6 +70,7 @@ class intake_service {
                        &tokens_,
                        [this] {
                          if (outbox_) outbox_->poke();
+                         if (webhooks_) webhooks_->poke();
                        },
                        [this](const std::string& name) { ready_.contacted(name); }};
     for (std::size_t i = 0; i < setup_.cfg->mailboxes.size(); ++i) {
@@ -99,6 +103,17 @@ class intake_service {
       return;
     }
     outbox_.emplace(io_, setup_.cfg, std::move(*db), env_.log, env_.now);
+  }
+
+  // Webhook deliveries (docs/api.md, "Webhooks"): their own connection and database thread.
+  // Opening the store stores CFG's subscriptions.
+  void start_webhooks(std::shared_ptr<const config> cfg) {
+    auto db = open_store(*cfg);
+    if (!db) {
+      env_.log.error("webhook.open_failed", {{"reason", db.error().message}});
+      return;
+    }
+    webhooks_.emplace(io_, std::move(cfg), std::move(*db), env_.log, env_.now);
   }
 
   // The HTTP API (docs/api.md): its own database threads, the server on this loop.
@@ -144,7 +159,7 @@ class intake_service {
     }
     // Nothing left to do: io_.run() returns (a service without mailboxes keeps sending and
     // serving).
-    if ((!outbox_ && !http_) || stopping_) signals_.cancel();
+    if ((!outbox_ && !http_ && !webhooks_) || stopping_) signals_.cancel();
   }
 
   void watch_signals() {
@@ -161,6 +176,7 @@ class intake_service {
         stopping_ = true;
         ready_.stopping();
         if (outbox_) outbox_->stop();
+        if (webhooks_) webhooks_->stop();
         if (http_) http_->stop();
         worker_.request_stop();
         tokens_.stop();
@@ -191,6 +207,11 @@ class intake_service {
     }
     env_.log.info("config.reloaded", {{"config", s->cfg->source}});
     if (outbox_) outbox_->reconfigure(s->cfg);
+    if (webhooks_) {
+      webhooks_->reconfigure(s->cfg);
+    } else if (!once_ && !s->cfg->webhooks.empty()) {
+      start_webhooks(s->cfg);
+    }
     if (api_) api_->reconfigure(s->cfg);
     pending_ = std::move(*s);
     if (running_ == 0) {
@@ -213,6 +234,7 @@ class intake_service {
   readiness ready_;  ///< sd_notify: READY once every mailbox was contacted, STOPPING, RELOADING
   std::vector<std::shared_ptr<mailbox_session>> sessions_;
   std::optional<outbox_sender> outbox_;
+  std::optional<webhook_sender> webhooks_;
   std::optional<http::server> http_;
   std::optional<api> api_;  ///< after http_: the server's handler uses it
   int running_ = 0;

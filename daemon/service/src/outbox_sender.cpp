@@ -1,6 +1,6 @@
 #include "hd/service/outbox_sender.hpp"
 
-#include "hd/net/curl_handles.hpp"
+#include "hd/net/curl_multi.hpp"
 
 #include "hd/service/outbox_delivery.hpp"
 #include "hd/service/storage_worker.hpp"
@@ -8,9 +8,7 @@
 #include "hd/storage/workflow.hpp"
 
 #include <curl/curl.h>
-#include <poll.h>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -26,24 +24,6 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::int64_t recover_every_s = 60;
-
-// One socket curl asked us to watch. The descriptor is released, never closed: the socket is
-// curl's. Only the watch map owns it, so CURL_POLL_REMOVE deregisters it at once (curl may
-// reuse the number for its next socket).
-struct watch {
-  watch(asio::io_context& io, int fd) : sd(io, fd) {}
-  ~watch() { sd.release(); }  // cancels pending waits (operation_aborted)
-  asio::posix::stream_descriptor sd;
-  int want = 0;  // CURL_POLL_IN / OUT / INOUT
-  bool reading = false, writing = false;
-};
-
-// Whether FD is ready for EVENTS now. Asio's reactor is edge-triggered: readiness that arrived
-// while we were not waiting for it would never be reported again, so look before waiting.
-bool ready_now(int fd, short events) {
-  pollfd p{fd, events, 0};
-  return ::poll(&p, 1, 0) > 0 && (p.revents & (events | POLLERR | POLLHUP)) != 0;
-}
 
 struct claim_result {
   int woke = 0;
@@ -68,7 +48,6 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
         now_(std::move(now)),
         interval_ms_(interval_ms),
         tick_timer_(io),
-        curl_timer_(io),
         db_(io, std::move(db)) {
     db_.on_job_error([this](const std::string& what) {
       log_.error("outbox.job_failed", {{"reason", what}});
@@ -79,7 +58,7 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
     stopping_ = true;
     tick_timer_.cancel();
     // Transfers still running are abandoned: their items stay 'sending' and are recovered.
-    for (auto& [easy, tr] : live_) curl_multi_remove_handle(multi_.get(), easy);
+    for (auto& [easy, tr] : live_) driver_->remove(easy);
     live_.clear();
     shutdown_curl();
     // db_ is destroyed next (it is the last member): it records what it still holds.
@@ -166,125 +145,36 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
              {permanent ? delivery::permanent : delivery::temporary, t.error().message});
       return;
     }
-    if (!ensure_multi()) {
-      record(std::move(item), {delivery::temporary, "curl_multi_init failed"});
-      return;
-    }
+    ensure_driver();
     CURL* easy = static_cast<CURL*>(t->easy_handle());
     item.bytes.clear();  // the transfer has its own copy
     live_.emplace(easy, transfer{std::move(*t), std::move(item)});
     ++stats_.started;
-    // Adding asks for a timeout (usually 0 ms) through on_timer: the loop starts the transfer.
-    if (CURLMcode rc = curl_multi_add_handle(multi_.get(), easy); rc != CURLM_OK) {
+    if (std::string err = driver_->add(easy); !err.empty()) {
       auto node = live_.extract(easy);
-      record(std::move(node.mapped().item), {delivery::temporary, curl_multi_strerror(rc)});
+      record(std::move(node.mapped().item), {delivery::temporary, err});
     }
   }
 
-  bool ensure_multi() {
-    if (multi_) return true;
-    multi_.reset(curl_multi_init());
-    if (!multi_) return false;
-    CURLM* m = multi_.get();
-    curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &impl::on_socket);
-    curl_multi_setopt(m, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, &impl::on_timer);
-    curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
-    long parallel = cfg_->smtp ? cfg_->smtp->max_parallel : 4;
-    curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, parallel);
+  bool ensure_driver() {
+    if (driver_) return true;
+    driver_ = curl_multi_driver::create(io_, log_, "outbox",
+                                        [weak = weak_from_this()](void* easy, int code) {
+                                          if (auto me = weak.lock())
+                                            me->finished(static_cast<CURL*>(easy), code);
+                                        });
+    driver_->set_max_connections(cfg_->smtp ? cfg_->smtp->max_parallel : 4);
     return true;
   }
 
-  // CURLMOPT_SOCKETFUNCTION: watch S for what curl wants, or stop watching it.
-  static int on_socket(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void* /*sockp*/) {
-    auto* me = static_cast<impl*>(userp);
-    if (what == CURL_POLL_REMOVE) {
-      me->watches_.erase(s);
-      return 0;
-    }
-    std::shared_ptr<watch>& w = me->watches_[s];
-    if (!w) {
-      try {
-        w = std::make_shared<watch>(me->io_, s);
-      } catch (const boost::system::system_error& e) {
-        me->watches_.erase(s);
-        me->log_.error("outbox.watch_failed", {{"error", e.what()}});
-        return -1;  // curl fails the transfer
-      }
-    }
-    w->want = what;
-    me->arm(s);
-    return 0;
-  }
-
-  // CURLMOPT_TIMERFUNCTION: one steady_timer. Even a 0 ms timeout goes through the loop, so
-  // curl is never re-entered from inside its own callback.
-  static int on_timer(CURLM* /*multi*/, long timeout_ms, void* userp) {
-    auto* me = static_cast<impl*>(userp);
-    if (timeout_ms < 0) {
-      me->curl_timer_.cancel();
-      return 0;
-    }
-    me->curl_timer_.expires_after(std::chrono::milliseconds(timeout_ms));
-    me->curl_timer_.async_wait([weak = me->weak_from_this()](boost::system::error_code ec) {
-      auto self = weak.lock();
-      if (ec || !self) return;
-      self->drive(CURL_SOCKET_TIMEOUT, 0);
-    });
-    return 0;
-  }
-
-  void arm(int s) {
-    auto it = watches_.find(s);
-    if (it == watches_.end()) return;
-    watch& w = *it->second;
-    for (bool for_write : {false, true}) {
-      if (!(w.want & (for_write ? CURL_POLL_OUT : CURL_POLL_IN))) continue;
-      bool& busy = for_write ? w.writing : w.reading;
-      if (busy) continue;
-      busy = true;
-      auto handler = [weak = weak_from_this(), ww = std::weak_ptr<watch>(it->second), s,
-                      for_write](boost::system::error_code ec) {
-        auto me = weak.lock();
-        if (!me || ec == asio::error::operation_aborted) return;
-        if (auto live = ww.lock()) (for_write ? live->writing : live->reading) = false;
-        if (ww.expired()) return;  // curl stopped watching it meanwhile
-        me->drive(s, ec ? CURL_CSELECT_ERR : for_write ? CURL_CSELECT_OUT : CURL_CSELECT_IN);
-        me->arm(s);
-      };
-      if (ready_now(s, for_write ? POLLOUT : POLLIN)) {
-        asio::post(io_, [handler]() mutable { handler(boost::system::error_code()); });
-      } else {
-        w.sd.async_wait(for_write ? asio::posix::descriptor_base::wait_write
-                                  : asio::posix::descriptor_base::wait_read,
-                        std::move(handler));
-      }
-    }
-  }
-
-  void drive(curl_socket_t s, int ev_bitmask) {
-    if (!multi_) return;
-    int running = 0;
-    curl_multi_socket_action(multi_.get(), s, ev_bitmask, &running);
-    check_done();
-  }
-
-  void check_done() {
-    int left = 0;
-    while (multi_) {
-      CURLMsg* msg = curl_multi_info_read(multi_.get(), &left);
-      if (msg == nullptr) break;
-      if (msg->msg != CURLMSG_DONE) continue;
-      CURL* easy = msg->easy_handle;
-      CURLcode code = msg->data.result;
-      auto it = live_.find(easy);
-      if (it == live_.end()) continue;
-      send_outcome o = it->second.t.outcome(code);
-      curl_multi_remove_handle(multi_.get(), easy);
-      storage::outbox_item item = std::move(it->second.item);
-      live_.erase(it);  // frees the easy handle (no longer in the multi handle)
-      record(std::move(item), std::move(o));
-    }
+  // The driver removed EASY from its multi handle: record the transfer's result.
+  void finished(CURL* easy, int code) {
+    auto it = live_.find(easy);
+    if (it == live_.end()) return;
+    send_outcome o = it->second.t.outcome(code);
+    storage::outbox_item item = std::move(it->second.item);
+    live_.erase(it);  // frees the easy handle (no longer in the multi handle)
+    record(std::move(item), std::move(o));
   }
 
   // Records the result on the database thread, then logs it and looks for more work.
@@ -353,9 +243,7 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
   // No transfer is running: drop curl's cached connections, its timer and every watch, so
   // nothing of ours keeps the loop busy.
   void shutdown_curl() {
-    curl_timer_.cancel();
-    multi_.reset();  // may report CURL_POLL_REMOVE for cached connections
-    watches_.clear();
+    if (driver_) driver_->shutdown();
   }
 
   asio::io_context& io_;
@@ -364,10 +252,8 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
   std::function<std::int64_t()> now_;
   int interval_ms_;
   asio::steady_timer tick_timer_;
-  asio::steady_timer curl_timer_;
-  std::map<int, std::shared_ptr<watch>> watches_;
   std::map<CURL*, transfer> live_;
-  curl_multi_ptr multi_;
+  std::shared_ptr<curl_multi_driver> driver_;  // made on the first transfer
   sender_stats stats_;
   bool claiming_ = false;
   bool stopping_ = false;
@@ -395,10 +281,7 @@ outbox_sender::outbox_sender(asio::io_context& io, std::shared_ptr<const config>
 outbox_sender::~outbox_sender() = default;
 
 void outbox_sender::reconfigure(std::shared_ptr<const config> cfg) {
-  if (p_->multi_ && cfg->smtp) {
-    curl_multi_setopt(p_->multi_.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                      static_cast<long>(cfg->smtp->max_parallel));
-  }
+  if (p_->driver_ && cfg->smtp) p_->driver_->set_max_connections(cfg->smtp->max_parallel);
   p_->cfg_ = std::move(cfg);
 }
 

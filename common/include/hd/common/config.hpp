@@ -190,6 +190,24 @@ struct http_config {
   int max_event_waiters = 200;          ///< pages waiting on /api/events at once; more get none
 };
 
+/// One webhook endpoint (docs/api.md "Webhooks"). Deliveries are queued in the transaction of
+/// the change and POSTed by the service with an HMAC-SHA256 signature made with `secret`.
+struct webhook_config {
+  std::string name;                 ///< shown in the delivery log; [a-z0-9_-]
+  std::string url;                  ///< https://, or http:// (meant for loopback and tests)
+  std::vector<std::string> events;  ///< of webhook_events(); empty is an error
+  secret secret_key;                ///< from secret_file or secret_env
+  int timeout_s = 10;               ///< one POST, connect to last byte
+  int max_parallel = 4;             ///< POSTs to this endpoint in flight at once
+  int max_attempts = 10;            ///< then the delivery is marked failed
+  int backoff_min_s = 10;           ///< first retry after this, doubling ...
+  int backoff_max_s = 3600;         ///< ... up to this, each with up to 25% random jitter
+  int keep_days = 30;  ///< delivered and failed deliveries are deleted after this; 0: kept
+};
+
+/// The event names a webhook may subscribe to.
+const std::vector<std::string>& webhook_events();
+
 struct config {
   std::string source;  ///< path of the file it was read from
   log_level log = log_level::info;
@@ -205,7 +223,8 @@ struct config {
   std::vector<category_config> categories;
   std::vector<user_config> users;
   companies_config companies;
-  std::optional<http_config> http;  ///< set when the file has an [http] table
+  std::optional<http_config> http;       ///< set when the file has an [http] table
+  std::vector<webhook_config> webhooks;  ///< [[webhook]] tables
 
   const mailbox_config* find_mailbox(std::string_view name) const;
 };

@@ -7,12 +7,14 @@
 #include "hd/mailparse/parser.hpp"
 #include "hd/rules/script.hpp"
 #include "hd/storage/store.hpp"
+#include "hd/storage/webhooks.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hd::daemon {
 
@@ -79,5 +81,7 @@ intake_result quarantine_after_exception(storage::store& db, const storage::mail
 result<storage::store, storage::errc> open_store(const config& cfg);
 /// The store settings CFG asks for (what open_store uses).
 storage::open_options store_options(const config& cfg);
+/// The [[webhook]] tables as the storage's subscription rows (endpoint, event).
+std::vector<storage::webhook_subscription> webhook_subscriptions(const config& cfg);
 
 }  // namespace hd::daemon
