@@ -73,10 +73,20 @@ result<std::optional<token_info>, errc> find_token(store& s, std::string_view se
     st.bind(1, sha256_hex(secret)).bind(2, now);
     if (!st.step()) return std::optional<token_info>{};
     token_info t = read_token(st);
+    // End the read before writing: an UPDATE under a read still open would have to upgrade
+    // the snapshot, which WAL refuses at once (SQLITE_BUSY_SNAPSHOT, no busy wait) whenever
+    // intake committed meanwhile, and a caller would get 503 for a valid token.
+    st.reset();
     if (!t.last_used_at || *t.last_used_at + 60 <= now) {
-      statement used(db, "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1");
-      used.bind(1, t.id).bind(2, now).run();
-      t.last_used_at = now;
+      // last_used_at is bookkeeping (to the minute): a database too busy to note it now does
+      // not refuse the caller; the next call notes it.
+      try {
+        statement used(db, "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1");
+        used.bind(1, t.id).bind(2, now).run();
+        t.last_used_at = now;
+      } catch (const sql::sqlite_error& e) {
+        if ((e.code & 0xff) != SQLITE_BUSY && (e.code & 0xff) != SQLITE_LOCKED) throw;
+      }
     }
     return std::optional<token_info>(std::move(t));
   });

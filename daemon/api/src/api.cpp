@@ -21,8 +21,8 @@ struct too_deep {};
 const std::vector<route>& table() {
   static const std::vector<route> t = [] {
     std::vector<route> all = request_routes();
-    for (auto more : {other_routes(), web_routes(), admin_routes(), content_routes(),
-                      webhook_routes()})
+    for (auto more :
+         {other_routes(), web_routes(), admin_routes(), content_routes(), webhook_routes()})
       all.insert(all.end(), more.begin(), more.end());
     return all;
   }();
