@@ -157,6 +157,10 @@ try:
     expect(b.driver.execute_script("return document.scripts.length"), 0, "app frame: no <script>")
     b.driver.switch_to.default_content()
     expect(b.driver.execute_script("return window.name"), "", "app page: window.name untouched")
+    # The page offers remote images because the route counted blocked ones.
+    b.wait_present("button.show-images")
+    expect("blocked" in b.text(".blocked") or "1" in b.text(".blocked"), True,
+           "app page: says how many remote images were blocked")
 
     # A sentinel loaded last, top-level: what the browser sent before it has arrived by then.
     b.driver.get("http://127.0.0.1:%s/sentinel" % remote)

@@ -449,9 +449,23 @@
                                 referrerpolicy: "no-referrer", loading: "lazy" });
     const wrap = h("div", { class: "html" }, frame);
     if (!images) {
-      wrap.append(h("button", { type: "button", class: "link", on: { click: () => {
+      // Offered only when the sanitiser left remote images out (X-Blocked-Images): the count
+      // is read from a same-origin fetch of the document, cut off once the headers are in.
+      const note = h("span", { class: "muted blocked", hidden: true });
+      const show = h("button", { type: "button", class: "link show-images", hidden: true, on: { click: () => {
         wrap.replaceWith(mailFrame(rid, mid, true));
-      } } }, t("show_images")));
+      } } }, t("show_images"));
+      wrap.append(note, " ", show);
+      const cut = new AbortController();
+      fetch(src, { credentials: "same-origin", signal: cut.signal }).then((r) => {
+        const n = Number(r.headers.get("X-Blocked-Images") || 0);
+        cut.abort();
+        if (n > 0) {
+          note.textContent = t("images_blocked", { n });
+          note.hidden = false;
+          show.hidden = false;
+        }
+      }).catch(() => {});
     }
     return wrap;
   }
