@@ -292,7 +292,8 @@ void mail_in(hd::storage::store& db, const std::string& id, const std::string& p
   m.text = "hello";
   hd::storage::inbound in;
   in.source.mailbox = "stdin";
-  in.raw = "Message-ID: <" + id + ">\r\n\r\nhello\r\n";
+  std::string raw = "Message-ID: <" + id + ">\r\n\r\nhello\r\n";  // in.raw is a view of it
+  in.raw = raw;
   in.parsed = &m;
   in.now = 1700000100;
   REQUIRE(db.ingest(in).has_value());
