@@ -5,6 +5,7 @@
 #include "hd/net/webhook_post.hpp"
 #include "hd/service/storage_worker.hpp"
 #include "hd/storage/webhooks.hpp"
+#include "loop_jobs.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -73,28 +74,15 @@ struct webhook_sender::impl : std::enable_shared_from_this<impl> {
   }
 
   // Runs JOB on the database thread, then DONE with its result on the loop thread (unless the
-  // sender is gone by then). The work guard keeps io.run() going while the job is out.
+  // sender is gone by then).
   template <class R>
   void on_db(std::function<R(storage::store&)> job, std::function<void(impl&, R)> done) {
-    auto guard = asio::make_work_guard(io_);
-    db_.submit([job = std::move(job), done = std::move(done), weak = weak_from_this(), &io = io_,
-                guard](storage::store& db) mutable {
-      R r = job(db);
-      asio::post(io, [weak, done = std::move(done), r = std::move(r)]() mutable {
-        if (auto me = weak.lock()) done(*me, std::move(r));
-      });
-      guard.reset();
-    });
+    loop_jobs::on_db<impl, R>(io_, db_, weak_from_this(), std::move(job), std::move(done));
   }
 
   void schedule() {
-    tick_timer_.expires_after(std::chrono::milliseconds(interval_ms_));
-    tick_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-      auto me = weak.lock();
-      if (ec || !me || me->stopping_) return;
-      me->tick();
-      me->schedule();
-    });
+    loop_jobs::tick_after<impl>(tick_timer_, std::chrono::milliseconds(interval_ms_),
+                                weak_from_this());
   }
 
   // Claims due deliveries for every endpoint with a free slot. The first claim after start
