@@ -56,17 +56,17 @@ std::optional<http::response> web_page(const http::request& req) {
   }
   http::response r;
   auto it = files().find(name);
+  // Errors as everywhere on this listener: a JSON body with a stable code.
   if (it == files().end() || (name == "index.html" && req.path.starts_with("/static/"))) {
     r.status = 404;
-    r.content_type = "text/plain; charset=utf-8";
-    r.body = "not found\n";
+    r.body = R"({"error":{"code":"no_route","message":"there is no such file"}})";
     return r;
   }
   if (req.method != "GET" && req.method != "HEAD") {
     r.status = 405;
-    r.content_type = "text/plain; charset=utf-8";
     r.headers.emplace_back("Allow", "GET, HEAD");
-    r.body = "method not allowed\n";
+    r.body =
+        R"({"error":{"code":"method_not_allowed","message":"the app's files are read with GET"}})";
     return r;
   }
   r.content_type = std::string(type_of(name));

@@ -438,7 +438,10 @@ TEST_CASE("the web app: its page under a strict policy, its files, nothing else"
   CHECK(f.call("GET", "/static/nope.js").status == 404);
   CHECK(f.call("GET", "/static/../etc/passwd").status == 404);
   CHECK(f.call("GET", "/static/index.html").status == 404);
-  CHECK(f.call("POST", "/").status == 405);
+  auto post = f.call("POST", "/");
+  CHECK(post.status == 405);
+  CHECK(json::parse(post.body)["error"]["code"] == "method_not_allowed");  // as the API's
+  CHECK(json::parse(f.call("GET", "/static/nope.js").body)["error"]["code"] == "no_route");
   CHECK(f.call("GET", "/elsewhere").status == 404);
 }
 
