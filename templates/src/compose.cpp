@@ -340,16 +340,6 @@ bool is_token_char(char c) {
          std::string_view("!#$&-^_.+").find(c) != std::string_view::npos;
 }
 
-// "type/subtype" of tokens only (no parameters: nothing of the caller's reaches the header but
-// these characters); anything else is application/octet-stream.
-std::string safe_type(std::string_view t) {
-  std::size_t slash = t.find('/');
-  bool good =
-      slash != std::string_view::npos && slash > 0 && slash + 1 < t.size() && t.size() < 128;
-  for (std::size_t i = 0; good && i < t.size(); ++i) good = i == slash || is_token_char(t[i]);
-  return good ? std::string(t) : "application/octet-stream";
-}
-
 // The filename without folders or control characters, then RFC 2231 percent-encoded (UTF-8):
 // only attr-chars reach the header, so it cannot break out of the parameter.
 std::string encoded_filename(std::string_view name) {
@@ -382,13 +372,24 @@ std::string attachment_of(const attachment_part& a) {
       "Content-Type: {}; name*=utf-8''{}\r\n"
       "Content-Disposition: attachment; filename*=utf-8''{}\r\n"
       "Content-Transfer-Encoding: base64\r\n\r\n",
-      safe_type(a.content_type), name, name);
+      safe_content_type(a.content_type), name, name);
   std::string b = base64(a.bytes);
   for (std::size_t i = 0; i < b.size(); i += 76) out += b.substr(i, 76) + "\r\n";
   return out;
 }
 
 }  // namespace
+
+std::string safe_content_type(std::string_view t) {
+  std::size_t slash = t.find('/');
+  bool good =
+      slash != std::string_view::npos && slash > 0 && slash + 1 < t.size() && t.size() < 128;
+  for (std::size_t i = 0; good && i < t.size(); ++i) good = i == slash || is_token_char(t[i]);
+  if (!good) return "application/octet-stream";
+  std::string out(t);
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
 
 result<composed_mail, compose_errc> compose(const mail_parts& p) {
   if (!is_safe_addr_spec(p.from.addr)) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <exception>
 #include <future>
@@ -146,11 +147,35 @@ storage::acting context::acting() const {
 
 std::optional<std::int64_t> context::id_arg(std::size_t i) const {
   if (i >= args.size()) return std::nullopt;
-  std::int64_t v = 0;
-  const std::string& s = args[i];
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v <= 0) return std::nullopt;
+  std::optional<std::int64_t> v = to_int(args[i]);
+  if (!v || *v <= 0) return std::nullopt;
   return v;
+}
+
+std::optional<std::int64_t> to_int(std::string_view s) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string next_link(const http::request& req, std::int64_t cursor) {
+  auto enc = [](std::string_view s) {
+    std::string out;
+    for (unsigned char c : s) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        out += fmt::format("%{:02X}", c);
+      }
+    }
+    return out;
+  };
+  std::string q;
+  for (const auto& [k, v] : req.query) {
+    if (k != "cursor") q += fmt::format("{}={}&", enc(k), enc(v));
+  }
+  return fmt::format("{}?{}cursor={}", req.path, q, cursor);
 }
 
 http::response fail(int status, std::string_view code, std::string_view message) {

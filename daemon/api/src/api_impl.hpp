@@ -56,6 +56,17 @@ http::response storage_failure(const context& cx, const error<storage::errc>& e)
 /// is nested deeper than the configured limit, or is not UTF-8.
 std::optional<json> body_object(const context& cx, http::response& err);
 
+/// List paging: the default and the largest page.
+constexpr int default_page = 50;
+constexpr int max_page = 500;
+
+/// S as a whole decimal number; nullopt for anything else.
+std::optional<std::int64_t> to_int(std::string_view s);
+
+/// The link to the next page of a list call: its path and query with CURSOR in place of any
+/// cursor it had.
+std::string next_link(const http::request& req, std::int64_t cursor);
+
 /// "\"r12v7\"": the ETag of version V of request ID.
 std::string etag(std::int64_t id, std::int64_t version);
 /// The version named by an If-Match header for request ID; nullopt when none was sent; 0 when

@@ -6,8 +6,10 @@
 #include "hd/common/utf8.hpp"
 #include "hd/mailparse/html_safe.hpp"
 #include "hd/storage/requests.hpp"
+#include "hd/templates/compose.hpp"
 
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <charconv>
@@ -39,35 +41,12 @@ bool inline_image(std::string_view type) {
   return type == "image/png" || type == "image/jpeg" || type == "image/gif" || type == "image/webp";
 }
 
+// Standard base64 (libsodium), for data: URLs.
 std::string base64(std::string_view in) {
-  static constexpr char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    std::uint32_t v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) v |= static_cast<unsigned char>(in[i + 2]);
-    out += abc[(v >> 18) & 63];
-    out += abc[(v >> 12) & 63];
-    out += i + 1 < in.size() ? abc[(v >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? abc[v & 63] : '=';
-  }
-  return out;
-}
-
-// The stored type when it is a plain type/subtype token, else application/octet-stream (it
-// goes into a header and must never carry parameters or line breaks from the mail).
-std::string safe_type(std::string_view t) {
-  std::size_t slash = t.find('/');
-  auto token = [](std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$&^_.+-", c) != nullptr;
-    });
-  };
-  if (slash == std::string_view::npos || !token(t.substr(0, slash)) || !token(t.substr(slash + 1)))
-    return "application/octet-stream";
-  std::string out(t);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string out(sodium_base64_ENCODED_LEN(in.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(in.data()),
+                    in.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
   return out;
 }
 
@@ -147,7 +126,7 @@ http::response message_html(context& cx) {
     o.cid_url = [&](std::string_view cid) -> std::optional<std::string> {
       for (const storage::attachment_data& f : m->files) {
         if (!f.info.content_id || *f.info.content_id != cid) continue;
-        std::string type = safe_type(f.info.content_type);
+        std::string type = templates::safe_content_type(f.info.content_type);
         if (!inline_image(type)) return std::nullopt;
         if (f.info.size <= max_inline_image_bytes &&
             inlined + f.info.size <= max_inline_images_total) {
@@ -213,7 +192,7 @@ http::response attachment(context& cx) {
   });
   if (f == files->end())
     return not_found(fmt::format("request #{} has no attachment {}", *id, cx.args[1]));
-  std::string type = safe_type(f->info.content_type);
+  std::string type = templates::safe_content_type(f->info.content_type);
   bool show = cx.req.param("inline") == "1" && previewable(type);
   http::response res;
   res.content_type = type;

@@ -19,16 +19,6 @@
 namespace hd::daemon::api_detail {
 namespace {
 
-constexpr int default_page = 50;
-constexpr int max_page = 500;
-
-std::optional<std::int64_t> to_int(std::string_view s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 // "2026-12-04T10:00:00Z", "...+01:00", "2026-12-04T10:00Z", "2026-12-04", or seconds.
 std::optional<std::int64_t> parse_time(const json& v) {
   if (v.is_number_integer()) return v.get<std::int64_t>();
@@ -75,28 +65,6 @@ std::optional<storage::request_sort> sort_of(std::string_view s) {
   if (s == "priority") return storage::request_sort::priority;
   if (s == "deadline") return storage::request_sort::deadline;
   return std::nullopt;
-}
-
-// The query of a list call, with CURSOR in place of any cursor it had.
-std::string next_link(const http::request& req, std::int64_t cursor) {
-  std::string q;
-  auto enc = [](std::string_view s) {
-    std::string out;
-    for (unsigned char c : s) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        out += fmt::format("%{:02X}", c);
-      }
-    }
-    return out;
-  };
-  for (const auto& [k, v] : req.query) {
-    if (k == "cursor") continue;
-    q += fmt::format("{}{}={}", q.empty() ? "" : "&", enc(k), enc(v));
-  }
-  q += fmt::format("{}cursor={}", q.empty() ? "" : "&", cursor);
-  return "/api/requests?" + q;
 }
 
 http::response list_requests(context& cx) {

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <charconv>
 
 namespace hd::daemon::api_detail {
 
@@ -63,13 +62,6 @@ http::response mark_read(context& cx) {
   return ok(json{{"ok", true}, {"action", "read"}, {"request", *id}});
 }
 
-std::optional<std::int64_t> to_id(std::string_view s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 0) return std::nullopt;
-  return v;
-}
-
 // GET /api/events: the events after Last-Event-ID (or ?after=) as an event stream, at most
 // 100. With neither, it names the newest event, so a page starts from now. api::handle keeps
 // an answer with no events open until one happens or [http] events_wait_s passes.
@@ -78,8 +70,9 @@ http::response events(context& cx) {
   if (!from) from = cx.req.param("after");
   std::optional<std::int64_t> after;
   if (from) {
-    after = to_id(*from);
-    if (!after) return fail(400, "bad_parameter", "Last-Event-ID or after must be an event id");
+    after = to_int(*from);
+    if (!after || *after < 0)
+      return fail(400, "bad_parameter", "Last-Event-ID or after must be an event id");
   }
   http::response r;
   r.content_type = "text/event-stream; charset=utf-8";

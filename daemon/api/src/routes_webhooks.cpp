@@ -12,37 +12,6 @@
 namespace hd::daemon::api_detail {
 namespace {
 
-constexpr int default_page = 50;
-constexpr int max_page = 500;
-
-std::optional<std::int64_t> number(std::string_view s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 0) return std::nullopt;
-  return v;
-}
-
-std::string escaped(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
-// The query of this call with CURSOR in place of any cursor it had.
-std::string next_link(const http::request& req, std::int64_t cursor) {
-  std::string q;
-  for (const auto& [k, v] : req.query) {
-    if (k != "cursor") q += fmt::format("{}={}&", escaped(k), escaped(v));
-  }
-  return fmt::format("/api/webhooks/deliveries?{}cursor={}", q, cursor);
-}
-
 json delivery_json(const storage::webhook_delivery& d) {
   json payload = json::parse(d.payload, nullptr, false);
   return {{"id", d.id},
@@ -73,8 +42,8 @@ http::response deliveries(context& cx) {
   for (const char* name : {"limit", "cursor"}) {
     auto v = cx.req.param(name);
     if (!v) continue;
-    std::optional<std::int64_t> n = number(*v);
-    if (!n) return fail(400, "bad_parameter", fmt::format("{} must be a number", name));
+    std::optional<std::int64_t> n = to_int(*v);
+    if (!n || *n < 0) return fail(400, "bad_parameter", fmt::format("{} must be a number", name));
     if (std::string_view(name) == "limit") {
       f.limit = static_cast<int>(std::clamp<std::int64_t>(*n, 1, max_page));
     } else {

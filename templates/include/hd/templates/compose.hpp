@@ -54,6 +54,11 @@ struct composed_mail {
 /// caller must then not send at all), bad_input for an empty message id.
 result<composed_mail, compose_errc> compose(const mail_parts& p);
 
+/// T as "type/subtype" of MIME tokens, lower-cased, when it is one (no parameters, spaces or
+/// line breaks), else "application/octet-stream": a type from a mail or a client that may go
+/// into a header.
+std::string safe_content_type(std::string_view t);
+
 /// True for a plain ASCII addr-spec local@domain without spaces, quotes, brackets or control
 /// characters, and without "=?" (which readers may decode as an encoded word): what may
 /// safely go into an SMTP envelope and a header.
