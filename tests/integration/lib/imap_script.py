@@ -27,7 +27,8 @@ When a section's steps run out, the connection is closed.
 TRANSCRIPT gets one line per event, flushed at once so a test can wait for it:
     <seconds since start> c<N> S: <line sent>       (send_file: "S: <K bytes of PATH>")
     <seconds since start> c<N> C: <line received>
-    <seconds since start> c<N> client closed after <S> s    (during a hang)
+    <seconds since start> c<N> client closed after <S> s    (during a hang, or a reset while
+                                                             the server was sending)
     <seconds since start> c<N> hang over after <S> s (client still connected)
     <seconds since start> c<N> MISMATCH ...  |  UNSCRIPTED connection  |  closed by the script
 A test asserts on it (no MISMATCH, no UNSCRIPTED, "client closed" after a hang).
@@ -92,9 +93,11 @@ class Server:
             return
         self.log(conn, "accepted")
         tag = "*"
+        t_step = time.monotonic()
         try:
             for step in self.sections[conn - 1]:
                 kind = step[0]
+                t_step = time.monotonic()
                 if kind == "send":
                     text = step[1].replace("$$", "\0").replace("$tag", tag).replace("\0", "$")
                     self.log(conn, "S: " + text)
@@ -125,6 +128,12 @@ class Server:
                     self.log(conn, "closed by the script")
                     return
             self.log(conn, "end of the script: closing")
+        except (ConnectionResetError, BrokenPipeError) as e:
+            # The client closed (or reset) while the server was writing: a client that drops
+            # a hostile answer without reading it resets, since unread data is in its buffer.
+            # That is the close a test waits for, so it is logged as one.
+            self.log(conn, f"client closed after {time.monotonic() - t_step:.1f} s"
+                     f" (while the server was sending: {e.strerror or e})")
         except (ConnectionError, OSError) as e:
             self.log(conn, f"connection error: {e}")
         finally:
