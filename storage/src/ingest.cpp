@@ -104,6 +104,9 @@ void thread_by_headers(const sql::connection& db, const parsed_message& m, std::
   std::vector<std::string> ids;
   if (m.in_reply_to) ids.push_back(*m.in_reply_to);
   ids.insert(ids.end(), m.references.rbegin(), m.references.rend());
+  // A bounce names the mail it returns in its report, rarely in its own headers.
+  if (m.robot.delivery_status && m.robot.original_message_id)
+    ids.push_back(*m.robot.original_message_id);
   sql::statement st(db,
                     "SELECT request_id, direction = 'out' FROM messages WHERE message_id = ?1 "
                     "ORDER BY direction = 'out' DESC, id LIMIT 1");
@@ -376,6 +379,32 @@ std::optional<std::int64_t> too_old_to_reopen(std::optional<thread_match>& threa
   return id;
 }
 
+// Automatic mail (an out-of-office reply, a bounce) joins request T without reopening or
+// postponing anything: no person answered. Its event says what it was.
+void append_automatic(const sql::connection& db, const thread_match& t, const inbound& in) {
+  const parsed_message& m = *in.parsed;
+  sql::statement st(db, "UPDATE requests SET updated_at = ?2 WHERE id = ?1");
+  st.bind(1, t.request_id).bind(2, in.now).run();
+  std::string detail = fmt::format("{}: {}", m.from->addr,
+                                   m.robot.reason.empty() ? "automatic mail" : m.robot.reason);
+  if (t.status != "open") detail += fmt::format("; the request stays {}", t.status);
+  add_event(db, t.request_id, in.now, automatic_event_kind(m.robot), detail);
+}
+
+// Automatic mail that refers to no request is kept as a request of its own, closed at once
+// and tagged, so it is on record and searchable but never in an agent's queue.
+void close_automatic(const sql::connection& db, std::int64_t id, const inbound& in) {
+  sql::statement st(db, "UPDATE requests SET status = 'closed', closed_at = ?2 WHERE id = ?1");
+  st.bind(1, id).bind(2, in.now).run();
+  sql::statement tag(db, "INSERT OR IGNORE INTO request_tags (request_id, tag) VALUES (?1, ?2)");
+  tag.bind(1, id).bind(2, k_automatic_tag).run();
+  const robot_facts& r = in.parsed->robot;
+  add_event(db, id, in.now, "closed",
+            fmt::format("automatic mail ({}) that refers to no request: kept out of the queues, "
+                        "tagged '{}'; reopen it if a person wrote it",
+                        r.reason.empty() ? "automatic mail" : r.reason, k_automatic_tag));
+}
+
 // A follow-up joins request T (and reopens it); the event tells the agents' open pages.
 void append_to(const sql::connection& db, const thread_match& t, std::int64_t now,
                std::string_view from) {
@@ -422,18 +451,26 @@ ingest_outcome store_new_mail(const sql::connection& db, const inbound& in, cons
   thread_search found = find_thread(db, in, person.id, opt);
   out.ignored_tag = found.ignored_tag;
   out.ignored_reference = found.ignored_reference;
-  std::optional<std::int64_t> linked = too_old_to_reopen(found.match, in, opt);
+  // Automatic mail reopens nothing, so it joins a request however long ago it was closed.
+  bool automatic = is_automatic(in.parsed->robot);
+  std::optional<std::int64_t> linked;
+  if (!automatic) linked = too_old_to_reopen(found.match, in, opt);
   if (!found.match && found.ignored_reference != 0) linked = found.ignored_reference;
   step(opt, "request");
   if (found.match) {
     out.kind = ingest_kind::appended;
     out.request_id = found.match->request_id;
-    append_to(db, *found.match, in.now, in.parsed->from->addr);
+    if (automatic) {
+      append_automatic(db, *found.match, in);
+    } else {
+      append_to(db, *found.match, in.now, in.parsed->from->addr);
+    }
   } else {
     out.kind = ingest_kind::created;
     out.request_id = create_request(db, in, person.id, linked, opt.tag_prefix);
     add_event(db, out.request_id, in.now, "created",
               created_detail(linked, out.ignored_tag, out.ignored_reference));
+    if (automatic) close_automatic(db, out.request_id, in);
   }
   step(opt, "message");
   out.message_id = insert_message(db, in, out.request_id, raw_id, person.id);
@@ -461,7 +498,7 @@ result<std::optional<std::int64_t>, errc> thread_target(store& s, const parsed_m
     in.parsed = &m;
     in.now = now;
     thread_search found = find_thread(db, in, person_id, opt);
-    (void)too_old_to_reopen(found.match, in, opt);
+    if (!is_automatic(m.robot)) (void)too_old_to_reopen(found.match, in, opt);
     if (!found.match) return std::optional<std::int64_t>();
     return std::optional<std::int64_t>(found.match->request_id);
   });

@@ -143,4 +143,12 @@ std::string request_title(std::string_view subject, std::string_view tag_prefix)
   return collapsed.empty() ? std::string("(no subject)") : collapsed;
 }
 
+bool is_automatic(const robot_facts& r) { return r.auto_submitted || r.delivery_status; }
+
+std::string_view automatic_event_kind(const robot_facts& r) {
+  if (r.delivery_status) return "delivery_report";
+  if (r.out_of_office) return "auto_reply";
+  return "automatic";
+}
+
 }  // namespace hd::storage

@@ -14,7 +14,7 @@ namespace hd::daemon {
 namespace {
 
 struct list_options {
-  std::string status = "active", category, owner;
+  std::string status = "active", category, owner, tag;
   bool unassigned = false;
   bool flagged = false;
   bool favourite = false;  ///< of --as (or $HELPDESKD_AGENT)
@@ -38,6 +38,7 @@ std::optional<storage::request_filter> filter_of(cli_state& st, const list_optio
   if (o.status != "all") f.status = o.status;  // "active": open or pending (storage)
   if (!o.category.empty()) f.category = o.category;
   if (!o.owner.empty()) f.owner = o.owner;
+  if (!o.tag.empty()) f.tag = o.tag;
   f.unassigned = o.unassigned;
   f.flagged = o.flagged;
   if (o.overdue) f.overdue_at = st.io.now();
@@ -229,6 +230,9 @@ void add_requests_commands(CLI::App& app, cli_state& st) {
       ->check(CLI::IsMember({"active", "open", "pending", "closed", "merged", "all"}));
   list->add_option("--category", o->category, "Only this category (queue)");
   list->add_option("--owner", o->owner, "Only requests owned by this user (login)");
+  list->add_option("--tag", o->tag,
+                   "Only requests with this tag (e.g. --status all --tag automatic: automatic\n"
+                   "mail that referred to no request)");
   list->add_flag("--unassigned", o->unassigned, "Only requests with no owner");
   list->add_flag("--flagged", o->flagged, "Only requests with a flagged message");
   list->add_flag("--favourite", o->favourite, "Only favourites of --as (or $HELPDESKD_AGENT)");

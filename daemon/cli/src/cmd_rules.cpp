@@ -9,6 +9,7 @@
 #include "hd/mailparse/parser.hpp"
 #include "hd/mailparse/rfc2047.hpp"
 #include "hd/mailparse/sieve_parts.hpp"
+#include "hd/storage/threading.hpp"
 
 #include <fmt/format.h>
 
@@ -209,6 +210,13 @@ json to_json(const std::string& file, const rules::outcome& o, const rules::deci
 rules::decision with_defaults(const rules::decision& d, const config* cfg, const std::string& mb,
                               const parsed_message& mail, std::string_view raw) {
   rules::decision out = d;
+  if (out.create_request && storage::is_automatic(mail.robot)) {
+    out.notes.push_back(fmt::format(
+        "automatic mail ({}): joins the request it refers to without reopening it; if it "
+        "refers to none, its request is closed at once and tagged '{}'",
+        mail.robot.reason.empty() ? "automatic mail" : mail.robot.reason,
+        storage::k_automatic_tag));
+  }
   if (cfg == nullptr) return out;
   if (out.ack) {
     if (auto why = auto_reply_block(mail, raw, *cfg)) {

@@ -3,6 +3,7 @@
 #include "hd/mailparse/rfc2047.hpp"
 #include "hd/mailparse/sieve_parts.hpp"
 #include "hd/storage/directory.hpp"
+#include "hd/storage/threading.hpp"
 
 #include <fmt/format.h>
 
@@ -118,7 +119,10 @@ result<routed, storage::errc> route_mail(const intake_context& cx, const storage
   if (r.route.category.empty() && mb) r.route.category = mb->category;
   if (r.route.priority.empty() && mb) r.route.priority = mb->priority;
   if (r.route.priority.empty()) r.route.priority = first_default_priority(cfg, r.route.priority);
-  if (r.route.owner.empty() && !r.followup && r.create_request && !r.route.category.empty()) {
+  // Automatic mail that refers to no request is closed on arrival (storage::is_automatic):
+  // it does not take a turn in the category's round robin.
+  if (r.route.owner.empty() && !r.followup && r.create_request && !r.route.category.empty() &&
+      !storage::is_automatic(m.robot)) {
     auto owner = storage::pick_owner(cx.db, r.route.category);
     if (!owner) return owner.error();
     r.route.owner = *owner;

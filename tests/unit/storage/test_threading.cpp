@@ -236,3 +236,85 @@ TEST_CASE("replies to closed requests reopen them, unless closed too long ago") 
   CHECK(hd::storage::show_request(s, first.request_id)->follow_ups ==
         std::vector<std::int64_t>{l.request_id});
 }
+
+namespace {
+
+bool has_event(const hd::storage::request_detail& d, std::string_view kind) {
+  for (const auto& e : d.events)
+    if (e.kind == kind) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("automatic mail joins its request without reopening it, however old") {
+  hd::storage::open_options opt;
+  opt.reopen_within_days = 10;
+  auto s = open_memory(opt);
+  auto first = ingest(s, mail("a@b.c", "help", "1@x"), "r1", 1000);
+  REQUIRE(hd::storage::close_request(s, first.request_id, {"agent", 2000}).has_value());
+
+  hd::parsed_message ooo = mail("a@b.c", "Automatic reply: help", "2@x");
+  ooo.in_reply_to = "1@x";
+  ooo.robot.auto_submitted = ooo.robot.out_of_office = true;
+  ooo.robot.reason = "Auto-Submitted: auto-replied";
+  // Closed 30 days ago, beyond reopen_within_days: a person's reply would open a new request.
+  auto r = ingest(s, ooo, "r2", 2000 + 30 * 86400);
+  CHECK(r.kind == ingest_kind::appended);
+  CHECK(r.request_id == first.request_id);
+  auto d = hd::storage::show_request(s, first.request_id);
+  REQUIRE(d.has_value());
+  CHECK(d->summary.status == "closed");
+  CHECK(has_event(*d, "auto_reply"));
+  CHECK_FALSE(has_event(*d, "reopened"));
+  CHECK(s.list_requests({})->size() == 1);  // no new request either
+}
+
+TEST_CASE("a bounce threads by the Message-ID in its report when it is ours") {
+  auto s = open_memory();
+  // The customer's mail and our acknowledgement, queued in the same transaction as the
+  // outbox does: an outbound message with our own Message-ID.
+  hd::parsed_message help = mail("a@b.c", "help", "1@x");
+  auto in = inbound_of(help, "r1", 1000);
+  in.outgoing = [](const hd::storage::ingest_outcome&) {
+    hd::storage::outgoing_mail ack{"ack",   "support@example",          {"a@b.c"},
+                                   "x\r\n", "hd.1.2.3@support.example", "Re: help",
+                                   "thanks"};
+    return hd::storage::outgoing_result(std::vector<hd::storage::outgoing_mail>{ack});
+  };
+  auto first = s.ingest(in);
+  REQUIRE(first.has_value());
+
+  hd::parsed_message dsn = mail("MAILER-DAEMON@mx.example", "Undelivered Mail Returned", "9@mx");
+  dsn.robot.auto_submitted = dsn.robot.delivery_status = true;
+  dsn.robot.reason = "a delivery-status notification";
+  dsn.robot.original_message_id = "hd.1.2.3@support.example";
+  auto r = ingest(s, dsn, "r2", 3000);
+  CHECK(r.kind == ingest_kind::appended);
+  CHECK(r.request_id == first->request_id);
+  auto d = hd::storage::show_request(s, first->request_id);
+  REQUIRE(d.has_value());
+  CHECK(has_event(*d, "delivery_report"));
+  CHECK(d->summary.status == "open");
+}
+
+TEST_CASE("automatic mail that refers to no request is closed at once and tagged") {
+  auto s = open_memory();
+  hd::parsed_message ooo = mail("x@y.z", "Out of office", "5@y");
+  ooo.robot.auto_submitted = ooo.robot.out_of_office = true;
+  auto r = ingest(s, ooo, "r1", 1000);
+  CHECK(r.kind == ingest_kind::created);
+  auto d = hd::storage::show_request(s, r.request_id);
+  REQUIRE(d.has_value());
+  CHECK(d->summary.status == "closed");
+  CHECK(d->tags == std::vector<std::string>{std::string(hd::storage::k_automatic_tag)});
+  hd::storage::request_filter open;
+  open.status = "open";
+  CHECK(s.list_requests(open)->empty());
+
+  // List mail alone is not automatic: people write through lists.
+  hd::parsed_message list = mail("p@y.z", "question", "6@y");
+  list.robot.bulk = true;
+  auto l = ingest(s, list, "r2", 1000);
+  CHECK(hd::storage::show_request(s, l.request_id)->summary.status == "open");
+}

@@ -3,6 +3,8 @@
 // mail clients add in many languages ("Re:", "AW:", "SV:", "VS:", "Antw:", "Fwd:", "回复:" ...).
 // Pure functions: no SQL, no I/O.
 
+#include "hd/common/message.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,5 +27,20 @@ std::string strip_reply_prefixes(std::string_view subject);
 /// The title for a new request made from SUBJECT: reply prefixes and our own request tags
 /// removed, whitespace collapsed at the ends; "(no subject)" when nothing is left.
 std::string request_title(std::string_view subject, std::string_view tag_prefix);
+
+/// Whether a mail was sent by a program and not a person, for threading (docs/storage.md,
+/// "Automatic mail"): Auto-Submitted other than "no" and the vendor headers like it, a null
+/// Return-Path, or a delivery-status notification (robot_facts). Bulk and list mail alone is
+/// not: people write through lists. Such mail joins the request it refers to without reopening
+/// it, and one that refers to none makes a request that is closed at once, tagged
+/// k_automatic_tag.
+bool is_automatic(const robot_facts& r);
+
+/// The event kind for automatic mail on a request: "auto_reply" (out-of-office, vacation),
+/// "delivery_report" (a DSN), or "automatic".
+std::string_view automatic_event_kind(const robot_facts& r);
+
+/// The tag on a request made by automatic mail that referred to no request.
+inline constexpr std::string_view k_automatic_tag = "automatic";
 
 }  // namespace hd::storage
