@@ -92,6 +92,9 @@ void read_limits(table_reader r, limits_config& l) {
   r.integer("max_mime_depth", l.max_mime_depth, 1, 10000);
   r.integer("max_parts", l.max_parts, 1, 1000000);
   r.integer("parse_budget_ms", l.parse_budget_ms, 10, 3600000);
+  r.integer("max_header_field_bytes", l.max_header_field_bytes, 1024, std::int64_t{1} << 30);
+  r.integer("max_header_fields", l.max_header_fields, 10, 1000000);
+  r.integer("max_params", l.max_params, 10, 1000000);
   r.finish();
 }
 

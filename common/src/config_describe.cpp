@@ -64,7 +64,10 @@ std::string describe_config(const config& c) {
                                     {"max_header_bytes", c.limits.max_header_bytes},
                                     {"max_mime_depth", c.limits.max_mime_depth},
                                     {"max_parts", c.limits.max_parts},
-                                    {"parse_budget_ms", c.limits.parse_budget_ms}});
+                                    {"parse_budget_ms", c.limits.parse_budget_ms},
+                                    {"max_header_field_bytes", c.limits.max_header_field_bytes},
+                                    {"max_header_fields", c.limits.max_header_fields},
+                                    {"max_params", c.limits.max_params}});
   root.insert("threading", toml::table{{"tag_prefix", c.threading.tag_prefix},
                                        {"tag_in_body", c.threading.tag_in_body},
                                        {"reopen_within_days", c.threading.reopen_within_days}});

@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/ack.hpp"
+#include "hd/intake/pipeline.hpp"
 #include "hd/intake/routing.hpp"
 #include "hd/mailparse/parser.hpp"
 #include "hd/mailparse/rfc2047.hpp"
@@ -315,7 +316,9 @@ void run_test(cli_state& st, const test_options& opt) {
       st.fail(exit_code::no_input, fmt::format("cannot read '{}'", mail));
       continue;
     }
-    mailparse::limits lim;
+    // As intake parses (the config's [limits]), except that a file over max_message_bytes is
+    // still read: the question is what the rules would decide.
+    mailparse::limits lim = cfg ? mailparse_limits(cfg->limits) : mailparse::limits{};
     lim.max_message_bytes =
         std::max<std::int64_t>(lim.max_message_bytes, static_cast<std::int64_t>(raw->size()));
     auto m = mailparse::parse(*raw, lim);

@@ -16,7 +16,7 @@ namespace {
 
 // mailparse has no clock: the budget (limits.parse_budget_ms) comes in as a deadline check.
 mailparse::limits parse_limits(const limits_config& l) {
-  mailparse::limits lim{l.max_message_bytes, l.max_header_bytes, l.max_mime_depth, l.max_parts};
+  mailparse::limits lim = mailparse_limits(l);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(l.parse_budget_ms);
   lim.over_budget = [deadline] { return std::chrono::steady_clock::now() > deadline; };
   return lim;
@@ -85,6 +85,18 @@ intake_result quarantine_after_exception(storage::store& db, const storage::mail
                            e.what());
     return r;
   }
+}
+
+mailparse::limits mailparse_limits(const limits_config& l) {
+  mailparse::limits lim;
+  lim.max_message_bytes = l.max_message_bytes;
+  lim.max_header_bytes = l.max_header_bytes;
+  lim.max_mime_depth = l.max_mime_depth;
+  lim.max_parts = l.max_parts;
+  lim.max_header_field_bytes = l.max_header_field_bytes;
+  lim.max_header_fields = l.max_header_fields;
+  lim.max_params = l.max_params;
+  return lim;
 }
 
 parse_result parse_for_intake(const config& cfg, std::string_view raw) {

@@ -1,5 +1,6 @@
 #include "hd/intake/routing.hpp"
 
+#include "hd/intake/pipeline.hpp"
 #include "hd/mailparse/rfc2047.hpp"
 #include "hd/mailparse/sieve_parts.hpp"
 #include "hd/storage/directory.hpp"
@@ -101,9 +102,7 @@ result<routed, storage::errc> route_mail(const intake_context& cx, const storage
     in.trace = false;
     in.decode_header = mailparse::decode_strict;
     in.body_parts = [&cfg, raw] {
-      const limits_config& l = cfg.limits;
-      return mailparse::sieve_body_parts(
-          raw, {l.max_message_bytes, l.max_header_bytes, l.max_mime_depth, l.max_parts});
+      return mailparse::sieve_body_parts(raw, mailparse_limits(cfg.limits));
     };
     r.outcome = rules::evaluate(*script, in);
     const rules::decision& d = r.outcome.result;

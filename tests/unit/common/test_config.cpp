@@ -30,8 +30,23 @@ TEST_CASE("an empty file gives the documented defaults") {
   CHECK(c->limits.max_header_bytes == 100 * 1024);
   CHECK(c->limits.max_mime_depth == 100);
   CHECK(c->limits.max_parts == 10000);
+  CHECK(c->limits.max_header_field_bytes == 64 * 1024);
+  CHECK(c->limits.max_header_fields == 1000);
+  CHECK(c->limits.max_params == 1000);
   CHECK(c->log == hd::log_level::info);
   CHECK(c->mailboxes.empty());
+}
+
+TEST_CASE("the parser's header and parameter limits are settings") {
+  auto c =
+      parse("[limits]\nmax_header_field_bytes = 2048\nmax_header_fields = 50\nmax_params = 20\n");
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
+  CHECK(c->limits.max_header_field_bytes == 2048);
+  CHECK(c->limits.max_header_fields == 50);
+  CHECK(c->limits.max_params == 20);
+  auto low = parse("[limits]\nmax_params = 1\n");
+  REQUIRE_FALSE(low.has_value());
+  CHECK(low.error().message.find("max_params") != std::string::npos);
 }
 
 TEST_CASE("a full mailbox is read, relative paths against the file's directory") {

@@ -5,6 +5,7 @@
 #include "daemon_test.hpp"
 
 #include "hd/common/config.hpp"
+#include "hd/intake/pipeline.hpp"
 #include "hd/storage/mailbox_state.hpp"
 #include "hd/storage/quarantine.hpp"
 
@@ -186,4 +187,25 @@ TEST_CASE("a group commit that fails downgrades every mail of the group to faile
   REQUIRE(cp.has_value());
   REQUIRE(cp->has_value());
   CHECK((*cp)->last_uid == 8);
+}
+
+TEST_CASE("intake parses with the config's header and parameter limits") {
+  std::string params;
+  for (int i = 0; i < 30; ++i) params += "; p" + std::to_string(i) + "=v";
+  std::string raw = "From: c@customer.example\nSubject: x\nContent-Type: text/plain" + params +
+                    "\nX-Long: " + std::string(3000, 'a') + "\n\nbody\n";
+  auto has = [](const parsed_message& m, std::string_view what) {
+    for (const std::string& d : m.defects)
+      if (d.find(what) != std::string::npos) return true;
+    return false;
+  };
+  auto defaults = parse_for_intake(daemon_test::config_of(""), raw);
+  REQUIRE(defaults.has_value());
+  CHECK_FALSE(has(*defaults, "max_params"));
+  CHECK_FALSE(has(*defaults, "max_header_field_bytes"));
+  auto tight = parse_for_intake(
+      daemon_test::config_of("[limits]\nmax_params = 10\nmax_header_field_bytes = 1024\n"), raw);
+  REQUIRE(tight.has_value());
+  CHECK(has(*tight, "max_params"));
+  CHECK(has(*tight, "max_header_field_bytes"));
 }

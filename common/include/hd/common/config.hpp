@@ -50,7 +50,10 @@ struct limits_config {
   std::int64_t max_header_bytes = 100 * 1024;
   int max_mime_depth = 100;
   int max_parts = 10000;
-  int parse_budget_ms = 10000;  ///< per-message parse time budget in the daemon
+  int parse_budget_ms = 10000;                      ///< per-message parse time budget in the daemon
+  std::int64_t max_header_field_bytes = 64 * 1024;  ///< one header field is cut to this
+  int max_header_fields = 1000;  ///< top-level fields read; past it only identity headers
+  int max_params = 1000;         ///< parameters read per Content-Type / -Disposition
 };
 
 struct threading_config {

@@ -67,6 +67,11 @@ intake_result intake(const intake_context& cx, const storage::mail_source& src,
 using parse_result = result<parsed_message, mailparse::errc>;
 parse_result parse_for_intake(const config& cfg, std::string_view raw);
 
+/// The parser's limits from the config's [limits] (without the time budget, which
+/// parse_for_intake adds): the one place the two are mapped, so `rules test` parses as
+/// intake does.
+mailparse::limits mailparse_limits(const limits_config& l);
+
 /// The rest of the pipeline for a mail parse_for_intake has read.
 intake_result intake_parsed(const intake_context& cx, const storage::mail_source& src,
                             std::string_view raw, parse_result parsed, std::int64_t now);
