@@ -265,12 +265,12 @@ struct ingester {
     in.route.category = cats[r % 4];
     in.route.owner = owners[r % 8];
     in.route.priority = r % 10 == 0 ? "urgent" : "normal";
-    in.outgoing = [&](const hd::storage::ingest_outcome& o) {
-      std::vector<hd::storage::outgoing_mail> out;
-      if (o.kind == hd::storage::ingest_kind::created) out.push_back(ack_of(o, now));
-      return out;
-    };
-    return check(db.ingest(in), "ingest");
+    // As the intake's unit of work: the acknowledgement queued after ingest, in the same
+    // transaction (the caller's write batch).
+    auto o = check(db.ingest(in), "ingest");
+    if (o.kind == hd::storage::ingest_kind::created)
+      check(hd::storage::queue_mails(db, o.request_id, {ack_of(o, now)}, now), "queue");
+    return o;
   }
 };
 

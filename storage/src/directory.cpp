@@ -154,10 +154,9 @@ result<bool, errc> is_followup(store& s, const parsed_message& m, std::int64_t n
   return t->has_value();
 }
 
-result<std::int64_t, errc> keep_discarded(
-    store& s, const mail_source& src, std::string_view raw, std::string_view reason,
-    std::int64_t now, const std::function<outgoing_result(std::string& reason)>& outgoing) {
-  return guarded([&]() -> result<std::int64_t, errc> {
+result<discard_kept, errc> keep_discarded(store& s, const mail_source& src, std::string_view raw,
+                                          std::string_view reason, std::int64_t now) {
+  return guarded([&]() -> result<discard_kept, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
     if (src.uid && src.uidvalidity) {
@@ -166,7 +165,7 @@ result<std::int64_t, errc> keep_discarded(
                                  WHERE r.mailbox = ?1 AND r.folder IS ?2 AND r.uidvalidity = ?3
                                    AND r.uid = ?4)");
       find.bind(1, src.mailbox).bind(2, src.folder).bind(3, src.uidvalidity).bind(4, src.uid);
-      if (find.step()) return find.integer(0);
+      if (find.step()) return discard_kept{find.integer(0), false};
     }
     // The same bytes discarded before from this mailbox (a mail server delivering the pipe
     // twice, a re-fetch after a UIDVALIDITY change): one record, and its redirects are not
@@ -180,7 +179,7 @@ result<std::int64_t, errc> keep_discarded(
       std::int64_t id = same.integer(0);
       save_checkpoint_if_uid(db, src);
       tx.commit();
-      return id;
+      return discard_kept{id, false};
     }
     sql::statement raw_st(db,
                           R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox,
@@ -195,19 +194,21 @@ result<std::int64_t, errc> keep_discarded(
     sql::statement q(db,
                      R"(INSERT INTO quarantine (raw_id, reason, created_at, resolved_at, resolution)
                             VALUES (?1, ?2, ?3, ?3, 'discarded'))");
-    std::string why(reason);
-    std::vector<outgoing_mail> mails;
-    if (outgoing) {
-      auto decided = outgoing(why);
-      if (!decided) return decided.error();  // tx rolls back
-      mails = std::move(*decided);
-    }
-    q.bind(1, raw_id).bind(2, why).bind(3, now).run();
+    q.bind(1, raw_id).bind(2, reason).bind(3, now).run();
     std::int64_t id = db.last_insert_id();
-    for (const outgoing_mail& m : mails) queue_outgoing(db, 0, m, now);
     save_checkpoint_if_uid(db, src);
     tx.commit();
-    return id;
+    return discard_kept{id, true};
+  });
+}
+
+result<void, errc> set_discard_reason(store& s, std::int64_t id, std::string_view reason) {
+  return guarded([&]() -> result<void, errc> {
+    sql::statement st(
+        connection_of(s),
+        "UPDATE quarantine SET reason = ?2 WHERE id = ?1 AND resolution = 'discarded'");
+    st.bind(1, id).bind(2, reason).run();
+    return {};
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include "hd/common/digest.hpp"
 #include "hd/storage/directory.hpp"
+#include "hd/storage/outbox.hpp"
 #include "hd/storage/threading.hpp"
 
 namespace hd::storage {
@@ -381,14 +382,15 @@ std::optional<std::int64_t> too_old_to_reopen(std::optional<thread_match>& threa
 
 // Automatic mail (an out-of-office reply, a bounce) joins request T without reopening or
 // postponing anything: no person answered. Its event says what it was.
-void append_automatic(const sql::connection& db, const thread_match& t, const inbound& in) {
+void append_automatic(const sql::connection& db, std::int64_t request_id, const std::string& status,
+                      const inbound& in) {
   const parsed_message& m = *in.parsed;
   sql::statement st(db, "UPDATE requests SET updated_at = ?2 WHERE id = ?1");
-  st.bind(1, t.request_id).bind(2, in.now).run();
+  st.bind(1, request_id).bind(2, in.now).run();
   std::string detail = fmt::format("{}: {}", m.from->addr,
                                    m.robot.reason.empty() ? "automatic mail" : m.robot.reason);
-  if (t.status != "open") detail += fmt::format("; the request stays {}", t.status);
-  add_event(db, t.request_id, in.now, automatic_event_kind(m.robot), detail);
+  if (status != "open") detail += fmt::format("; the request stays {}", status);
+  add_event(db, request_id, in.now, automatic_event_kind(m.robot), detail);
 }
 
 // Automatic mail that refers to no request is kept as a request of its own, closed at once
@@ -406,18 +408,18 @@ void close_automatic(const sql::connection& db, std::int64_t id, const inbound& 
 }
 
 // A follow-up joins request T (and reopens it); the event tells the agents' open pages.
-void append_to(const sql::connection& db, const thread_match& t, std::int64_t now,
-               std::string_view from) {
-  if (t.status == "closed" || t.status == "pending") {
+void append_to(const sql::connection& db, std::int64_t request_id, const std::string& status,
+               std::int64_t now, std::string_view from) {
+  if (status == "closed" || status == "pending") {
     sql::statement st(db,
                       "UPDATE requests SET status = 'open', closed_at = NULL, postponed_until = "
                       "NULL WHERE id = ?1");
-    st.bind(1, t.request_id).run();
-    add_event(db, t.request_id, now, "reopened", "customer replied");
+    st.bind(1, request_id).run();
+    add_event(db, request_id, now, "reopened", "customer replied");
   }
   sql::statement st(db, "UPDATE requests SET updated_at = ?2 WHERE id = ?1");
-  st.bind(1, t.request_id).bind(2, now).run();
-  add_event(db, t.request_id, now, "received", from);
+  st.bind(1, request_id).bind(2, now).run();
+  add_event(db, request_id, now, "received", from);
 }
 
 std::string created_detail(std::optional<std::int64_t> linked, std::int64_t ignored_tag,
@@ -437,6 +439,26 @@ std::string created_detail(std::optional<std::int64_t> linked, std::int64_t igno
   return d;
 }
 
+// The whole threading decision for a mail from PERSON_ID (0: unknown, so no request is
+// theirs): the search, then the reopen window. Automatic mail reopens nothing, so it joins a
+// request however long ago it was closed.
+thread_found decide_thread(const sql::connection& db, const inbound& in, std::int64_t person_id,
+                           const open_options& opt) {
+  step(opt, "thread_search");
+  thread_search found = find_thread(db, in, person_id, opt);
+  thread_found out;
+  out.ignored_tag = found.ignored_tag;
+  out.ignored_reference = found.ignored_reference;
+  if (!is_automatic(in.parsed->robot)) out.linked_to = too_old_to_reopen(found.match, in, opt);
+  if (!found.match && found.ignored_reference != 0) out.linked_to = found.ignored_reference;
+  if (found.match) {
+    out.request_id = found.match->request_id;
+    out.status = found.match->status;
+    out.linked_to.reset();
+  }
+  return out;
+}
+
 // Everything after the duplicate check, inside the ingest transaction.
 ingest_outcome store_new_mail(const sql::connection& db, const inbound& in, const open_options& opt,
                               const std::string& sha) {
@@ -448,28 +470,25 @@ ingest_outcome store_new_mail(const sql::connection& db, const inbound& in, cons
   out.person_id = person.id;
   out.person_created = person.created;
   step(opt, "thread");
-  thread_search found = find_thread(db, in, person.id, opt);
+  // Found once by the unit of work (thread_of), or here for a caller that did not.
+  thread_found found = in.thread ? *in.thread : decide_thread(db, in, person.id, opt);
   out.ignored_tag = found.ignored_tag;
   out.ignored_reference = found.ignored_reference;
-  // Automatic mail reopens nothing, so it joins a request however long ago it was closed.
   bool automatic = is_automatic(in.parsed->robot);
-  std::optional<std::int64_t> linked;
-  if (!automatic) linked = too_old_to_reopen(found.match, in, opt);
-  if (!found.match && found.ignored_reference != 0) linked = found.ignored_reference;
   step(opt, "request");
-  if (found.match) {
+  if (found.request_id) {
     out.kind = ingest_kind::appended;
-    out.request_id = found.match->request_id;
+    out.request_id = *found.request_id;
     if (automatic) {
-      append_automatic(db, *found.match, in);
+      append_automatic(db, out.request_id, found.status, in);
     } else {
-      append_to(db, *found.match, in.now, in.parsed->from->addr);
+      append_to(db, out.request_id, found.status, in.now, in.parsed->from->addr);
     }
   } else {
     out.kind = ingest_kind::created;
-    out.request_id = create_request(db, in, person.id, linked, opt.tag_prefix);
+    out.request_id = create_request(db, in, person.id, found.linked_to, opt.tag_prefix);
     add_event(db, out.request_id, in.now, "created",
-              created_detail(linked, out.ignored_tag, out.ignored_reference));
+              created_detail(found.linked_to, out.ignored_tag, out.ignored_reference));
     if (automatic) close_automatic(db, out.request_id, in);
   }
   step(opt, "message");
@@ -484,12 +503,10 @@ ingest_outcome store_new_mail(const sql::connection& db, const inbound& in, cons
 
 }  // namespace
 
-result<std::optional<std::int64_t>, errc> thread_target(store& s, const parsed_message& m,
-                                                        std::int64_t now) {
-  if (!m.from) return std::optional<std::int64_t>();
-  return guarded([&]() -> result<std::optional<std::int64_t>, errc> {
+result<thread_found, errc> thread_of(store& s, const parsed_message& m, std::int64_t now) {
+  if (!m.from) return thread_found{};
+  return guarded([&]() -> result<thread_found, errc> {
     const sql::connection& db = connection_of(s);
-    const open_options& opt = detail::access::of(s).opt;
     // The person is looked up, never created (0: unknown sender, so no request is theirs).
     sql::statement find(db, "SELECT person_id FROM person_addresses WHERE address = ?1");
     find.bind(1, ascii_lower(m.from->addr));
@@ -497,10 +514,26 @@ result<std::optional<std::int64_t>, errc> thread_target(store& s, const parsed_m
     inbound in;
     in.parsed = &m;
     in.now = now;
-    thread_search found = find_thread(db, in, person_id, opt);
-    if (!is_automatic(m.robot)) (void)too_old_to_reopen(found.match, in, opt);
-    if (!found.match) return std::optional<std::int64_t>();
-    return std::optional<std::int64_t>(found.match->request_id);
+    return decide_thread(db, in, person_id, detail::access::of(s).opt);
+  });
+}
+
+result<std::optional<std::int64_t>, errc> thread_target(store& s, const parsed_message& m,
+                                                        std::int64_t now) {
+  auto t = thread_of(s, m, now);
+  if (!t) return t.error();
+  return t->request_id;
+}
+
+result<void, errc> queue_mails(store& s, std::int64_t request_id,
+                               const std::vector<outgoing_mail>& mails, std::int64_t now) {
+  return guarded([&]() -> result<void, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::transaction tx(db);
+    step(detail::access::of(s).opt, "outgoing");
+    for (const outgoing_mail& m : mails) queue_outgoing(db, request_id, m, now);
+    tx.commit();
+    return {};
   });
 }
 
@@ -522,12 +555,6 @@ result<ingest_outcome, errc> store::ingest(const inbound& in) {
       return out;
     }
     ingest_outcome out = store_new_mail(db, in, opt, sha);
-    step(opt, "outgoing");
-    if (in.outgoing) {
-      auto mails = in.outgoing(out);
-      if (!mails) return mails.error();  // tx rolls back: no request without its decisions
-      for (const outgoing_mail& m : *mails) queue_outgoing(db, out.request_id, m, in.now);
-    }
     step(opt, "checkpoint");
     save_checkpoint_if_uid(db, in.source);
     step(opt, "commit");

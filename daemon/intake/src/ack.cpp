@@ -401,17 +401,7 @@ result<storage::outgoing_mail, reply_errc> build_reply(
 namespace hd::daemon {
 namespace {
 
-struct hook_state {
-  const config& cfg;
-  storage::store& db;
-  const reply_kit& kit;
-  const parsed_message& m;
-  std::string_view raw;
-  std::string mailbox;
-  std::int64_t now;
-  ack_decision rules;
-  std::shared_ptr<ack_note> note;
-};
+using hook_state = ack_input;
 
 result<void, storage::errc> record_bounces(const hook_state& h, const storage::ingest_outcome& o) {
   for (const bounce& b : hard_bounces(h.m)) {
@@ -456,17 +446,22 @@ std::optional<std::string> block_reason(const hook_state& h, const storage::inge
   return std::nullopt;
 }
 
-storage::outgoing_result acknowledge(const hook_state& h, const storage::ingest_outcome& o) {
-  using mails = std::vector<storage::outgoing_mail>;
+}  // namespace
+
+result<ack_result, storage::errc> acknowledge(const ack_input& h,
+                                              const storage::ingest_outcome& o) {
+  if (o.kind == storage::ingest_kind::duplicate) return ack_result{};
   if (auto b = record_bounces(h, o); !b) return b.error();
-  if (!h.cfg.ack.enabled || o.kind == storage::ingest_kind::duplicate) return mails{};
-  if (o.kind == storage::ingest_kind::appended && !h.cfg.ack.on_followup) return mails{};
+  if (!h.cfg.ack.enabled) return ack_result{};
+  if (o.kind == storage::ingest_kind::appended && !h.cfg.ack.on_followup) return ack_result{};
   std::string to = ascii_lower(h.m.from->addr);
-  auto suppressed = [&](const std::string& why, bool problem = false) -> storage::outgoing_result {
-    if (h.note) *h.note = {why, problem};
+  auto suppressed = [&](const std::string& why,
+                        bool problem = false) -> result<ack_result, storage::errc> {
     auto ev = storage::add_request_event(h.db, o.request_id, h.now, "ack_suppressed", why);
     if (!ev) return ev.error();
-    return mails{};
+    ack_result r;
+    r.note = {why, problem};
+    return r;
   };
   if (auto why = block_reason(h, o, to)) return suppressed(*why);
   auto facts = storage::reply_facts_of(h.db, o.request_id);
@@ -492,17 +487,9 @@ storage::outgoing_result acknowledge(const hook_state& h, const storage::ingest_
       h.db, o.request_id, h.now, "ack_queued",
       fmt::format("acknowledgement to {} in '{}' ({})", to, lang.language, lang.source));
   if (!ev) return ev.error();
-  return mails{std::move(*mail)};
-}
-
-}  // namespace
-
-std::function<storage::outgoing_result(const storage::ingest_outcome&)> make_ack_hook(
-    const config& cfg, storage::store& db, const reply_kit& kit, const storage::mail_source& src,
-    const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules,
-    std::shared_ptr<ack_note> note) {
-  hook_state h{cfg, db, kit, m, raw, src.mailbox, now, std::move(rules), std::move(note)};
-  return [h](const storage::ingest_outcome& o) { return acknowledge(h, o); };
+  ack_result r;
+  r.mails.push_back(std::move(*mail));
+  return r;
 }
 
 }  // namespace hd::daemon

@@ -3,7 +3,9 @@
 #include "hd/intake/ack.hpp"
 #include "hd/intake/redirect.hpp"
 #include "hd/intake/routing.hpp"
+#include "hd/storage/batch.hpp"
 #include "hd/storage/directory.hpp"
+#include "hd/storage/outbox.hpp"
 #include "hd/storage/views.hpp"
 
 #include <fmt/format.h>
@@ -112,6 +114,46 @@ intake_result intake(const intake_context& cx, const storage::mail_source& src,
   }
 }
 
+namespace {
+
+intake_result temp_failure(std::string why) {
+  intake_result r;
+  r.status = intake_status::temp_failure;
+  r.reason = std::move(why);
+  return r;
+}
+
+// The rules kept no copy: the raw mail on record as a resolved quarantine entry, and the
+// redirected copies (if any) queued without a request, in the caller's unit of work.
+result<intake_result, storage::errc> discard(const redirect_input& redirects,
+                                             const storage::mail_source& src,
+                                             const std::string& reason) {
+  storage::store& db = redirects.db;
+  auto kept = storage::keep_discarded(db, src, redirects.raw, reason, redirects.now);
+  if (!kept) return kept.error();
+  intake_result r;
+  r.status = intake_status::stored;
+  r.discarded = true;
+  r.quarantine_id = kept->id;
+  r.reason = reason;
+  // Kept before (the same UID or bytes): what it decided then is not done again.
+  if (!kept->fresh || redirects.targets.empty()) return r;
+  auto mails = redirect_discarded(redirects, r.reason);
+  if (!mails) return mails.error();
+  if (auto q = storage::queue_mails(db, 0, *mails, redirects.now); !q) return q.error();
+  if (auto w = storage::set_discard_reason(db, kept->id, r.reason); !w) return w.error();
+  return r;
+}
+
+}  // namespace
+
+// One mail, one unit of work, top to bottom: where it threads (asked once), the rules (given
+// that), the write of the request and message, the acknowledgement and redirects decided on
+// what was written, the mails queued, and the checkpoint (written by ingest) — all in one
+// transaction (a savepoint inside an IMAP batch), committed at the end or not at all. No
+// storage verb calls back into the intake. A storage error anywhere rolls the whole mail back
+// and is a temporary failure (retried); a mail that storage finds invalid is quarantined after
+// the rollback.
 intake_result intake_parsed(const intake_context& cx, const storage::mail_source& src,
                             std::string_view raw, parse_result parsed, std::int64_t now) {
   const config& cfg = cx.cfg;
@@ -122,52 +164,78 @@ intake_result intake_parsed(const intake_context& cx, const storage::mail_source
     return quarantine(db, src, raw, std::string(mailparse::k_budget_defect), now);
   if (!parsed->from)
     return quarantine(db, src, raw, "the message has no sender (From) address", now);
-  // Rules decide category, owner, priority, tags and ack; a broken rules file or a busy
-  // database is a temporary failure, so the mail is retried rather than lost or bounced.
-  auto routed = route_mail(cx, src, *parsed, raw, now);
-  if (!routed) {
-    intake_result failed;
-    failed.status = intake_status::temp_failure;
-    failed.reason = routed.error().message;
-    return failed;
-  }
-  if (!routed->create_request) {
-    return discard_mail(
-        db, src, raw, routed->reason, now,
-        redirects_for_discarded(redirect_input_of(cx, src, *parsed, raw, routed->redirects, now)));
-  }
-  storage::inbound in;
-  in.source = src;
-  in.raw = raw;
-  in.parsed = &*parsed;
-  in.route = routed->route;
-  in.now = now;
-  // The acknowledgement is queued in the ingest transaction (ack.cpp, docs/replies.md).
+  const parsed_message& m = *parsed;
   std::shared_ptr<const reply_kit> kit = cx.replies ? cx.replies : reply_kit_for(cfg);
-  auto note = std::make_shared<ack_note>();
-  in.outgoing = with_redirects(
-      make_ack_hook(cfg, db, *kit, src, *parsed, raw, now,
-                    {routed->ack, routed->ack ? "" : "a rule said noack", routed->template_name},
-                    note),
-      redirect_input_of(cx, src, *parsed, raw, routed->redirects, now));
-  auto stored = db.ingest(in);
-  intake_result r;
-  if (!stored) {
-    if (stored.error().code == storage::errc::invalid)
-      return quarantine(db, src, raw, stored.error().message, now);
-    r.status = intake_status::temp_failure;
-    r.reason = stored.error().message;
-    return r;
-  }
-  r.outcome = *stored;
-  r.ack_suppressed = note->suppressed;
-  r.ack_problem = note->problem;
-  r.status = stored->kind == storage::ingest_kind::duplicate ? intake_status::duplicate
-                                                             : intake_status::stored;
-  // Due times from the priority's targets. Only requests without them are touched (an index
-  // finds them); should this fail, the views apply them later.
-  (void)storage::apply_deadlines(db, cfg.priorities);
-  return r;
+  std::optional<intake_result> out;
+  bool invalid = false;
+  std::string invalid_why;
+  {
+    auto unit = storage::write_batch::begin(db);
+    if (!unit) return temp_failure(unit.error().message);
+    auto thread = storage::thread_of(db, m, now);
+    if (!thread) return temp_failure(thread.error().message);
+    // Rules decide category, owner, priority, tags and ack; a broken rules file or a busy
+    // database is a temporary failure, so the mail is retried rather than lost or bounced.
+    auto routed = route_mail(cx, src, m, raw, *thread);
+    if (!routed) return temp_failure(routed.error().message);
+    redirect_input redirects = redirect_input_of(cx, src, m, raw, routed->redirects, now);
+    if (!routed->create_request) {
+      auto d = discard(redirects, src, routed->reason);
+      if (!d) return temp_failure(d.error().message);
+      out = std::move(*d);
+    } else {
+      storage::inbound in;
+      in.source = src;
+      in.raw = raw;
+      in.parsed = &m;
+      in.route = routed->route;
+      in.now = now;
+      in.thread = *thread;
+      auto stored = db.ingest(in);
+      if (!stored && stored.error().code == storage::errc::invalid) {
+        invalid = true;
+        invalid_why = stored.error().message;
+      } else if (!stored) {
+        return temp_failure(stored.error().message);
+      } else {
+        // The acknowledgement (ack.cpp, docs/replies.md) and the redirects, decided on the
+        // stored request and queued with it: the transactional outbox.
+        ack_input a{
+            cfg,  db,
+            *kit, m,
+            raw,  src.mailbox,
+            now,  {routed->ack, routed->ack ? "" : "a rule said noack", routed->template_name}};
+        auto acked = acknowledge(a, *stored);
+        if (!acked) return temp_failure(acked.error().message);
+        auto copies = redirect_mails(redirects, *stored);
+        if (!copies) return temp_failure(copies.error().message);
+        std::vector<storage::outgoing_mail> mails = std::move(acked->mails);
+        for (storage::outgoing_mail& c : *copies) mails.push_back(std::move(c));
+        if (!mails.empty()) {
+          if (auto q = storage::queue_mails(db, stored->request_id, mails, now); !q)
+            return temp_failure(q.error().message);
+        }
+        // Due times from the priority's targets (only requests without them are touched; an
+        // index finds them), with the mail: a request never waits for its deadlines.
+        if (stored->kind != storage::ingest_kind::duplicate) {
+          if (auto d = storage::apply_deadlines(db, cfg.priorities); !d)
+            return temp_failure(d.error().message);
+        }
+        intake_result r;
+        r.outcome = *stored;
+        r.ack_suppressed = acked->note.suppressed;
+        r.ack_problem = acked->note.problem;
+        r.status = stored->kind == storage::ingest_kind::duplicate ? intake_status::duplicate
+                                                                   : intake_status::stored;
+        out = std::move(r);
+      }
+    }
+    if (out) {
+      if (auto c = unit->commit(); !c) return temp_failure(c.error().message);
+    }
+  }  // an uncommitted unit rolls back here
+  if (invalid) return quarantine(db, src, raw, invalid_why, now);
+  return std::move(*out);
 }
 
 }  // namespace hd::daemon

@@ -170,39 +170,29 @@ std::optional<std::string> redirect_block(const config& cfg, const parsed_messag
   return std::nullopt;
 }
 
-outgoing_hook with_redirects(outgoing_hook ack, redirect_input in) {
-  in.targets = dedup(std::move(in.targets));
-  if (in.targets.empty()) return ack;
-  return [ack = std::move(ack),
-          in = std::move(in)](const storage::ingest_outcome& o) -> storage::outgoing_result {
-    std::vector<storage::outgoing_mail> out;
-    if (ack) {
-      auto acked = ack(o);
-      if (!acked) return acked.error();
-      out = std::move(*acked);
-    }
-    if (o.kind == storage::ingest_kind::duplicate) return out;
-    auto p = plan(in, o.request_id);
-    if (!p) return p.error();
-    for (const auto& [queued, note] : p->notes) {
-      auto ev = storage::add_request_event(
-          in.db, o.request_id, in.now, queued ? "redirect_queued" : "redirect_suppressed", note);
-      if (!ev) return ev.error();
-    }
-    for (storage::outgoing_mail& m : p->mails) out.push_back(std::move(m));
-    return out;
-  };
+storage::outgoing_result redirect_mails(const redirect_input& in,
+                                        const storage::ingest_outcome& o) {
+  using mails = std::vector<storage::outgoing_mail>;
+  if (o.kind == storage::ingest_kind::duplicate || in.targets.empty()) return mails{};
+  redirect_input once = in;
+  once.targets = dedup(in.targets);
+  auto p = plan(once, o.request_id);
+  if (!p) return p.error();
+  for (const auto& [queued, note] : p->notes) {
+    auto ev = storage::add_request_event(in.db, o.request_id, in.now,
+                                         queued ? "redirect_queued" : "redirect_suppressed", note);
+    if (!ev) return ev.error();
+  }
+  return std::move(p->mails);
 }
 
-std::function<storage::outgoing_result(std::string& reason)> redirects_for_discarded(
-    redirect_input in) {
-  in.targets = dedup(std::move(in.targets));
-  return [in = std::move(in)](std::string& reason) -> storage::outgoing_result {
-    auto p = plan(in, 0);
-    if (!p) return p.error();
-    for (const auto& note : p->notes) reason += "; " + note.second;
-    return std::move(p->mails);
-  };
+storage::outgoing_result redirect_discarded(const redirect_input& in, std::string& reason) {
+  redirect_input once = in;
+  once.targets = dedup(in.targets);
+  auto p = plan(once, 0);
+  if (!p) return p.error();
+  for (const auto& note : p->notes) reason += "; " + note.second;
+  return std::move(p->mails);
 }
 
 }  // namespace hd::daemon

@@ -81,7 +81,7 @@ rules::envelope envelope_of(const parsed_message& m, const std::optional<rules::
 
 result<routed, storage::errc> route_mail(const intake_context& cx, const storage::mail_source& src,
                                          const parsed_message& m, std::string_view raw,
-                                         std::int64_t now) {
+                                         const storage::thread_found& thread) {
   const config& cfg = cx.cfg;
   std::shared_ptr<const rules::script> script = cx.rules;
   if (!script && !cfg.rules.file.empty()) {
@@ -90,9 +90,7 @@ result<routed, storage::errc> route_mail(const intake_context& cx, const storage
     script = *loaded;
   }
   routed r;
-  auto followup = storage::is_followup(cx.db, m, now);
-  if (!followup) return followup.error();
-  r.followup = *followup;
+  r.followup = thread.request_id.has_value();
   if (script) {
     rules::input in;
     in.message = &m;
@@ -126,29 +124,6 @@ result<routed, storage::errc> route_mail(const intake_context& cx, const storage
     if (!owner) return owner.error();
     r.route.owner = *owner;
   }
-  return r;
-}
-
-intake_result discard_mail(storage::store& db, const storage::mail_source& src,
-                           std::string_view raw, const std::string& reason, std::int64_t now,
-                           const std::function<storage::outgoing_result(std::string&)>& outgoing) {
-  intake_result r;
-  std::string why = reason;
-  auto kept = storage::keep_discarded(db, src, raw, reason, now, [&](std::string& w) {
-    auto mails =
-        outgoing ? outgoing(w) : storage::outgoing_result(std::vector<storage::outgoing_mail>{});
-    why = w;
-    return mails;
-  });
-  if (!kept) {
-    r.status = intake_status::temp_failure;
-    r.reason = kept.error().message;
-    return r;
-  }
-  r.status = intake_status::stored;
-  r.discarded = true;
-  r.quarantine_id = *kept;
-  r.reason = why;
   return r;
 }
 

@@ -58,9 +58,11 @@ recorded record_result(const config& cfg, storage::store& db, const storage::out
   } else {
     note(storage::mark_failed(db, item.id, now, o.reply));
     std::int64_t until = now + std::int64_t{cfg.ack.bounce_suppress_days} * 86400;
+    // A suppression that cannot be written is a database error like the others: reported
+    // (outbox.db_error), not dropped.
     for (const std::string& rcpt : item.recipients) {
-      (void)storage::suppress_address(db, rcpt, "rejected by the SMTP server: " + o.reply, until,
-                                      now);
+      note(storage::suppress_address(db, rcpt, "rejected by the SMTP server: " + o.reply, until,
+                                     now));
     }
   }
   return r;

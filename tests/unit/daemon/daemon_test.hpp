@@ -2,7 +2,10 @@
 // Helpers shared by the daemon tests: a config from TOML text, a parsed mail, one queued mail.
 
 #include "hd/common/config.hpp"
+#include "hd/intake/ack.hpp"
 #include "hd/mailparse/parser.hpp"
+#include "hd/storage/batch.hpp"
+#include "hd/storage/outbox.hpp"
 #include "hd/storage/store.hpp"
 
 #include <doctest/doctest.h>
@@ -40,16 +43,37 @@ inline void ingest_queuing(hd::storage::store& db, const std::string& raw,
   in.raw = raw;
   in.parsed = &m;
   in.now = 1000;
-  in.outgoing = [kind](const hd::storage::ingest_outcome&) {
-    hd::storage::outgoing_mail o;
-    o.kind = kind;
-    o.mail_from = "support@example.com";
-    o.recipients = {"a@c.example"};
-    o.bytes = "x\r\n";
-    o.message_id = "ours@h";
-    return std::vector<hd::storage::outgoing_mail>{o};
-  };
-  REQUIRE(db.ingest(in).has_value());
+  hd::storage::outgoing_mail o;
+  o.kind = kind;
+  o.mail_from = "support@example.com";
+  o.recipients = {"a@c.example"};
+  o.bytes = "x\r\n";
+  o.message_id = "ours@h";
+  auto unit = hd::storage::write_batch::begin(db);
+  REQUIRE(unit.has_value());
+  auto out = db.ingest(in);
+  REQUIRE(out.has_value());
+  REQUIRE(hd::storage::queue_mails(db, out->request_id, {o}, in.now).has_value());
+  REQUIRE(unit->commit().has_value());
+}
+
+/// The pipeline's unit of work for one mail (ingest, acknowledge, queue, commit: pipeline.cpp)
+/// for tests that give the mail and the rules' acknowledgement decision themselves.
+inline hd::result<hd::storage::ingest_outcome, hd::storage::errc> ingest_with_ack(
+    const hd::config& cfg, hd::storage::store& db, const hd::daemon::reply_kit& kit,
+    const hd::storage::inbound& in, hd::daemon::ack_decision rules = {}) {
+  auto unit = hd::storage::write_batch::begin(db);
+  if (!unit) return unit.error();
+  auto out = db.ingest(in);
+  if (!out) return out.error();
+  hd::daemon::ack_input a{
+      cfg, db, kit, *in.parsed, in.raw, in.source.mailbox, in.now, std::move(rules)};
+  auto acked = hd::daemon::acknowledge(a, *out);
+  if (!acked) return acked.error();
+  if (auto q = hd::storage::queue_mails(db, out->request_id, acked->mails, in.now); !q)
+    return q.error();
+  if (auto c = unit->commit(); !c) return c.error();
+  return out;
 }
 
 }  // namespace daemon_test

@@ -142,28 +142,26 @@ TEST_CASE("load_reply_kit reads the shipped templates") {
   CHECK(missing.templates.empty());
 }
 
-// Mail RAW (parsed as M) from mailbox "support", with the acknowledgement hook the pipeline
-// would give it.
-storage::inbound acked_inbound(const config& cfg, storage::store& db, const reply_kit& kit,
-                               const std::string& raw, const parsed_message& m) {
+// Mail RAW (parsed as M) from mailbox "support"; daemon_test::ingest_with_ack stores it with
+// the acknowledgement as the pipeline's unit of work does.
+storage::inbound acked_inbound(const std::string& raw, const parsed_message& m) {
   storage::inbound in;
   in.source.mailbox = "support";
   in.raw = raw;
   in.parsed = &m;
   in.now = 1700000000;
-  in.outgoing = make_ack_hook(cfg, db, kit, in.source, m, raw, in.now, {});
   return in;
 }
 
-TEST_CASE("the hook queues one acknowledgement in the ingest transaction") {
+TEST_CASE("the unit of work queues one acknowledgement in the ingest transaction") {
   config cfg = test_config();
   auto db = storage::store::open(":memory:");
   REQUIRE(db.has_value());
   reply_kit kit = load_reply_kit(HD_SOURCE_DIR "/etc/templates");
   std::string raw = mail("\"Jan de Vries\" <jan@c.example>", "Content-Language: nl\n");
   parsed_message m = parse(raw);
-  storage::inbound in = acked_inbound(cfg, *db, kit, raw, m);
-  auto out = db->ingest(in);
+  storage::inbound in = acked_inbound(raw, m);
+  auto out = daemon_test::ingest_with_ack(cfg, *db, kit, in);
   REQUIRE(out.has_value());
   auto items = storage::claim_outbox(*db, in.now, 10);
   REQUIRE(items.has_value());
@@ -183,9 +181,8 @@ TEST_CASE("the hook queues one acknowledgement in the ingest transaction") {
     parsed_message m2 = parse(raw2);
     in.raw = raw2;
     in.parsed = &m2;
-    in.outgoing = make_ack_hook(cfg, *db, kit, in.source, m2, raw2, in.now,
-                                {false, "noack by rules.sieve:3", ""});
-    auto out2 = db->ingest(in);
+    auto out2 =
+        daemon_test::ingest_with_ack(cfg, *db, kit, in, {false, "noack by rules.sieve:3", ""});
     REQUIRE(out2.has_value());
     auto more = storage::claim_outbox(*db, in.now, 10);
     REQUIRE(more.has_value());
@@ -216,8 +213,8 @@ TEST_CASE("loop protection fails closed: a suppression list that cannot be read 
   reply_kit kit = load_reply_kit(HD_SOURCE_DIR "/etc/templates");
   std::string raw = mail("jan@c.example", "");
   parsed_message m = parse(raw);
-  storage::inbound in = acked_inbound(cfg, *db, kit, raw, m);
-  auto out = db->ingest(in);
+  storage::inbound in = acked_inbound(raw, m);
+  auto out = daemon_test::ingest_with_ack(cfg, *db, kit, in);
   REQUIRE(out.has_value());
   auto items = storage::claim_outbox(*db, in.now, 10);
   REQUIRE(items.has_value());
@@ -270,8 +267,7 @@ TEST_CASE("the acknowledgement rate limit: count and window boundaries") {
     in.raw = raw;
     in.parsed = &m;
     in.now = now;
-    in.outgoing = make_ack_hook(cfg, *db, kit, in.source, m, raw, now, {});
-    auto out = db->ingest(in);
+    auto out = daemon_test::ingest_with_ack(cfg, *db, kit, in);
     REQUIRE(out.has_value());
     REQUIRE(out->kind == storage::ingest_kind::created);
     auto items = storage::claim_outbox(*db, now, 10);

@@ -209,3 +209,45 @@ TEST_CASE("intake parses with the config's header and parameter limits") {
   CHECK(has(*tight, "max_params"));
   CHECK(has(*tight, "max_header_field_bytes"));
 }
+
+TEST_CASE("one unit of work per mail: threading is searched once, and a failure leaves nothing") {
+  config cfg = daemon_test::config_of(
+      "[outgoing]\nfrom_address = \"support@example.com\"\ntemplates_dir = \"" HD_SOURCE_DIR
+      "/etc/templates\"\n[[mailbox]]\nname = \"support\"\naddress = \"help@example.com\"\n");
+  int searches = 0;
+  std::string fail_at;
+  storage::open_options opt;
+  opt.inject_fault = [&](std::string_view step) {
+    if (step == "thread_search") ++searches;
+    return step == fail_at;
+  };
+  auto db = storage::store::open(":memory:", opt);
+  REQUIRE(db.has_value());
+  intake_context cx{cfg, *db};
+  storage::mail_source src{"support", {}, {}, {}};
+  std::string first =
+      "From: jan@c.example\nTo: help@example.com\nSubject: printer\n"
+      "Message-ID: <p1@c.example>\n\nIt is broken.\n";
+  // The acknowledgement cannot be queued: the whole mail rolls back (no request, no person)
+  // and is a temporary failure, so it is retried.
+  fail_at = "outgoing";
+  auto failed = intake(cx, src, first, 1000);
+  CHECK(failed.status == intake_status::temp_failure);
+  CHECK(db->list_requests({})->empty());
+  CHECK(storage::list_outbox(*db, {})->empty());
+  fail_at.clear();
+  searches = 0;
+  auto a = intake(cx, src, first, 1000);
+  REQUIRE(a.status == intake_status::stored);
+  CHECK(a.outcome.request_id == 1);
+  CHECK(storage::list_outbox(*db, {})->size() == 1);
+  CHECK(searches == 1);  // the rules' followup test and the write share one search
+  std::string reply =
+      "From: jan@c.example\nTo: help@example.com\nSubject: Re: printer\n"
+      "Message-ID: <p2@c.example>\nIn-Reply-To: <p1@c.example>\n\nStill.\n";
+  searches = 0;
+  auto b = intake(cx, src, reply, 2000);
+  REQUIRE(b.status == intake_status::stored);
+  CHECK(b.outcome.kind == storage::ingest_kind::appended);
+  CHECK(searches == 1);
+}

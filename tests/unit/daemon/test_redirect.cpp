@@ -99,7 +99,7 @@ TEST_CASE("redirect_block: own addresses, the sender, loops, bad addresses") {
   }
 }
 
-TEST_CASE("with_redirects: queued in the ingest transaction, with events and a rate limit") {
+TEST_CASE("redirect_mails: queued in the mail's unit of work, with events and a rate limit") {
   config cfg = test_config();
   auto db = storage::store::open(":memory:");
   REQUIRE(db.has_value());
@@ -112,10 +112,14 @@ TEST_CASE("with_redirects: queued in the ingest transaction, with events and a r
     in.raw = r;
     in.parsed = &m;
     in.now = now;
-    in.outgoing =
-        with_redirects(nullptr, redirect_input{cfg, *db, m, r, "support", {}, targets, now});
+    auto unit = storage::write_batch::begin(*db);
+    REQUIRE(unit.has_value());
     auto o = db->ingest(in);
     REQUIRE(o.has_value());
+    auto copies = redirect_mails(redirect_input{cfg, *db, m, r, "support", {}, targets, now}, *o);
+    REQUIRE(copies.has_value());
+    REQUIRE(storage::queue_mails(*db, o->request_id, *copies, now).has_value());
+    REQUIRE(unit->commit().has_value());
     return o->request_id;
   };
   std::int64_t r1 = ingest(1000, {"sales@company.example", "Sales@Company.example"}, "1");
@@ -137,7 +141,7 @@ TEST_CASE("with_redirects: queued in the ingest transaction, with events and a r
   CHECK(*suppressed == 3);
 }
 
-TEST_CASE("redirects_for_discarded: queued without a request, the reason says so") {
+TEST_CASE("redirect_discarded: queued without a request, the reason says so") {
   config cfg = test_config();
   auto db = storage::store::open(":memory:");
   REQUIRE(db.has_value());
@@ -148,11 +152,12 @@ TEST_CASE("redirects_for_discarded: queued without a request, the reason says so
                     5000};
   in.null_sender = true;
   storage::mail_source src{"support", std::nullopt, std::nullopt, std::nullopt};
-  std::string reason;
-  auto hook = redirects_for_discarded(in);
-  auto kept =
-      storage::keep_discarded(*db, src, raw, "redirected by r.sieve:3 without keep", 5000, hook);
+  std::string reason = "redirected by r.sieve:3 without keep";
+  auto copies = redirect_discarded(in, reason);
+  REQUIRE(copies.has_value());
+  auto kept = storage::keep_discarded(*db, src, raw, reason, 5000);
   REQUIRE(kept.has_value());
+  REQUIRE(storage::queue_mails(*db, 0, *copies, 5000).has_value());
   auto items = storage::list_outbox(*db, {});
   REQUIRE(items.has_value());
   REQUIRE(items->size() == 1);

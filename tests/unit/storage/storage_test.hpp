@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the storage tests: in-memory stores and hand-built parsed mails.
 
+#include "hd/storage/batch.hpp"
+#include "hd/storage/outbox.hpp"
 #include "hd/storage/store.hpp"
 
 #include <doctest/doctest.h>
@@ -41,6 +43,22 @@ inline hd::storage::ingest_outcome ingest(hd::storage::store& s, const hd::parse
   auto r = s.ingest(inbound_of(m, raw, now));
   REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
   return *r;
+}
+
+/// The intake's unit of work in small (pipeline.cpp): ingests IN and queues MAILS for its
+/// request in one transaction (nothing for a duplicate).
+inline hd::result<hd::storage::ingest_outcome, hd::storage::errc> ingest_with_mails(
+    hd::storage::store& s, const hd::storage::inbound& in,
+    const std::vector<hd::storage::outgoing_mail>& mails) {
+  auto unit = hd::storage::write_batch::begin(s);
+  if (!unit) return unit.error();
+  auto out = s.ingest(in);
+  if (!out) return out.error();
+  if (out->kind != hd::storage::ingest_kind::duplicate) {
+    if (auto q = hd::storage::queue_mails(s, out->request_id, mails, in.now); !q) return q.error();
+  }
+  if (auto c = unit->commit(); !c) return c.error();
+  return out;
 }
 
 inline std::string tag(std::int64_t id) { return "[#" + std::to_string(id) + "]"; }

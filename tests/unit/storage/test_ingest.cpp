@@ -1,5 +1,8 @@
 #include "hd/storage/store.hpp"
 
+#include "hd/storage/outbox.hpp"
+#include "storage/storage_test.hpp"
+
 #include <doctest/doctest.h>
 
 namespace {
@@ -140,20 +143,19 @@ TEST_CASE("outgoing mail is queued in the same transaction as the request") {
   in.raw = "raw";
   in.parsed = &m;
   in.now = 1000;
-  std::int64_t seen_request = 0;
-  in.outgoing = [&](const hd::storage::ingest_outcome& o) {
-    seen_request = o.request_id;
-    return std::vector<hd::storage::outgoing_mail>{{"ack",
-                                                    "support@example.com",
-                                                    {"a@b.c"},
-                                                    "Subject: ack\r\n\r\nhi\r\n",
-                                                    "ack1@helpdesk",
-                                                    "ack",
-                                                    "hi"}};
-  };
-  auto r = s.ingest(in);
+  auto r = storage_test::ingest_with_mails(s, in,
+                                           {{"ack",
+                                             "support@example.com",
+                                             {"a@b.c"},
+                                             "Subject: ack\r\n\r\nhi\r\n",
+                                             "ack1@helpdesk",
+                                             "ack",
+                                             "hi"}});
   REQUIRE(r.has_value());
-  CHECK(seen_request == r->request_id);
+  auto queued = hd::storage::list_outbox(s, {});
+  REQUIRE(queued.has_value());
+  REQUIRE(queued->size() == 1);
+  CHECK(queued->front().request_id == r->request_id);
   // A reply to our acknowledgement threads into the request.
   hd::parsed_message reply = mail("a@b.c", "Re: ack", "2@x");
   reply.in_reply_to = "ack1@helpdesk";

@@ -177,15 +177,12 @@ TEST_CASE("status counters follow the outbox and raw mail") {
   store s = storage_test::open_memory();
   auto m = mail("a@example.com", "hello", "a@x");
   hd::storage::inbound in = storage_test::inbound_of(m, "raw", 1000);
-  in.outgoing = [](const ingest_outcome&) {
-    outgoing_mail o;
-    o.kind = "ack";
-    o.mail_from = "support@example.com";
-    o.recipients = {"a@example.com"};
-    o.bytes = "Subject: ack\r\n\r\nthanks";
-    return std::vector<outgoing_mail>{o};
-  };
-  REQUIRE(s.ingest(in).has_value());
+  outgoing_mail o;
+  o.kind = "ack";
+  o.mail_from = "support@example.com";
+  o.recipients = {"a@example.com"};
+  o.bytes = "Subject: ack\r\n\r\nthanks";
+  REQUIRE(storage_test::ingest_with_mails(s, in, {o}).has_value());
   auto c = count_outbox(s);
   CHECK(c->queued == 1);
   auto claimed = claim_outbox(s, 2000, 10);

@@ -116,17 +116,15 @@ TEST_CASE("who may use a request tag") {
   SUBCASE("a stranger who got our reply by mail (outbox recipient): yes") {
     hd::parsed_message m2 = mail("owner@customer.no", "Re: help", "3@x");
     m2.in_reply_to = "1@x";
-    auto in = inbound_of(m2, "r3", 1001);
-    in.outgoing = [](const hd::storage::ingest_outcome&) {
-      return std::vector<hd::storage::outgoing_mail>{{"reply",
-                                                      "support@example.com",
-                                                      {"owner@customer.no", "Boss@Customer.no"},
-                                                      "x",
-                                                      "o@h",
-                                                      "s",
-                                                      "t"}};
-    };
-    REQUIRE(s.ingest(in).has_value());
+    REQUIRE(ingest_with_mails(s, inbound_of(m2, "r3", 1001),
+                              {{"reply",
+                                "support@example.com",
+                                {"owner@customer.no", "Boss@Customer.no"},
+                                "x",
+                                "o@h",
+                                "s",
+                                "t"}})
+                .has_value());
     auto r = ingest(s, mail("boss@customer.no", subject, "4@x"), "r4");
     CHECK(r.kind == ingest_kind::appended);
   }
@@ -144,12 +142,9 @@ TEST_CASE("who may use a request tag") {
 TEST_CASE("a stranger naming the customer's Message-ID gets a new, linked request") {
   auto s = open_memory();
   hd::parsed_message m = mail("owner@customer.no", "help", "1@customer.no");
-  auto in = inbound_of(m, "r1", 1000);
-  in.outgoing = [](const hd::storage::ingest_outcome&) {
-    return std::vector<hd::storage::outgoing_mail>{
-        {"ack", "support@example.com", {"owner@customer.no"}, "x", "ack1@helpdesk", "s", "t"}};
-  };
-  auto first = s.ingest(in);
+  auto first = ingest_with_mails(
+      s, inbound_of(m, "r1", 1000),
+      {{"ack", "support@example.com", {"owner@customer.no"}, "x", "ack1@helpdesk", "s", "t"}});
   REQUIRE(first.has_value());
 
   SUBCASE("In-Reply-To") {
@@ -275,14 +270,10 @@ TEST_CASE("a bounce threads by the Message-ID in its report when it is ours") {
   // The customer's mail and our acknowledgement, queued in the same transaction as the
   // outbox does: an outbound message with our own Message-ID.
   hd::parsed_message help = mail("a@b.c", "help", "1@x");
-  auto in = inbound_of(help, "r1", 1000);
-  in.outgoing = [](const hd::storage::ingest_outcome&) {
-    hd::storage::outgoing_mail ack{"ack",   "support@example",          {"a@b.c"},
-                                   "x\r\n", "hd.1.2.3@support.example", "Re: help",
-                                   "thanks"};
-    return hd::storage::outgoing_result(std::vector<hd::storage::outgoing_mail>{ack});
-  };
-  auto first = s.ingest(in);
+  hd::storage::outgoing_mail ack{"ack",   "support@example",          {"a@b.c"},
+                                 "x\r\n", "hd.1.2.3@support.example", "Re: help",
+                                 "thanks"};
+  auto first = ingest_with_mails(s, inbound_of(help, "r1", 1000), {ack});
   REQUIRE(first.has_value());
 
   hd::parsed_message dsn = mail("MAILER-DAEMON@mx.example", "Undelivered Mail Returned", "9@mx");

@@ -8,7 +8,9 @@
 
 namespace hd::storage {
 
-/// An open batch on a store. While it is open every verb on the same store joins it: each
+/// An open batch on a store: an IMAP batch's group commit, and each mail's unit of work in the
+/// intake (pipeline.cpp), which nests in it as a savepoint. While it is open every verb on
+/// the same store joins it: each
 /// verb's own transaction becomes a savepoint, so a verb that fails still undoes only its own
 /// work, but nothing is durable until commit(). Destroying an uncommitted batch rolls it all
 /// back. The batch holds the database's write lock: keep it short (other processes wait up

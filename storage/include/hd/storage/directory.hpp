@@ -40,16 +40,30 @@ result<std::string, errc> pick_owner(store& s, std::string_view category);
 result<std::optional<std::int64_t>, errc> thread_target(store& s, const parsed_message& m,
                                                         std::int64_t now);
 
+/// The whole threading decision for M at NOW, read-only (ingest's own search: docs/storage.md):
+/// the request it joins, or none and what a new one is linked to. The intake's unit of work
+/// asks it once, gives it to the rules (`followup`) and to ingest (inbound::thread).
+result<thread_found, errc> thread_of(store& s, const parsed_message& m, std::int64_t now);
+
 /// thread_target(S, M, NOW) names a request: the rules' `followup` test.
 result<bool, errc> is_followup(store& s, const parsed_message& m, std::int64_t now);
 
+/// A mail the rules discarded, on record: its quarantine entry, and whether this call made it
+/// (false: the same mail was kept before, so nothing it decided must be done again).
+struct discard_kept {
+  std::int64_t id = 0;
+  bool fresh = false;
+};
+
 /// Keeps a mail the rules discarded: the raw bytes plus a quarantine entry with REASON that
 /// is already resolved as "discarded" (so it is on record but not in the to-do list). The
-/// mailbox checkpoint advances. Idempotent for the same IMAP UID. Returns the entry's id.
-/// OUTGOING, when set, runs inside that transaction (it may append to the reason) and what it
-/// returns is queued in the outbox without a request (a redirect of a mail nobody keeps).
-result<std::int64_t, errc> keep_discarded(
-    store& s, const mail_source& src, std::string_view raw, std::string_view reason,
-    std::int64_t now, const std::function<outgoing_result(std::string& reason)>& outgoing = {});
+/// mailbox checkpoint advances. Idempotent for the same IMAP UID and for the same bytes from
+/// the same mailbox. Redirects of a mail nobody keeps are queued by the caller's unit of work
+/// (queue_mails with request 0), which then records them with set_discard_reason.
+result<discard_kept, errc> keep_discarded(store& s, const mail_source& src, std::string_view raw,
+                                          std::string_view reason, std::int64_t now);
+
+/// Replaces the reason of discarded entry ID (e.g. "...; redirected to a@b").
+result<void, errc> set_discard_reason(store& s, std::int64_t id, std::string_view reason);
 
 }  // namespace hd::storage

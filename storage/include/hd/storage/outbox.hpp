@@ -91,6 +91,12 @@ result<void, errc> mark_failed(store& s, std::int64_t id, std::int64_t now,
 /// Returns how many.
 result<int, errc> retry_outbox(store& s, std::optional<std::int64_t> id, std::int64_t now);
 
+/// Queues MAILS in the outbox, each recorded as an outbound message of REQUEST_ID (0: mail of
+/// no request, a redirect of a mail nobody keeps). The intake's unit of work calls it after
+/// ingest, in the same transaction: the transactional outbox. Joins the caller's transaction.
+result<void, errc> queue_mails(store& s, std::int64_t request_id,
+                               const std::vector<outgoing_mail>& mails, std::int64_t now);
+
 /// Adds an event to a request (actor 'system'). Joins the caller's transaction.
 result<void, errc> add_request_event(store& s, std::int64_t request_id, std::int64_t now,
                                      std::string_view kind, std::string_view detail);

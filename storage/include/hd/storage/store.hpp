@@ -68,11 +68,23 @@ struct outgoing_mail {
   std::string text;                     ///< plain-text body, for the request's message list
 };
 
-struct ingest_outcome;
-
-/// What an ingest hook returns: the mails to queue, or the storage error it met (the whole
-/// ingest then rolls back and fails with it: nothing half-decided is committed).
+/// Mails to queue, or the storage error met while deciding them (the unit of work then rolls
+/// back: nothing half-decided is committed).
 using outgoing_result = result<std::vector<outgoing_mail>, errc>;
+
+/// Where a mail threads (docs/storage.md, "Threading"), found once per mail by thread_of
+/// (directory.hpp) and handed to ingest through inbound::thread, so the rules' `followup` test
+/// and the write agree by construction.
+struct thread_found {
+  /// The request the mail joins (merges followed); nullopt: a new request.
+  std::optional<std::int64_t> request_id;
+  std::string status;                     ///< that request's status, when there is one
+  std::optional<std::int64_t> linked_to;  ///< a new request is linked to this one
+  /// A request tag the sender quoted but takes no part in (ingest_outcome::ignored_tag).
+  std::int64_t ignored_tag = 0;
+  /// A customer's Message-ID of a request the sender takes no part in (ignored_reference).
+  std::int64_t ignored_reference = 0;
+};
 
 struct inbound {
   mail_source source;
@@ -80,11 +92,9 @@ struct inbound {
   const parsed_message* parsed;  ///< must not be null
   routing route;
   std::int64_t now = 0;  ///< seconds since the epoch
-  /// Called inside the ingest transaction once the request is known (not for duplicates).
-  /// What it returns is queued in the outbox, and recorded as outbound messages of the
-  /// request, in that same transaction: the transactional outbox.
-  /// An error it returns rolls the ingest back and is ingest's error.
-  std::function<outgoing_result(const ingest_outcome&)> outgoing;
+  /// Where it threads, from thread_of in the same transaction (the intake's unit of work);
+  /// nullopt: ingest searches itself.
+  std::optional<thread_found> thread = std::nullopt;
 };
 
 enum class ingest_kind { created, appended, duplicate };
@@ -174,9 +184,11 @@ class store {
   result<int, errc> migrate_to(int version);
 
   /// Stores one inbound mail in one transaction: raw bytes, person (found or created),
-  /// request (new or threaded), message, attachments, mailbox checkpoint. Idempotent: a mail
-  /// seen before (same UID, same Message-ID from the same sender, or same bytes) is reported
-  /// as ingest_kind::duplicate and nothing is written.
+  /// request (new or threaded, by IN.thread when given), message, attachments, mailbox
+  /// checkpoint. Idempotent: a mail seen before (same UID, same Message-ID from the same
+  /// sender, or same bytes) is reported as ingest_kind::duplicate and nothing is written.
+  /// Inside a write_batch (batch.hpp) it is a savepoint: the intake's unit of work then queues
+  /// the acknowledgement (queue_mails, outbox.hpp) and commits all at once.
   result<ingest_outcome, errc> ingest(const inbound& in);
 
   /// Keeps a mail that could not be made into a request, with the reason. Returns its id.

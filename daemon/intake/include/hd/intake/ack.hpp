@@ -121,16 +121,33 @@ struct ack_note {
   bool problem = false;
 };
 
-/// The outgoing hook for store::ingest (inbound::outgoing): decides, records suppressions and
-/// bounces as events, and returns the acknowledgement to queue (or nothing). Fails closed: a
-/// suppression list or rate-limit count that cannot be read suppresses the acknowledgement
-/// (an `ack_suppressed` event says why); a write that fails is returned as the error, so the
-/// ingest rolls back and the mail is retried. KIT, DB, M and
-/// CFG (and RAW) must outlive the ingest call. NOTE, when given, receives why an
-/// acknowledgement was suppressed, so the caller can log it once the mail is committed.
-std::function<storage::outgoing_result(const storage::ingest_outcome&)> make_ack_hook(
-    const config& cfg, storage::store& db, const reply_kit& kit, const storage::mail_source& src,
-    const parsed_message& m, std::string_view raw, std::int64_t now, ack_decision rules,
-    std::shared_ptr<ack_note> note = nullptr);
+/// What acknowledge needs about one stored mail; every referenced value must outlive the call.
+struct ack_input {
+  const config& cfg;
+  storage::store& db;
+  const reply_kit& kit;
+  const parsed_message& m;
+  std::string_view raw;
+  std::string mailbox;
+  std::int64_t now = 0;
+  ack_decision rules;  ///< what the rules said (noack, template)
+};
+
+/// The acknowledgement of one mail: the mail to queue (none or one), and why none was sent.
+struct ack_result {
+  std::vector<storage::outgoing_mail> mails;
+  ack_note note;
+};
+
+/// Decides the acknowledgement of the mail IN.m, stored as O, inside the intake's unit of work
+/// (pipeline.cpp): records hard bounces (suppressions and `bounce` events), then either
+/// renders the acknowledgement (an `ack_queued` event, the auto-reply log, the person's
+/// language when learned from this mail) or records why not (an `ack_suppressed` event, and
+/// ack_result::note for the log). The caller queues what it returns (storage::queue_mails).
+/// Fails closed: a suppression list or rate-limit count that cannot be read suppresses the
+/// acknowledgement; a write that fails is returned as the error, so the unit rolls back and
+/// the mail is retried. Nothing for a duplicate.
+result<ack_result, storage::errc> acknowledge(const ack_input& in,
+                                              const storage::ingest_outcome& o);
 
 }  // namespace hd::daemon

@@ -30,11 +30,11 @@ std::string redirect_copy(std::string_view raw, std::string_view our_address);
 /// Why M must not be redirected to TARGET, or nullopt: TARGET is not a plain addr-spec, is one
 /// of our own addresses, or is the mail's own sender; the mail already passed through us
 /// (X-Sieve-Redirected-From or X-Loop naming one of our addresses). Pure (the rate limit is
-/// checked by the hooks below, against the database).
+/// checked by redirect_mails and redirect_discarded below, against the database).
 std::optional<std::string> redirect_block(const config& cfg, const parsed_message& m,
                                           const rules::envelope& env, std::string_view target);
 
-/// What a redirect needs to know about the mail; all referenced values must outlive the hook.
+/// What a redirect needs to know about the mail; all referenced values must outlive the call.
 struct redirect_input {
   const config& cfg;
   storage::store& db;
@@ -52,19 +52,18 @@ redirect_input redirect_input_of(const intake_context& cx, const storage::mail_s
                                  const parsed_message& m, std::string_view raw,
                                  std::vector<std::string> targets, std::int64_t now);
 
-using outgoing_hook = std::function<storage::outgoing_result(const storage::ingest_outcome&)>;
-
-/// An ingest hook that runs ACK, then queues a copy for every target that is not blocked or
+/// The copies to queue for a stored mail (O): one for every target that is not blocked or
 /// rate-limited ([ack] rate_limit_count per rate_limit_window_s for one sender and target),
-/// with a `redirect_queued` or `redirect_suppressed` event on the request. The envelope
-/// sender is the mailbox's address (so bounces come back to us), or empty (`<>`) when the
-/// mail's own envelope sender was empty. Without targets it is ACK itself.
-outgoing_hook with_redirects(outgoing_hook ack, redirect_input in);
+/// with a `redirect_queued` or `redirect_suppressed` event on the request. The envelope sender
+/// is the mailbox's address (so bounces come back to us), or empty (`<>`) when the mail's own
+/// envelope sender was empty. Nothing for a duplicate or without targets. Runs in the intake's
+/// unit of work, which queues what it returns (a write that fails is the error: the unit
+/// rolls back and the mail is retried).
+storage::outgoing_result redirect_mails(const redirect_input& in, const storage::ingest_outcome& o);
 
-/// For a mail that makes no request (redirected without keep): a hook for
-/// storage::keep_discarded that returns the copies to queue and appends what it did to REASON
-/// ("; redirected to a@b" or "; redirect to a@b suppressed: why").
-std::function<storage::outgoing_result(std::string& reason)> redirects_for_discarded(
-    redirect_input in);
+/// For a mail that makes no request (redirected without keep): the copies to queue without a
+/// request; appends what it did to REASON ("; redirected to a@b" or "; redirect to a@b
+/// suppressed: why").
+storage::outgoing_result redirect_discarded(const redirect_input& in, std::string& reason);
 
 }  // namespace hd::daemon

@@ -42,22 +42,14 @@ struct routed {
   rules::outcome outcome;  ///< the full evaluation (actions and decision; no trace)
 };
 
-/// Routes one parsed mail arriving at NOW (for `followup`): evaluates cx.rules (or the config's
+/// Routes one parsed mail, given where it threads (THREAD, from
+/// storage::thread_of: the rules' `followup` test): evaluates cx.rules (or the config's
 /// rules file when cx.rules is null), fills mailbox and config defaults for what the rules left
 /// open, and for a new request without an owner applies the category's assignment method. Errors:
 /// storage failures (temporary), or a rules file that does not compile (as storage::errc::invalid
 /// with the compiler's message).
 result<routed, storage::errc> route_mail(const intake_context& cx, const storage::mail_source& src,
                                          const parsed_message& m, std::string_view raw,
-                                         std::int64_t now);
-
-/// Keeps a mail the rules discarded: raw bytes plus a resolved quarantine entry with REASON,
-/// no request. Reported as status stored with `discarded` set (the mail server must not
-/// bounce it); temp_failure when the database fails. OUTGOING (redirects_for_discarded in
-/// redirect.hpp) runs in the same transaction and queues the redirected copies.
-intake_result discard_mail(
-    storage::store& db, const storage::mail_source& src, std::string_view raw,
-    const std::string& reason, std::int64_t now,
-    const std::function<storage::outgoing_result(std::string&)>& outgoing = {});
+                                         const storage::thread_found& thread);
 
 }  // namespace hd::daemon
