@@ -132,39 +132,6 @@ class iconv_handle {
 
 constexpr std::string_view k_replacement = "\xEF\xBF\xBD";
 
-// Converts with iconv; an unmappable byte becomes U+FFFD and conversion goes on after it.
-std::string iconv_convert(iconv_t cd, std::string_view bytes, bool& lossy) {
-  std::string out;
-  out.resize(bytes.size() * 2 + 16);
-  char* in = const_cast<char*>(bytes.data());
-  std::size_t in_left = bytes.size();
-  std::size_t used = 0;
-  while (in_left > 0) {
-    char* dst = out.data() + used;
-    std::size_t dst_left = out.size() - used;
-    std::size_t r = iconv(cd, &in, &in_left, &dst, &dst_left);
-    used = out.size() - dst_left;
-    if (r != static_cast<std::size_t>(-1)) break;
-    if (errno == E2BIG) {
-      out.resize(out.size() * 2);
-      continue;
-    }
-    lossy = true;
-    if (out.size() - used < 8) out.resize(out.size() * 2);
-    out.replace(used, k_replacement.size(), k_replacement);
-    used += k_replacement.size();
-    if (errno == EINVAL) break;  // truncated sequence at the end
-    ++in;
-    --in_left;
-    iconv(cd, nullptr, nullptr, nullptr, nullptr);
-  }
-  char* dst = out.data() + used;
-  std::size_t dst_left = out.size() - used;
-  iconv(cd, nullptr, nullptr, &dst, &dst_left);  // flush a stateful encoding
-  out.resize(out.size() - dst_left);
-  return out;
-}
-
 // As Dovecot's header decoding (and so Pigeonhole): a run of bytes invalid in the charset is
 // one U+FFFD, and a stateful charset (ISO-2022-JP) keeps its shift state across the run.
 // Used only by to_utf8_strict (issue 23).
@@ -231,6 +198,42 @@ void note(std::vector<std::string>* defects, std::string text) {
 }
 
 }  // namespace
+
+namespace detail {
+
+std::string iconv_convert(iconv_t cd, std::string_view bytes, bool& lossy) {
+  std::string out;
+  out.resize(bytes.size() * 2 + 16);
+  char* in = const_cast<char*>(bytes.data());
+  std::size_t in_left = bytes.size();
+  std::size_t used = 0;
+  while (in_left > 0) {
+    char* dst = out.data() + used;
+    std::size_t dst_left = out.size() - used;
+    std::size_t r = iconv(cd, &in, &in_left, &dst, &dst_left);
+    used = out.size() - dst_left;
+    if (r != static_cast<std::size_t>(-1)) break;
+    if (errno == E2BIG) {
+      out.resize(out.size() * 2);
+      continue;
+    }
+    lossy = true;
+    if (out.size() - used < 8) out.resize(out.size() * 2);
+    out.replace(used, k_replacement.size(), k_replacement);
+    used += k_replacement.size();
+    if (errno == EINVAL) break;  // truncated sequence at the end
+    ++in;
+    --in_left;
+    iconv(cd, nullptr, nullptr, nullptr, nullptr);
+  }
+  char* dst = out.data() + used;
+  std::size_t dst_left = out.size() - used;
+  iconv(cd, nullptr, nullptr, &dst, &dst_left);  // flush a stateful encoding
+  out.resize(out.size() - dst_left);
+  return out;
+}
+
+}  // namespace detail
 
 bool valid_utf8(std::string_view s) {
   // Mail text is mostly ASCII with a few letters like "å": skip ASCII eight bytes at a time
@@ -319,7 +322,7 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& cs
     return detail::iso2022jp_to_utf8(bytes, lossy);
   iconv_handle cd(cs);
   if (!cd.ok()) return std::nullopt;
-  return iconv_convert(cd.get(), bytes, lossy);
+  return detail::iconv_convert(cd.get(), bytes, lossy);
 }
 
 // What the detector reads `bytes` as, when that reads without loss: the text as UTF-8 and the

@@ -28,29 +28,8 @@ std::string euc_to_utf8(std::string_view euc, bool& lossy) {
     lossy = true;
     return std::string(k_replacement);
   }
-  std::string out(euc.size() * 2 + 16, '\0');
-  char* in = const_cast<char*>(euc.data());
-  std::size_t in_left = euc.size(), used = 0;
-  while (in_left > 0) {
-    char* dst = out.data() + used;
-    std::size_t dst_left = out.size() - used;
-    std::size_t r = iconv(cd, &in, &in_left, &dst, &dst_left);
-    used = out.size() - dst_left;
-    if (r != static_cast<std::size_t>(-1)) break;
-    if (errno == E2BIG) {
-      out.resize(out.size() * 2);
-      continue;
-    }
-    lossy = true;
-    if (out.size() - used < 8) out.resize(out.size() * 2);
-    out.replace(used, k_replacement.size(), k_replacement);
-    used += k_replacement.size();
-    if (errno == EINVAL) break;
-    ++in;
-    --in_left;
-  }
+  std::string out = iconv_convert(cd, euc, lossy);
   iconv_close(cd);
-  out.resize(used);
   return out;
 }
 

@@ -2,11 +2,17 @@
 // Charset detection (Mozilla's universal detector, uchardet) and an ISO-2022-JP decoder with
 // the Microsoft/NEC extensions, for charset.cpp.
 
+#include <iconv.h>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace hd::mailparse::detail {
+
+/// BYTES through the open converter CD; an unmappable byte becomes U+FFFD (setting `lossy`)
+/// and conversion goes on after it; a stateful encoding is flushed at the end (charset.cpp).
+std::string iconv_convert(iconv_t cd, std::string_view bytes, bool& lossy);
 
 /// Bytes of a text handed to the detector (the start of it); the rest is not looked at.
 inline constexpr std::size_t k_detect_sample_bytes = 64 * 1024;

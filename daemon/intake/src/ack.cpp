@@ -139,49 +139,6 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-// Fields of one DSN block ("Final-Recipient: rfc822; a@b"), lower-cased names.
-std::vector<std::pair<std::string, std::string>> dsn_fields(std::string_view block) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (std::size_t pos = 0; pos < block.size();) {
-    std::size_t nl = block.find('\n', pos);
-    std::string_view line = block.substr(pos, nl == std::string_view::npos ? block.npos : nl - pos);
-    pos = nl == std::string_view::npos ? block.size() : nl + 1;
-    if (!line.empty() && (line[0] == ' ' || line[0] == '\t') && !out.empty()) {
-      out.back().second += " " + std::string(trim(line));
-      continue;
-    }
-    std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    out.emplace_back(ascii_lower(trim(line.substr(0, colon))),
-                     std::string(trim(line.substr(colon + 1))));
-  }
-  return out;
-}
-
-std::optional<bounce> bounce_of(std::string_view block) {
-  bounce b;
-  bool failed = false;
-  for (const auto& [name, value] : dsn_fields(block)) {
-    std::string_view v = value;
-    if (name == "final-recipient" || (name == "original-recipient" && b.address.empty())) {
-      std::size_t semi = v.find(';');
-      std::string_view addr = trim(semi == std::string_view::npos ? v : v.substr(semi + 1));
-      if (addr.starts_with('<') && addr.ends_with('>')) addr = addr.substr(1, addr.size() - 2);
-      b.address = ascii_lower(addr);
-    } else if (name == "action") {
-      failed = ascii_lower(trim(v)) == "failed";
-    } else if (name == "status") {
-      b.status = std::string(trim(v));
-    } else if (name == "diagnostic-code") {
-      b.diagnostic = std::string(v.substr(0, 300));
-    }
-  }
-  if (!failed || !b.status.starts_with('5') || !templates::is_safe_addr_spec(b.address)) {
-    return std::nullopt;
-  }
-  return b;
-}
-
 std::string mailbox_address(const config& cfg, const std::string& mailbox) {
   const mailbox_config* mb = cfg.find_mailbox(mailbox);
   return mb != nullptr && !mb->address.empty() ? mb->address : cfg.outgoing.from_address;
@@ -323,23 +280,12 @@ std::optional<std::string> auto_reply_block(const parsed_message& m, std::string
 }
 
 std::vector<bounce> hard_bounces(const parsed_message& m) {
+  // The parser read the DSN's per-recipient blocks (robot_facts::recipients, robot.cpp).
   std::vector<bounce> out;
-  for (const attachment& a : m.attachments) {
-    if (a.content_type != "message/delivery-status" &&
-        a.content_type != "message/global-delivery-status") {
-      continue;
-    }
-    std::string data = a.data;
-    data.erase(std::remove(data.begin(), data.end(), '\r'), data.end());
-    // The first block is per-message; the rest are per-recipient.
-    for (std::size_t pos = 0; pos < data.size();) {
-      std::size_t end = data.find("\n\n", pos);
-      if (end == std::string::npos) end = data.size();
-      if (auto b = bounce_of(std::string_view(data).substr(pos, end - pos))) {
-        out.push_back(std::move(*b));
-      }
-      pos = end + 2;
-    }
+  for (const dsn_recipient& r : m.robot.recipients) {
+    if (r.action != "failed" || !r.status.starts_with('5')) continue;
+    if (!templates::is_safe_addr_spec(r.address)) continue;
+    out.push_back({r.address, r.status, r.diagnostic});
   }
   return out;
 }
