@@ -1,10 +1,13 @@
 #include "hd/service/outbox_delivery.hpp"
 
 #include "hd/net/curl_handles.hpp"
+#include "hd/net/curl_multi.hpp"
 
 #include "hd/templates/compose.hpp"
 
 #include <curl/curl.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <memory>
@@ -13,6 +16,8 @@
 
 namespace hd::daemon {
 namespace {
+
+namespace asio = boost::asio;
 
 constexpr int claim_batch = 50;
 
@@ -91,13 +96,32 @@ void record_outcome(const config& cfg, storage::store& db, const logger& log,
 
 namespace {
 
-// One batch of claimed items through one multi handle, until every transfer is done.
+// One batch of claimed items, until every transfer is done: the same curl multi driver as the
+// daemon's outbox sender, on a private io_context that this call runs to completion.
 void send_batch(const config& cfg, storage::store& db, const logger& log,
                 std::vector<storage::outbox_item>& items, std::int64_t now, drain_stats& st) {
-  curl_multi_ptr multi(curl_multi_init());
-  curl_multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                    static_cast<long>(cfg.smtp->max_parallel));
+  asio::io_context io;
   std::vector<std::pair<smtp_transfer, const storage::outbox_item*>> live;
+  std::size_t running = 0;
+  auto count = [&](const send_outcome& o) {
+    (o.kind == delivery::sent        ? st.sent
+     : o.kind == delivery::permanent ? st.failed
+                                     : st.deferred)++;
+    if (o.kind == delivery::temporary && o.server) st.server_down = true;
+  };
+  std::shared_ptr<curl_multi_driver> driver;
+  driver = curl_multi_driver::create(io, log, "outbox", [&](void* easy, int code) {
+    for (auto& [t, it] : live) {
+      if (t.easy_handle() != easy) continue;
+      send_outcome o = t.outcome(code);
+      record_outcome(cfg, db, log, *it, o, now);
+      count(o);
+    }
+    // The last one done: drop curl's cached connections, so that run() returns.
+    if (--running == 0) asio::post(io, [&driver] { driver->shutdown(); });
+  });
+  driver->set_max_connections(static_cast<long>(cfg.smtp->max_parallel));
+  live.reserve(items.size());
   for (const storage::outbox_item& it : items) {
     auto t = transfer_of(*cfg.smtp, it);
     if (!t) {
@@ -105,31 +129,21 @@ void send_batch(const config& cfg, storage::store& db, const logger& log,
           t.error().code == smtp_errc::bad_envelope ? delivery::permanent : delivery::temporary,
           t.error().message};
       record_outcome(cfg, db, log, it, o, now);
-      (o.kind == delivery::permanent ? st.failed : st.deferred)++;
+      count(o);
       continue;
     }
-    curl_multi_add_handle(multi.get(), t->easy_handle());
     live.emplace_back(std::move(*t), &it);
-  }
-  int running = 1;
-  while (running > 0) {
-    if (curl_multi_perform(multi.get(), &running) != CURLM_OK) break;
-    int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi.get(), &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      for (auto& [t, it] : live) {
-        if (t.easy_handle() != msg->easy_handle) continue;
-        send_outcome o = t.outcome(msg->data.result);
-        record_outcome(cfg, db, log, *it, o, now);
-        (o.kind == delivery::sent        ? st.sent
-         : o.kind == delivery::permanent ? st.failed
-                                         : st.deferred)++;
-        if (o.kind == delivery::temporary && o.server) st.server_down = true;
-      }
+    if (std::string e = driver->add(live.back().first.easy_handle()); !e.empty()) {
+      send_outcome o{delivery::temporary, "curl: " + e};
+      record_outcome(cfg, db, log, it, o, now);
+      count(o);
+      live.pop_back();
+      continue;
     }
-    if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
+    ++running;
   }
-  for (auto& [t, it] : live) curl_multi_remove_handle(multi.get(), t.easy_handle());
+  if (running > 0) io.run();
+  driver->shutdown();
 }
 
 }  // namespace
