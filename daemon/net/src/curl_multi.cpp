@@ -48,6 +48,8 @@ struct curl_multi_driver::state {
   std::map<int, std::shared_ptr<watch>> watches;
   curl_multi_ptr multi;
   long max_connections = 0;
+  bool keep_finished = false;
+  bool quiet = false;  ///< after stop_watching(): the sockets are the caller's
 };
 
 std::shared_ptr<curl_multi_driver> curl_multi_driver::create(asio::io_context& io,
@@ -78,6 +80,7 @@ bool curl_multi_driver::ensure_multi() {
 
 std::string curl_multi_driver::add(void* easy) {
   if (!ensure_multi()) return "curl_multi_init failed";
+  s_->quiet = false;
   // Adding asks for a timeout (usually 0 ms) through on_timer: the loop starts the transfer.
   if (CURLMcode rc = curl_multi_add_handle(s_->multi.get(), static_cast<CURL*>(easy));
       rc != CURLM_OK)
@@ -94,6 +97,14 @@ void curl_multi_driver::set_max_connections(long n) {
   if (s_->multi) curl_multi_setopt(s_->multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, n);
 }
 
+void curl_multi_driver::keep_finished(bool keep) { s_->keep_finished = keep; }
+
+void curl_multi_driver::stop_watching() {
+  s_->quiet = true;
+  s_->timer.cancel();
+  s_->watches.clear();  // releases the descriptors: the caller may watch the socket itself
+}
+
 void curl_multi_driver::shutdown() {
   s_->timer.cancel();
   s_->multi.reset();  // may report CURL_POLL_REMOVE for cached connections
@@ -108,6 +119,7 @@ int curl_multi_driver::on_socket(void* /*easy*/, int s, int what, void* userp, v
     st.watches.erase(s);
     return 0;
   }
+  if (st.quiet) return 0;
   std::shared_ptr<watch>& w = st.watches[s];
   if (!w) {
     try {
@@ -126,7 +138,7 @@ int curl_multi_driver::on_socket(void* /*easy*/, int s, int what, void* userp, v
 // CURLMOPT_TIMERFUNCTION: one steady_timer. Even a 0 ms timeout goes through the loop.
 int curl_multi_driver::on_timer(void* /*multi*/, long timeout_ms, void* userp) {
   auto* me = static_cast<curl_multi_driver*>(userp);
-  if (timeout_ms < 0) {
+  if (timeout_ms < 0 || me->s_->quiet) {
     me->s_->timer.cancel();
     return 0;
   }
@@ -168,7 +180,7 @@ void curl_multi_driver::arm(int s) {
 }
 
 void curl_multi_driver::drive(int s, int ev_bitmask) {
-  if (!s_->multi) return;
+  if (!s_->multi || s_->quiet) return;
   int running = 0;
   curl_multi_socket_action(s_->multi.get(), s, ev_bitmask, &running);
   check_done();
@@ -183,7 +195,7 @@ void curl_multi_driver::check_done() {
     if (msg->msg != CURLMSG_DONE) continue;
     CURL* easy = msg->easy_handle;
     CURLcode code = msg->data.result;
-    curl_multi_remove_handle(s_->multi.get(), easy);
+    if (!s_->keep_finished) curl_multi_remove_handle(s_->multi.get(), easy);
     s_->on_done(easy, static_cast<int>(code));
   }
 }

@@ -3,26 +3,24 @@
 //
 // libcurl connects, negotiates TLS (imaps://, or STARTTLS with CURLUSESSL_ALL on imap://),
 // verifies the certificate and authenticates (LOGIN, AUTHENTICATE PLAIN; no login without a
-// user, for the caller's own AUTHENTICATE XOAUTH2) with
-// CURLOPT_CONNECT_ONLY, driven through curl_multi_socket_action from the Asio loop (sockets
-// watched by stream_descriptors that are released, never closed; one steady_timer). After
-// that, the authenticated connection is ours: bytes go through curl_easy_send/recv, and
-// readiness comes from watching CURLINFO_ACTIVESOCKET with Asio. See docs/intake.md for why.
+// user, for the caller's own AUTHENTICATE XOAUTH2) with CURLOPT_CONNECT_ONLY, driven from the
+// Asio loop by the daemon's one curl bridge (curl_multi_driver). After that, the authenticated
+// connection is ours: bytes go through curl_easy_send/recv, and readiness comes from watching
+// CURLINFO_ACTIVESOCKET with Asio. See docs/intake.md for why.
 //
-// Each connection has its own multi handle, so libcurl's connection cache never prunes or
-// reuses our idle connect-only connection on behalf of another transfer.
+// Each connection has its own multi handle (its own driver), so libcurl's connection cache
+// never prunes or reuses our idle connect-only connection on behalf of another transfer.
 
 #include "hd/common/config.hpp"
 #include "hd/net/curl_errors.hpp"
+#include "hd/net/curl_multi.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 
@@ -70,20 +68,13 @@ class curl_connection : public std::enable_shared_from_this<curl_connection> {
   explicit curl_connection(boost::asio::io_context& io);
 
  private:
-  struct watch;
-  static int on_socket(void* e, int s, int what, void* userp, void* socketp);
-  static int on_timer(void* m, long timeout_ms, void* userp);
-  void arm(int s);
-  void drive(int s, int ev_bitmask);
-  void check_done();
+  void connected(int code);
   void finish_connect(std::string error);
   boost::asio::awaitable<io_status> wait(bool for_write);
 
   boost::asio::io_context& io_;
-  void* multi_ = nullptr;  // CURLM*
-  void* easy_ = nullptr;   // CURL*
-  boost::asio::steady_timer timer_;
-  std::map<int, std::unique_ptr<watch>> watches_;  ///< curl's sockets while connecting
+  std::shared_ptr<curl_multi_driver> driver_;  ///< the connect phase; holds the connection
+  void* easy_ = nullptr;                       // CURL*
   std::unique_ptr<boost::asio::posix::stream_descriptor> io_sock_;  ///< ours after connect
   std::function<void(std::string)> on_connected_;
   std::string url_, userpwd_user_, userpwd_pass_, bearer_, ca_file_;

@@ -1,10 +1,11 @@
 #pragma once
-// libcurl's multi_socket API driven from the daemon's io_context, shared by every sender of
-// whole transfers (the outbox's SMTP, webhooks' HTTP POSTs). Each socket curl asks about is
-// watched with a stream_descriptor that is released, never closed (the socket is curl's); one
-// steady_timer serves curl's timeouts, and even a 0 ms timeout goes through the loop, so curl
-// is never re-entered from inside its own callback (see curl's multi-event.c / multi-uv.c).
-// No curl type appears here: easy handles are the void* that CURL* is.
+// libcurl's multi_socket API driven from an io_context: the one bridge between curl and Asio,
+// for whole transfers (the outbox's SMTP on the daemon's loop and in the blocking drain,
+// webhooks' HTTP POSTs) and for the connect phase of IMAP connections (curl_connection). Each
+// socket curl asks about is watched with a stream_descriptor that is released, never closed (the
+// socket is curl's); one steady_timer serves curl's timeouts, and even a 0 ms timeout goes through
+// the loop, so curl is never re-entered from inside its own callback (see curl's multi-event.c /
+// multi-uv.c). No curl type appears here: easy handles are the void* that CURL* is.
 
 #include "hd/common/log.hpp"
 
@@ -37,6 +38,14 @@ class curl_multi_driver : public std::enable_shared_from_this<curl_multi_driver>
   void remove(void* easy);
   /// CURLMOPT_MAX_TOTAL_CONNECTIONS; applies now and to a multi handle made later.
   void set_max_connections(long n);
+  /// For CURLOPT_CONNECT_ONLY transfers: a finished transfer stays in the multi handle (curl
+  /// closes a connect-only connection whose handle is removed, and curl_easy_send/recv need
+  /// it there); remove() it when done with the connection.
+  void keep_finished(bool keep);
+  /// The caller has taken over the transfer's socket (a connected connect-only transfer):
+  /// stop watching every socket and the timer, and ignore curl's requests to watch until the
+  /// next add(). The multi handle and its connections stay.
+  void stop_watching();
   /// No transfer is running: drops curl's cached connections, its timer and every watch, so
   /// nothing of the driver keeps the loop busy. A later add() starts afresh.
   void shutdown();
