@@ -441,6 +441,13 @@ const mailbox_config* config::find_mailbox(std::string_view name) const {
   return nullptr;
 }
 
+const user_config* config::find_user(std::string_view login) const {
+  for (const user_config& u : users) {
+    if (u.login == login) return &u;
+  }
+  return nullptr;
+}
+
 namespace {
 
 result<config, config_errc> parse_with(std::string_view text, const std::string& name,

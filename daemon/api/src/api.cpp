@@ -71,13 +71,6 @@ std::optional<std::string_view> bearer(const http::request& req) {
   return v;
 }
 
-const user_config* user_of(const config& cfg, const std::string& login) {
-  for (const user_config& u : cfg.users) {
-    if (u.login == login) return &u;
-  }
-  return nullptr;
-}
-
 // Authenticates the caller by token, or by the web app's session cookie; an answer when the
 // route cannot be used by them.
 std::optional<http::response> authenticate(context& cx, access need) {
@@ -106,7 +99,7 @@ std::optional<http::response> authenticate(context& cx, access need) {
   if (by_cookie && (*t)->kind != "session")
     return fail(401, "unauthenticated", "the cookie does not hold a login session");
   // A user removed from the config loses access at once, whatever tokens they hold.
-  const user_config* u = user_of(cx.cfg, (*t)->login);
+  const user_config* u = cx.cfg.find_user((*t)->login);
   if (!u) return fail(401, "unauthenticated", "the token's user is no longer declared");
   cx.who = caller{u->login, u->role, (*t)->scope, (*t)->id,
                   by_cookie ? csrf_token(*secret) : std::string()};

@@ -24,13 +24,6 @@ bool over_https(const http::request& req) {
   return p && *p == "https";
 }
 
-const user_config* user_of(const config& cfg, const std::string& login) {
-  for (const user_config& u : cfg.users) {
-    if (u.login == login) return &u;
-  }
-  return nullptr;
-}
-
 json user_json(const user_config& u) {
   return {{"login", u.login},
           {"name", u.name},
@@ -87,7 +80,7 @@ http::response login(context& cx) {
       return r;
     }
   }
-  const user_config* u = user_of(cx.cfg, who);
+  const user_config* u = cx.cfg.find_user(who);
   auto stored = u ? storage::password_hash(cx.db, who) : storage::password_hash(cx.db, "");
   if (!stored) return storage_failure(cx, stored.error());
   bool good = u && *stored && verify_password(**stored, password);
@@ -134,7 +127,7 @@ http::response logout(context& cx) {
 }
 
 http::response me(context& cx) {
-  json j = user_json(*user_of(cx.cfg, cx.who->login));
+  json j = user_json(*cx.cfg.find_user(cx.who->login));
   j["scope"] = cx.who->scope;
   if (!cx.who->csrf.empty()) j["csrf"] = cx.who->csrf;
   auto prefs = storage::preferences(cx.db, cx.who->login);

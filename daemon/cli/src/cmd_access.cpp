@@ -19,9 +19,7 @@ namespace {
 constexpr std::size_t min_password = 10;
 
 const user_config* declared(cli_state& st, const config& cfg, const std::string& login) {
-  for (const user_config& u : cfg.users) {
-    if (u.login == login) return &u;
-  }
+  if (const user_config* u = cfg.find_user(login)) return u;
   std::string known;
   for (const user_config& u : cfg.users) known += (known.empty() ? "" : ", ") + u.login;
   st.fail(exit_code::usage, fmt::format("'{}' is not a [[user]] in {}; known users: {}", login,

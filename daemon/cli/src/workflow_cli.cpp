@@ -16,9 +16,7 @@ std::optional<session> begin(cli_state& st, const verb_options& o) {
   }
   std::optional<config> cfg = st.load_config(false);
   if (!cfg) return std::nullopt;
-  bool known = std::any_of(cfg->users.begin(), cfg->users.end(),
-                           [&](const user_config& u) { return u.login == login; });
-  if (!known) {
+  if (cfg->find_user(login) == nullptr) {
     st.fail(exit_code::usage, fmt::format("'{}' is not a [[user]] in {}", login, cfg->source));
     return std::nullopt;
   }

@@ -12,13 +12,6 @@
 namespace hd::daemon {
 namespace {
 
-const user_config* user_of(const config& cfg, const std::string& login) {
-  for (const user_config& u : cfg.users) {
-    if (u.login == login) return &u;
-  }
-  return nullptr;
-}
-
 struct templated {
   templates::rendered mail;
   std::string language;
@@ -45,7 +38,7 @@ result<templated, agent_mail_errc> render_reply(const config& cfg,
                             cfg.outgoing.templates_dir));
   }
   templates::reply_vars v = reply_vars_of(cfg, facts, *lang);
-  const user_config* me = user_of(cfg, login);
+  const user_config* me = cfg.find_user(login);
   v.agent_name = me && !me->name.empty() ? me->name : login;
   v.agent_text = text;
   return templated{templates::render(*kit.templates.find(name, *lang), v), *lang};
@@ -76,7 +69,7 @@ result<agent_mail, agent_mail_errc> compose_agent_mail(const config& cfg,
     body = t->mail.text;
   }
   const outgoing_config& out = cfg.outgoing;
-  const user_config* me = user_of(cfg, login);
+  const user_config* me = cfg.find_user(login);
   // A template signs the mail itself ({{agent.name}}, {{team}}).
   if (me && !me->signature.empty() && !t) body += "\n-- \n" + me->signature + "\n";
   if (r.forward) {

@@ -230,6 +230,8 @@ struct config {
   std::vector<webhook_config> webhooks;  ///< [[webhook]] tables
 
   const mailbox_config* find_mailbox(std::string_view name) const;
+  /// The [[user]] with this login, or nullptr.
+  const user_config* find_user(std::string_view login) const;
 };
 
 enum class config_errc { cannot_read, syntax, invalid };
