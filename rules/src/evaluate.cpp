@@ -104,48 +104,60 @@ class evaluator {
     // A body test never sets match variables (RFC 5173; Pigeonhole disables them for it).
     bool capture = p_.match_variables && t.kind != test_kind::body &&
                    (m.type == match_type::matches || m.type == match_type::regex);
-    std::vector<std::string> captures;
+    // Pigeonhole (sieve-match.c) takes each value in turn and tries every key on it, so the
+    // first value that matches any key sets the match variables, not the first key.
+    std::vector<key_ref> keys;
+    std::vector<std::size_t> key_index;
+    std::vector<std::string> texts, foldeds;
+    std::vector<std::unique_ptr<RE2>> res;
+    texts.reserve(m.keys.size());
+    foldeds.reserve(m.keys.size());
     for (std::size_t k = 0; k < m.keys.size(); ++k) {
-      key_ref key;
-      std::string text, folded;
-      std::unique_ptr<RE2> re;
       if (!m.keys[k].dynamic && m.type == match_type::matches && !capture &&
           m.shapes[k] != glob_shape::regex) {
-        for (const auto& v : values) {
-          if (match_shape(m, k, v)) {
-            if (in_.trace)
-              detail = fmt::format("\"{}\" matched \"{}\"", shorten(v), shorten(m.keys[k].text));
-            return true;
-          }
-        }
+        keys.push_back({m.keys[k].text, m.folded[k], nullptr});
+        key_index.push_back(k);
         continue;
       }
       if (!m.keys[k].dynamic) {
-        key = {m.keys[k].text, m.folded[k], k < m.re.size() ? m.re[k].get() : nullptr};
-      } else {
-        text = expand(m.keys[k].text);
-        folded = m.cmp == comparator::casemap ? ascii_lower(text) : text;
-        if (m.type == match_type::matches || m.type == match_type::regex) {
-          re = std::make_unique<RE2>(m.type == match_type::matches ? glob_to_regex(text) : text,
-                                     regex_options(m.type, m.cmp));
-          if (!re->ok()) {
-            detail = fmt::format("pattern \"{}\" does not compile: {}", shorten(text), re->error());
-            continue;
-          }
-        }
-        key = {text, folded, re.get()};
+        keys.push_back({m.keys[k].text, m.folded[k], k < m.re.size() ? m.re[k].get() : nullptr});
+        key_index.push_back(k);
+        continue;
       }
-      for (const auto& v : values) {
-        if (match_one(m, v, key, capture ? &captures : nullptr)) {
-          if (capture) {
-            for (auto& c : captures)
-              if (c.size() > p_.lim.max_variable_bytes) c.resize(p_.lim.max_variable_bytes);
-            match_vars_ = std::move(captures);
-          }
-          if (in_.trace)
-            detail = fmt::format("\"{}\" matched \"{}\"", shorten(v), shorten(key.text));
-          return true;
+      const std::string& text = texts.emplace_back(expand(m.keys[k].text));
+      const std::string& folded =
+          foldeds.emplace_back(m.cmp == comparator::casemap ? ascii_lower(text) : text);
+      RE2* re = nullptr;
+      if (m.type == match_type::matches || m.type == match_type::regex) {
+        auto& r = res.emplace_back(
+            std::make_unique<RE2>(m.type == match_type::matches ? glob_to_regex(text) : text,
+                                  regex_options(m.type, m.cmp)));
+        if (!r->ok()) {
+          detail = fmt::format("pattern \"{}\" does not compile: {}", shorten(text), r->error());
+          continue;
         }
+        re = r.get();
+      }
+      keys.push_back({text, folded, re});
+      key_index.push_back(k);
+    }
+    std::vector<std::string> captures;
+    for (const auto& v : values) {
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        std::size_t k = key_index[i];
+        bool hit = !m.keys[k].dynamic && m.type == match_type::matches && !capture &&
+                           m.shapes[k] != glob_shape::regex
+                       ? match_shape(m, k, v)
+                       : match_one(m, v, keys[i], capture ? &captures : nullptr);
+        if (!hit) continue;
+        if (capture) {
+          for (auto& c : captures)
+            if (c.size() > p_.lim.max_variable_bytes) c.resize(p_.lim.max_variable_bytes);
+          match_vars_ = std::move(captures);
+        }
+        if (in_.trace)
+          detail = fmt::format("\"{}\" matched \"{}\"", shorten(v), shorten(keys[i].text));
+        return true;
       }
     }
     return false;

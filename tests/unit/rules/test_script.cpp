@@ -289,3 +289,24 @@ TEST_CASE("a decoded header value loses trailing spaces and tabs, as in Dovecot"
   CHECK(actions(hd::rules::evaluate(s, in)) ==
         "fileinto:is fileinto:[Hello PublicView] fileinto:c3 -implicit");
 }
+
+TEST_CASE(":matches variables come from the first value that matches any key, as Pigeonhole") {
+  // sieve-test: string :matches ["xa", "yb"] ["*b", "*a"] files into "got-x" (sieve-match.c
+  // tries every key on a value before the next value); a failed test keeps ${1}; anyof stops
+  // at its first true test.
+  hd::parsed_message m = sample();
+  m.headers = {{"From", "p1@example.com"}, {"From", "q2@example.com"}, {"Subject", "xa"}};
+  std::string got = actions(
+      run("require [\"fileinto\", \"variables\"];"
+          "if string :matches [\"xa\", \"yb\"] [\"*b\", \"*a\"] { fileinto \"s-${1}\"; }"
+          "if header :matches \"from\" [\"q*\", \"p*\"] { fileinto \"h-${1}\"; }"
+          "if address :localpart :matches \"from\" [\"q*\", \"p*\"] { fileinto \"a-${1}\"; }"
+          "if string :matches \"qq\" \"r*\" { fileinto \"no\"; }"
+          "fileinto \"kept-${1}\";"
+          "if anyof(string :matches \"k1\" \"k*\", string :matches \"m2\" \"m*\") "
+          "{ fileinto \"any-${1}\"; }",
+          m));
+  CHECK(got ==
+        "fileinto:s-x fileinto:h-1@example.com fileinto:a-1 fileinto:kept-1 fileinto:any-1 "
+        "-implicit");
+}
