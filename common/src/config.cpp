@@ -172,6 +172,7 @@ smtp_config read_smtp(table_reader r, const context& cx) {
   s.password = read_secret(r, cx, "password");
   r.string("helo_name", s.helo_name);
   r.integer("timeout_s", s.timeout_s, 1, 3600);
+  r.integer("connect_timeout_s", s.connect_timeout_s, 1, 3600);
   r.integer("max_parallel", s.max_parallel, 1, 64);
   r.integer("server_retry_min_s", s.server_retry_min_s, 1, 3600);
   r.integer("server_retry_max_s", s.server_retry_max_s, 1, 3600);
@@ -242,6 +243,7 @@ mailbox_config read_mailbox(table_reader r, const context& cx) {
   r.boolean("idle", m.idle);
   r.integer("poll_interval_s", m.poll_interval_s, 1, 86400);
   r.integer("timeout_s", m.timeout_s, 1, 3600);
+  r.integer("connect_timeout_s", m.connect_timeout_s, 1, 3600);
   if (m.address.find('@') == std::string::npos) r.problem("address", "must be an email address");
   if (m.action == after_import::move && m.move_to.empty())
     r.problem("move_to", "is required when after_import = \"move\"");

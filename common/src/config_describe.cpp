@@ -1,7 +1,7 @@
 // Renders the effective configuration back to TOML for `helpdeskd config check`, every secret
 // replaced by where it came from. Built as a toml::table so quoting is toml++'s, not ours.
 
-#include "hd/common/config.hpp"
+#include "hd/common/config_describe.hpp"
 
 #include <toml++/toml.h>
 
@@ -34,7 +34,8 @@ toml::table mailbox_table(const mailbox_config& m) {
                 {"language", m.language},
                 {"idle", m.idle},
                 {"poll_interval_s", m.poll_interval_s},
-                {"timeout_s", m.timeout_s}};
+                {"timeout_s", m.timeout_s},
+                {"connect_timeout_s", m.connect_timeout_s}};
   if (m.oauth2) {
     t.insert("oauth2", toml::table{{"provider", m.oauth2->provider},
                                    {"tenant", m.oauth2->tenant},
@@ -48,9 +49,65 @@ toml::table mailbox_table(const mailbox_config& m) {
   return t;
 }
 
+std::string text(const toml::node& n) {
+  std::ostringstream out;
+  n.visit([&out](const auto& x) { out << x; });
+  return out.str();
+}
+
+/// The keys of CUR whose values differ from DEF's (recursively for tables); KEEP always stays.
+toml::table changed(const toml::table& cur, const toml::table& def, std::string_view keep = {}) {
+  toml::table out;
+  for (const auto& [k, v] : cur) {
+    const toml::node* d = def.get(k.str());
+    if (d == nullptr || k.str() == keep) {
+      out.insert(k, v);
+    } else if (v.is_table() && d->is_table()) {
+      toml::table sub = changed(*v.as_table(), *d->as_table());
+      if (!sub.empty()) out.insert(k, std::move(sub));
+    } else if (text(v) != text(*d)) {
+      out.insert(k, v);
+    }
+  }
+  return out;
+}
+
+toml::table effective(const config& c);
+
 }  // namespace
 
-std::string describe_config(const config& c) {
+std::string describe_config(const config& c) { return describe_config(c, {}); }
+
+std::string describe_config(const config& c, const describe_options& options) {
+  toml::table root = effective(c);
+  if (options.only_changed) {
+    // The defaults as the loader makes them from an empty file (not merely config{}).
+    auto empty = parse_config("", "(defaults)", "/", {});
+    config d = empty ? *empty : config{};
+    d.smtp = smtp_config{};  // optional tables: compared with their defaults when present
+    d.http = http_config{};
+    toml::table def = effective(d);
+    toml::table mailbox_default = mailbox_table(mailbox_config{});
+    toml::table out = changed(root, def);
+    if (const toml::array* mbs = root.get_as<toml::array>("mailbox")) {
+      toml::array a;
+      for (const toml::node& m : *mbs)
+        if (const toml::table* t = m.as_table()) a.push_back(changed(*t, mailbox_default, "name"));
+      out.insert_or_assign("mailbox", std::move(a));
+    }
+    root = std::move(out);
+  }
+  std::ostringstream out;
+  if (options.json)
+    out << toml::json_formatter{root} << '\n';
+  else
+    out << root << '\n';
+  return out.str();
+}
+
+namespace {
+
+toml::table effective(const config& c) {
   toml::table root;
   root.insert("log", toml::table{{"level", std::string(to_string(c.log))}});
   root.insert("database",
@@ -99,6 +156,7 @@ std::string describe_config(const config& c) {
                                     {"password", s.password.describe()},
                                     {"helo_name", s.helo_name},
                                     {"timeout_s", s.timeout_s},
+                                    {"connect_timeout_s", s.connect_timeout_s},
                                     {"server_retry_min_s", s.server_retry_min_s},
                                     {"server_retry_max_s", s.server_retry_max_s},
                                     {"resend_in_doubt", string_array(s.resend_in_doubt)}});
@@ -161,9 +219,9 @@ std::string describe_config(const config& c) {
                                    {"keep_days", w.keep_days}});
   }
   if (!webhooks.empty()) root.insert("webhook", std::move(webhooks));
-  std::ostringstream out;
-  out << root << '\n';
-  return out.str();
+  return root;
 }
+
+}  // namespace
 
 }  // namespace hd

@@ -1,5 +1,6 @@
 // helpdeskd config check [FILE]
 #include "commands.hpp"
+#include "hd/common/config_describe.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/ack.hpp"
 
@@ -13,8 +14,12 @@ void add_config_commands(CLI::App& app, cli_state& st) {
       "Validate a configuration file and print the effective configuration (secrets masked).\n"
       "Exit 0 when valid, 78 with every problem as FILE:LINE:COLUMN: key: message otherwise.");
   auto file = std::make_shared<std::string>();
+  auto opts = std::make_shared<describe_options>();
   check->add_option("file", *file, "The file to check (default: --config)");
-  check->callback([&st, file] {
+  check->add_flag("-n,--non-default", opts->only_changed,
+                  "Print only what differs from the defaults (as doveconf -n)");
+  check->add_flag("--json", opts->json, "Print the configuration as JSON");
+  check->callback([&st, file, opts] {
     if (!file->empty()) st.config_path = *file;
     std::optional<config> c = st.load_config();
     if (!c) return;
@@ -25,7 +30,8 @@ void add_config_commands(CLI::App& app, cli_state& st) {
       st.exit = exit_code::config;
       return;
     }
-    st.io.out << "# " << st.config_path << ": valid\n" << describe_config(*c);
+    if (!opts->json) st.io.out << "# " << st.config_path << ": valid\n";
+    st.io.out << describe_config(*c, *opts);
     st.exit = exit_code::ok;
   });
 }

@@ -10,6 +10,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+
 namespace hd::daemon {
 
 namespace asio = boost::asio;
@@ -67,9 +69,16 @@ asio::awaitable<io_status> curl_connection::connect(const imap_endpoint& ep) {
   static_assert(sizeof(errbuf_) >= CURL_ERROR_SIZE);
   errbuf_[0] = '\0';
   curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, errbuf_.data());
-  peer_ = {"IMAP",     ep.host,     ep.port, ep.user, fmt::format("[[mailbox]] {}", ep.mailbox),
-           ep.ca_file, ep.timeout_s};
-  curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT, long(ep.timeout_s));
+  peer_ = {"IMAP",
+           ep.host,
+           ep.port,
+           ep.user,
+           fmt::format("[[mailbox]] {}", ep.mailbox),
+           ep.ca_file,
+           ep.timeout_s,
+           ep.connect_timeout_s};
+  curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT,
+                   long(std::min(ep.connect_timeout_s, ep.timeout_s)));
   curl_easy_setopt(easy_, CURLOPT_USE_SSL,
                    long(ep.tls == tls_mode::none ? CURLUSESSL_NONE : CURLUSESSL_ALL));
   curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 1L);

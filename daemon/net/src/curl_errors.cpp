@@ -49,8 +49,17 @@ std::string explain_curl_error(int code, std::string_view detail, const curl_pee
               : fmt::format("it was checked against ca_file = \"{}\" in {}", p.ca_file, p.setting));
       break;
     case CURLE_OPERATION_TIMEDOUT:
-      what = fmt::format("{} did not answer within the timeout of {} s (timeout_s in {}): {}",
-                         where, p.timeout_s, p.setting, why);
+      // curl says "Connection timed out" / "Failed to connect" while still connecting: TCP,
+      // TLS and (IMAP) the greeting and login, bounded by connect_timeout_s when smaller.
+      if (p.connect_timeout_s > 0 && p.connect_timeout_s < p.timeout_s &&
+          why.find("onnect") != std::string::npos)
+        what = fmt::format(
+            "{} could not be connected to within the connect timeout of {} s (connect_timeout_s "
+            "in {}; is the host up and the port open?): {}",
+            where, p.connect_timeout_s, p.setting, why);
+      else
+        what = fmt::format("{} did not answer within the timeout of {} s (timeout_s in {}): {}",
+                           where, p.timeout_s, p.setting, why);
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
       what = fmt::format("cannot resolve the host name '{}' (host in {})", p.host, p.setting);

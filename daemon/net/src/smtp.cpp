@@ -112,7 +112,8 @@ result<smtp_transfer, smtp_errc> smtp_transfer::make(const smtp_config& cfg,
   auto s = std::make_unique<state>();
   s->id = item.id;
   s->bytes = item.bytes;
-  s->peer = {"SMTP", cfg.host, cfg.port, cfg.user, "[smtp]", cfg.ca_file, cfg.timeout_s};
+  s->peer = {"SMTP",   cfg.host,    cfg.port,      cfg.user,
+             "[smtp]", cfg.ca_file, cfg.timeout_s, cfg.connect_timeout_s};
   for (const std::string& r : item.recipients) {
     // The envelope goes into RCPT TO:<...> as-is: only a plain addr-spec may, never CR/LF.
     if (!is_envelope_address(r)) {
@@ -148,7 +149,7 @@ result<smtp_transfer, smtp_errc> smtp_transfer::make(const smtp_config& cfg,
   set(CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(s->bytes.size()));
   set(CURLOPT_READFUNCTION, &state::read);
   set(CURLOPT_READDATA, s.get());
-  set(CURLOPT_CONNECTTIMEOUT, static_cast<long>(cfg.timeout_s));
+  set(CURLOPT_CONNECTTIMEOUT, static_cast<long>(std::min(cfg.connect_timeout_s, cfg.timeout_s)));
   set(CURLOPT_SERVER_RESPONSE_TIMEOUT, static_cast<long>(cfg.timeout_s));
   set(CURLOPT_LOW_SPEED_LIMIT, 1L);
   set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(cfg.timeout_s));

@@ -120,7 +120,8 @@ asio::awaitable<io_status> mailbox_session::serve() {
                    oauth ? std::string() : mb_.user,
                    mb_.password.reveal(),
                    mb_.timeout_s,
-                   mb_.name};
+                   mb_.name,
+                   mb_.connect_timeout_s};
   io_status st = co_await client_.connect(ep);
   if (!st) co_return io_status{st.error.empty() ? "" : "connect: " + st.error, st.aborted};
   if (oauth && !(st = co_await login_xoauth2())) co_return st;

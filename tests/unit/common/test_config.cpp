@@ -1,4 +1,5 @@
 #include "hd/common/config.hpp"
+#include "hd/common/config_describe.hpp"
 
 #include <doctest/doctest.h>
 
@@ -165,4 +166,41 @@ TEST_CASE("describe_config round-trips through the TOML parser") {
   REQUIRE(c.has_value());
   std::string text = hd::describe_config(*c);
   CHECK(text.find("name = 'a\"b'") != std::string::npos);
+}
+
+TEST_CASE("config check -n shows only what differs from the defaults; --json as JSON") {
+  auto c = parse(R"(
+[database]
+path = "/srv/hd.db"
+
+[smtp]
+host = "mail.example.com"
+
+[[mailbox]]
+name = "support"
+address = "support@example.com"
+host = "imap.example.com"
+user = "support"
+password_env = "HD_TEST_PW"
+timeout_s = 30
+)",
+                 env_of({{"HD_TEST_PW", "x"}}));
+  REQUIRE(c.has_value());
+  std::string n = hd::describe_config(*c, {.only_changed = true});
+  CHECK_MESSAGE(n.find("/srv/hd.db") != std::string::npos, n);
+  CHECK_MESSAGE(n.find("mail.example.com") != std::string::npos, n);
+  CHECK_MESSAGE(n.find("timeout_s = 30") != std::string::npos, n);
+  CHECK_MESSAGE(n.find("support@example.com") != std::string::npos, n);
+  // Defaults are left out: the database's busy timeout, SMTP's port, the mailbox's poll interval.
+  CHECK_MESSAGE(n.find("busy_timeout_ms") == std::string::npos, n);
+  CHECK_MESSAGE(n.find("port = 587") == std::string::npos, n);
+  CHECK_MESSAGE(n.find("poll_interval_s") == std::string::npos, n);
+  CHECK_MESSAGE(n.find("[limits]") == std::string::npos, n);
+  // The full form still has them.
+  CHECK(hd::describe_config(*c).find("busy_timeout_ms") != std::string::npos);
+
+  std::string j = hd::describe_config(*c, {.only_changed = true, .json = true});
+  CHECK_MESSAGE(j.starts_with("{"), j);
+  CHECK_MESSAGE(j.find("\"host\" : \"mail.example.com\"") != std::string::npos, j);
+  CHECK_MESSAGE(j.find("\"timeout_s\" : 30") != std::string::npos, j);
 }

@@ -52,3 +52,20 @@ TEST_CASE("explain_curl_error names the server, the user and the setting") {
   CHECK(explain_curl_error(55, "Send failure: Broken pipe", smtp) ==
         "SMTP server mail.example.com:587: Send failure: Broken pipe (curl error 55)");
 }
+
+TEST_CASE("a timeout while connecting names connect_timeout_s when it is the smaller bound") {
+  curl_peer imap{"IMAP", "10.0.0.9", 993, "support", "[[mailbox]] support", "", 60, 15};
+  CHECK(explain_curl_error(28, "Connection timed out after 15001 milliseconds", imap) ==
+        "IMAP server 10.0.0.9:993 could not be connected to within the connect timeout of 15 s "
+        "(connect_timeout_s in [[mailbox]] support; is the host up and the port open?): "
+        "Connection timed out after 15001 milliseconds (curl error 28)");
+  // A later wait is timeout_s.
+  CHECK(explain_curl_error(28, "Operation timed out after 60000 milliseconds with 0 bytes received",
+                           imap)
+            .find("did not answer within the timeout of 60 s (timeout_s in [[mailbox]] support)") !=
+        std::string::npos);
+  // timeout_s smaller than connect_timeout_s: timeout_s bounds the connection too.
+  curl_peer smtp{"SMTP", "127.0.0.1", 587, "", "[smtp]", "", 5, 15};
+  CHECK(explain_curl_error(28, "Connection timed out after 5001 milliseconds", smtp)
+            .find("within the timeout of 5 s (timeout_s in [smtp])") != std::string::npos);
+}

@@ -93,6 +93,8 @@ struct mailbox_config {
   bool idle = true;
   int poll_interval_s = 60;
   int timeout_s = 60;
+  /// Reaching the server: TCP connect, TLS, greeting and login (capped by timeout_s).
+  int connect_timeout_s = 15;
 };
 
 struct smtp_config {
@@ -104,6 +106,7 @@ struct smtp_config {
   secret password;
   std::string helo_name = "localhost";
   int timeout_s = 60;
+  int connect_timeout_s = 15;  ///< reaching the server: TCP connect, TLS (capped by timeout_s)
   int max_parallel = 4;  ///< SMTP transfers in flight at once (the service and `outbox drain`)
   /// While the server itself fails (cannot connect, TLS, time-out, 421), the service probes it
   /// with one mail after this delay, doubling up to server_retry_max_s, each with up to 25%

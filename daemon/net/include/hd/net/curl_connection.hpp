@@ -31,11 +31,12 @@ struct imap_endpoint {
   std::string host;
   int port = 993;
   tls_mode tls = tls_mode::implicit;
-  std::string ca_file;   ///< empty: the system trust store
-  std::string user;      ///< empty: connect and secure only, no login
-  std::string password;  ///< for password auth
-  int timeout_s = 60;    ///< connect + TLS + login budget
-  std::string mailbox;   ///< the [[mailbox]] name, for error messages
+  std::string ca_file;         ///< empty: the system trust store
+  std::string user;            ///< empty: connect and secure only, no login
+  std::string password;        ///< for password auth
+  int timeout_s = 60;          ///< connect + TLS + login budget
+  std::string mailbox;         ///< the [[mailbox]] name, for error messages
+  int connect_timeout_s = 15;  ///< reaching the server (TCP, TLS, greeting, login)
 };
 
 /// The outcome of an I/O step: empty error = success.

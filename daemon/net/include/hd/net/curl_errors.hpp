@@ -12,10 +12,11 @@ struct curl_peer {
   std::string protocol;  ///< "IMAP" or "SMTP"
   std::string host;
   int port = 0;
-  std::string user;     ///< empty: no login
-  std::string setting;  ///< the config table to fix: "[[mailbox]] support", "[smtp]"
-  std::string ca_file;  ///< empty: the system's trusted CAs
-  int timeout_s = 0;    ///< the connect budget, as configured (timeout_s)
+  std::string user;           ///< empty: no login
+  std::string setting;        ///< the config table to fix: "[[mailbox]] support", "[smtp]"
+  std::string ca_file;        ///< empty: the system's trusted CAs
+  int timeout_s = 0;          ///< each network step, as configured (timeout_s)
+  int connect_timeout_s = 0;  ///< reaching the server (connect_timeout_s); 0: timeout_s
 };
 
 /// Explains curl error CODE (a CURLcode) for PEER. DETAIL is curl's error buffer (the
