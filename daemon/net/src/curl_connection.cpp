@@ -1,4 +1,5 @@
 #include "hd/net/curl_connection.hpp"
+#include "hd/net/curl_handles.hpp"
 // GCC 12 misreports coroutine frames as mismatched new/delete (GCC bug 109224).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -64,11 +65,8 @@ asio::awaitable<io_status> curl_connection::connect(const imap_endpoint& ep) {
   driver_->keep_finished(true);
   const char* scheme = ep.tls == tls_mode::implicit ? "imaps" : "imap";
   url_ = fmt::format("{}://{}:{}/", scheme, ep.host, ep.port);
-  curl_easy_setopt(easy_, CURLOPT_URL, url_.c_str());
-  curl_easy_setopt(easy_, CURLOPT_CONNECT_ONLY, 1L);
   static_assert(sizeof(errbuf_) >= CURL_ERROR_SIZE);
   errbuf_[0] = '\0';
-  curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, errbuf_.data());
   peer_ = {"IMAP",
            ep.host,
            ep.port,
@@ -77,20 +75,26 @@ asio::awaitable<io_status> curl_connection::connect(const imap_endpoint& ep) {
            ep.ca_file,
            ep.timeout_s,
            ep.connect_timeout_s};
-  curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT,
-                   long(std::min(ep.connect_timeout_s, ep.timeout_s)));
-  curl_easy_setopt(easy_, CURLOPT_USE_SSL,
-                   long(ep.tls == tls_mode::none ? CURLUSESSL_NONE : CURLUSESSL_ALL));
-  curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "imap,imaps");
-  if (!ep.ca_file.empty()) curl_easy_setopt(easy_, CURLOPT_CAINFO, ep.ca_file.c_str());
+  curl_options opt(easy_);
+  opt.set(CURLOPT_URL, url_.c_str())
+      .set(CURLOPT_CONNECT_ONLY, 1L)
+      .set(CURLOPT_ERRORBUFFER, errbuf_.data())
+      .set(CURLOPT_CONNECTTIMEOUT, long(std::min(ep.connect_timeout_s, ep.timeout_s)))
+      .set(CURLOPT_USE_SSL, long(ep.tls == tls_mode::none ? CURLUSESSL_NONE : CURLUSESSL_ALL))
+      .set(CURLOPT_SSL_VERIFYPEER, 1L)
+      .set(CURLOPT_SSL_VERIFYHOST, 2L)
+      .set(CURLOPT_NOSIGNAL, 1L)
+      .set(CURLOPT_PROTOCOLS_STR, "imap,imaps");
+  if (!ep.ca_file.empty()) opt.set(CURLOPT_CAINFO, ep.ca_file.c_str());
   // Without a user, curl stops after the greeting, CAPABILITY and STARTTLS, and the caller
   // logs in itself (XOAUTH2: imap_client::authenticate_xoauth2).
   if (!ep.user.empty()) {
-    curl_easy_setopt(easy_, CURLOPT_USERNAME, ep.user.c_str());
-    curl_easy_setopt(easy_, CURLOPT_PASSWORD, ep.password.c_str());
+    opt.set(CURLOPT_USERNAME, ep.user.c_str()).set(CURLOPT_PASSWORD, ep.password.c_str());
+  }
+  if (!opt.ok()) {
+    std::string why = opt.error();
+    close();
+    co_return io_status{why};
   }
   std::string error =
       co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::string)>(

@@ -69,13 +69,16 @@ bool curl_multi_driver::ensure_multi() {
   s_->multi.reset(curl_multi_init());
   if (!s_->multi) return false;
   CURLM* m = s_->multi.get();
-  curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &curl_multi_driver::on_socket);
-  curl_multi_setopt(m, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, &curl_multi_driver::on_timer);
-  curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
-  if (s_->max_connections > 0)
-    curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, s_->max_connections);
-  return true;
+  // Without its callbacks the multi handle would never drive a transfer: fail instead.
+  bool ok =
+      curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &curl_multi_driver::on_socket) == CURLM_OK &&
+      curl_multi_setopt(m, CURLMOPT_SOCKETDATA, this) == CURLM_OK &&
+      curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, &curl_multi_driver::on_timer) == CURLM_OK &&
+      curl_multi_setopt(m, CURLMOPT_TIMERDATA, this) == CURLM_OK &&
+      (s_->max_connections <= 0 ||
+       curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, s_->max_connections) == CURLM_OK);
+  if (!ok) s_->multi.reset();
+  return ok;
 }
 
 std::string curl_multi_driver::add(void* easy) {
@@ -94,7 +97,12 @@ void curl_multi_driver::remove(void* easy) {
 
 void curl_multi_driver::set_max_connections(long n) {
   s_->max_connections = n;
-  if (s_->multi) curl_multi_setopt(s_->multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, n);
+  if (!s_->multi) return;
+  if (CURLMcode rc = curl_multi_setopt(s_->multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, n);
+      rc != CURLM_OK) {
+    s_->log.warn(s_->name + ".max_connections_refused",
+                 {{"max", std::to_string(n)}, {"error", curl_multi_strerror(rc)}});
+  }
 }
 
 void curl_multi_driver::keep_finished(bool keep) { s_->keep_finished = keep; }

@@ -72,22 +72,31 @@ void post_blocking(const oauth2_endpoint& e, const std::string& body, const std:
   }
   curl_slist_ptr headers(curl_slist_append(nullptr, "Accept: application/json"));
   CURL* h = c.get();
-  curl_easy_setopt(h, CURLOPT_URL, e.token_url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, e.allow_http ? "http,https" : "https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, long(std::max(1, e.timeout_s)));
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "helpdeskd");
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, long(body.size()));
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
-  curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress);
-  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &stop);
+  if (!headers) {
+    error = "out of memory";
+    return;
+  }
+  curl_options opt(h);
+  opt.set(CURLOPT_URL, e.token_url.c_str())
+      .set(CURLOPT_PROTOCOLS_STR, e.allow_http ? "http,https" : "https")
+      .set(CURLOPT_FOLLOWLOCATION, 0L)
+      .set(CURLOPT_SSL_VERIFYPEER, 1L)
+      .set(CURLOPT_SSL_VERIFYHOST, 2L)
+      .set(CURLOPT_NOSIGNAL, 1L)
+      .set(CURLOPT_TIMEOUT, long(std::max(1, e.timeout_s)))
+      .set(CURLOPT_HTTPHEADER, headers.get())
+      .set(CURLOPT_USERAGENT, "helpdeskd")
+      .set(CURLOPT_POSTFIELDSIZE, long(body.size()))
+      .set(CURLOPT_POSTFIELDS, body.c_str())
+      .set(CURLOPT_WRITEFUNCTION, &on_body)
+      .set(CURLOPT_WRITEDATA, &answer)
+      .set(CURLOPT_NOPROGRESS, 0L)
+      .set(CURLOPT_XFERINFOFUNCTION, &on_progress)
+      .set(CURLOPT_XFERINFODATA, &stop);
+  if (!opt.ok()) {
+    error = opt.error();
+    return;
+  }
   CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
     error = fmt::format("{} (curl error {})", curl_easy_strerror(rc), int(rc));

@@ -127,10 +127,8 @@ result<smtp_transfer, smtp_errc> smtp_transfer::make(const smtp_config& cfg,
   s->easy.reset(curl_easy_init());
   CURL* e = s->easy.get();
   if (e == nullptr) return fail(smtp_errc::curl, "curl_easy_init failed");
-  CURLcode rc = CURLE_OK;
-  auto set = [&](CURLoption o, auto v) {
-    if (rc == CURLE_OK) rc = curl_easy_setopt(e, o, v);
-  };
+  curl_options opt(e);
+  auto set = [&](CURLoption o, auto v) { opt.set(o, v); };
   set(CURLOPT_URL, smtp_url(cfg).c_str());
   set(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   set(CURLOPT_NOSIGNAL, 1L);
@@ -158,9 +156,7 @@ result<smtp_transfer, smtp_errc> smtp_transfer::make(const smtp_config& cfg,
   set(CURLOPT_DEBUGDATA, s.get());
   set(CURLOPT_VERBOSE, 1L);  // only to feed DEBUGFUNCTION the server's replies
   set(CURLOPT_PRIVATE, s.get());
-  if (rc != CURLE_OK) {
-    return fail(smtp_errc::curl, fmt::format("curl option: {}", curl_easy_strerror(rc)));
-  }
+  if (!opt.ok()) return fail(smtp_errc::curl, opt.error());
   return smtp_transfer(std::move(s));
 }
 

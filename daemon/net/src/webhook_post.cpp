@@ -78,21 +78,22 @@ std::unique_ptr<webhook_post> webhook_post::make(const webhook_request& r) {
     s->headers.reset(l);
   }
   CURL* h = s->easy.get();
-  bool ok = curl_easy_setopt(h, CURLOPT_URL, r.url.c_str()) == CURLE_OK &&
-            curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK;
-  if (!ok) return nullptr;
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, long(std::max(1, r.timeout_s)));
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->headers.get());
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "helpdeskd-webhook");
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, long(s->body.size()));
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, s->body.c_str());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &s->answer);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, s->error);
+  curl_options opt(h);
+  opt.set(CURLOPT_URL, r.url.c_str())
+      .set(CURLOPT_PROTOCOLS_STR, "http,https")
+      .set(CURLOPT_FOLLOWLOCATION, 0L)
+      .set(CURLOPT_SSL_VERIFYPEER, 1L)
+      .set(CURLOPT_SSL_VERIFYHOST, 2L)
+      .set(CURLOPT_NOSIGNAL, 1L)
+      .set(CURLOPT_TIMEOUT, long(std::max(1, r.timeout_s)))
+      .set(CURLOPT_HTTPHEADER, s->headers.get())
+      .set(CURLOPT_USERAGENT, "helpdeskd-webhook")
+      .set(CURLOPT_POSTFIELDSIZE, long(s->body.size()))
+      .set(CURLOPT_POSTFIELDS, s->body.c_str())
+      .set(CURLOPT_WRITEFUNCTION, &on_body)
+      .set(CURLOPT_WRITEDATA, &s->answer)
+      .set(CURLOPT_ERRORBUFFER, s->error);
+  if (!opt.ok()) return nullptr;
   return std::unique_ptr<webhook_post>(new webhook_post(std::move(s)));
 }
 

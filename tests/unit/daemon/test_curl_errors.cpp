@@ -1,5 +1,6 @@
 // curl's codes in words an admin can act on: host:port, user, the setting to change.
 #include "hd/net/curl_errors.hpp"
+#include "hd/net/curl_handles.hpp"
 
 #include <doctest/doctest.h>
 
@@ -68,4 +69,29 @@ TEST_CASE("a timeout while connecting names connect_timeout_s when it is the sma
   curl_peer smtp{"SMTP", "127.0.0.1", 587, "", "[smtp]", "", 5, 15};
   CHECK(explain_curl_error(28, "Connection timed out after 5001 milliseconds", smtp)
             .find("within the timeout of 5 s (timeout_s in [smtp])") != std::string::npos);
+}
+
+TEST_CASE("curl_options keeps the first option libcurl refuses and sets none after it") {
+  hd::daemon::curl_easy_ptr e(curl_easy_init());
+  REQUIRE(e);
+  hd::daemon::curl_options opt(e.get());
+  opt.set(CURLOPT_NOSIGNAL, 1L);
+  CHECK(opt.ok());
+  CHECK(opt.error().empty());
+  // CURLUSESSL_LAST is out of range: libcurl answers CURLE_BAD_FUNCTION_ARGUMENT.
+  opt.set(CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_LAST))
+      .set(CURLOPT_PROTOCOLS_STR, "no-such-protocol");
+  CHECK_FALSE(opt.ok());
+  CHECK(opt.code() == CURLE_BAD_FUNCTION_ARGUMENT);
+  CHECK(opt.error() == "curl option " + std::to_string(int(CURLOPT_USE_SSL)) +
+                           " refused: " + curl_easy_strerror(CURLE_BAD_FUNCTION_ARGUMENT));
+}
+
+TEST_CASE("curl_options reports an unsupported protocol list") {
+  hd::daemon::curl_easy_ptr e(curl_easy_init());
+  REQUIRE(e);
+  hd::daemon::curl_options opt(e.get());
+  opt.set(CURLOPT_PROTOCOLS_STR, "imap,no-such-protocol");
+  CHECK_FALSE(opt.ok());
+  CHECK(opt.error().find(std::to_string(int(CURLOPT_PROTOCOLS_STR))) != std::string::npos);
 }
