@@ -35,46 +35,16 @@ struct claim_result {
 
 }  // namespace
 
-struct outbox_sender::impl : std::enable_shared_from_this<impl> {
-  struct transfer {
-    smtp_transfer t;
-    storage::outbox_item item;
-  };
+struct outbox_transfer {
+  smtp_transfer t;
+  storage::outbox_item item;
+};
 
+struct outbox_sender::impl : loop_jobs::loop_sender<impl, outbox_transfer> {
+  using transfer = outbox_transfer;
   impl(asio::io_context& io, std::shared_ptr<const config> cfg, storage::store db,
        const logger& log, std::function<std::int64_t()> now, int interval_ms)
-      : io_(io),
-        cfg_(std::move(cfg)),
-        log_(log),
-        now_(std::move(now)),
-        interval_ms_(interval_ms),
-        tick_timer_(io),
-        db_(io, std::move(db)) {
-    db_.on_job_error([this](const std::string& what) {
-      log_.error("outbox.job_failed", {{"reason", what}});
-    });
-  }
-
-  ~impl() {
-    stopping_ = true;
-    tick_timer_.cancel();
-    // Transfers still running are abandoned: their items stay 'sending' and are recovered.
-    for (auto& [easy, tr] : live_) driver_->remove(easy);
-    live_.clear();
-    shutdown_curl();
-    // db_ is destroyed next (it is the last member): it records what it still holds.
-  }
-
-  // Runs JOB on the database thread, then DONE with its result on the loop thread (unless the
-  // sender is gone by then).
-  template <class R>
-  void on_db(std::function<R(storage::store&)> job, std::function<void(impl&, R)> done) {
-    loop_jobs::on_db<impl, R>(io_, db_, weak_from_this(), std::move(job), std::move(done));
-  }
-
-  void schedule() {
-    loop_jobs::tick_after<impl>(tick_timer_, std::chrono::milliseconds(interval_ms_),
-                                weak_from_this());
+      : loop_sender(io, std::move(cfg), std::move(db), log, std::move(now), interval_ms, "outbox") {
   }
 
   // Wakes postponed requests and claims due mail for the free transfer slots.
@@ -133,30 +103,19 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
              {permanent ? delivery::permanent : delivery::temporary, t.error().message});
       return;
     }
-    ensure_driver();
-    CURL* easy = static_cast<CURL*>(t->easy_handle());
+    curl_multi_driver& d = driver(cfg_->smtp ? cfg_->smtp->max_parallel : 4);
+    void* easy = t->easy_handle();
     item.bytes.clear();  // the transfer has its own copy
     live_.emplace(easy, transfer{std::move(*t), std::move(item)});
     ++stats_.started;
-    if (std::string err = driver_->add(easy); !err.empty()) {
+    if (std::string err = d.add(easy); !err.empty()) {
       auto node = live_.extract(easy);
       record(std::move(node.mapped().item), {delivery::temporary, err});
     }
   }
 
-  bool ensure_driver() {
-    if (driver_) return true;
-    driver_ = curl_multi_driver::create(io_, log_, "outbox",
-                                        [weak = weak_from_this()](void* easy, int code) {
-                                          if (auto me = weak.lock())
-                                            me->finished(static_cast<CURL*>(easy), code);
-                                        });
-    driver_->set_max_connections(cfg_->smtp ? cfg_->smtp->max_parallel : 4);
-    return true;
-  }
-
   // The driver removed EASY from its multi handle: record the transfer's result.
-  void finished(CURL* easy, int code) {
+  void finished(void* easy, int code) {
     auto it = live_.find(easy);
     if (it == live_.end()) return;
     send_outcome o = it->second.t.outcome(code);
@@ -214,45 +173,13 @@ struct outbox_sender::impl : std::enable_shared_from_this<impl> {
               {{"failures", server_failures_}, {"probe_in_ms", delay_ms}, {"reply", o.reply}});
   }
 
-  void after_finish() {
-    if (!stopping_) {
-      tick();  // a slot is free: more may be due
-    } else if (live_.empty()) {
-      shutdown_curl();
-    }
-  }
-
-  void stop() {
-    stopping_ = true;
-    tick_timer_.cancel();
-    if (live_.empty()) shutdown_curl();
-  }
-
-  // No transfer is running: drop curl's cached connections, its timer and every watch, so
-  // nothing of ours keeps the loop busy.
-  void shutdown_curl() {
-    if (driver_) driver_->shutdown();
-  }
-
-  asio::io_context& io_;
-  std::shared_ptr<const config> cfg_;
-  const logger& log_;
-  std::function<std::int64_t()> now_;
-  int interval_ms_;
-  asio::steady_timer tick_timer_;
-  std::map<CURL*, transfer> live_;
-  std::shared_ptr<curl_multi_driver> driver_;  // made on the first transfer
   sender_stats stats_;
-  bool claiming_ = false;
-  bool stopping_ = false;
   bool server_down_ = false;
   bool probing_ = false;       // a probe is claimed or in flight
   std::int64_t probe_id_ = 0;  // the outbox item probing the server
   int server_failures_ = 0;    // consecutive failures of the server itself
   std::chrono::steady_clock::time_point next_probe_{};
-  std::minstd_rand rng_{std::random_device{}()};
   std::int64_t last_recover_ = 0;
-  storage_worker db_;  // last: destroyed first, finishing the jobs it holds
 };
 
 outbox_sender::outbox_sender(asio::io_context& io, std::shared_ptr<const config> cfg,
@@ -260,10 +187,7 @@ outbox_sender::outbox_sender(asio::io_context& io, std::shared_ptr<const config>
                              std::function<std::int64_t()> now, int interval_ms)
     : p_(std::make_shared<impl>(io, std::move(cfg), std::move(db), log, std::move(now),
                                 interval_ms)) {
-  asio::post(io, [weak = std::weak_ptr<impl>(p_)] {
-    if (auto me = weak.lock()) me->tick();
-  });
-  p_->schedule();
+  p_->begin();
 }
 
 outbox_sender::~outbox_sender() = default;
@@ -273,11 +197,7 @@ void outbox_sender::reconfigure(std::shared_ptr<const config> cfg) {
   p_->cfg_ = std::move(cfg);
 }
 
-void outbox_sender::poke() {
-  asio::post(p_->io_, [weak = std::weak_ptr<impl>(p_)] {
-    if (auto me = weak.lock()) me->tick();
-  });
-}
+void outbox_sender::poke() { p_->poke(); }
 
 void outbox_sender::stop() { p_->stop(); }
 

@@ -44,46 +44,17 @@ const webhook_config* find_endpoint(const config& c, const std::string& name) {
 
 }  // namespace
 
-struct webhook_sender::impl : std::enable_shared_from_this<impl> {
-  struct transfer {
-    std::unique_ptr<webhook_post> post;
-    storage::webhook_delivery item;
-  };
+struct webhook_transfer {
+  std::unique_ptr<webhook_post> post;
+  storage::webhook_delivery item;
+};
 
+struct webhook_sender::impl : loop_jobs::loop_sender<impl, webhook_transfer> {
+  using transfer = webhook_transfer;
   impl(asio::io_context& io, std::shared_ptr<const config> cfg, storage::store db,
        const logger& log, std::function<std::int64_t()> now, int interval_ms)
-      : io_(io),
-        cfg_(std::move(cfg)),
-        log_(log),
-        now_(std::move(now)),
-        interval_ms_(interval_ms),
-        tick_timer_(io),
-        db_(io, std::move(db)) {
-    db_.on_job_error([this](const std::string& what) {
-      log_.error("webhook.job_failed", {{"reason", what}});
-    });
-  }
-
-  ~impl() {
-    stopping_ = true;
-    tick_timer_.cancel();
-    // POSTs still running are abandoned: their rows stay 'sending' and are sent at next start.
-    for (auto& [easy, tr] : live_) driver_->remove(easy);
-    live_.clear();
-    if (driver_) driver_->shutdown();
-  }
-
-  // Runs JOB on the database thread, then DONE with its result on the loop thread (unless the
-  // sender is gone by then).
-  template <class R>
-  void on_db(std::function<R(storage::store&)> job, std::function<void(impl&, R)> done) {
-    loop_jobs::on_db<impl, R>(io_, db_, weak_from_this(), std::move(job), std::move(done));
-  }
-
-  void schedule() {
-    loop_jobs::tick_after<impl>(tick_timer_, std::chrono::milliseconds(interval_ms_),
-                                weak_from_this());
-  }
+      : loop_sender(io, std::move(cfg), std::move(db), log, std::move(now), interval_ms,
+                    "webhook") {}
 
   // Claims due deliveries for every endpoint with a free slot. The first claim after start
   // first queues again what a previous run left 'sending'.
@@ -155,23 +126,16 @@ struct webhook_sender::impl : std::enable_shared_from_this<impl> {
       record(std::move(d), {false, 0, "curl could not make the request"}, now_());
       return;
     }
-    ensure_driver();
+    curl_multi_driver& drv = driver();
     void* easy = post->easy_handle();
     ++in_flight_[d.endpoint];
     ++stats_.started;
     live_.emplace(easy, transfer{std::move(post), std::move(d)});
-    if (std::string err = driver_->add(easy); !err.empty()) finished(easy, -1, err);
+    if (std::string err = drv.add(easy); !err.empty()) finished(easy, -1, err);
   }
 
-  void ensure_driver() {
-    if (driver_) return;
-    driver_ = curl_multi_driver::create(io_, log_, "webhook",
-                                        [weak = weak_from_this()](void* easy, int code) {
-                                          if (auto me = weak.lock()) me->finished(easy, code, {});
-                                        });
-  }
-
-  void finished(void* easy, int code, const std::string& add_error) {
+  // The driver removed EASY from its multi handle (or ADD_ERROR: it could not take it).
+  void finished(void* easy, int code, const std::string& add_error = {}) {
     auto it = live_.find(easy);
     if (it == live_.end()) return;
     webhook_outcome o =
@@ -243,36 +207,10 @@ struct webhook_sender::impl : std::enable_shared_from_this<impl> {
     }
   }
 
-  void after_finish() {
-    if (!stopping_) {
-      tick();
-    } else if (live_.empty() && driver_) {
-      driver_->shutdown();
-    }
-  }
-
-  void stop() {
-    stopping_ = true;
-    tick_timer_.cancel();
-    if (live_.empty() && driver_) driver_->shutdown();
-  }
-
-  asio::io_context& io_;
-  std::shared_ptr<const config> cfg_;
-  const logger& log_;
-  std::function<std::int64_t()> now_;
-  int interval_ms_;
-  asio::steady_timer tick_timer_;
-  std::map<void*, transfer> live_;
   std::map<std::string, int> in_flight_;  // by endpoint
-  std::shared_ptr<curl_multi_driver> driver_;
   webhook_stats stats_;
-  bool claiming_ = false;
-  bool stopping_ = false;
   bool recovered_ = false;
   std::int64_t last_prune_ = 0;
-  std::minstd_rand rng_{std::random_device{}()};
-  storage_worker db_;  // last: destroyed first, finishing the jobs it holds
 };
 
 webhook_sender::webhook_sender(asio::io_context& io, std::shared_ptr<const config> cfg,
@@ -280,10 +218,7 @@ webhook_sender::webhook_sender(asio::io_context& io, std::shared_ptr<const confi
                                std::function<std::int64_t()> now, int interval_ms)
     : p_(std::make_shared<impl>(io, std::move(cfg), std::move(db), log, std::move(now),
                                 interval_ms)) {
-  asio::post(io, [weak = std::weak_ptr<impl>(p_)] {
-    if (auto me = weak.lock()) me->tick();
-  });
-  p_->schedule();
+  p_->begin();
 }
 
 webhook_sender::~webhook_sender() = default;
@@ -302,11 +237,7 @@ void webhook_sender::reconfigure(std::shared_ptr<const config> cfg) {
       });
 }
 
-void webhook_sender::poke() {
-  asio::post(p_->io_, [weak = std::weak_ptr<impl>(p_)] {
-    if (auto me = weak.lock()) me->tick();
-  });
-}
+void webhook_sender::poke() { p_->poke(); }
 
 void webhook_sender::stop() { p_->stop(); }
 
