@@ -387,8 +387,7 @@ void append_automatic(const sql::connection& db, std::int64_t request_id, const 
   const parsed_message& m = *in.parsed;
   sql::statement st(db, "UPDATE requests SET updated_at = ?2 WHERE id = ?1");
   st.bind(1, request_id).bind(2, in.now).run();
-  std::string detail = fmt::format("{}: {}", m.from->addr,
-                                   m.robot.reason.empty() ? "automatic mail" : m.robot.reason);
+  std::string detail = fmt::format("{}: {}", m.from->addr, automatic_reason(m.robot));
   if (status != "open") detail += fmt::format("; the request stays {}", status);
   add_event(db, request_id, in.now, automatic_event_kind(m.robot), detail);
 }
@@ -404,7 +403,7 @@ void close_automatic(const sql::connection& db, std::int64_t id, const inbound& 
   add_event(db, id, in.now, "closed",
             fmt::format("automatic mail ({}) that refers to no request: kept out of the queues, "
                         "tagged '{}'; reopen it if a person wrote it",
-                        r.reason.empty() ? "automatic mail" : r.reason, k_automatic_tag));
+                        automatic_reason(r), k_automatic_tag));
 }
 
 // A follow-up joins request T (and reopens it); the event tells the agents' open pages.

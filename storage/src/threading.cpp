@@ -151,4 +151,8 @@ std::string_view automatic_event_kind(const robot_facts& r) {
   return "automatic";
 }
 
+std::string_view automatic_reason(const robot_facts& r) {
+  return r.reason.empty() ? std::string_view("automatic mail") : std::string_view(r.reason);
+}
+
 }  // namespace hd::storage

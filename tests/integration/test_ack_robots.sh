@@ -3,6 +3,7 @@
 # the address; the per-recipient rate limit holds. Each suppression is an event saying why.
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
+source "$(dirname "$0")/lib/mails.sh"
 
 {
   config_database
@@ -58,33 +59,7 @@ before=3
 send "m@x.example" "";  none "third mail within the window" "rate limit"
 
 # A hard bounce (RFC 3464 DSN) for jan@ suppresses further automatic mail to jan@.
-cat > "$T/dsn.eml" <<'MAIL'
-From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>
-To: support@example.com
-Subject: Undelivered Mail Returned to Sender
-Message-ID: <dsn.1@mx.customer.example>
-Auto-Submitted: auto-replied
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="B"
-
---B
-Content-Type: text/plain
-
-Your message could not be delivered.
-
---B
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.customer.example
-
-Final-Recipient: rfc822; jan@customer.example
-Original-Recipient: rfc822;jan@customer.example
-Action: failed
-Status: 5.1.1
-Diagnostic-Code: smtp; 550 5.1.1 <jan@customer.example>: Recipient address rejected
-
---B--
-MAIL
+bounce_for_jan dsn.1@mx.customer.example > "$T/dsn.eml"
 hd -c "$T/hd.toml" ingest < "$T/dsn.eml" 2>/dev/null
 expect_eq "$(queued)" "$before" "no acknowledgement of a bounce"
 expect_eq "$(sqlite3 "$T/hd.db" "SELECT address FROM suppressions")" jan@customer.example \

@@ -7,6 +7,7 @@
 # says the same.
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
+source "$(dirname "$0")/lib/mails.sh"
 
 {
   config_database
@@ -51,39 +52,7 @@ expect_eq "$(q "SELECT COUNT(*) FROM outbox")" 1 "nothing is sent to it"
 
 # A bounce of the acknowledgement: no In-Reply-To or References, the original Message-ID only
 # in the returned headers.
-cat > "$T/dsn.eml" <<MAIL
-From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>
-To: support@example.com
-Subject: Undelivered Mail Returned to Sender
-Message-ID: <dsn1@mx.customer.example>
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="B"
-
---B
-Content-Type: text/plain
-
-Your message could not be delivered.
-
---B
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.customer.example
-
-Final-Recipient: rfc822; jan@customer.example
-Action: failed
-Status: 5.1.1
-Diagnostic-Code: smtp; 550 5.1.1 <jan@customer.example>: Recipient address rejected
-
---B
-Content-Type: text/rfc822-headers
-
-From: support@example.com
-To: jan@customer.example
-Subject: [#1] Invoice 42
-Message-ID: <$ack>
-
---B--
-MAIL
+bounce_for_jan dsn1@mx.customer.example "$ack" > "$T/dsn.eml"
 h ingest < "$T/dsn.eml"
 expect_eq "$(requests)" 1 "the bounce makes no request"
 expect_eq "$(events 1 delivery_report)" 1 "it is a delivery_report event on request 1"

@@ -215,8 +215,7 @@ rules::decision with_defaults(const rules::decision& d, const config* cfg, const
     out.notes.push_back(fmt::format(
         "automatic mail ({}): joins the request it refers to without reopening it; if it "
         "refers to none, its request is closed at once and tagged '{}'",
-        mail.robot.reason.empty() ? "automatic mail" : mail.robot.reason,
-        storage::k_automatic_tag));
+        storage::automatic_reason(mail.robot), storage::k_automatic_tag));
   }
   if (cfg == nullptr) return out;
   if (out.ack) {

@@ -145,18 +145,91 @@ result<intake_result, storage::errc> discard(const redirect_input& redirects,
   return r;
 }
 
+// How a unit of work failed: retried later (temporary: the database, the rules file), or
+// refused by storage as the mail is (quarantined after the rollback).
+enum class unit_errc { temporary, refused };
+
+error<unit_errc> temporary(const error<storage::errc>& e) {
+  return {unit_errc::temporary, e.message};
+}
+
+// The unit of work itself, top to bottom: where the mail threads (asked once), the rules
+// (given that), the write of the request and message, the acknowledgement and redirects
+// decided on what was written, the mails queued, and the checkpoint (written by ingest) — all
+// in one transaction (a savepoint inside an IMAP batch), committed at the end or not at all.
+// Any error returns before the commit, and the unit rolls back as it goes out of scope.
+result<intake_result, unit_errc> write_mail(const intake_context& cx,
+                                            const storage::mail_source& src, std::string_view raw,
+                                            const parsed_message& m, const reply_kit& kit,
+                                            std::int64_t now) {
+  const config& cfg = cx.cfg;
+  storage::store& db = cx.db;
+  auto unit = storage::write_batch::begin(db);
+  if (!unit) return temporary(unit.error());
+  auto thread = storage::thread_of(db, m, now);
+  if (!thread) return temporary(thread.error());
+  // Rules decide category, owner, priority, tags and ack; a broken rules file or a busy
+  // database is a temporary failure, so the mail is retried rather than lost or bounced.
+  auto routed = route_mail(cx, src, m, raw, *thread);
+  if (!routed) return temporary(routed.error());
+  redirect_input redirects = redirect_input_of(cx, src, m, raw, routed->redirects, now);
+  intake_result r;
+  if (!routed->create_request) {
+    auto d = discard(redirects, src, routed->reason);
+    if (!d) return temporary(d.error());
+    r = std::move(*d);
+  } else {
+    storage::inbound in;
+    in.source = src;
+    in.raw = raw;
+    in.parsed = &m;
+    in.route = routed->route;
+    in.now = now;
+    in.thread = *thread;
+    auto stored = db.ingest(in);
+    if (!stored) {
+      bool refused = stored.error().code == storage::errc::invalid;
+      return fail(refused ? unit_errc::refused : unit_errc::temporary, stored.error().message);
+    }
+    // The acknowledgement (ack.cpp, docs/replies.md) and the redirects, decided on the stored
+    // request and queued with it: the transactional outbox.
+    ack_input a{cfg, db,
+                kit, m,
+                raw, src.mailbox,
+                now, {routed->ack, routed->ack ? "" : "a rule said noack", routed->template_name}};
+    auto acked = acknowledge(a, *stored);
+    if (!acked) return temporary(acked.error());
+    auto copies = redirect_mails(redirects, *stored);
+    if (!copies) return temporary(copies.error());
+    std::vector<storage::outgoing_mail> mails = std::move(acked->mails);
+    for (storage::outgoing_mail& c : *copies) mails.push_back(std::move(c));
+    if (!mails.empty()) {
+      if (auto q = storage::queue_mails(db, stored->request_id, mails, now); !q)
+        return temporary(q.error());
+    }
+    // Due times from the priority's targets (only requests without them are touched; an index
+    // finds them), with the mail: a request never waits for its deadlines.
+    if (stored->kind != storage::ingest_kind::duplicate) {
+      if (auto d = storage::apply_deadlines(db, cfg.priorities); !d) return temporary(d.error());
+    }
+    r.outcome = *stored;
+    r.ack_suppressed = acked->note.suppressed;
+    r.ack_problem = acked->note.problem;
+    r.status = stored->kind == storage::ingest_kind::duplicate ? intake_status::duplicate
+                                                               : intake_status::stored;
+  }
+  if (auto c = unit->commit(); !c) return temporary(c.error());
+  return r;
+}
+
 }  // namespace
 
-// One mail, one unit of work, top to bottom: where it threads (asked once), the rules (given
-// that), the write of the request and message, the acknowledgement and redirects decided on
-// what was written, the mails queued, and the checkpoint (written by ingest) — all in one
-// transaction (a savepoint inside an IMAP batch), committed at the end or not at all. No
+// One mail: parse problems are quarantined up front, then one unit of work (write_mail). No
 // storage verb calls back into the intake. A storage error anywhere rolls the whole mail back
 // and is a temporary failure (retried); a mail that storage finds invalid is quarantined after
 // the rollback.
 intake_result intake_parsed(const intake_context& cx, const storage::mail_source& src,
                             std::string_view raw, parse_result parsed, std::int64_t now) {
-  const config& cfg = cx.cfg;
   storage::store& db = cx.db;
   if (!parsed) return quarantine(db, src, raw, parsed.error().message, now);
   // Half-read mail is not made a request: it is kept whole for `quarantine reprocess`.
@@ -164,78 +237,12 @@ intake_result intake_parsed(const intake_context& cx, const storage::mail_source
     return quarantine(db, src, raw, std::string(mailparse::k_budget_defect), now);
   if (!parsed->from)
     return quarantine(db, src, raw, "the message has no sender (From) address", now);
-  const parsed_message& m = *parsed;
-  std::shared_ptr<const reply_kit> kit = cx.replies ? cx.replies : reply_kit_for(cfg);
-  std::optional<intake_result> out;
-  bool invalid = false;
-  std::string invalid_why;
-  {
-    auto unit = storage::write_batch::begin(db);
-    if (!unit) return temp_failure(unit.error().message);
-    auto thread = storage::thread_of(db, m, now);
-    if (!thread) return temp_failure(thread.error().message);
-    // Rules decide category, owner, priority, tags and ack; a broken rules file or a busy
-    // database is a temporary failure, so the mail is retried rather than lost or bounced.
-    auto routed = route_mail(cx, src, m, raw, *thread);
-    if (!routed) return temp_failure(routed.error().message);
-    redirect_input redirects = redirect_input_of(cx, src, m, raw, routed->redirects, now);
-    if (!routed->create_request) {
-      auto d = discard(redirects, src, routed->reason);
-      if (!d) return temp_failure(d.error().message);
-      out = std::move(*d);
-    } else {
-      storage::inbound in;
-      in.source = src;
-      in.raw = raw;
-      in.parsed = &m;
-      in.route = routed->route;
-      in.now = now;
-      in.thread = *thread;
-      auto stored = db.ingest(in);
-      if (!stored && stored.error().code == storage::errc::invalid) {
-        invalid = true;
-        invalid_why = stored.error().message;
-      } else if (!stored) {
-        return temp_failure(stored.error().message);
-      } else {
-        // The acknowledgement (ack.cpp, docs/replies.md) and the redirects, decided on the
-        // stored request and queued with it: the transactional outbox.
-        ack_input a{
-            cfg,  db,
-            *kit, m,
-            raw,  src.mailbox,
-            now,  {routed->ack, routed->ack ? "" : "a rule said noack", routed->template_name}};
-        auto acked = acknowledge(a, *stored);
-        if (!acked) return temp_failure(acked.error().message);
-        auto copies = redirect_mails(redirects, *stored);
-        if (!copies) return temp_failure(copies.error().message);
-        std::vector<storage::outgoing_mail> mails = std::move(acked->mails);
-        for (storage::outgoing_mail& c : *copies) mails.push_back(std::move(c));
-        if (!mails.empty()) {
-          if (auto q = storage::queue_mails(db, stored->request_id, mails, now); !q)
-            return temp_failure(q.error().message);
-        }
-        // Due times from the priority's targets (only requests without them are touched; an
-        // index finds them), with the mail: a request never waits for its deadlines.
-        if (stored->kind != storage::ingest_kind::duplicate) {
-          if (auto d = storage::apply_deadlines(db, cfg.priorities); !d)
-            return temp_failure(d.error().message);
-        }
-        intake_result r;
-        r.outcome = *stored;
-        r.ack_suppressed = acked->note.suppressed;
-        r.ack_problem = acked->note.problem;
-        r.status = stored->kind == storage::ingest_kind::duplicate ? intake_status::duplicate
-                                                                   : intake_status::stored;
-        out = std::move(r);
-      }
-    }
-    if (out) {
-      if (auto c = unit->commit(); !c) return temp_failure(c.error().message);
-    }
-  }  // an uncommitted unit rolls back here
-  if (invalid) return quarantine(db, src, raw, invalid_why, now);
-  return std::move(*out);
+  std::shared_ptr<const reply_kit> kit = cx.replies ? cx.replies : reply_kit_for(cx.cfg);
+  auto written = write_mail(cx, src, raw, *parsed, *kit, now);
+  if (written) return std::move(*written);
+  if (written.error().code == unit_errc::refused)
+    return quarantine(db, src, raw, written.error().message, now);
+  return temp_failure(written.error().message);
 }
 
 }  // namespace hd::daemon

@@ -65,15 +65,19 @@ storage::outgoing_mail copy_for(const redirect_input& in, const std::string& tar
   return out;
 }
 
-// Decides every target inside the caller's transaction; REQUEST is 0 for a discarded mail.
-// Fails closed: a rate-limit count that cannot be read suppresses the copy; a redirect that
-// cannot be recorded is the caller's error (the transaction rolls back).
+// Decides every target inside the caller's transaction (each address once, however often the
+// rules named it, in any case); REQUEST is 0 for a discarded mail. Fails closed: a rate-limit count
+// that cannot be read suppresses the copy; a redirect that cannot be recorded is the caller's error
+// (the transaction rolls back).
 result<planned, storage::errc> plan(const redirect_input& in, std::int64_t request) {
   planned p;
   std::string sender = in.m.from ? ascii_lower(in.m.from->addr) : std::string();
   const ack_config& a = in.cfg.ack;
+  std::vector<std::string> done;
   for (const std::string& raw_target : in.targets) {
     std::string target = ascii_lower(raw_target);
+    if (std::find(done.begin(), done.end(), target) != done.end()) continue;
+    done.push_back(target);
     if (auto why = redirect_block(in.cfg, in.m, in.env, target)) {
       p.notes.emplace_back(false, fmt::format("redirect to {} suppressed: {}", target, *why));
       continue;
@@ -97,15 +101,6 @@ result<planned, storage::errc> plan(const redirect_input& in, std::int64_t reque
     p.notes.emplace_back(true, fmt::format("a copy redirected to {}", target));
   }
   return p;
-}
-
-std::vector<std::string> dedup(std::vector<std::string> targets) {
-  std::vector<std::string> out;
-  for (std::string& t : targets) {
-    if (std::none_of(out.begin(), out.end(), [&](const std::string& o) { return iequals(o, t); }))
-      out.push_back(std::move(t));
-  }
-  return out;
 }
 
 }  // namespace
@@ -174,9 +169,7 @@ storage::outgoing_result redirect_mails(const redirect_input& in,
                                         const storage::ingest_outcome& o) {
   using mails = std::vector<storage::outgoing_mail>;
   if (o.kind == storage::ingest_kind::duplicate || in.targets.empty()) return mails{};
-  redirect_input once = in;
-  once.targets = dedup(in.targets);
-  auto p = plan(once, o.request_id);
+  auto p = plan(in, o.request_id);
   if (!p) return p.error();
   for (const auto& [queued, note] : p->notes) {
     auto ev = storage::add_request_event(in.db, o.request_id, in.now,
@@ -187,9 +180,7 @@ storage::outgoing_result redirect_mails(const redirect_input& in,
 }
 
 storage::outgoing_result redirect_discarded(const redirect_input& in, std::string& reason) {
-  redirect_input once = in;
-  once.targets = dedup(in.targets);
-  auto p = plan(once, 0);
+  auto p = plan(in, 0);
   if (!p) return p.error();
   for (const auto& note : p->notes) reason += "; " + note.second;
   return std::move(p->mails);

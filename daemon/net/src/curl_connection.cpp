@@ -17,11 +17,11 @@ namespace hd::daemon {
 
 namespace asio = boost::asio;
 
-std::shared_ptr<curl_connection> curl_connection::create(asio::io_context& io) {
-  return std::make_shared<curl_connection>(io);
+std::shared_ptr<curl_connection> curl_connection::create(asio::io_context& io, const logger& log) {
+  return std::make_shared<curl_connection>(io, log);
 }
 
-curl_connection::curl_connection(asio::io_context& io) : io_(io) {}
+curl_connection::curl_connection(asio::io_context& io, const logger& log) : io_(io), log_(log) {}
 
 curl_connection::~curl_connection() { close(); }
 
@@ -56,10 +56,9 @@ asio::awaitable<io_status> curl_connection::connect(const imap_endpoint& ep) {
   easy_ = curl_easy_init();
   if (easy_ == nullptr) co_return io_status{"curl_easy_init failed"};
   std::weak_ptr<curl_connection> weak = weak_from_this();
-  // The driver logs only a socket it could not watch (imap.watch_failed, on stderr); the
-  // connect then fails with curl's own error, which the session reports.
-  static const logger driver_log(log_level::error);
-  driver_ = curl_multi_driver::create(io_, driver_log, "imap", [weak](void*, int code) {
+  // The driver logs only a socket it could not watch (imap.watch_failed); the connect then
+  // fails with curl's own error, which the session reports.
+  driver_ = curl_multi_driver::create(io_, log_, "imap", [weak](void*, int code) {
     if (auto me = weak.lock()) me->connected(code);
   });
   driver_->keep_finished(true);

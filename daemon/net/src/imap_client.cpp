@@ -14,9 +14,10 @@ namespace hd::daemon {
 
 namespace asio = boost::asio;
 
-imap_client::imap_client(asio::io_context& io, int timeout_s, std::size_t max_literal)
+imap_client::imap_client(asio::io_context& io, const logger& log, int timeout_s,
+                         std::size_t max_literal)
     : max_literal_(max_literal),
-      conn_(curl_connection::create(io)),
+      conn_(curl_connection::create(io, log)),
       framer_(imap::framer_limits{16 * 1024 * 1024, max_literal}),
       watchdog_(io),
       timeout_(std::max(1, timeout_s)) {}

@@ -60,7 +60,7 @@ mailbox_session::mailbox_session(session_context cx, intake_setup setup, std::si
       cfg_(setup_.cfg),
       mb_(cfg_->mailboxes.at(index)),
       once_(once),
-      client_(cx_.io, mb_.timeout_s,
+      client_(cx_.io, cx_.log, mb_.timeout_s,
               static_cast<std::size_t>(cfg_->limits.max_message_bytes +
                                        cfg_->limits.max_header_bytes + 1024 * 1024)),
       sleeper_(cx_.io) {}

@@ -40,6 +40,10 @@ bool is_automatic(const robot_facts& r);
 /// "delivery_report" (a DSN), or "automatic".
 std::string_view automatic_event_kind(const robot_facts& r);
 
+/// What made the mail automatic, in words ("Auto-Submitted: auto-replied"), or "automatic
+/// mail" when robot_facts gave no reason.
+std::string_view automatic_reason(const robot_facts& r);
+
 /// The tag on a request made by automatic mail that referred to no request.
 inline constexpr std::string_view k_automatic_tag = "automatic";
 

@@ -49,7 +49,9 @@ struct io_status {
 class curl_connection : public std::enable_shared_from_this<curl_connection> {
  public:
   /// A connection that is not yet connected.
-  static std::shared_ptr<curl_connection> create(boost::asio::io_context& io);
+  /// LOG (it must outlive the connection) gets the driver's rare complaints
+  /// (imap.watch_failed: a socket it could not watch).
+  static std::shared_ptr<curl_connection> create(boost::asio::io_context& io, const logger& log);
   ~curl_connection();
   curl_connection(const curl_connection&) = delete;
   curl_connection& operator=(const curl_connection&) = delete;
@@ -66,7 +68,7 @@ class curl_connection : public std::enable_shared_from_this<curl_connection> {
   /// Closes the connection (the descriptor is released before curl closes the socket).
   void close();
 
-  explicit curl_connection(boost::asio::io_context& io);
+  curl_connection(boost::asio::io_context& io, const logger& log);
 
  private:
   void connected(int code);
@@ -74,6 +76,7 @@ class curl_connection : public std::enable_shared_from_this<curl_connection> {
   boost::asio::awaitable<io_status> wait(bool for_write);
 
   boost::asio::io_context& io_;
+  const logger& log_;
   std::shared_ptr<curl_multi_driver> driver_;  ///< the connect phase; holds the connection
   void* easy_ = nullptr;                       // CURL*
   std::unique_ptr<boost::asio::posix::stream_descriptor> io_sock_;  ///< ours after connect

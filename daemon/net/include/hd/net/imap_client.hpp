@@ -27,7 +27,8 @@ enum class idle_end { news, period, error };
 class imap_client {
  public:
   /// TIMEOUT_S bounds every step (the wait for the next bytes of a response).
-  imap_client(boost::asio::io_context& io, int timeout_s, std::size_t max_literal);
+  imap_client(boost::asio::io_context& io, const logger& log, int timeout_s,
+              std::size_t max_literal);
 
   /// Connects, secures and logs in (libcurl), then asks for the post-login capabilities.
   boost::asio::awaitable<io_status> connect(const imap_endpoint& ep);
