@@ -9,6 +9,7 @@
 #include "hd/http/server.hpp"
 #include "hd/intake/mailbox_batch.hpp"
 #include "hd/intake/pipeline.hpp"
+#include "hd/service/descriptors.hpp"
 #include "hd/service/mailbox_session.hpp"
 #include "hd/service/outbox_sender.hpp"
 #include "hd/service/readiness.hpp"
@@ -45,6 +46,7 @@ class intake_service {
     watch_signals();
     if (setup_.cfg->mailboxes.empty())
       env_.log.warn("run.no_mailboxes", {{"config", setup_.cfg->source}});
+    fit_descriptors();
     // As a service, the outbox is sent (and postponed requests woken) all along, from this
     // loop; --once drains the outbox when it is done (cmd_run.cpp).
     if (!once_) start_outbox();
@@ -92,6 +94,24 @@ class intake_service {
             if (!ok) failed_ = true;
             session_ended();
           });
+    }
+  }
+
+  // One descriptor per connection: raise the soft limit to what the configuration can open,
+  // and say so loudly when the hard limit (LimitNOFILE=) is below it.
+  void fit_descriptors() {
+    std::int64_t needed = descriptors_needed(*setup_.cfg);
+    descriptor_limit lim = fit_descriptor_limit(needed);
+    if (lim.raised)
+      env_.log.info("run.descriptors_raised", {{"soft", lim.soft}, {"needed", needed}});
+    if (!lim.fits(needed)) {
+      env_.log.error(
+          "run.too_few_descriptors",
+          {{"soft", lim.soft},
+           {"hard", lim.hard},
+           {"needed", needed},
+           {"action",
+            "some connections will fail: raise LimitNOFILE= in the unit (or ulimit -n)"}});
     }
   }
 

@@ -58,7 +58,7 @@ dovecot_start() {
   DOVECOT_IMAPS_PORT=${DOVECOT_IMAPS_PORT:-$(hd_free_port)}
   DOVECOT_LMTP_PORT=${DOVECOT_LMTP_PORT:-$(hd_free_port)}
   : > "$dir/passwd"
-  for u in support sales other; do
+  for u in support sales other ${DOVECOT_EXTRA_USERS:-}; do  # more: DOVECOT_EXTRA_USERS="a b"
     echo "$u:{PLAIN}secret::::::" >> "$dir/passwd"
     mkdir -p "$dir/home/$u"
   done
