@@ -212,13 +212,14 @@ TEST_CASE("a killed backend gives temporary errors, not a crash") {
     REQUIRE(s.step());
     CHECK(s.text(0) == "t");
   }
-  auto expect_temporary = [&](const char* what, auto&& f) {
+  auto expect_temporary = [&](std::string what, auto&& f) {
     CAPTURE(what);
     try {
       f();
       FAIL("no error");
     } catch (const pg::pg_error& e) {
-      CAPTURE(e.what());
+      std::string got = e.sqlstate + " " + e.what();
+      CAPTURE(got);
       CHECK(e.temporary());
     }
   };
