@@ -11,12 +11,14 @@
 #                            envelope); sets SMTP_PORT. Write "tempfail" or "permfail" to
 #                            DIR/mode to make it answer 451 or 550.
 #   smtp_stop
+#   pg_start DIR / pg_stop   private PostgreSQL 15 (lib/pg.sh); sets PG_URL and HD_PG_URL
 #   hd_cleanup               stops everything started here (call it from a trap)
 #
 # Only loopback addresses are ever used.
 
 HD_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HD_SYS_PYTHON=/usr/bin/python3   # Debian's python, which has aiosmtpd
+source "$HD_LIB_DIR/pg.sh"
 
 hd_free_port() {
   "$HD_SYS_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -183,4 +185,5 @@ smtp_stop() {
 hd_cleanup() {
   smtp_stop
   dovecot_stop
+  pg_stop
 }
