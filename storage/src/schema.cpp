@@ -500,6 +500,18 @@ CREATE TRIGGER webhook_message_sent AFTER UPDATE OF status ON outbox
   WHERE s.event = 'message.sent';
 END;
 )sql"},
+      {"search folds the letters Unicode does not decompose", R"sql(
+-- Issue 19: "grosshandler" finds "Großhändler", "hosten" finds "høsten". The index is made
+-- again with the hd_fold tokenizer (unicode61, then ß -> ss, æ -> ae, ø -> o, ...;
+-- storage/src/fold_tokenizer.cpp), which store::open registers on every connection. This
+-- reads every message once.
+DROP TABLE messages_fts;
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+  subject, body_text, content = 'messages', content_rowid = 'id',
+  tokenize = 'hd_fold remove_diacritics 2');
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+DELETE FROM fts_queue;
+)sql"},
   };
   return list;
 }

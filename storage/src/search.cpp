@@ -1,28 +1,63 @@
-// Full-text search over messages_fts (FTS5, unicode61 remove_diacritics 2; schema v2).
+// Full-text search over messages_fts (FTS5; the hd_fold tokenizer: unicode61 remove_diacritics
+// 2, then ß -> ss and the like, fold_tokenizer.cpp).
 #include "hd/storage/requests.hpp"
 
 #include "store_impl.hpp"
 
+#include <cctype>
+
 namespace hd::storage {
 namespace {
 
-// "can't log-in" -> "\"can't\" \"log-in\"": every whitespace-separated word as an FTS5 string,
-// so no character of the input is query syntax.
+// Words of at least this many characters also find longer words that start with them
+// ("widget" finds "widgets"); shorter ones only themselves (a one- or two-letter prefix would
+// match half the index).
+constexpr std::size_t k_min_prefix_chars = 3;
+
+std::size_t utf8_chars(std::string_view w) {
+  std::size_t n = 0;
+  for (char c : w) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// "can't log-in" -> "\"can't\"* \"log-in\"*": every whitespace-separated word as an FTS5
+// string, so no character of the input is query syntax, and as a prefix when long enough.
 std::string literal_query(std::string_view q) {
   std::string out;
   std::size_t i = 0;
   while (i < q.size()) {
-    while (i < q.size() && (q[i] == ' ' || q[i] == '\t' || q[i] == '\n' || q[i] == '\r')) ++i;
+    while (i < q.size() && is_space(q[i])) ++i;
     std::size_t start = i;
-    while (i < q.size() && !(q[i] == ' ' || q[i] == '\t' || q[i] == '\n' || q[i] == '\r')) ++i;
+    while (i < q.size() && !is_space(q[i])) ++i;
     if (i == start) break;
+    std::string_view word = q.substr(start, i - start);
     if (!out.empty()) out += ' ';
     out += '"';
-    for (char c : q.substr(start, i - start))
-      out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    for (char c : word) out += c == '"' ? std::string("\"\"") : std::string(1, c);
     out += '"';
+    if (utf8_chars(word) >= k_min_prefix_chars) out += '*';
   }
   return out;
+}
+
+// Whether Q is only plain words (FTS5 barewords: letters, digits, '_', any non-ASCII) and no
+// operator: such a query means the same taken literally, and so gets the prefixes too.
+bool plain_words(std::string_view q) {
+  std::size_t i = 0;
+  while (i < q.size()) {
+    while (i < q.size() && is_space(q[i])) ++i;
+    std::size_t start = i;
+    while (i < q.size() && !is_space(q[i])) {
+      auto c = static_cast<unsigned char>(q[i]);
+      if (!(c >= 0x80 || std::isalnum(c) || c == '_')) return false;
+      ++i;
+    }
+    std::string_view w = q.substr(start, i - start);
+    if (w == "AND" || w == "OR" || w == "NOT" || w == "NEAR") return false;
+  }
+  return true;
 }
 
 bool blank(std::string_view q) { return q.find_first_not_of(" \t\r\n") == std::string_view::npos; }
@@ -68,7 +103,8 @@ std::string snippet_of(const sql::connection& db, const std::string& match,
 
 result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view query,
                                                       const search_options& options) {
-  std::string match = options.literal ? literal_query(query) : std::string(query);
+  std::string match =
+      options.literal || plain_words(query) ? literal_query(query) : std::string(query);
   if (blank(match)) return fail(errc::invalid, "search: the query is empty");
   if (options.limit <= 0) return std::vector<search_hit>{};
   try {

@@ -1,5 +1,6 @@
 #include "hd/storage/store.hpp"
 
+#include "fold_tokenizer.hpp"
 #include "store_impl.hpp"
 
 namespace hd::storage {
@@ -10,6 +11,7 @@ store& store::operator=(store&&) noexcept = default;
 store::~store() = default;
 
 result<store, errc> store::open(const std::string& path, const open_options& opt) {
+  register_fold_tokenizer_everywhere();  // messages_fts's tokenizer, on every connection
   sqlite3* raw = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &raw,

@@ -205,7 +205,9 @@ void add_show_and_search(CLI::App* req, cli_state& st) {
       "search",
       "Full-text search over subjects and message texts, best match first. QUERY uses SQLite\n"
       "FTS5 syntax: words (all must match), \"a phrase\", prefix*, OR, NOT, subject:word.\n"
-      "Case and accents are ignored (cafe finds café).");
+      "Case and accents are ignored (cafe finds café), ß æ ø œ are read as ss ae o oe\n"
+      "(grosshandler finds Großhändler), and plain words of three letters or more also find\n"
+      "longer words (widget finds widgets; \"widget\" in quotes finds only widget).");
   search->add_option("QUERY", o->query, "What to look for")->required();
   search->add_flag("--literal", o->opt.literal,
                    "Take QUERY as plain words: no operator or punctuation is syntax");
