@@ -128,7 +128,10 @@ class gen:
                            ':content ""', ':content "multipart"', ':content "message/rfc822"',
                            ':content "message"', ':content ["text/html", "application"]',
                            ':content "TEXT/HTML"'])
-            return " ".join(x for x in ["body", tr, m, keys] if x), cap
+            # A body test never sets match variables (RFC 5173), so its action must not read
+            # ${N}: those would be an earlier rule's, and a difference there would be charged
+            # to this rule.
+            return " ".join(x for x in ["body", tr, m, keys] if x), False
         self.req.add("variables")
         src = q("${" + r.choice(self.vars) + "}") if self.vars else q(r.choice(WORDS))
         return f"string {m} {src} {keys}", cap
