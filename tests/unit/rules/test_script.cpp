@@ -337,3 +337,17 @@ TEST_CASE(":matches follows RFC 5228 where Pigeonhole 0.5.19 does not (known dif
                   m));
   CHECK(got == "fileinto:s-two html fileinto:b--j- fileinto:c--b- fileinto:d--a-b -implicit");
 }
+
+TEST_CASE("string compares with i;ascii-casemap by default; ordering folds to lower case") {
+  // sieve-test (0.5.19) runs `string` without :comparator as i;octet ("a" is not "A" there):
+  // a listed difference, helpdeskd follows RFC 5228 section 2.7.3. Ordering folds to lower
+  // case as Pigeonhole's header :value does ("_" lt "a", not "_" gt "A").
+  std::string got =
+      actions(run("require [\"fileinto\", \"variables\", \"relational\"];"
+                  "if string :is \"a\" \"A\" { fileinto \"is\"; }"
+                  "if string :value \"le\" \"a\" \"B\" { fileinto \"le\"; }"
+                  "if string :is :comparator \"i;octet\" \"a\" \"A\" { fileinto \"octet\"; }"
+                  "if string :value \"lt\" \"_\" \"a\" { fileinto \"lt\"; }"
+                  "if string :value \"gt\" \"_\" \"A\" { fileinto \"gt\"; }"));
+  CHECK(got == "fileinto:is fileinto:le fileinto:lt -implicit");
+}
