@@ -351,3 +351,16 @@ TEST_CASE("string compares with i;ascii-casemap by default; ordering folds to lo
                   "if string :value \"gt\" \"_\" \"A\" { fileinto \"gt\"; }"));
   CHECK(got == "fileinto:is fileinto:le fileinto:lt -implicit");
 }
+
+TEST_CASE(":is with i;ascii-numeric: an empty value is only an empty key, as Pigeonhole") {
+  // sieve-test: string :is :comparator "i;ascii-numeric" "" "fwd" is false ("abc" "fwd" and
+  // "fwd" "" are true: both start without a digit); :value "eq" "" "fwd" is true.
+  std::string got = actions(run(
+      "require [\"fileinto\", \"variables\", \"relational\", \"comparator-i;ascii-numeric\"];"
+      "if string :is :comparator \"i;ascii-numeric\" \"\" \"fwd\" { fileinto \"empty\"; }"
+      "if string :is :comparator \"i;ascii-numeric\" \"abc\" \"fwd\" { fileinto \"inf\"; }"
+      "if string :is :comparator \"i;ascii-numeric\" \"fwd\" \"\" { fileinto \"key\"; }"
+      "if string :is :comparator \"i;ascii-numeric\" \"\" \"\" { fileinto \"both\"; }"
+      "if string :value \"eq\" :comparator \"i;ascii-numeric\" \"\" \"fwd\" { fileinto \"eq\"; }"));
+  CHECK(got == "fileinto:inf fileinto:key fileinto:both fileinto:eq -implicit");
+}
