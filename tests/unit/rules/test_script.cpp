@@ -324,17 +324,17 @@ TEST_CASE(":matches follows RFC 5228 where Pigeonhole 0.5.19 does not (known dif
                {"X-B", "j"},
                {"X-C", "ab"},
                {"X-D", "list"}};
-  std::string got =
-      actions(run("require [\"fileinto\", \"variables\"];"
-                  "if header :matches \"subject\" \"?-*html\" { fileinto \"bug1\"; }"
-                  "if header :matches \"x-a\" [\"?x*\", \"h?x*\"] { fileinto \"bug1b\"; }"
-                  "if header :matches \"subject\" [\"?-*html\", \"*\"] { fileinto \"s-${1}\"; }"
-                  "if header :matches \"x-b\" \"*?*\" { fileinto \"b-${1}-${2}-${3}\"; }"
-                  "if header :matches \"x-c\" \"a*?*\" { fileinto \"c-${1}-${2}-${3}\"; }"
-                  "if header :matches \"x-b\" \"*??\" { fileinto \"bug3\"; }"
-                  "if header :matches \"x-c\" \"*??\" { fileinto \"d-${1}-${2}-${3}\"; }"
-                  "if header :matches \"x-d\" \"*?list\" { fileinto \"bug3b\"; }",
-                  m));
+  std::string got = actions(
+      run("require [\"fileinto\", \"variables\"];"
+          "if header :matches \"subject\" \"?-*html\" { fileinto \"bug1\"; }"
+          "if header :matches \"x-a\" [\"?x*\", \"h?x*\", \"?\\\\?*\"] { fileinto \"bug1b\"; }"
+          "if header :matches \"subject\" [\"?-*html\", \"*\"] { fileinto \"s-${1}\"; }"
+          "if header :matches \"x-b\" \"*?*\" { fileinto \"b-${1}-${2}-${3}\"; }"
+          "if header :matches \"x-c\" \"a*?*\" { fileinto \"c-${1}-${2}-${3}\"; }"
+          "if header :matches \"x-b\" \"*??\" { fileinto \"bug3\"; }"
+          "if header :matches \"x-c\" \"*??\" { fileinto \"d-${1}-${2}-${3}\"; }"
+          "if header :matches \"x-d\" \"*?list\" { fileinto \"bug3b\"; }",
+          m));
   CHECK(got == "fileinto:s-two html fileinto:b--j- fileinto:c--b- fileinto:d--a-b -implicit");
 }
 
