@@ -364,3 +364,14 @@ TEST_CASE(":is with i;ascii-numeric: an empty value is only an empty key, as Pig
       "if string :value \"eq\" :comparator \"i;ascii-numeric\" \"\" \"fwd\" { fileinto \"eq\"; }"));
   CHECK(got == "fileinto:inf fileinto:key fileinto:both fileinto:eq -implicit");
 }
+
+TEST_CASE("envelope :detail :count counts addresses without a detail too, as Pigeonhole") {
+  // sieve-test -f sender@example.org: envelope :detail :count "eq" "from" "1" is true and
+  // "0" false, as address :detail :count counts From (found by the generator, seed 13).
+  std::string got =
+      actions(run("require [\"fileinto\", \"envelope\", \"subaddress\", \"relational\"];"
+                  "if envelope :detail :count \"eq\" \"from\" \"1\" { fileinto \"one\"; }"
+                  "if envelope :detail :count \"eq\" \"from\" \"0\" { fileinto \"zero\"; }"
+                  "if envelope :detail :count \"eq\" \"to\" \"1\" { fileinto \"to\"; }"));
+  CHECK(got == "fileinto:one fileinto:to -implicit");
+}
