@@ -197,7 +197,10 @@ class evaluator {
     for (std::size_t i = 0; i < t.names.size(); ++i) {
       const std::string& name = resolve(t.names[i], scratch);
       if (t.kind == test_kind::envelope) {
-        for (std::string_view e : mail_.envelope(name))
+        // :count counts envelope addresses, also those without the part (no "+detail").
+        std::vector<std::string_view> env = mail_.envelope(name);
+        entries = entries.value_or(0) + env.size();
+        for (std::string_view e : env)
           if (auto p = envelope_part(e, t.part)) parts_.push_back(*p);
       } else {
         const std::vector<sieve_address>& list = mail_.addresses(t.ids[i], name);

@@ -23,6 +23,7 @@ WORDS = ["re", "fwd", "test", "hello", "invoice", "the", "mail", "example", "com
          "billing", "unsubscribe", "charset", "boundary", "plain", "html", "To", "From"]
 NUMBERS = ["0", "1", "2", "3", "5", "10", "100", "2000", "abc", "", "007", "-1", "1x"]
 RELS = ["gt", "ge", "lt", "le", "eq", "ne"]
+SIZES = ["0", "1", "100", "500", "2K", "3k", "10K", "1M", "1G"]
 COMPARATORS = [None, None, "i;ascii-casemap", "i;octet"]
 PARTS = [None, ":all", ":localpart", ":domain", ":user", ":detail"]
 REGEXES = ["^re:", "[0-9]{2,}", "(.*)@(.*)", "^(.*)$", "([a-z]+)\\\\.([a-z]+)", "^$", ".",
@@ -42,8 +43,16 @@ def glob(r):
     parts = []
     for _ in range(r.randint(1, 4)):
         c = r.random()
-        parts.append("*" if c < 0.35 else "?" if c < 0.5 else r.choice(WORDS))
+        # A key "\*" ("\\*" in Sieve source) is a literal star, "\?" a literal "?" (RFC 5228).
+        parts.append("*" if c < 0.35 else "?" if c < 0.5 else r.choice(["\\*", "\\?"])
+                     if c < 0.55 else r.choice(WORDS))
     return "".join(parts)
+
+
+def header_name(r, h):
+    """Header names compare without case: "subject", "Subject" or "SUBJECT"."""
+    c = r.random()
+    return h if c < 0.7 else h.title() if c < 0.85 else h.upper()
 
 
 class gen:
@@ -52,6 +61,23 @@ class gen:
         self.body = body
         self.req = set()
         self.vars = []
+        self.max_depth = r.choice([3, 3, 4, 6])  # nesting of allof/anyof/not
+
+    def var(self):
+        """A reference to a variable set earlier: names compare without case (RFC 5229), and
+        an unknown name is the empty string."""
+        r = self.r
+        if r.random() < 0.08:
+            return "${nosuch}"
+        name = r.choice(self.vars)
+        return "${" + (name.upper() if r.random() < 0.3 else name) + "}"
+
+    def headers(self, names, maxn=3):
+        xs = self.r.sample(names, self.r.randint(1, min(maxn, len(names))))
+        xs = [header_name(self.r, h) for h in xs]
+        if len(xs) == 1 and self.r.random() < 0.6:
+            return q(xs[0])
+        return "[" + ", ".join(map(q, xs)) + "]"
 
     def match(self, numeric_ok=True):
         """A comparator and match type with keys: (text, captures)."""
@@ -71,6 +97,13 @@ class gen:
             self.req.add("regex")
             out.append(":regex")
             keys = strlist(r, REGEXES, 2)
+        elif kind == "is" and r.random() < 0.15:
+            # i;ascii-numeric with :is: numbers compare by value ("007" is "7"), and every
+            # string not starting with a digit is the same (positive infinity, RFC 4790).
+            self.req.add("comparator-i;ascii-numeric")
+            cmp = "i;ascii-numeric"
+            out.append(":is")
+            keys = strlist(r, NUMBERS + WORDS[:12], 2)
         elif kind == "matches":
             out.append(":matches")
             keys = strlist(r, [glob(r) for _ in range(3)], 2)
@@ -81,7 +114,7 @@ class gen:
             out.insert(r.randint(0, len(out)), f':comparator "{cmp}"')
         if self.vars and r.random() < 0.15:
             self.req.add("variables")
-            keys = q("${" + r.choice(self.vars) + "}")
+            keys = q(self.var())
         return " ".join(out), keys, kind in ("matches", "regex")
 
     def part(self, envelope=False):
@@ -95,7 +128,7 @@ class gen:
         k = r.choices(["header", "address", "exists", "size", "envelope", "body", "string",
                        "not", "anyof", "allof", "true", "false"],
                       [8, 6, 2, 1.5, 1.5, 2, 1.5, 1.5, 1.5, 1.5, 0.3, 0.3])[0]
-        if (depth >= 3 and k in ("not", "anyof", "allof")) or (k == "body" and not self.body):
+        if (depth >= self.max_depth and k in ("not", "anyof", "allof")) or (k == "body" and not self.body):
             k = "header"
         if k in ("true", "false"):
             return k, False
@@ -106,15 +139,15 @@ class gen:
             kids = [self.test(depth + 1)[0] for _ in range(r.randint(1, 3))]
             return f"{k} ({', '.join(kids)})", False
         if k == "exists":
-            return "exists " + strlist(r, HEADERS), False
+            return "exists " + self.headers(HEADERS), False
         if k == "size":
-            return f"size :{r.choice(['over', 'under'])} {r.choice(['1', '500', '2K', '10K', '1M'])}", False
+            return f"size :{r.choice(['over', 'under'])} {r.choice(SIZES)}", False
         m, keys, cap = self.match()
         if k == "header":
-            return f"header {m} {strlist(r, HEADERS)} {keys}", cap
+            return f"header {m} {self.headers(HEADERS)} {keys}", cap
         if k == "address":
             p = self.part()
-            return " ".join(x for x in ["address", p, m, strlist(r, ADDR_HEADERS), keys] if x), cap
+            return " ".join(x for x in ["address", p, m, self.headers(ADDR_HEADERS), keys] if x), cap
         if k == "envelope":
             self.req.add("envelope")
             p = self.part()
@@ -128,9 +161,16 @@ class gen:
                            ':content ""', ':content "multipart"', ':content "message/rfc822"',
                            ':content "message"', ':content ["text/html", "application"]',
                            ':content "TEXT/HTML"'])
-            return " ".join(x for x in ["body", tr, m, keys] if x), cap
+            # A body test never sets match variables (RFC 5173), so its action must not read
+            # ${N}: those would be an earlier rule's, and a difference there would be charged
+            # to this rule.
+            return " ".join(x for x in ["body", tr, m, keys] if x), False
         self.req.add("variables")
-        src = q("${" + r.choice(self.vars) + "}") if self.vars else q(r.choice(WORDS))
+        # The source: a variable, a word, or a list of them (string tests each; :count counts
+        # the non-empty ones, RFC 5229 section 5).
+        srcs = [self.var() if self.vars and r.random() < 0.6 else r.choice(WORDS)
+                for _ in range(r.choices([1, 2, 3], [6, 2, 1])[0])]
+        src = q(srcs[0]) if len(srcs) == 1 else "[" + ", ".join(map(q, srcs)) + "]"
         return f"string {m} {src} {keys}", cap
 
     def action(self, n, cap):
@@ -138,7 +178,7 @@ class gen:
         c = r.random()
         if cap and c < 0.6:
             self.req.update(["fileinto", "variables"])
-            return f'fileinto "r{n}-${{{r.choice(["0", "1", "2"])}}}";'
+            return f'fileinto "r{n}-${{{r.choice(["0", "1", "2", "3", "9"])}}}";'
         if c < 0.7:
             self.req.add("fileinto")
             return f'fileinto "r{n}";'
@@ -171,7 +211,7 @@ class gen:
             s += f" elsif {t2} {{ {self.action(n + 1000, cap2)} }}"
         if r.random() < 0.15:
             s += f' else {{ {self.action(n + 2000, False)} }}'
-        if r.random() < 0.1:
+        for _ in range(r.choices([0, 1, 2], [90, 8, 2])[0]):
             t3, cap3 = self.test()
             s = f"if {t3} {{ {s} }}"
         return s
