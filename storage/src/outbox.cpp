@@ -100,6 +100,17 @@ result<outbox_item, errc> get_outbox_item(store& s, std::int64_t id) {
   });
 }
 
+result<std::optional<outbox_failure>, errc> last_outbox_failure(store& s) {
+  return guarded([&]() -> result<std::optional<outbox_failure>, errc> {
+    sql::statement st(connection_of(s),
+                      std::string("SELECT ") + item_columns +
+                          ", last_error_at FROM outbox WHERE last_error_at IS NOT NULL "
+                          "ORDER BY last_error_at DESC, id DESC LIMIT 1");
+    if (!st.step()) return std::optional<outbox_failure>();
+    return std::optional<outbox_failure>(outbox_failure{read_item(st), st.integer(11)});
+  });
+}
+
 result<std::vector<outbox_item>, errc> claim_outbox(store& s, std::int64_t now, int limit) {
   return guarded([&]() -> result<std::vector<outbox_item>, errc> {
     const sql::connection& db = connection_of(s);
@@ -212,12 +223,13 @@ result<bool, errc> defer(store& s, std::int64_t id, std::int64_t now,
     if (retry_at && !give_up) attempts = std::max(0, attempts - 1);
     sql::statement up(db,
                       "UPDATE outbox SET status = ?2, next_attempt_at = ?3, last_error = ?4, "
-                      "attempts = ?5 WHERE id = ?1");
+                      "attempts = ?5, last_error_at = ?6 WHERE id = ?1");
     up.bind(1, id)
         .bind(2, give_up ? "failed" : "queued")
         .bind(3, retry_at ? *retry_at : now + backoff_seconds(policy, attempts))
         .bind(4, server_reply)
         .bind(5, attempts)
+        .bind(6, now)
         .run();
     if (give_up) {
       event(db, request_of(db, id), now, "mail_failed",
@@ -247,8 +259,10 @@ result<void, errc> mark_failed(store& s, std::int64_t id, std::int64_t now,
   return guarded([&]() -> result<void, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
-    sql::statement up(db, "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1");
-    up.bind(1, id).bind(2, server_reply).run();
+    sql::statement up(db,
+                      "UPDATE outbox SET status = 'failed', last_error = ?2, last_error_at = ?3 "
+                      "WHERE id = ?1");
+    up.bind(1, id).bind(2, server_reply).bind(3, now).run();
     event(db, request_of(db, id), now, "mail_failed",
           "rejected by the SMTP server: " + std::string(server_reply));
     tx.commit();

@@ -125,6 +125,23 @@ void read_request_row(const sql::connection& db, request_detail& d) {
 
 }  // namespace
 
+result<std::map<std::int64_t, std::vector<std::string>>, errc> tags_of(
+    store& s, const std::vector<std::int64_t>& requests) {
+  return guarded([&]() -> result<std::map<std::int64_t, std::vector<std::string>>, errc> {
+    std::map<std::int64_t, std::vector<std::string>> out;
+    if (requests.empty()) return out;
+    std::string list = "[";
+    for (std::int64_t id : requests) list += (list.size() > 1 ? "," : "") + std::to_string(id);
+    list += "]";
+    sql::statement st(connection_of(s),
+                      "SELECT request_id, tag FROM request_tags WHERE request_id IN "
+                      "(SELECT value FROM json_each(?1)) ORDER BY request_id, tag");
+    st.bind(1, list);
+    while (st.step()) out[st.integer(0)].push_back(st.text(1));
+    return out;
+  });
+}
+
 result<request_detail, errc> show_request(store& s, std::int64_t id) {
   return guarded([&]() -> result<request_detail, errc> {
     const sql::connection& db = connection_of(s);

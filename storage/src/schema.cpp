@@ -512,6 +512,12 @@ CREATE VIRTUAL TABLE messages_fts USING fts5(
 INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 DELETE FROM fts_queue;
 )sql"},
+      {"outbox: when the last error happened", R"sql(
+-- `helpdeskd status` shows the outbox's most recent failure (when, which mail, the server's
+-- answer); last_error alone does not say when. Set by mark_deferred and mark_failed.
+ALTER TABLE outbox ADD COLUMN last_error_at INTEGER;
+CREATE INDEX outbox_last_error ON outbox(last_error_at) WHERE last_error_at IS NOT NULL;
+)sql"},
   };
   return list;
 }

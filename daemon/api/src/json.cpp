@@ -25,8 +25,13 @@ nlohmann::ordered_json opt(const std::optional<T>& v) {
 std::string iso8601(std::int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
-  gmtime_r(&tt, &tm);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", tm);
+  localtime_r(&tt, &tm);
+  std::string out = fmt::format("{:%Y-%m-%dT%H:%M:%S}", tm);
+  long off = tm.tm_gmtoff;
+  if (off == 0) return out + "Z";
+  char sign = off < 0 ? '-' : '+';
+  off = off < 0 ? -off : off;
+  return fmt::format("{}{}{:02}:{:02}", out, sign, off / 3600, off / 60 % 60);
 }
 
 nlohmann::ordered_json to_json(const parsed_message& m) {

@@ -68,16 +68,23 @@ std::optional<storage::request_filter> filter_of(cli_state& st, const list_optio
   return f;
 }
 
-void print_table(std::ostream& out, const std::vector<storage::request_summary>& rows) {
-  out << fmt::format("{:>6}  {:<8}  {:<8}  {:<12}  {:<12}  {:<28}  {}\n", "ID", "STATUS",
-                     "PRIORITY", "CATEGORY", "OWNER", "FROM", "TITLE");
+using tag_map = std::map<std::int64_t, std::vector<std::string>>;
+
+void print_table(std::ostream& out, const std::vector<storage::request_summary>& rows,
+                 const tag_map& tags) {
+  out << fmt::format("{:>6}  {:<8}  {:<8}  {:<12}  {:<12}  {:<28}  {:<16}  {}\n", "ID", "STATUS",
+                     "PRIORITY", "CATEGORY", "OWNER", "FROM", "TAGS", "TITLE");
   for (const storage::request_summary& r : rows) {
     std::string from = r.person_name.empty()
                            ? r.person_address
                            : fmt::format("{} <{}>", r.person_name, r.person_address);
     auto or_dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
-    out << fmt::format("{:>6}  {:<8}  {:<8}  {:<12}  {:<12}  {:<28.28}  {}\n", r.id, r.status,
-                       or_dash(r.priority), or_dash(r.category), or_dash(r.owner), from, r.title);
+    auto t = tags.find(r.id);
+    // Tags are never cut: a tag an agent filters on must be readable in full.
+    std::string tag_text = t == tags.end() ? std::string("-") : fmt::format("{}", fmt::join(t->second, ","));
+    out << fmt::format("{:>6}  {:<8}  {:<8}  {:<12}  {:<12}  {:<28.28}  {:<16}  {}\n", r.id,
+                       r.status, or_dash(r.priority), or_dash(r.category), or_dash(r.owner), from,
+                       tag_text, r.title);
   }
 }
 
@@ -101,12 +108,21 @@ void list_requests(cli_state& st, const list_options& o) {
     st.fail(exit_code::temp_fail, rows.error().message);
     return;
   }
+  std::vector<std::int64_t> ids;
+  for (const auto& r : *rows) ids.push_back(r.id);
+  auto tags = storage::tags_of(*db, ids);
+  if (!tags) return st.fail(exit_code::temp_fail, tags.error().message);
   if (o.json) {
     nlohmann::ordered_json a = nlohmann::ordered_json::array();
-    for (const auto& r : *rows) a.push_back(to_json(r));
+    for (const auto& r : *rows) {
+      nlohmann::ordered_json j = to_json(r);
+      auto t = tags->find(r.id);
+      j["tags"] = t == tags->end() ? std::vector<std::string>() : t->second;
+      a.push_back(std::move(j));
+    }
     st.print_json(a);
   } else {
-    print_table(st.io.out, *rows);
+    print_table(st.io.out, *rows, *tags);
   }
   st.exit = exit_code::ok;
 }

@@ -1,30 +1,43 @@
 // helpdeskd status [--json]: how intake is doing, from the database: per configured mailbox
 // the last successful poll, the last error, the backlog and the checkpoint; and the outbox.
 #include "commands.hpp"
+#include "hd/api/json.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/db_health.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/storage/mailbox_state.hpp"
+#include "hd/storage/outbox.hpp"
 
 #include <fmt/format.h>
-
-#include <ctime>
+#include <fmt/ranges.h>
 
 namespace hd::daemon {
 namespace {
 
-std::string when(const std::optional<std::int64_t>& t) {
-  if (!t) return "never";
-  std::time_t tt = static_cast<std::time_t>(*t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-  return buf;
-}
+std::string when(const std::optional<std::int64_t>& t) { return t ? iso8601(*t) : "never"; }
 
 nlohmann::ordered_json opt_json(const std::optional<std::int64_t>& v) {
-  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+  return v ? nlohmann::ordered_json(iso8601(*v)) : nlohmann::ordered_json(nullptr);
+}
+
+// "which message": the outbox id, what kind of mail, for which request, to whom.
+std::string describe(const storage::outbox_item& o) {
+  std::string s = fmt::format("outbox #{} ({}", o.id, o.kind);
+  if (o.request_id) s += fmt::format(", request #{}", *o.request_id);
+  if (!o.recipients.empty()) s += fmt::format(", to {}", fmt::join(o.recipients, ", "));
+  return s + ")";
+}
+
+nlohmann::ordered_json failure_json(const std::optional<storage::outbox_failure>& f) {
+  if (!f) return nullptr;
+  return {{"at", iso8601(f->at)},
+          {"outbox_id", f->item.id},
+          {"kind", f->item.kind},
+          {"request_id", f->item.request_id ? nlohmann::ordered_json(*f->item.request_id)
+                                            : nlohmann::ordered_json(nullptr)},
+          {"recipients", f->item.recipients},
+          {"status", f->item.status},
+          {"error", f->item.last_error.value_or("")}};
 }
 
 // Configured mailboxes first (in config order), then any others the database knows.
@@ -46,7 +59,8 @@ std::vector<storage::mailbox_status> merge(const config& cfg,
 }
 
 void print_text(cli_state& st, const std::vector<storage::mailbox_status>& list,
-                const storage::outbox_counts& ob) {
+                const storage::outbox_counts& ob,
+                const std::optional<storage::outbox_failure>& smtp) {
   for (const auto& m : list) {
     st.io.out << fmt::format("mailbox {}: last success {}, backlog {}, stored {}", m.mailbox,
                              when(m.last_success_at), m.backlog, m.stored);
@@ -59,6 +73,10 @@ void print_text(cli_state& st, const std::vector<storage::mailbox_status>& list,
   }
   st.io.out << fmt::format("outbox: {} queued, {} sending, {} sent, {} failed\n", ob.queued,
                            ob.sending, ob.sent, ob.failed);
+  if (smtp) {
+    st.io.out << fmt::format("  last SMTP error {}: {}: {}\n", iso8601(smtp->at),
+                             describe(smtp->item), smtp->item.last_error.value_or(""));
+  }
 }
 
 void status_command(cli_state& st, bool json) {
@@ -78,14 +96,17 @@ void status_command(cli_state& st, bool json) {
   }
   auto known = storage::list_mailbox_status(*db);
   auto ob = storage::count_outbox(*db);
-  if (!known || !ob) {
-    st.fail(exit_code::temp_fail, !known ? known.error().message : ob.error().message);
+  auto smtp = storage::last_outbox_failure(*db);
+  if (!known || !ob || !smtp) {
+    st.fail(exit_code::temp_fail, !known ? known.error().message
+                                  : !ob  ? ob.error().message
+                                         : smtp.error().message);
     return;
   }
   auto list = merge(*cfg, std::move(*known));
   if (!damage.empty()) st.exit = exit_code::failure;
   if (!json) {
-    print_text(st, list, *ob);
+    print_text(st, list, *ob, *smtp);
     return;
   }
   nlohmann::ordered_json boxes = nlohmann::ordered_json::array();
@@ -110,7 +131,8 @@ void status_command(cli_state& st, bool json) {
                   {{"queued", ob->queued},
                    {"sending", ob->sending},
                    {"sent", ob->sent},
-                   {"failed", ob->failed}}}});
+                   {"failed", ob->failed},
+                   {"last_error", failure_json(*smtp)}}}});
 }
 
 }  // namespace
@@ -120,6 +142,8 @@ void add_status_command(CLI::App& app, cli_state& st) {
       "status",
       "Show how intake is doing: per mailbox the last successful poll, the last error, the\n"
       "backlog (mail seen but not yet stored) and the UID checkpoint; and the outbox queue.\n"
+      "The outbox line is followed by its most recent SMTP failure (when, which mail, the\n"
+      "server's answer). Times are local (TZ) with their offset.\n"
       "A damaged database found by a daemon's integrity check is shown first (exit 1).");
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print JSON");

@@ -3,6 +3,7 @@
 // $HELPDESKD_AGENT) and records an event. Attached to the `requests` group that
 // cmd_requests.cpp declares.
 #include "commands.hpp"
+#include "hd/api/json.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/storage/directory.hpp"
@@ -60,16 +61,22 @@ void add_state_verbs(CLI::App* req, cli_state& st) {
   auto p = std::make_shared<verb_options>();
   auto until = std::make_shared<std::string>();
   verb(req, "postpone", "Set a request pending until a time; it wakes up (open) then", p)
-      ->add_option("--until", *until, "YYYY-MM-DD, YYYY-MM-DDTHH:MM (UTC), or +N[mhd]")
+      ->add_option("--until", *until,
+                   "When it wakes up, in local time (TZ):\n" + std::string(time_arg_forms()))
       ->required();
   req->get_subcommand("postpone")->callback([&st, p, until] {
     auto s = begin(st, *p);
     if (!s) return;
     std::optional<std::int64_t> t = parse_time_arg(*until, s->by.now);
     if (!t)
-      return st.fail(exit_code::usage, fmt::format("--until: cannot read '{}' as a time", *until));
+      return st.fail(exit_code::usage,
+                     fmt::format("--until: cannot read '{}' as a time; the accepted forms are:\n{}",
+                                 *until, time_arg_forms()));
     finish(st, *p, "postponed", storage::postpone_request(s->db, p->request, *t, s->by),
-           {{"until", *t}});
+           {{"until", iso8601(*t)}});
+    // Say when it wakes, in the zone it was read in, so a misread time is seen at once.
+    if (st.exit == exit_code::ok && !p->json)
+      st.io.out << fmt::format("wakes {}\n", iso8601(*t));
   });
   auto n = std::make_shared<verb_options>();
   auto text = std::make_shared<std::string>();

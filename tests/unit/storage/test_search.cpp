@@ -125,7 +125,8 @@ TEST_CASE("the search index of an older database is made again with folding") {
   auto opened = st::store::open(":memory:", opt);
   REQUIRE(opened.has_value());
   st::store s = std::move(*opened);
-  REQUIRE(s.migrate_to(st::schema_version() - 1).has_value());
+  // Schema 16 brought hd_fold: stop just before it, index a message there with unicode61.
+  REQUIRE(s.migrate_to(15).has_value());
   auto de = ingest(s, mail("c@x.de", "Großhändler", "1@x", "Lieferung"), "r1");
   REQUIRE(s.migrate().value() == st::schema_version());
   CHECK(found(s, "grosshandler") == std::vector<std::int64_t>{de.request_id});

@@ -52,6 +52,15 @@ result<std::vector<outbox_item>, errc> list_outbox(store& s, const outbox_filter
 /// One outbox row with its bytes. errc::not_found when there is none.
 result<outbox_item, errc> get_outbox_item(store& s, std::int64_t id);
 
+/// The outbox's most recent failed delivery attempt (deferred or rejected): the mail (without
+/// its bytes) and when. nullopt when no attempt ever failed. A mail sent later keeps its last
+/// error, so this says what went wrong last, not that it is still wrong (status says that).
+struct outbox_failure {
+  outbox_item item;
+  std::int64_t at = 0;
+};
+result<std::optional<outbox_failure>, errc> last_outbox_failure(store& s);
+
 /// Atomically moves up to LIMIT queued items due at NOW to 'sending' (attempts + 1,
 /// claimed_at = NOW) and returns them, oldest first. Two drains never claim the same item.
 result<std::vector<outbox_item>, errc> claim_outbox(store& s, std::int64_t now, int limit);

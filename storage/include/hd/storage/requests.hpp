@@ -6,6 +6,7 @@
 #include "hd/storage/store.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -68,6 +69,11 @@ struct request_detail {
 /// Request ID with its person, company, messages (bodies included), attachments (metadata),
 /// tags and events. errc::not_found when there is no such request.
 result<request_detail, errc> show_request(store& s, std::int64_t id);
+
+/// The tags of each of REQUESTS (sorted by name), for lists that show them; a request without
+/// tags has no entry. One query whatever the number of requests.
+result<std::map<std::int64_t, std::vector<std::string>>, errc> tags_of(
+    store& s, const std::vector<std::int64_t>& requests);
 
 struct search_options {
   int limit = 50;        ///< at most this many requests

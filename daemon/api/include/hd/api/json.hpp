@@ -13,7 +13,9 @@
 
 namespace hd::daemon {
 
-/// "2024-03-05T13:03:07Z"
+/// ISO 8601 in the local time zone (TZ, else /etc/localtime) with its offset:
+/// "2024-03-05T14:03:07+01:00"; "2024-03-05T13:03:07Z" when the zone is UTC. The one format
+/// for every time a person reads (CLI text, --json, the HTTP API).
 std::string iso8601(std::int64_t unix_seconds);
 
 nlohmann::ordered_json to_json(const parsed_message& m);
