@@ -53,8 +53,8 @@ sqlite3 "$T/hd.db" "UPDATE requests SET first_response_due = 1000 WHERE id = 1"
 expect_eq "$(ids --overdue)" 1 "--overdue: past its first-response time"
 expect_eq "$(ids --overdue --favourite --as ole --flagged)" "" "filters combine"
 expect_eq "$(h requests list --json | json 'sorted(j[0].keys())')" \
-  "['category', 'company', 'created_at', 'id', 'mailbox', 'messages', 'owner', 'person', 'priority', 'status', 'title', 'updated_at']" \
-  "--json keeps its shape"
+  "['category', 'company', 'created_at', 'id', 'mailbox', 'messages', 'owner', 'person', 'priority', 'status', 'tags', 'title', 'updated_at']" \
+  "--json keeps its shape (tags added for issue 19)"
 expect_fail 64 "not one of id, created" "an unknown sort key" -- h requests list --sort size
 env -u HELPDESKD_AGENT "$HELPDESKD" -c "$T/hd.toml" requests list --favourite >/dev/null 2>&1 &&
   fail "--favourite without an agent must fail"

@@ -81,7 +81,8 @@ void print_table(std::ostream& out, const std::vector<storage::request_summary>&
     auto or_dash = [](const std::string& s) { return s.empty() ? std::string("-") : s; };
     auto t = tags.find(r.id);
     // Tags are never cut: a tag an agent filters on must be readable in full.
-    std::string tag_text = t == tags.end() ? std::string("-") : fmt::format("{}", fmt::join(t->second, ","));
+    std::string tag_text =
+        t == tags.end() ? std::string("-") : fmt::format("{}", fmt::join(t->second, ","));
     out << fmt::format("{:>6}  {:<8}  {:<8}  {:<12}  {:<12}  {:<28.28}  {:<16}  {}\n", r.id,
                        r.status, or_dash(r.priority), or_dash(r.category), or_dash(r.owner), from,
                        tag_text, r.title);

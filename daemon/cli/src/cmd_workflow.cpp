@@ -75,8 +75,7 @@ void add_state_verbs(CLI::App* req, cli_state& st) {
     finish(st, *p, "postponed", storage::postpone_request(s->db, p->request, *t, s->by),
            {{"until", iso8601(*t)}});
     // Say when it wakes, in the zone it was read in, so a misread time is seen at once.
-    if (st.exit == exit_code::ok && !p->json)
-      st.io.out << fmt::format("wakes {}\n", iso8601(*t));
+    if (st.exit == exit_code::ok && !p->json) st.io.out << fmt::format("wakes {}\n", iso8601(*t));
   });
   auto n = std::make_shared<verb_options>();
   auto text = std::make_shared<std::string>();

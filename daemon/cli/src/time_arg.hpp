@@ -1,6 +1,6 @@
 #pragma once
 // Times given on the command line (postpone --until), read in the local time zone: TZ, else
-// /etc/localtime, the same zone the CLI shows times in (docs/cli.md, "Times").
+// /etc/localtime, the same zone the CLI shows times in (docs/config.md, "Times and the time zone").
 
 #include <cstdint>
 #include <optional>
