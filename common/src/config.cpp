@@ -98,6 +98,13 @@ void read_limits(table_reader r, limits_config& l) {
   r.finish();
 }
 
+void read_imap(table_reader r, imap_config& i) {
+  r.integer("max_connections_per_account", i.max_connections_per_account, 0, 100000);
+  r.integer("max_connections_per_server", i.max_connections_per_server, 0, 1000000);
+  r.integer("max_connecting_per_server", i.max_connecting_per_server, 1, 10000);
+  r.finish();
+}
+
 void read_threading(table_reader r, threading_config& t) {
   r.string("tag_prefix", t.tag_prefix);
   r.boolean("tag_in_body", t.tag_in_body);
@@ -481,6 +488,7 @@ result<config, config_errc> parse_with(std::string_view text, const std::string&
   read_database(table_reader(r.table("database"), "database", problems), cx, c.database);
   read_limits(table_reader(r.table("limits"), "limits", problems), c.limits);
   read_threading(table_reader(r.table("threading"), "threading", problems), c.threading);
+  read_imap(table_reader(r.table("imap"), "imap", problems), c.imap);
   read_outgoing(table_reader(r.table("outgoing"), "outgoing", problems), cx, c.outgoing);
   read_ack(table_reader(r.table("ack"), "ack", problems), c.ack);
   read_rules(table_reader(r.table("rules"), "rules", problems), cx, c.rules);

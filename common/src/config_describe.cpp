@@ -125,6 +125,10 @@ toml::table effective(const config& c) {
                                     {"max_header_field_bytes", c.limits.max_header_field_bytes},
                                     {"max_header_fields", c.limits.max_header_fields},
                                     {"max_params", c.limits.max_params}});
+  root.insert("imap",
+              toml::table{{"max_connections_per_account", c.imap.max_connections_per_account},
+                          {"max_connections_per_server", c.imap.max_connections_per_server},
+                          {"max_connecting_per_server", c.imap.max_connecting_per_server}});
   root.insert("threading", toml::table{{"tag_prefix", c.threading.tag_prefix},
                                        {"tag_in_body", c.threading.tag_in_body},
                                        {"reopen_within_days", c.threading.reopen_within_days}});

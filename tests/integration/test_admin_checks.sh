@@ -23,12 +23,6 @@ cp -r "$HD_SOURCE_DIR/etc/templates" "$T/templates"
   config_mailbox 'category = "general"'
 } > "$T/hd.toml"
 h() { hd -c "$T/hd.toml" "$@"; }
-run() {  # run CMD...: sets $out (stdout and stderr) and $rc
-  set +e
-  out=$("$@" 2>&1); rc=$?
-  set -e
-}
-has() { case "$out" in *"$1"*) ;; *) fail "$2: the output lacks '$1': $out";; esac; echo "ok: $2"; }
 
 # --- [ack] template names a template that does not exist ---
 run h config check

@@ -3,6 +3,7 @@
 #include "hd/common/config_describe.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/ack.hpp"
+#include "hd/service/connection_budget.hpp"
 
 namespace hd::daemon {
 
@@ -30,6 +31,9 @@ void add_config_commands(CLI::App& app, cli_state& st) {
       st.exit = exit_code::config;
       return;
     }
+    // Valid, but not what the admin may expect: mailboxes that cannot all keep a connection.
+    for (const std::string& w : connection_warnings(*c))
+      st.io.err << "helpdeskd: warning: " << w << "\n";
     if (!opts->json) st.io.out << "# " << st.config_path << ": valid\n";
     st.io.out << describe_config(*c, *opts);
     st.exit = exit_code::ok;

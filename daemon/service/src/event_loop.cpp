@@ -74,9 +74,11 @@ class intake_service {
                          if (outbox_) outbox_->poke();
                          if (webhooks_) webhooks_->poke();
                        },
-                       [this](const std::string& name) { ready_.contacted(name); }};
+                       [this](const std::string& name) { ready_.contacted(name); },
+                       &budget_};
+    std::vector<connection_plan> plans = plan_connections(*setup_.cfg);
     for (std::size_t i = 0; i < setup_.cfg->mailboxes.size(); ++i) {
-      auto s = std::make_shared<mailbox_session>(cx, setup_, i, once_);
+      auto s = std::make_shared<mailbox_session>(cx, setup_, i, once_, std::move(plans[i]));
       sessions_.push_back(s);
       ++running_;
       asio::co_spawn(
@@ -247,6 +249,7 @@ class intake_service {
   bool once_;
   intake_setup setup_;
   std::optional<intake_setup> pending_;  ///< a reloaded setup waiting for sessions to stop
+  connection_budget budget_;  ///< before io_: the sessions' slots go back to it until the end
   asio::io_context io_;
   token_source tokens_{io_};  ///< kept across reloads
   storage_worker worker_;

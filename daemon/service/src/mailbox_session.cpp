@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <random>
 
 namespace hd::daemon {
 
@@ -23,6 +24,11 @@ constexpr std::int64_t batch_bytes = 16 * 1024 * 1024;  // ... or this many byte
 constexpr std::size_t uids_per_command = 500;           // after-import commands
 constexpr std::chrono::seconds max_idle{29 * 60};       // RFC 2177
 constexpr int max_backoff_s = 300;
+
+std::mt19937& jitter_random() {
+  static std::mt19937 g{std::random_device{}()};
+  return g;
+}
 
 std::string_view outcome_name(mail_outcome o) {
   switch (o) {
@@ -54,7 +60,7 @@ struct mailbox_session::in_flight {
 };
 
 mailbox_session::mailbox_session(session_context cx, intake_setup setup, std::size_t index,
-                                 bool once)
+                                 bool once, connection_plan plan)
     : cx_(std::move(cx)),
       setup_(std::move(setup)),
       cfg_(setup_.cfg),
@@ -63,12 +69,15 @@ mailbox_session::mailbox_session(session_context cx, intake_setup setup, std::si
       client_(cx_.io, cx_.log, mb_.timeout_s,
               static_cast<std::size_t>(cfg_->limits.max_message_bytes +
                                        cfg_->limits.max_header_bytes + 1024 * 1024)),
-      sleeper_(cx_.io) {}
+      sleeper_(cx_.io),
+      plan_(std::move(plan)),
+      slot_wait_(cx_.io) {}
 
 void mailbox_session::stop() {
   stopping_ = true;
   client_.interrupt();
   sleeper_.cancel();
+  slot_wait_.cancel();
 }
 
 asio::awaitable<void> mailbox_session::sleep(std::chrono::seconds d) {
@@ -92,14 +101,33 @@ asio::awaitable<void> mailbox_session::record(bool ok, std::string error, std::i
 }
 
 asio::awaitable<bool> mailbox_session::run() {
+  if (plan_.takes_turns) {
+    cx_.log.warn("imap.taking_turns",
+                 {{"mailbox", mb_.name},
+                  {"account", plan_.account},
+                  {"mailboxes", static_cast<std::int64_t>(plan_.account_mailboxes)},
+                  {"why",
+                   "more mailboxes than [imap] max_connections_per_account or "
+                   "max_connections_per_server allow: poll in turns, no IDLE"}});
+  }
   io_status st;
   while (true) {
     st = co_await serve();
     client_.close();
+    server_slot_.reset();  // the connection is closed: its slots go to the next in line
+    account_slot_.reset();
     if (st && std::exchange(reconnect_, false) && !stopping_) continue;  // a new access token
+    if (st && plan_.takes_turns && !once_ && !stopping_) {               // polled in its turn
+      co_await sleep(std::chrono::seconds(mb_.poll_interval_s));
+      if (stopping_) co_return true;
+      continue;
+    }
     if (st || st.aborted || stopping_) co_return true;  // polled (--once), or stopped
     ++failures_;
-    int delay = std::min(max_backoff_s, 5 << std::min(failures_ - 1, 6));
+    // Up to 25% random jitter: mailboxes that failed together (the server went away) do not
+    // all come back at the same moment.
+    int base = std::min(max_backoff_s, 5 << std::min(failures_ - 1, 6));
+    int delay = base + std::uniform_int_distribution<int>(0, base / 4)(jitter_random());
     cx_.log.error("imap.failed",
                   {{"mailbox", mb_.name}, {"error", st.error}, {"retry_in_s", once_ ? 0 : delay}});
     if (cx_.contacted) cx_.contacted(mb_.name);
@@ -110,7 +138,33 @@ asio::awaitable<bool> mailbox_session::run() {
   }
 }
 
+asio::awaitable<std::optional<connection_budget::slot>> mailbox_session::take_slot(
+    const std::string& key, int limit, std::string_view setting) {
+  if (limit > 0 && cx_.budget->in_use(key) >= limit) {
+    cx_.log.info("imap.waiting_for_connection",
+                 {{"mailbox", mb_.name},
+                  {"for", key},
+                  {"limit", fmt::format("[imap] {} = {}", setting, limit)},
+                  {"waiting", static_cast<std::int64_t>(cx_.budget->waiting(key) + 1)}});
+  }
+  co_return co_await cx_.budget->acquire(key, limit, slot_wait_);
+}
+
 asio::awaitable<io_status> mailbox_session::serve() {
+  // Slots before the connection: the account's and the server's for as long as it is open,
+  // and one of the server's connection attempts until the folder is selected.
+  std::optional<connection_budget::slot> connecting;
+  if (cx_.budget != nullptr) {
+    const imap_config& lim = cfg_->imap;
+    if (!(account_slot_ = co_await take_slot(plan_.account, lim.max_connections_per_account,
+                                             "max_connections_per_account")) ||
+        !(server_slot_ = co_await take_slot(plan_.server, lim.max_connections_per_server,
+                                            "max_connections_per_server")) ||
+        !(connecting =
+              co_await take_slot("connecting to " + plan_.server, lim.max_connecting_per_server,
+                                 "max_connecting_per_server")))
+      co_return io_status{"", true};  // stopped while waiting
+  }
   const bool oauth = mb_.auth == imap_auth::xoauth2;
   // With XOAUTH2, libcurl connects and secures without a user; we log in ourselves.
   imap_endpoint ep{mb_.host,
@@ -125,20 +179,21 @@ asio::awaitable<io_status> mailbox_session::serve() {
   io_status st = co_await client_.connect(ep);
   if (!st) co_return io_status{st.error.empty() ? "" : "connect: " + st.error, st.aborted};
   if (oauth && !(st = co_await login_xoauth2())) co_return st;
-  bool use_idle = mb_.idle && client_.has_capability("IDLE");
+  bool use_idle = mb_.idle && !plan_.takes_turns && client_.has_capability("IDLE");
   cx_.log.info("imap.connected", {{"mailbox", mb_.name},
                                   {"host", mb_.host},
                                   {"port", mb_.port},
                                   {"tls", to_string(mb_.tls)},
                                   {"idle", use_idle}});
   if (!(st = co_await select())) co_return st;
+  connecting.reset();
   if (cx_.contacted) cx_.contacted(mb_.name);
   if (!(st = co_await recover_actions())) co_return st;
   while (true) {
     if (!(st = co_await poll())) co_return st;
     failures_ = 0;
     if (repoll_ && !stopping_) continue;  // a mail vanished mid-fetch: list the folder again
-    if (once_ || stopping_) break;
+    if (once_ || plan_.takes_turns || stopping_) break;
     auto period = std::min(std::chrono::seconds(mb_.poll_interval_s), max_idle);
     if (oauth) {  // servers may end a session whose token expired: log in again before that
       auto left =
@@ -156,7 +211,7 @@ asio::awaitable<io_status> mailbox_session::serve() {
       if (stopping_) break;
     }
   }
-  if ((once_ || reconnect_) && !stopping_) {
+  if ((once_ || plan_.takes_turns || reconnect_) && !stopping_) {
     command_reply bye;
     std::string logout = "LOGOUT";
     co_await client_.command(logout, bye);  // best effort

@@ -25,6 +25,12 @@ expect_eq() {  # expect_eq GOT WANT WHAT
   echo "ok: $3"
 }
 # json EXPR < file: evaluate a Python expression over the parsed JSON `j`.
+run() {  # run CMD...: sets $out (stdout and stderr) and $rc
+  set +e
+  out=$("$@" 2>&1); rc=$?
+  set -e
+}
+has() { case "$out" in *"$1"*) ;; *) fail "$2: the output lacks '$1': $out";; esac; echo "ok: $2"; }
 json() { /usr/bin/python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 hd() { "$HELPDESKD" "$@"; }
 

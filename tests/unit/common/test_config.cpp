@@ -50,6 +50,27 @@ TEST_CASE("the parser's header and parameter limits are settings") {
   CHECK(low.error().message.find("max_params") != std::string::npos);
 }
 
+TEST_CASE("[imap] connection limits are settings, with defaults that fit Gmail") {
+  auto d = parse("");
+  REQUIRE(d.has_value());
+  CHECK(d->imap.max_connections_per_account == 10);
+  CHECK(d->imap.max_connections_per_server == 0);
+  CHECK(d->imap.max_connecting_per_server == 16);
+  auto c = parse(
+      "[imap]\nmax_connections_per_account = 2\nmax_connections_per_server = 50\n"
+      "max_connecting_per_server = 4\n");
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
+  CHECK(c->imap.max_connections_per_account == 2);
+  CHECK(c->imap.max_connections_per_server == 50);
+  CHECK(c->imap.max_connecting_per_server == 4);
+  auto zero = parse("[imap]\nmax_connecting_per_server = 0\n");  // would never connect
+  REQUIRE_FALSE(zero.has_value());
+  CHECK(zero.error().message.find("max_connecting_per_server") != std::string::npos);
+  auto typo = parse("[imap]\nmax_connections_per_acount = 2\n");
+  REQUIRE_FALSE(typo.has_value());
+  CHECK(typo.error().message.find("max_connections_per_account") != std::string::npos);
+}
+
 TEST_CASE("a full mailbox is read, relative paths against the file's directory") {
   auto c = parse(R"(
 [database]

@@ -97,6 +97,21 @@ struct mailbox_config {
   int connect_timeout_s = 15;
 };
 
+/// [imap]: how many IMAP connections the daemon opens at once (docs/config.md, "[imap]";
+/// docs/intake.md, "Many mailboxes"). An account is one user at one host:port; a server is
+/// one host:port. 0 means no limit.
+struct imap_config {
+  /// Connections to one account at once. Gmail allows 15 per account and Microsoft 365 20
+  /// per mailbox; 10 leaves room for the people who read the same account in a mail client.
+  /// Mailboxes of one account beyond it take turns (docs/intake.md).
+  int max_connections_per_account = 10;
+  /// Connections to one server at once (0: no limit).
+  int max_connections_per_server = 0;
+  /// Connection attempts (TCP, TLS, greeting, login, SELECT) in progress to one server at
+  /// once: a thousand mailboxes do not all knock at the same moment.
+  int max_connecting_per_server = 16;
+};
+
 struct smtp_config {
   std::string host = "127.0.0.1";
   int port = 587;
@@ -224,6 +239,7 @@ struct config {
   ack_config ack;
   rules_config rules;
   std::optional<smtp_config> smtp;
+  imap_config imap;
   std::vector<mailbox_config> mailboxes;
   std::vector<priority_config> priorities;
   std::vector<category_config> categories;

@@ -12,6 +12,7 @@
 #include "hd/intake/mailbox_batch.hpp"
 #include "hd/net/imap_client.hpp"
 #include "hd/net/oauth2.hpp"
+#include "hd/service/connection_budget.hpp"
 #include "hd/service/storage_worker.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -39,12 +40,16 @@ struct session_context {
   /// Called on the loop thread when the mailbox has selected its folder or an attempt failed
   /// (service readiness, readiness.hpp). May be empty.
   std::function<void(const std::string&)> contacted;
+  /// The [imap] connection limits shared by every session (null: no limits).
+  connection_budget* budget = nullptr;
 };
 
 class mailbox_session {
  public:
-  /// Intake for setup.cfg->mailboxes[INDEX]. ONCE: one poll, then log out.
-  mailbox_session(session_context cx, intake_setup setup, std::size_t index, bool once);
+  /// Intake for setup.cfg->mailboxes[INDEX]. ONCE: one poll, then log out. PLAN: its entry of
+  /// plan_connections (which slots it takes; whether it takes turns).
+  mailbox_session(session_context cx, intake_setup setup, std::size_t index, bool once,
+                  connection_plan plan = {});
 
   /// Long-running: returns when stopped. Once: returns whether the poll succeeded.
   boost::asio::awaitable<bool> run();
@@ -55,6 +60,9 @@ class mailbox_session {
  private:
   struct in_flight;
   boost::asio::awaitable<io_status> serve();
+  /// Waits for a slot of KEY under LIMIT ([imap] SETTING); nullopt when stopped meanwhile.
+  boost::asio::awaitable<std::optional<connection_budget::slot>> take_slot(
+      const std::string& key, int limit, std::string_view setting);
   boost::asio::awaitable<io_status> login_xoauth2();
   boost::asio::awaitable<io_status> select();
   boost::asio::awaitable<io_status> recover_actions();
@@ -78,6 +86,10 @@ class mailbox_session {
   bool once_;
   imap_client client_;
   boost::asio::steady_timer sleeper_;
+  connection_plan plan_;
+  boost::asio::steady_timer slot_wait_;  ///< cancelled by stop() while waiting for a slot
+  /// Held while connected: given back after the connection is closed.
+  std::optional<connection_budget::slot> account_slot_, server_slot_;
   std::shared_ptr<std::atomic<bool>> abort_;
   std::int64_t uidvalidity_ = 0;
   std::int64_t last_uid_ = 0;  ///< highest UID handed to the worker in this session
