@@ -47,6 +47,8 @@ void db_check_schedule::arm() {
   timer_.expires_after(std::chrono::seconds(d.check_every_s));
   timer_.async_wait([this, alive = std::weak_ptr<int>(alive_)](boost::system::error_code ec) {
     if (ec || alive.expired() || stopping_) return;
+    const database_config& now_cfg = cfg_->database;  // a reload may have turned it off
+    if (now_cfg.check_every_s == 0 || now_cfg.check_on_start == 0) return;
     launch();
   });
 }
