@@ -56,7 +56,10 @@ class intake_service {
     if (!once_ && setup_.cfg->http && !start_http()) return exit_code::config;
     ready_.expect(setup_.cfg->mailboxes.size());
     start_sessions();
-    if (running_ == 0 && !outbox_ && !http_ && !webhooks_) signals_.cancel();
+    if (running_ == 0 && !outbox_ && !http_ && !webhooks_) {  // nothing to do: return at once
+      signals_.cancel();
+      if (checks_) checks_->stop();
+    }
     io_.run();
     checks_.reset();  // waits for a check that is still running
     outbox_.reset();  // records what its database thread still holds
