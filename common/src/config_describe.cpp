@@ -116,7 +116,8 @@ toml::table effective(const config& c) {
                           {"busy_timeout_ms", c.database.busy_timeout_ms},
                           {"check_on_start", c.database.check_on_start == 0   ? "off"
                                              : c.database.check_on_start == 2 ? "full"
-                                                                              : "quick"}});
+                                                                              : "quick"},
+                          {"check_every_s", c.database.check_every_s}});
   root.insert("limits", toml::table{{"max_message_bytes", c.limits.max_message_bytes},
                                     {"max_header_bytes", c.limits.max_header_bytes},
                                     {"max_mime_depth", c.limits.max_mime_depth},

@@ -13,9 +13,8 @@ store::~store() = default;
 result<store, errc> store::open(const std::string& path, const open_options& opt) {
   register_fold_tokenizer_everywhere();  // messages_fts's tokenizer, on every connection
   sqlite3* raw = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int flags = opt.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   sql::connection db(raw);
   if (rc != SQLITE_OK) {
     return fail(errc::cannot_open, fmt::format("cannot open database '{}': {}", path,
@@ -25,7 +24,7 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
     sqlite3_busy_timeout(db.get(), opt.busy_timeout_ms);
     sqlite3_extended_result_codes(db.get(), 1);
     db.exec("PRAGMA foreign_keys = ON");
-    if (path != ":memory:") db.exec("PRAGMA journal_mode = WAL");
+    if (path != ":memory:" && !opt.read_only) db.exec("PRAGMA journal_mode = WAL");
     db.exec(opt.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   } catch (const sql::sqlite_error& e) {
     if ((e.code & 0xff) == SQLITE_NOTADB) {
@@ -39,7 +38,7 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
   p->db = std::move(db);
   p->opt = opt;
   store s(std::move(p));
-  if (opt.migrate) {
+  if (opt.migrate && !opt.read_only) {
     auto m = s.migrate();
     if (!m) return m.error();
   }

@@ -1,11 +1,13 @@
 // helpdeskd db migrate: bring the database schema up to date (also done at every start).
 // helpdeskd db backup FILE: a consistent copy while helpdeskd runs.
 // helpdeskd db check [--full]: is the database file damaged?
+// helpdeskd db recover SRC DEST: the readable rows of a damaged database into a new file.
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/db_health.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/storage/backup.hpp"
+#include "hd/storage/recover.hpp"
 
 #include <filesystem>
 
@@ -34,6 +36,39 @@ void check_command(cli_state& st, bool full) {
   }
   st.io.out << fmt::format("{}: {} ok ({} ms)\n", cfg->database.path, kind, h->elapsed_ms);
   st.exit = exit_code::ok;
+}
+
+void recover_command(cli_state& st, const std::string& src, const std::string& dest) {
+  std::error_code ec;
+  if (!std::filesystem::exists(src, ec)) {
+    return st.fail(exit_code::no_input, fmt::format("{}: no such file", src));
+  }
+  if (std::filesystem::exists(dest, ec)) {
+    return st.fail(exit_code::can_t_create, fmt::format("{}: exists, give a new file", dest));
+  }
+  auto r = storage::recover_database(src, dest);
+  if (!r) {
+    return st.fail(
+        r.error().code == storage::errc::busy ? exit_code::temp_fail : exit_code::can_t_create,
+        r.error().message);
+  }
+  std::int64_t copied = 0, unreadable = 0, lost_tables = 0;
+  for (const storage::table_recovery& t : r->tables) {
+    copied += t.copied;
+    unreadable += t.unreadable;
+    if (!t.problem.empty()) {
+      ++lost_tables;
+      st.io.out << fmt::format("{}: not read: {}\n", t.table, t.problem);
+    } else {
+      st.io.out << fmt::format("{}: {} rows copied, {} unreadable\n", t.table, t.copied,
+                               t.unreadable);
+    }
+  }
+  st.io.out << fmt::format(
+      "{}: {} rows copied from {}; {} rowids unreadable, {} tables not read; full-text index "
+      "and counters rebuilt\n",
+      dest, copied, src, unreadable, lost_tables);
+  st.exit = r->complete() ? exit_code::ok : exit_code::data_error;
 }
 
 }  // namespace
@@ -66,6 +101,18 @@ void add_db_commands(CLI::App& app, cli_state& st) {
       "online backup; a plain cp of a database being written can be torn). The copy is\n"
       "integrity-checked. Exit 0 when done, 73 when FILE exists or cannot be written.");
   backup->add_option("file", *dest, "The new file to write")->required();
+  auto rsrc = std::make_shared<std::string>();
+  auto rdest = std::make_shared<std::string>();
+  CLI::App* recover = db->add_subcommand(
+      "recover",
+      "Copy the rows SQLite can still read from the damaged database SRC, table by table, into\n"
+      "DEST, a new file with the current schema (SRC is only read; the full-text index and the\n"
+      "counters are rebuilt). Prints per table the rows copied and the rowids that could not\n"
+      "be read. Exit 0 when everything was read, 65 when some rows were lost, 66 when SRC does\n"
+      "not exist, 73 when DEST exists or cannot be written. See docs/faults.md.");
+  recover->add_option("src", *rsrc, "The damaged database (read only)")->required();
+  recover->add_option("dest", *rdest, "The new file to write")->required();
+  recover->callback([&st, rsrc, rdest] { recover_command(st, *rsrc, *rdest); });
   backup->callback([&st, dest] {
     std::optional<config> cfg = st.load_config();
     if (!cfg) return;

@@ -144,7 +144,9 @@ void add_run_command(CLI::App& app, cli_state& st) {
       "75 when a mailbox failed. A lock file next to the database (DB.lock) keeps two runs from\n"
       "overlapping: a --once run that finds it held exits 0 at once. The database is checked\n"
       "first ([database] check_on_start): a damaged one is not written into (exit 75), a file\n"
-      "that is not a database gives exit 78.");
+      "that is not a database gives exit 78. While it runs the check is repeated every\n"
+      "[database] check_every_s: damage found then stops it (the mail in hand is finished;\n"
+      "exit 75).");
   auto once = std::make_shared<bool>(false);
   cmd->add_flag("--once", *once, "Poll every mailbox once, drain the outbox, then exit (cron)");
   cmd->callback([&st, once] { run_command(st, *once); });

@@ -38,9 +38,9 @@ std::string stamp_path(const config& cfg) { return cfg.database.path + ".checked
 
 }  // namespace
 
-result<db_health, storage::errc> check_before_intake(const config& cfg, const logger& log,
-                                                     std::string_view who, std::int64_t now,
-                                                     std::int64_t reuse_within_s) {
+result<db_health, storage::errc> check_database(const config& cfg, std::string_view who,
+                                                std::int64_t now, std::int64_t reuse_within_s,
+                                                bool read_only) {
   db_health h;
   std::error_code ec;
   if (cfg.database.check_on_start == 0 || !std::filesystem::exists(cfg.database.path, ec)) {
@@ -59,10 +59,11 @@ result<db_health, storage::errc> check_before_intake(const config& cfg, const lo
   }
   auto depth =
       cfg.database.check_on_start == 2 ? storage::check_depth::full : storage::check_depth::quick;
-  const char* kind = depth == storage::check_depth::full ? "integrity_check" : "quick_check";
+  h.check = depth == storage::check_depth::full ? "integrity_check" : "quick_check";
   auto started = std::chrono::steady_clock::now();
   storage::open_options opt;
   opt.migrate = false;
+  opt.read_only = read_only;
   opt.busy_timeout_ms = cfg.database.busy_timeout_ms;
   auto db = storage::store::open(cfg.database.path, opt);
   // A schema SQLite cannot even read ("database disk image is malformed") is damage too.
@@ -82,22 +83,37 @@ result<db_health, storage::errc> check_before_intake(const config& cfg, const lo
                      .count();
   std::string mark = storage::damage_mark_path(cfg.database.path);
   if (h.ok) {
-    log.info("db.check",
-             {{"by", who}, {"check", kind}, {"result", "ok"}, {"elapsed_ms", h.elapsed_ms}});
     std::filesystem::remove(mark, ec);
     file_state f = state_of(cfg.database.path);
     std::ofstream(stamp, std::ios::trunc) << now << " " << f.mtime_ns << " " << f.size << "\n";
     return h;
   }
+  std::ofstream(mark, std::ios::trunc) << "at=" << now << " by=" << who << " check=" << h.check
+                                       << " problems=" << h.problems << "\n";
+  return h;
+}
+
+void log_db_health(const logger& log, const config& cfg, std::string_view who, const db_health& h) {
+  if (!h.checked) return;
+  if (h.ok) {
+    log.info("db.check",
+             {{"by", who}, {"check", h.check}, {"result", "ok"}, {"elapsed_ms", h.elapsed_ms}});
+    return;
+  }
   log.error("db.damaged",
             {{"by", who},
-             {"check", kind},
+             {"check", h.check},
              {"elapsed_ms", h.elapsed_ms},
              {"path", cfg.database.path},
              {"problems", h.problems},
              {"action", "no mail is taken until the database is recovered (docs/faults.md)"}});
-  std::ofstream(mark, std::ios::trunc)
-      << "at=" << now << " by=" << who << " check=" << kind << " problems=" << h.problems << "\n";
+}
+
+result<db_health, storage::errc> check_before_intake(const config& cfg, const logger& log,
+                                                     std::string_view who, std::int64_t now,
+                                                     std::int64_t reuse_within_s) {
+  auto h = check_database(cfg, who, now, reuse_within_s, false);
+  if (h) log_db_health(log, cfg, who, *h);
   return h;
 }
 

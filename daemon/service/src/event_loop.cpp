@@ -9,6 +9,7 @@
 #include "hd/http/server.hpp"
 #include "hd/intake/mailbox_batch.hpp"
 #include "hd/intake/pipeline.hpp"
+#include "hd/service/db_check_schedule.hpp"
 #include "hd/service/descriptors.hpp"
 #include "hd/service/mailbox_session.hpp"
 #include "hd/service/outbox_sender.hpp"
@@ -50,12 +51,17 @@ class intake_service {
     // As a service, the outbox is sent (and postponed requests woken) all along, from this
     // loop; --once drains the outbox when it is done (cmd_run.cpp).
     if (!once_) start_outbox();
+    if (!once_) start_checks();
     if (!once_ && !setup_.cfg->webhooks.empty()) start_webhooks(setup_.cfg);
     if (!once_ && setup_.cfg->http && !start_http()) return exit_code::config;
     ready_.expect(setup_.cfg->mailboxes.size());
     start_sessions();
-    if (running_ == 0 && !outbox_ && !http_ && !webhooks_) signals_.cancel();
+    if (running_ == 0 && !outbox_ && !http_ && !webhooks_) {  // nothing to do: return at once
+      signals_.cancel();
+      if (checks_) checks_->stop();
+    }
     io_.run();
+    checks_.reset();  // waits for a check that is still running
     outbox_.reset();  // records what its database thread still holds
     webhooks_.reset();
     http_.reset();
@@ -115,6 +121,21 @@ class intake_service {
            {"action",
             "some connections will fail: raise LimitNOFILE= in the unit (or ulimit -n)"}});
     }
+  }
+
+  // The integrity check again every [database] check_every_s, off the storage worker. On
+  // damage the service stops taking mail as on SIGTERM (the mail in hand is finished) and
+  // exits 75: systemd restarts it, and the check at start refuses until the database is
+  // recovered (docs/faults.md).
+  void start_checks() {
+    checks_.emplace(io_, setup_.cfg, env_.log, env_.now, [this] {
+      if (stopping_) return;
+      env_.log.error("run.stopping",
+                     {{"reason", "database damaged"}, {"exit", exit_code::temp_fail}});
+      failed_ = true;
+      stop_taking_mail();
+    });
+    checks_->start();
   }
 
   void start_outbox() {
@@ -181,7 +202,26 @@ class intake_service {
     }
     // Nothing left to do: io_.run() returns (a service without mailboxes keeps sending and
     // serving).
-    if ((!outbox_ && !http_ && !webhooks_) || stopping_) signals_.cancel();
+    if ((!outbox_ && !http_ && !webhooks_) || stopping_) {
+      signals_.cancel();
+      if (checks_) checks_->stop();
+    }
+  }
+
+  // SIGTERM, SIGINT or a damaged database: the mail in hand is finished, nothing new is
+  // taken, and io_.run() returns once the sessions and senders are done.
+  void stop_taking_mail() {
+    if (stopping_) return;
+    stopping_ = true;
+    ready_.stopping();
+    if (checks_) checks_->stop();
+    if (outbox_) outbox_->stop();
+    if (webhooks_) webhooks_->stop();
+    if (http_) http_->stop();
+    worker_.request_stop();
+    tokens_.stop();
+    for (auto& s : sessions_) s->stop();
+    if (running_ == 0) signals_.cancel();  // no session will end to do it
   }
 
   void watch_signals() {
@@ -195,18 +235,8 @@ class intake_service {
         ready_.reloaded();
       } else {
         env_.log.info("run.stopping", {{"signal", sig == SIGTERM ? "TERM" : "INT"}});
-        stopping_ = true;
-        ready_.stopping();
-        if (outbox_) outbox_->stop();
-        if (webhooks_) webhooks_->stop();
-        if (http_) http_->stop();
-        worker_.request_stop();
-        tokens_.stop();
-        for (auto& s : sessions_) s->stop();
-        if (running_ == 0) {  // no session will end to do it (a service without mailboxes)
-          signals_.cancel();
-          return;
-        }
+        stop_taking_mail();
+        if (running_ == 0) return;  // signals_ is cancelled (a service without mailboxes)
       }
       watch_signals();
     });
@@ -235,6 +265,7 @@ class intake_service {
       start_webhooks(s->cfg);
     }
     if (api_) api_->reconfigure(s->cfg);
+    if (checks_) checks_->reconfigure(s->cfg);
     pending_ = std::move(*s);
     if (running_ == 0) {
       setup_ = std::move(*pending_);
@@ -259,7 +290,8 @@ class intake_service {
   std::optional<outbox_sender> outbox_;
   std::optional<webhook_sender> webhooks_;
   std::optional<http::server> http_;
-  std::optional<api> api_;  ///< after http_: the server's handler uses it
+  std::optional<api> api_;                   ///< after http_: the server's handler uses it
+  std::optional<db_check_schedule> checks_;  ///< [database] check_every_s (service mode)
   int running_ = 0;
   bool failed_ = false;
   bool stopping_ = false;

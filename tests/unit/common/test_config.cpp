@@ -27,6 +27,7 @@ TEST_CASE("an empty file gives the documented defaults") {
   auto c = parse("");
   REQUIRE(c.has_value());
   CHECK(c->database.path == "/var/lib/helpdeskd/helpdeskd.db");
+  CHECK(c->database.check_every_s == 86400);
   CHECK(c->limits.max_message_bytes == 10 * 1024 * 1024);
   CHECK(c->limits.max_header_bytes == 100 * 1024);
   CHECK(c->limits.max_mime_depth == 100);
@@ -76,6 +77,7 @@ TEST_CASE("a full mailbox is read, relative paths against the file's directory")
 [database]
 path = "db/helpdeskd.db"
 synchronous = "normal"
+check_every_s = 3600
 [[category]]
 name = "billing"
 assignment = "round_robin"
@@ -97,6 +99,7 @@ category = "billing"
   REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
   CHECK(c->database.path == "/base/db/helpdeskd.db");
   CHECK_FALSE(c->database.synchronous_full);
+  CHECK(c->database.check_every_s == 3600);
   REQUIRE(c->mailboxes.size() == 1);
   const hd::mailbox_config& m = c->mailboxes[0];
   CHECK(m.port == 143);  // the default follows the TLS mode
@@ -123,6 +126,8 @@ TEST_CASE("problems name file, line, column and key") {
        "test.toml:2:13: limits.max_parts: must be an integer"},
       {"out of range", "[limits]\nmax_mime_depth = 0\n",
        "limits.max_mime_depth: must be between 1 and 10000 (got 0)"},
+      {"negative check interval", "[database]\ncheck_every_s = -1\n",
+       "database.check_every_s: must be between 0 and 2678400 (got -1)"},
       {"bad choice", "[database]\nsynchronous = \"off\"\n",
        "database.synchronous: must be one of \"full\", \"normal\""},
       {"bad log level", "[log]\nlevel = \"loud\"\n", "log.level: must be one of"},

@@ -43,6 +43,9 @@ struct database_config {
   /// Integrity check before a daemon takes mail (`run` at start, `ingest` per call): 0 off,
   /// 1 quick_check, 2 integrity_check.
   int check_on_start = 1;
+  /// `run`: the same check again every this many seconds while it runs, on its own thread and
+  /// connection; 0 off (and off with check_on_start). Range 0 or 1..31 days.
+  int check_every_s = 86400;
 };
 
 struct limits_config {

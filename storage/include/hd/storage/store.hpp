@@ -29,7 +29,10 @@ enum class errc {
 struct open_options {
   bool synchronous_full = true;  ///< PRAGMA synchronous=FULL, else NORMAL
   int busy_timeout_ms = 5000;
-  bool migrate = true;           ///< bring the schema up to date on open
+  bool migrate = true;  ///< bring the schema up to date on open
+  /// Open read-only (SQLITE_OPEN_READONLY; implies no migration): for a check beside a running
+  /// daemon, whose WAL files exist already.
+  bool read_only = false;
   std::string tag_prefix = "#";  ///< request tag in subjects: "[" + tag_prefix + id + "]"
   int reopen_within_days = 60;   ///< a reply to a request closed longer ago opens a new one
   bool tag_in_body = false;      ///< also look for the request tag in the message text

@@ -17,6 +17,7 @@ struct db_health {
   bool ok = true;
   std::string problems;  ///< SQLite's report, "; "-joined, when not ok
   std::int64_t elapsed_ms = 0;
+  std::string check;  ///< "quick_check" or "integrity_check", when checked
 };
 
 /// Opens cfg.database.path as it is (no migration, no write: call this before open_store)
@@ -36,6 +37,18 @@ struct db_health {
 result<db_health, storage::errc> check_before_intake(const config& cfg, const logger& log,
                                                      std::string_view who, std::int64_t now,
                                                      std::int64_t reuse_within_s = 0);
+
+/// The check of check_before_intake without its log line, for a thread that must not log
+/// (the scheduled check of `run`, docs/architecture.md): writes or removes the damage mark and
+/// the check stamp as it does; log the result with log_db_health on the loop thread.
+/// READ_ONLY opens the file read-only (beside a running daemon, whose WAL files exist).
+result<db_health, storage::errc> check_database(const config& cfg, std::string_view who,
+                                                std::int64_t now, std::int64_t reuse_within_s,
+                                                bool read_only);
+
+/// Logs a check that ran (H.checked): `info db.check by=WHO check=... result=ok elapsed_ms=N`
+/// or `error db.damaged by=WHO ... problems="..." action="..."`.
+void log_db_health(const logger& log, const config& cfg, std::string_view who, const db_health& h);
 
 /// Records the database file as our own write left it in the check stamp (when there is one),
 /// so the next `ingest` may trust the last check. Call after the store is closed.

@@ -22,8 +22,9 @@ struct service_env {
 };
 
 /// Runs intake until stopped (ONCE: until every mailbox was polled once). Returns the exit
-/// code: 0; in --once mode 75 (EX_TEMPFAIL) when a mailbox failed; 78 when the rules of the
-/// configuration do not compile.
+/// code: 0; in --once mode 75 (EX_TEMPFAIL) when a mailbox failed; as a service 75 when the
+/// scheduled integrity check ([database] check_every_s) found the database damaged; 78 when
+/// the rules of the configuration do not compile.
 int run_intake(config cfg, storage::store db, const service_env& env, bool once);
 
 }  // namespace hd::daemon
