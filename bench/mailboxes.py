@@ -3,13 +3,14 @@ LMTP-to-stored latency.
 
     /usr/bin/python3 bench/mailboxes.py [--helpdeskd BUILD/daemon/helpdeskd] [--mailboxes 1000]
         [--mails 100] [--runs 1] [--quiet 10] [--max-connecting N] [--extra-config TOML]
-        [--dovecot many|stock] [--keep]
+        [--dovecot many|processes|stock] [--idle-check S] [--keep]
 
 Starts a private Dovecot on 127.0.0.1 (tests/integration/lib/servers.sh) with N extra users
 u0001..uN (DOVECOT_EXTRA_USERS) and one `helpdeskd run` (service) with one [[mailbox]] per
 user: plain IMAP, IDLE, safety-net poll every 600 s (so only IDLE can be fast), acks queued
 (no [smtp]). Every user is logged in once beforehand, untimed (Dovecot builds its index files
-at a user's first login), and the mailboxes are emptied between runs. Each run (RUNS times, a fresh database each time) measures:
+at a user's first login), and the mailboxes are emptied between runs. Each run (RUNS times,
+a fresh database each time) measures:
   - start-up: from starting `run` until every mailbox has logged `imap.connected`, and until
     the daemon told systemd READY=1 (it does so once every mailbox has been contacted; the
     bench listens on a NOTIFY_SOCKET of its own),
@@ -23,9 +24,10 @@ at a user's first login), and the mailboxes are emptied between runs. Each run (
 
 --dovecot many (default) adds to Dovecot's config (DOVECOT_EXTRA_CONF) what a thousand IDLE
 connections need; --dovecot stock runs servers.sh's configuration unchanged (one imap process
-per connection, at most 100 of them; each IDLE process takes one inotify instance, 128 per
-user by default, beyond which Dovecot polls every mailbox_idle_check_interval, 30 s). See
-bench/README.md section 8.
+per connection, at most 100 of them); --dovecot processes raises only the process limit (one
+process per connection: each IDLE process takes one inotify instance, 128 per uid by default,
+beyond which Dovecot polls every mailbox_idle_check_interval, 30 s). See bench/README.md
+section 8.
 """
 import argparse
 import os
@@ -33,7 +35,6 @@ import random
 import re
 import smtplib
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -66,7 +67,22 @@ service imap-login {
   process_min_avail = 2
   process_limit = 8
 }
-mailbox_idle_check_interval = 1 secs
+mailbox_idle_check_interval = {idle_check} secs
+"""
+
+# --dovecot processes: what one would try first, one imap process per connection with the
+# process limit raised (and Dovecot's default mailbox_idle_check_interval, 30 s). Beyond
+# fs.inotify.max_user_instances IDLE processes, Dovecot polls instead of being notified.
+PROCESSES_CONF = """
+service imap {
+  process_limit = 5000
+}
+service imap-login {
+  service_count = 0
+  client_limit = 1000
+  process_min_avail = 2
+  process_limit = 8
+}
 """
 
 
@@ -330,7 +346,9 @@ def main():
     p.add_argument("--max-connecting", type=int, default=None,
                    help="[imap] max_connecting_per_server (default: the daemon's)")
     p.add_argument("--extra-config", default="", help="TOML appended to helpdeskd's config")
-    p.add_argument("--dovecot", default="many", choices=["many", "stock"])
+    p.add_argument("--dovecot", default="many", choices=["many", "processes", "stock"])
+    p.add_argument("--idle-check", type=int, default=1,
+                   help="Dovecot's mailbox_idle_check_interval in seconds (--dovecot many)")
     p.add_argument("--seed", type=int, default=22)
     p.add_argument("--keep", action="store_true")
     args = p.parse_args()
@@ -342,7 +360,10 @@ def main():
     bl.say("before: " + bl.machine_line())
     os.environ["DOVECOT_EXTRA_USERS"] = " ".join(users)
     if args.dovecot == "many":
-        os.environ["DOVECOT_EXTRA_CONF"] = MANY_CONF
+        conf = MANY_CONF.replace("{idle_check}", str(args.idle_check))
+        os.environ["DOVECOT_EXTRA_CONF"] = conf
+    elif args.dovecot == "processes":
+        os.environ["DOVECOT_EXTRA_CONF"] = PROCESSES_CONF
     rng = random.Random(args.seed)
     results = []
     with bl.workdir(args.keep, prefix="hd-mailboxes.") as work:
@@ -381,7 +402,9 @@ def main():
             except OSError:
                 pass
             dovecot.stop()
-    bl.say(f"\n-- {n} IDLE mailboxes, plain IMAP, Dovecot '{args.dovecot}', {args.runs} run(s), "
+    bl.say(f"\n-- {n} IDLE mailboxes, plain IMAP, Dovecot '{args.dovecot}'"
+           + (f" (mailbox_idle_check_interval {args.idle_check} s)" if args.dovecot == "many"
+              else "") + f", {args.runs} run(s), "
            f"{args.mails} x 4 KB mails per run"
            + (f", max_connecting_per_server {args.max_connecting}"
               if args.max_connecting is not None else ""))
