@@ -23,11 +23,11 @@ a fresh database each time) measures:
     raw_messages (the database polled every 2 ms). p50, p99, max.
 
 --dovecot many (default) adds to Dovecot's config (DOVECOT_EXTRA_CONF) what a thousand IDLE
-connections need; --dovecot stock runs servers.sh's configuration unchanged (one imap process
-per connection, at most 100 of them); --dovecot processes raises only the process limit (one
-process per connection: each IDLE process takes one inotify instance, 128 per uid by default,
-beyond which Dovecot polls every mailbox_idle_check_interval, 30 s). See bench/README.md
-section 8.
+connections need; --dovecot stock runs servers.sh's configuration unchanged (Dovecot's
+defaults: one imap process per connection, at most 1024; each IDLE process takes one inotify
+instance, 128 per uid by default, beyond which Dovecot polls every
+mailbox_idle_check_interval, 30 s); --dovecot processes is stock with the login processes of
+`many` and imap's process_limit 5000. See bench/README.md section 8.
 """
 import argparse
 import os
@@ -45,14 +45,16 @@ import benchlib as bl  # noqa: E402
 # What 1,000 IDLE connections (one user each) need from Dovecot, appended to servers.sh's
 # dovecot.conf through DOVECOT_EXTRA_CONF (Dovecot merges a repeated service block):
 #  - imap: many connections per process (service_count 0: a process is reused; client_limit:
-#    connections per process). The default (service_count 1, client_limit 1, process_limit
-#    100) caps the connections at 100 ("process_limit (100) reached, client connections are
-#    being dropped") and gives each its own process, and each process in IDLE its own
-#    inotify instance: fs.inotify.max_user_instances (128 per uid by default) runs out,
-#    Dovecot logs "Inotify instance limit for user ... exceeded" and polls instead. Sharing
-#    processes is possible here because every user maps to the same uid (nobody).
-#  - imap-login: "performance mode" (service_count 0), a few processes serving many logins,
-#    instead of one process per login with at most 100 at once.
+#    connections per process). Dovecot's default (service_count 1, client_limit 1,
+#    process_limit 1024) gives each connection its own process, and each process in IDLE its
+#    own inotify instance: fs.inotify.max_user_instances (128 per uid by default) runs out,
+#    Dovecot logs "Inotify instance limit for user ... exceeded" and polls instead, every
+#    mailbox_idle_check_interval (30 s). Sharing processes is possible here because every
+#    user maps to the same uid (nobody). (client_limit 1000 with service_count 1 does not
+#    work: each process still serves one connection, "process_limit (8) reached".)
+#  - imap-login: "high-performance mode" (service_count 0), a few processes serving many
+#    logins, instead of one process per login with at most 100 (default_process_limit) at
+#    once.
 #  - mailbox_idle_check_interval: the fallback poll if a watch is missing anyway (default 30 s).
 MANY_CONF = """
 service imap {
@@ -70,9 +72,9 @@ service imap-login {
 mailbox_idle_check_interval = {idle_check} secs
 """
 
-# --dovecot processes: what one would try first, one imap process per connection with the
-# process limit raised (and Dovecot's default mailbox_idle_check_interval, 30 s). Beyond
-# fs.inotify.max_user_instances IDLE processes, Dovecot polls instead of being notified.
+# --dovecot processes: one imap process per connection (Dovecot's default) with the process
+# limit raised and the login processes of MANY_CONF (mailbox_idle_check_interval stays 30 s).
+# Beyond fs.inotify.max_user_instances IDLE processes, Dovecot polls instead of being notified.
 PROCESSES_CONF = """
 service imap {
   process_limit = 5000
