@@ -6,6 +6,18 @@
 namespace hd::daemon {
 namespace {
 
+// curl's "... after N milliseconds ...": when it gave up, or -1.
+long elapsed_ms(const std::string& why) {
+  std::size_t at = why.find(" after ");
+  if (at == std::string::npos) return -1;
+  long ms = 0;
+  std::size_t i = at + 7, start = i;
+  while (i < why.size() && why[i] >= '0' && why[i] <= '9' && ms < 100000000)
+    ms = ms * 10 + (why[i++] - '0');
+  if (i == start || why.compare(i, 13, " milliseconds") != 0) return -1;
+  return ms;
+}
+
 std::string_view strip_prefix(std::string_view s, std::string_view prefix) {
   if (s.starts_with(prefix)) s.remove_prefix(prefix.size());
   return s;
@@ -49,10 +61,12 @@ std::string explain_curl_error(int code, std::string_view detail, const curl_pee
               : fmt::format("it was checked against ca_file = \"{}\" in {}", p.ca_file, p.setting));
       break;
     case CURLE_OPERATION_TIMEDOUT:
-      // curl says "Connection timed out" / "Failed to connect" while still connecting: TCP,
-      // TLS and (IMAP) the greeting and login, bounded by connect_timeout_s when smaller.
+      // curl says "Connection timed out" / "Failed to connect" while still connecting over
+      // TCP, but "Operation timed out after N milliseconds" in TLS, the greeting or the login,
+      // which connect_timeout_s bounds too when smaller: a give-up before timeout_s was it.
       if (p.connect_timeout_s > 0 && p.connect_timeout_s < p.timeout_s &&
-          why.find("onnect") != std::string::npos)
+          (why.find("onnect") != std::string::npos ||
+           (elapsed_ms(why) >= 0 && elapsed_ms(why) < p.timeout_s * 1000L)))
         what = fmt::format(
             "{} could not be connected to within the connect timeout of {} s (connect_timeout_s "
             "in {}; is the host up and the port open?): {}",
