@@ -89,15 +89,25 @@ has "f-Sales, f-Billing" "and names them"
 pid=$!
 trap 'rc=$?; kill -TERM $pid 2>/dev/null || true; set +e; (exit $rc); hd_test_exit' EXIT
 hexport=$(printf '%04X' "$DOVECOT_IMAPS_PORT")
-# Established connections to Dovecot's IMAPS port (only this daemon connects to it now).
-conns() { awk -v p=":$hexport" 'substr($3, length($3) - 4) == p && $4 == "01"' /proc/net/tcp | wc -l; }
+# Established connections to Dovecot's IMAPS port (only this daemon connects to it now), by
+# their local address: /proc/net/tcp is read in pieces and a socket can be listed twice when
+# others come and go meanwhile (seen once in CI as a third connection).
+conns() {
+  awk -v p=":$hexport" 'substr($3, length($3) - 4) == p && $4 == "01" {print $2}' /proc/net/tcp |
+    sort -u | wc -l
+}
 stored3() { sqlite3 "$T/hd3.db" 'SELECT COUNT(DISTINCT mailbox) FROM raw_messages' 2>/dev/null || echo 0; }
 most=0
-sample() { c=$(conns); [ "$c" -gt "$most" ] && most=$c; sleep 0.01; }
+sample() {
+  c=$(conns)
+  if [ "$c" -gt "$most" ]; then most=$c; grep -i ":$hexport " /proc/net/tcp > "$T/most.txt" || true; fi
+  sleep 0.01
+}
 for _ in $(seq 1 1000); do sample; [ "$(stored3)" -ge 3 ] && break; done
 for _ in $(seq 1 100); do sample; done  # a second or two more of turns (poll_interval_s = 1)
 expect_eq "$(stored3)" 3 "every folder's mail is stored, two of them taking turns"
-[ "$most" -le 2 ] || fail "$most connections to the account at once, the limit is 2"
+[ "$most" -le 2 ] ||
+  fail "$most connections to the account at once, the limit is 2: $(cat "$T/most.txt")"
 [ "$most" -ge 1 ] || fail "no connection was seen (the sampling is broken)"
 echo "ok: at most $most connections to the account at once (limit 2)"
 expect_eq "$(grep -c 'imap.taking_turns' "$T/run3.log")" 2 "run logs the two mailboxes that take turns"
