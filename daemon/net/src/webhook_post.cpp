@@ -1,5 +1,6 @@
 #include "hd/net/webhook_post.hpp"
 
+#include "hd/common/backoff.hpp"
 #include "hd/net/curl_handles.hpp"
 
 #include <curl/curl.h>
@@ -42,10 +43,7 @@ std::string webhook_signature(std::string_view secret, std::string_view timestam
 }
 
 std::int64_t webhook_backoff_s(int attempts, int min_s, int max_s, std::minstd_rand& rng) {
-  std::int64_t d = std::max(1, min_s);
-  for (int i = 1; i < attempts && d < max_s; ++i) d *= 2;
-  d = std::min<std::int64_t>(d, std::max(min_s, max_s));
-  return d + std::uniform_int_distribution<std::int64_t>(0, d / 4)(rng);
+  return backoff_with_jitter(attempts, min_s, max_s, rng);
 }
 
 struct webhook_post::state {

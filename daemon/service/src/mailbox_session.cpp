@@ -4,6 +4,7 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
+#include "hd/common/backoff.hpp"
 #include "hd/storage/mailbox_state.hpp"
 
 #include <fmt/format.h>
@@ -11,7 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <random>
 
 namespace hd::daemon {
 
@@ -23,12 +23,8 @@ constexpr std::size_t batch_mails = 100;                // per UID FETCH of bodi
 constexpr std::int64_t batch_bytes = 16 * 1024 * 1024;  // ... or this many bytes
 constexpr std::size_t uids_per_command = 500;           // after-import commands
 constexpr std::chrono::seconds max_idle{29 * 60};       // RFC 2177
+constexpr int first_backoff_s = 5;
 constexpr int max_backoff_s = 300;
-
-std::mt19937& jitter_random() {
-  static std::mt19937 g{std::random_device{}()};
-  return g;
-}
 
 std::string_view outcome_name(mail_outcome o) {
   switch (o) {
@@ -124,10 +120,9 @@ asio::awaitable<bool> mailbox_session::run() {
     }
     if (st || st.aborted || stopping_) co_return true;  // polled (--once), or stopped
     ++failures_;
-    // Up to 25% random jitter: mailboxes that failed together (the server went away) do not
-    // all come back at the same moment.
-    int base = std::min(max_backoff_s, 5 << std::min(failures_ - 1, 6));
-    int delay = base + std::uniform_int_distribution<int>(0, base / 4)(jitter_random());
+    // 5 s doubling up to 5 min, plus jitter: mailboxes that failed together (the server went
+    // away) do not all come back at the same moment.
+    std::int64_t delay = backoff_with_jitter(failures_, first_backoff_s, max_backoff_s, rng_);
     cx_.log.error("imap.failed",
                   {{"mailbox", mb_.name}, {"error", st.error}, {"retry_in_s", once_ ? 0 : delay}});
     if (cx_.contacted) cx_.contacted(mb_.name);

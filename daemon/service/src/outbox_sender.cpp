@@ -1,5 +1,6 @@
 #include "hd/service/outbox_sender.hpp"
 
+#include "hd/common/backoff.hpp"
 #include "hd/net/curl_multi.hpp"
 
 #include "hd/service/outbox_delivery.hpp"
@@ -163,11 +164,9 @@ struct outbox_sender::impl : loop_jobs::loop_sender<impl, outbox_transfer> {
     server_down_ = true;
     ++server_failures_;
     const smtp_config* smtp = cfg_->smtp ? &*cfg_->smtp : nullptr;
-    std::int64_t delay_ms = 1000LL * (smtp ? smtp->server_retry_min_s : 5);
-    std::int64_t max_ms = 1000LL * (smtp ? smtp->server_retry_max_s : 20);
-    for (int i = 1; i < server_failures_ && delay_ms < max_ms; ++i) delay_ms *= 2;
-    delay_ms = std::min(delay_ms, max_ms);
-    delay_ms += std::uniform_int_distribution<std::int64_t>(0, delay_ms / 4)(rng_);
+    std::int64_t delay_ms =
+        backoff_with_jitter(server_failures_, 1000LL * (smtp ? smtp->server_retry_min_s : 5),
+                            1000LL * (smtp ? smtp->server_retry_max_s : 20), rng_);
     next_probe_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms);
     log_.warn("outbox.server_down",
               {{"failures", server_failures_}, {"probe_in_ms", delay_ms}, {"reply", o.reply}});

@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,7 @@ class mailbox_session {
   std::int64_t uidvalidity_ = 0;
   std::int64_t last_uid_ = 0;  ///< highest UID handed to the worker in this session
   int failures_ = 0;
+  std::minstd_rand rng_{std::random_device{}()};  ///< the backoff's jitter
   bool stopping_ = false;
   bool reconnect_ = false;  ///< serve() ended to log in again with a renewed access token
   std::chrono::steady_clock::time_point renew_at_;  ///< XOAUTH2: the token's renewal time
