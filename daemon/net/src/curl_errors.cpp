@@ -64,9 +64,10 @@ std::string explain_curl_error(int code, std::string_view detail, const curl_pee
       // curl says "Connection timed out" / "Failed to connect" while still connecting over
       // TCP, but "Operation timed out after N milliseconds" in TLS, the greeting or the login,
       // which connect_timeout_s bounds too when smaller: a give-up before timeout_s was it.
-      if (p.connect_timeout_s > 0 && p.connect_timeout_s < p.timeout_s &&
-          (why.find("onnect") != std::string::npos ||
-           (elapsed_ms(why) >= 0 && elapsed_ms(why) < p.timeout_s * 1000L)))
+      if (long gave_up = elapsed_ms(why); p.connect_timeout_s > 0 &&
+                                          p.connect_timeout_s < p.timeout_s &&
+                                          (why.find("onnect") != std::string::npos ||
+                                           (gave_up >= 0 && gave_up < p.timeout_s * 1000L)))
         what = fmt::format(
             "{} could not be connected to within the connect timeout of {} s (connect_timeout_s "
             "in {}; is the host up and the port open?): {}",
