@@ -2,6 +2,7 @@
 //
 //   bench_scale build --dir DIR --requests N [--seed S]
 //   bench_scale time  --dir DIR [--reps R] [--helpdeskd BIN] [--intake M]
+//   bench_scale sql   --dir DIR 'SELECT ...' ...
 //
 // build: writes DIR/helpdeskd.toml (users, categories, priorities as in etc/helpdeskd.toml)
 // and DIR/hd.db. First S requests (default 2,000) go through the real ingest path: raw mail
@@ -593,6 +594,21 @@ void time_views(const fs::path& dir, int reps, const std::string& helpdeskd, int
   }
 }
 
+// sql: each statement run once in this process, with hd_fold registered (the sqlite3 shell
+// cannot read messages_fts); prints its time and the first column of its first row.
+void time_sql(const fs::path& dir, const std::vector<std::string>& statements) {
+  store db = check(store::open((dir / "hd.db").string()), "open");  // registers hd_fold
+  raw_db d(dir / "hd.db");
+  for (const std::string& q : statements) {
+    auto s = std::chrono::steady_clock::now();
+    std::int64_t v = d.integer(q);
+    fmt::print(
+        "{:9.2f} ms  {:>10}  {}\n",
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count(), v,
+        q);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -601,8 +617,16 @@ int main(int argc, char** argv) {
   fs::path dir = "bench-scale";
   int requests = 10000, seed = 2000, reps = 10, intake = 0;
   std::string helpdeskd;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    std::string a = argv[i], v = argv[i + 1];
+  std::vector<std::string> statements;
+  for (int i = 2; i < argc; i += 2) {
+    std::string a = argv[i];
+    if (cmd == "sql" && a.rfind("--", 0) != 0) {
+      statements.push_back(a);
+      --i;
+      continue;
+    }
+    if (i + 1 == argc) die("option " + a + " needs a value");
+    std::string v = argv[i + 1];
     if (a == "--dir")
       dir = v;
     else if (a == "--requests")
@@ -625,6 +649,8 @@ int main(int argc, char** argv) {
     build(dir, requests, seed);
   else if (cmd == "time")
     time_views(dir, reps, helpdeskd, intake);
+  else if (cmd == "sql")
+    time_sql(dir, statements);
   else
     die("unknown command " + cmd);
   if (getloadavg(load, 3) >= 0)

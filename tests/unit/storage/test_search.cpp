@@ -3,6 +3,10 @@
 
 #include "storage/storage_test.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+
 using namespace storage_test;
 namespace st = hd::storage;
 
@@ -131,4 +135,38 @@ TEST_CASE("the search index of an older database is made again with folding") {
   REQUIRE(s.migrate().value() == st::schema_version());
   CHECK(found(s, "grosshandler") == std::vector<std::int64_t>{de.request_id});
   CHECK(found(s, "lieferung") == std::vector<std::int64_t>{de.request_id});
+}
+
+TEST_CASE("search with snippets works on a store opened read-only, again and again") {
+  // Snippets are built in a temp table (search.cpp): it must work where the main database
+  // cannot be written, and leave nothing behind for the next search.
+  auto dir =
+      std::filesystem::temp_directory_path() / ("hd_search_ro_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "hd.db").string();
+  std::int64_t a = 0, b = 0;
+  {
+    auto s = st::store::open(path);
+    REQUIRE(s.has_value());
+    a = ingest(*s, mail("a@x", "printer", "1@x", "the printer jams"), "r1").request_id;
+    b = ingest(*s, mail("b@x", "scanner", "2@x", "the scanner works"), "r2").request_id;
+  }
+  st::open_options ro;
+  ro.read_only = true;
+  auto s = st::store::open(path, ro);
+  REQUIRE(s.has_value());
+  for (int round = 0; round < 2; ++round) {
+    CAPTURE(round);
+    auto printer = st::search_requests(*s, "printer");
+    REQUIRE_MESSAGE(printer.has_value(), (printer ? "" : printer.error().message));
+    REQUIRE(printer->size() == 1);
+    CHECK(printer->front().request.id == a);
+    CHECK(printer->front().snippet.find("[printer]") != std::string::npos);
+    auto scanner = st::search_requests(*s, "scanner");
+    REQUIRE(scanner.has_value());
+    REQUIRE(scanner->size() == 1);
+    CHECK(scanner->front().request.id == b);
+    CHECK(scanner->front().snippet.find("[scanner]") != std::string::npos);
+  }
+  std::filesystem::remove_all(dir);
 }
