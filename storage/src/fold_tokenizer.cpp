@@ -3,6 +3,7 @@
 // before it reaches FTS5, with its offsets unchanged.
 #include "fold_tokenizer.hpp"
 
+#include "rank.hpp"
 #include "sqlite.hpp"
 
 #include <array>
@@ -138,6 +139,7 @@ void register_fold_tokenizer(sqlite3* db) {
     delete raw;
     throw sql::sqlite_error(rc, "cannot register the hd_fold tokenizer");
   }
+  register_rank_function(api);
 }
 
 void register_fold_tokenizer_everywhere() {

@@ -12,8 +12,9 @@
 
 namespace hd::storage {
 
-/// Registers hd_fold on DB. Every connection that touches messages_fts needs it; without it
-/// FTS5 answers "no such tokenizer: hd_fold". Throws sql::sqlite_error when FTS5 is missing.
+/// Registers hd_fold on DB, and hd_rank, search's ranking function (rank.hpp). Every connection
+/// that touches messages_fts needs it; without it FTS5 answers "no such tokenizer: hd_fold". Throws
+/// sql::sqlite_error when FTS5 is missing.
 void register_fold_tokenizer(sqlite3* db);
 
 /// Makes SQLite register hd_fold on every connection this process opens from now on

@@ -80,7 +80,7 @@ std::vector<raw_hit> best_per_request(const sql::connection& db, const std::stri
                                       int limit, int candidates) {
   sql::statement ranked(db, R"(
     SELECT message_id, score FROM (
-      SELECT rowid AS message_id, bm25(messages_fts, 4.0, 1.0) AS score
+      SELECT rowid AS message_id, hd_rank(messages_fts, 4.0, 1.0) AS score
         FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)
      ORDER BY score, message_id)");
   ranked.bind(1, match).bind(2, candidates);

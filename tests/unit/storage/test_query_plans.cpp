@@ -222,3 +222,48 @@ TEST_CASE("status counters follow the outbox and raw mail") {
   auto list = list_mailbox_status(s);
   REQUIRE(list.has_value());
 }
+
+TEST_CASE("hd_rank orders as bm25 does, and equals it for queries of several phrases") {
+  store s = storage_test::open_memory();
+  // Varied lengths and counts, so bm25's length and frequency terms differ row to row.
+  const char* bodies[] = {
+      "printer",
+      "printer printer printer broken",
+      "the printer on the second floor is broken and the toner is low",
+      "printers everywhere, printer here, printing there",
+      "a long message about many things that mentions a printer once only at the end",
+      "broken broken broken printer"};
+  for (int i = 0; i < 6; ++i) {
+    ingest(s,
+           mail("r" + std::to_string(i) + "@example.com", i % 2 ? "printer" : "hello",
+                "k" + std::to_string(i) + "@x", bodies[i]),
+           "raw k" + std::to_string(i), 1000 + i);
+  }
+  auto scores = [&](const std::string& fn, const std::string& match) {
+    sql::statement st(connection_of(s),
+                      "SELECT rowid, " + fn +
+                          "(messages_fts, 4.0, 1.0) FROM messages_fts WHERE messages_fts MATCH ?1 "
+                          "ORDER BY 2, 1");
+    st.bind(1, match);
+    std::vector<std::pair<std::int64_t, double>> out;
+    while (st.step()) out.emplace_back(st.integer(0), st.real(1));
+    return out;
+  };
+  for (std::string one : {R"("printer"*)", R"("printer")", R"("broken")"}) {
+    CAPTURE(one);
+    auto bm25 = scores("bm25", one), mine = scores("hd_rank", one);
+    REQUIRE(bm25.size() >= 2);
+    REQUIRE(bm25.size() == mine.size());
+    for (std::size_t i = 0; i < bm25.size(); ++i) CHECK(bm25[i].first == mine[i].first);
+  }
+  for (std::string several : {R"("printer"* "broken"*)", R"("printer" OR "toner")"}) {
+    CAPTURE(several);
+    auto bm25 = scores("bm25", several), mine = scores("hd_rank", several);
+    REQUIRE(bm25.size() >= 2);
+    REQUIRE(bm25.size() == mine.size());
+    for (std::size_t i = 0; i < bm25.size(); ++i) {
+      CHECK(bm25[i].first == mine[i].first);
+      CHECK(bm25[i].second == doctest::Approx(mine[i].second));
+    }
+  }
+}
