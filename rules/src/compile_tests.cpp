@@ -251,7 +251,7 @@ void compiler::compile_keys(position at, match_spec& m) {
       continue;
     }
     classify_glob(m, m.folded.back());
-    std::string pattern = m.type == match_type::matches ? glob_to_regex(k.text) : k.text;
+    std::string pattern = m.type == match_type::matches ? glob_to_regex(k.text, m.cmp) : k.text;
     auto re = std::make_shared<const RE2>(pattern, regex_options(m.type, m.cmp));
     if (!re->ok()) {
       error(at,

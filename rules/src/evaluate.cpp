@@ -2,6 +2,7 @@
 // keep), variables, the helpdesk decision and the trace.
 #include "hd/rules/script.hpp"
 
+#include "hd/common/utf8.hpp"
 #include "match.hpp"
 #include "values.hpp"
 
@@ -40,6 +41,17 @@ class evaluator {
   const std::string& resolve(const vstring& s, std::string& scratch) const {
     if (!s.dynamic) return s.text;
     scratch = expand(s.text);
+    return scratch;
+  }
+  // An action's argument: always UTF-8. A match variable can hold part of a character (a
+  // "?" of :matches takes one byte) or raw bytes (body :raw); each invalid run becomes
+  // U+FFFD, so a category, tag or folder name never carries broken text into the database
+  // or a JSON answer. Pigeonhole refuses such a folder name at run time and keeps the mail
+  // (docs/rules.md, deliberate differences).
+  const std::string& argument(const vstring& s, std::string& scratch) const {
+    const std::string& v = resolve(s, scratch);
+    if (is_valid_utf8(v)) return v;
+    scratch = repair_utf8_runs(v);
     return scratch;
   }
 
@@ -130,7 +142,7 @@ class evaluator {
       RE2* re = nullptr;
       if (m.type == match_type::matches || m.type == match_type::regex) {
         auto& r = res.emplace_back(
-            std::make_unique<RE2>(m.type == match_type::matches ? glob_to_regex(text) : text,
+            std::make_unique<RE2>(m.type == match_type::matches ? glob_to_regex(text, m.cmp) : text,
                                   regex_options(m.type, m.cmp)));
         if (!r->ok()) {
           detail = fmt::format("pattern \"{}\" does not compile: {}", shorten(text), r->error());
@@ -359,27 +371,27 @@ class evaluator {
       case cmd_kind::redirect:
         out_.implicit_keep = false;
         if (redirect_line_ == 0) redirect_line_ = c.line;
-        add_action("redirect", resolve(c.arg, scratch), c.line);
+        add_action("redirect", argument(c.arg, scratch), c.line);
         break;
       case cmd_kind::fileinto:
         out_.implicit_keep = false;
-        add_action("fileinto", resolve(c.arg, scratch), c.line);
-        decide(d.category, resolve(c.arg, scratch), c, "category");
+        add_action("fileinto", argument(c.arg, scratch), c.line);
+        decide(d.category, argument(c.arg, scratch), c, "category");
         break;
       case cmd_kind::category:
-        decide(d.category, resolve(c.arg, scratch), c, "category");
+        decide(d.category, argument(c.arg, scratch), c, "category");
         break;
       case cmd_kind::assign:
-        decide(d.owner, resolve(c.arg, scratch), c, "owner");
+        decide(d.owner, argument(c.arg, scratch), c, "owner");
         break;
       case cmd_kind::priority:
-        decide(d.priority, resolve(c.arg, scratch), c, "priority");
+        decide(d.priority, argument(c.arg, scratch), c, "priority");
         break;
       case cmd_kind::template_:
-        decide(d.template_name, resolve(c.arg, scratch), c, "template");
+        decide(d.template_name, argument(c.arg, scratch), c, "template");
         break;
       case cmd_kind::tag: {
-        const std::string& t = resolve(c.arg, scratch);
+        const std::string& t = argument(c.arg, scratch);
         if (std::find(d.tags.begin(), d.tags.end(), t) == d.tags.end()) d.tags.push_back(t);
         break;
       }

@@ -187,21 +187,34 @@ int match_plain(const match_spec& m, std::string_view v) {
 
 bool has_variable_reference(std::string_view s) { return s.find("${") != std::string_view::npos; }
 
-std::string glob_to_regex(std::string_view glob) {
+std::string glob_to_regex(std::string_view glob, comparator c) {
   std::string out;
   out.reserve(glob.size() * 2);
   for (std::size_t i = 0; i < glob.size(); ++i) {
-    char c = glob[i];
-    if (c == '*') {
+    char ch = glob[i];
+    if (ch == '*') {
       out += "(.*?)";  // Pigeonhole: earlier stars match as little as possible
-    } else if (c == '?') {
-      out += "(.)";
+    } else if (ch == '?') {
+      out += "(.)";  // one byte: the pattern is Latin-1
     } else {
-      if (c == '\\' && i + 1 < glob.size()) ++i;
-      std::size_t start = i;
-      // Copy a whole UTF-8 sequence at once so QuoteMeta keeps it intact.
-      while (i + 1 < glob.size() && (static_cast<unsigned char>(glob[i + 1]) & 0xC0) == 0x80) ++i;
-      out += RE2::QuoteMeta(glob.substr(start, i - start + 1));
+      if (ch == '\\' && i + 1 < glob.size()) ch = glob[++i];
+      char lower = fold(ch);
+      if (c == comparator::casemap && lower >= 'a' && lower <= 'z') {
+        out += '[';
+        out += lower;
+        out += static_cast<char>(lower - 'a' + 'A');
+        out += ']';
+      } else if (static_cast<unsigned char>(ch) >= 0x80) {
+        // A byte of a UTF-8 character: as a hex escape, since in Latin-1 it is a character
+        // of its own (QuoteMeta leaves bytes >= 0x80 as they are).
+        constexpr const char* hex = "0123456789abcdef";
+        auto b = static_cast<unsigned char>(ch);
+        out += "\\x";
+        out += hex[b >> 4];
+        out += hex[b & 0xF];
+      } else {
+        out += RE2::QuoteMeta(std::string_view(&ch, 1));
+      }
     }
   }
   return out;
@@ -210,7 +223,13 @@ std::string glob_to_regex(std::string_view glob) {
 RE2::Options regex_options(match_type t, comparator c) {
   RE2::Options o;
   o.set_log_errors(false);
-  o.set_case_sensitive(c != comparator::casemap);
+  if (t == match_type::matches) {
+    // Byte-wise, as Pigeonhole (mcht-matches.c): see glob_to_regex.
+    o.set_encoding(RE2::Options::EncodingLatin1);
+    o.set_case_sensitive(true);
+  } else {
+    o.set_case_sensitive(c != comparator::casemap);
+  }
   // POSIX extended regexes without REG_NEWLINE (Pigeonhole): '.' matches a line end too, so
   // "^(.*)$" matches a multi-line body part.
   o.set_dot_nl(t == match_type::matches || t == match_type::regex);

@@ -121,9 +121,13 @@ struct compiled {
 bool has_variable_reference(std::string_view s);
 
 /// Builds the RE2 for a :matches glob ("*", "?", "\\" escapes): anchored, one capture group
-/// per wildcard. `nocase` for i;ascii-casemap.
-std::string glob_to_regex(std::string_view glob);
-/// RE2 options for the match types.
+/// per wildcard. The comparators are octet-based (RFC 4790), as in Pigeonhole: "?" takes one
+/// byte, also of a UTF-8 character ("é" is "??"), and the pattern is compiled as Latin-1 (see
+/// regex_options) so that any byte is one character. Under i;ascii-casemap each ASCII letter
+/// becomes a class of both cases ([aA]); other bytes match only themselves.
+std::string glob_to_regex(std::string_view glob, comparator c);
+/// RE2 options for the match types: :matches byte-wise (Latin-1, case handled by
+/// glob_to_regex), :regex over UTF-8.
 RE2::Options regex_options(match_type t, comparator c);
 
 }  // namespace hd::rules
