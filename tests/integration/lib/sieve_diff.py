@@ -11,8 +11,8 @@ usage: sieve_diff.py HELPDESKD MAILS_FILE [--known FILE] [--skip-mail SUBSTRING]
 --known FILE: allowed differences, one a line: REGEX <TAB> MAIL_SUBSTRING <TAB> REASON. A
 difference is allowed when every rule whose actions differ (a generated script names its rule
 K in its folders and addresses: rK, rK-..., rK@) matches REGEX and the mail's path contains
-MAIL_SUBSTRING ('*' for every mail); when only the implicit keep differs, when some rule of
-the script matches REGEX. Exit 0 when no difference is left unlisted.
+MAIL_SUBSTRING ('*' for every mail), or reads a variable that such a listed rule sets (its
+knock-on); when only the implicit keep differs, when some rule of the script matches REGEX. Exit 0 when no difference is left unlisted.
 """
 import concurrent.futures, json, os, re, subprocess, sys
 
@@ -89,6 +89,24 @@ def rules_of(script_text, want, got):
                                     for i in ids)]
 
 
+def sets(rule):
+    """The variables a rule sets (lower case: Sieve variable names ignore case)."""
+    return {v.lower() for v in re.findall(r'\bset\b(?:\s+:[\w-]+)*\s+"(\w+)"', rule)}
+
+
+def reads(rule):
+    return {v.lower() for v in re.findall(r'\$\{(\w+)\}', rule)}
+
+
+def explained(rx, rules):
+    """True when every rule matches RX, or reads a variable that a rule matching RX sets: a
+    listed difference changes what that rule puts in the variable, and so what the rules that
+    read it do (a knock-on, not a difference of its own)."""
+    listed = [r for r in rules if rx.search(r)]
+    tainted = set().union(*(sets(r) for r in listed)) if listed else set()
+    return bool(listed) and all(rx.search(r) or reads(r) & tainted for r in rules)
+
+
 def main():
     args = sys.argv[1:]
     opts = args[args.index("--") + 1:] if "--" in args else []
@@ -129,9 +147,11 @@ def main():
                 rules = rules_of(text, w, g)
                 # Attributed to rules: each must be listed; only the implicit keep (or an
                 # unnamed action) differs: some rule of the script must be.
-                every = all if rules != text.splitlines() else any
+                attributed = rules != text.splitlines()
                 why = next((k for k in known
-                            if (k[1] == "*" or k[1] in mail) and every(k[0].search(r) for r in rules)),
+                            if (k[1] == "*" or k[1] in mail) and
+                            (explained(k[0], rules) if attributed
+                             else any(k[0].search(r) for r in rules))),
                            None)
                 if why:
                     allowed[why[2]] = allowed.get(why[2], 0) + 1
