@@ -33,9 +33,11 @@ for s in "$T"/scripts/*.sieve; do
   fi
 done
 chmod a+r "$T"/scripts/*.svbin
+# The shared corpus when the checkout has it beside it (../shared), else the fixtures alone.
 { find "$HD_SOURCE_DIR/tests/fixtures" -name '*.eml'
-  [ -d "$HD_SOURCE_DIR/../shared/corpus" ] &&
+  if [ -d "$HD_SOURCE_DIR/../shared/corpus" ]; then
     find "$HD_SOURCE_DIR/../shared/corpus" -type f \( -name '*.eml' -o -name 'msg_*.txt' \)
+  fi
 } | sort > "$T/mails.txt"
 echo "scripts: ${#scripts[@]} of $count (seed $seed); messages: $(wc -l < "$T/mails.txt")"
 

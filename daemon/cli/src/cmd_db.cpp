@@ -2,12 +2,15 @@
 // helpdeskd db backup FILE: a consistent copy while helpdeskd runs.
 // helpdeskd db check [--full]: is the database file damaged?
 // helpdeskd db recover SRC DEST: the readable rows of a damaged database into a new file.
+// helpdeskd db copy --to postgresql://...: the database into an empty PostgreSQL, verified.
 #include "commands.hpp"
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/db_health.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/storage/backup.hpp"
+#include "hd/storage/pg_copy.hpp"
 #include "hd/storage/recover.hpp"
+#include "lock_file.hpp"
 
 #include <filesystem>
 
@@ -69,6 +72,56 @@ void recover_command(cli_state& st, const std::string& src, const std::string& d
       "and counters rebuilt\n",
       dest, copied, src, unreadable, lost_tables);
   st.exit = r->complete() ? exit_code::ok : exit_code::data_error;
+}
+
+void copy_command(cli_state& st, const std::string& url) {
+  std::optional<config> cfg = st.load_config();
+  if (!cfg) return;
+  std::error_code ec;
+  if (!std::filesystem::exists(cfg->database.path, ec)) {
+    return st.fail(exit_code::no_input, fmt::format("{}: no such file", cfg->database.path));
+  }
+  if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
+    return st.fail(exit_code::usage,
+                   fmt::format("db copy: --to takes a postgresql:// URL, not '{}'", url));
+  }
+  // No daemon may write while the copy reads: hold the lock `run` holds.
+  lock_file lock(cfg->database.path + ".lock");
+  if (!lock.ok()) {
+    return st.fail(exit_code::temp_fail,
+                   fmt::format("db copy: {} (stop the daemon first)", lock.error()));
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto r = storage::copy_to_postgres(cfg->database.path, url, [&](std::string_view line) {
+    st.io.out << line << "\n";
+    st.io.out.flush();
+  });
+  if (!r) {
+    int code = exit_code::software;
+    switch (r.error().code) {
+      case storage::errc::busy:
+        code = exit_code::temp_fail;
+        break;
+      case storage::errc::cannot_open:
+        code = exit_code::config;
+        break;
+      case storage::errc::invalid:
+      case storage::errc::io:
+        code = exit_code::data_error;
+        break;
+      default:
+        break;
+    }
+    return st.fail(code, r.error().message);
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (const storage::table_copy& t : r->tables)
+    st.io.out << fmt::format("{}: {} rows, digest {} on both sides\n", t.table, t.rows, t.digest);
+  st.io.out << fmt::format(
+      "copied {} rows ({:.1f} MB of values) from {} in {:.1f} s, verified: counts and digests "
+      "equal. Point [database] at PostgreSQL to use it (docs/scale-out.md).\n",
+      r->rows, static_cast<double>(r->bytes) / 1e6, cfg->database.path, secs);
+  st.exit = exit_code::ok;
 }
 
 }  // namespace
@@ -137,6 +190,18 @@ void add_db_commands(CLI::App& app, cli_state& st) {
       "A pass removes the damage mark a daemon left for `status`.");
   check->add_flag("--full", *full, "Run integrity_check instead of quick_check");
   check->callback([&st, full] { check_command(st, *full); });
+  auto to = std::make_shared<std::string>();
+  CLI::App* copy = db->add_subcommand(
+      "copy",
+      "Copy the database into an empty PostgreSQL database (moving over, docs/scale-out.md):\n"
+      "its schema is made, every table copied in one transaction with the ids kept, then\n"
+      "every table counted and digested on both sides before COMMIT; any difference rolls it\n"
+      "all back. Stop the daemon first (the copy takes its lock). Exit 0 when copied and\n"
+      "verified, 65 when the target is not empty, a value is refused or the verification\n"
+      "failed, 78 when PostgreSQL refuses the login, 75 when it cannot be reached or the\n"
+      "daemon runs.");
+  copy->add_option("--to", *to, "postgresql://USER:PASSWORD@HOST:PORT/DATABASE")->required();
+  copy->callback([&st, to] { copy_command(st, *to); });
 }
 
 }  // namespace hd::daemon

@@ -9,6 +9,7 @@
 #include "hd/service/event_loop.hpp"
 #include "hd/service/outbox_delivery.hpp"
 #include "hd/storage/workflow.hpp"
+#include "lock_file.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -19,36 +20,6 @@
 
 namespace hd::daemon {
 namespace {
-
-// An flock(2) held for the life of the object; released by the kernel if we die.
-class lock_file {
- public:
-  explicit lock_file(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) {
-      error_ = fmt::format("cannot open lock file {}: {}", path, std::strerror(errno));
-      return;
-    }
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      held_elsewhere_ = errno == EWOULDBLOCK;
-      error_ = held_elsewhere_ ? fmt::format("another helpdeskd run holds {}", path)
-                               : fmt::format("cannot lock {}: {}", path, std::strerror(errno));
-    }
-  }
-  ~lock_file() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  lock_file(const lock_file&) = delete;
-  lock_file& operator=(const lock_file&) = delete;
-  bool ok() const { return error_.empty(); }
-  bool held_elsewhere() const { return held_elsewhere_; }
-  const std::string& error() const { return error_; }
-
- private:
-  int fd_ = -1;
-  bool held_elsewhere_ = false;
-  std::string error_;
-};
 
 // After a --once pass: wake postponed requests whose time has come, then send the outbox.
 void drain_after_once(cli_state& st, const config& cfg) {
