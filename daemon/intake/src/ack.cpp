@@ -212,6 +212,8 @@ reply_kit load_reply_kit(const std::string& templates_dir, const std::string& fi
     }
   }
   kit.detector = language_detector::open(langs, fingerprint_dir);
+  kit.detector_languages = std::move(langs);
+  kit.fingerprint_dir = fingerprint_dir;
   return kit;
 }
 
@@ -290,17 +292,22 @@ std::vector<bounce> hard_bounces(const parsed_message& m) {
   return out;
 }
 
+std::string language_sample(const parsed_message& m) {
+  return m.subject.value_or("") + "\n" + templates::make_quote(m.text, 40, 4000);
+}
+
 language_choice choose_language(const std::optional<std::string>& person_language,
                                 std::string_view content_language, const parsed_message& m,
                                 const language_detector* detector,
-                                const std::string& mailbox_default) {
+                                const std::string& mailbox_default, const language_guess& ahead) {
   if (person_language && !person_language->empty()) return {*person_language, "person", false};
   std::string tag =
       templates::normalize_language(content_language.substr(0, content_language.find(',')));
   if (!tag.empty()) return {tag, "content-language", true};
-  if (detector != nullptr) {
-    std::string sample = m.subject.value_or("") + "\n" + templates::make_quote(m.text, 40, 4000);
-    if (auto l = detector->detect(sample)) return {*l, "detected", true};
+  if (ahead.done) {
+    if (ahead.language) return {*ahead.language, "detected", true};
+  } else if (detector != nullptr) {
+    if (auto l = detector->detect(language_sample(m))) return {*l, "detected", true};
   }
   return {mailbox_default, "default", false};
 }
@@ -416,7 +423,7 @@ result<ack_result, storage::errc> acknowledge(const ack_input& h,
   if (facts->person_name.empty()) facts->person_name = h.m.from->name;
   language_choice lang =
       choose_language(facts->person_language, raw_header(h.raw, "Content-Language"), h.m,
-                      h.kit.detector.get(), mailbox_language(h.cfg, h.mailbox));
+                      h.kit.detector.get(), mailbox_language(h.cfg, h.mailbox), h.ahead);
   if (lang.remember) {
     auto set = storage::set_person_language(h.db, facts->person_id, lang.language);
     if (!set) return set.error();

@@ -1,6 +1,7 @@
 #include "hd/intake/mailbox_batch.hpp"
 
 #include "hd/intake/ack.hpp"
+#include "hd/intake/language.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/intake/routing.hpp"
 #include "hd/storage/batch.hpp"
@@ -19,13 +20,21 @@ namespace {
 // Parses a batch's mails on a second thread, a few ahead of the storage worker: parsing is
 // pure (no database) and a good part of a mail's cost, so intake uses both cores. At most
 // k_parse_ahead parsed mails wait, since they hold decoded attachments. The thread lives as
-// long as the batch; this object is the only state the two threads share.
+// long as the batch; this object is the only state the two threads share. The thread also
+// detects each mail's language for its acknowledgement (with a detector of its own: a
+// libexttextcat handle is not shared), so the storage worker only picks: detection was a
+// tenth of intake's time on the storage worker (bench/README.md, section 1).
 class parse_ahead {
  public:
   static constexpr std::size_t k_parse_ahead = 8;
 
-  parse_ahead(const config& cfg, const std::vector<fetched_mail>& mails)
-      : cfg_(cfg), mails_(mails), slots_(mails.size()) {
+  struct parsed {
+    parse_result mail;
+    language_guess language;
+  };
+
+  parse_ahead(const config& cfg, const reply_kit* kit, const std::vector<fetched_mail>& mails)
+      : cfg_(cfg), kit_(kit), mails_(mails), slots_(mails.size()) {
     if (mails.size() > 1) worker_ = std::thread([this] { run(); });
   }
   parse_ahead(const parse_ahead&) = delete;
@@ -40,8 +49,8 @@ class parse_ahead {
   }
 
   // Mail I's parse (mails are taken in order; some may be skipped).
-  parse_result take(std::size_t i) {
-    std::optional<parse_result> r;
+  parsed take(std::size_t i) {
+    std::optional<parsed> r;
     if (worker_.joinable()) {
       std::unique_lock lock(m_);
       taken_ = std::max(taken_, i);  // the worker may go up to i + k_parse_ahead
@@ -53,20 +62,39 @@ class parse_ahead {
       cv_.notify_all();
     }
     // No worker (one mail), or it could not parse this one (it threw): parse here.
-    return r ? std::move(*r) : parse_for_intake(cfg_, mails_[i].raw);
+    return r ? std::move(*r) : parsed{parse_for_intake(cfg_, mails_[i].raw), {}};
   }
 
  private:
+  // The language an acknowledgement of M would be detected in, when it may need one (no
+  // Content-Language; whether the person has a language is only known when storing).
+  language_guess guess(const language_detector* detector, const parse_result& m,
+                       std::string_view raw) const {
+    language_guess g;
+    if (detector == nullptr || !m || !m->from || !cfg_.ack.enabled) return g;
+    if (!raw_header(raw, "Content-Language").empty()) return g;
+    g.done = true;
+    g.language = detector->detect(language_sample(*m));
+    return g;
+  }
+
   void run() {
+    std::unique_ptr<language_detector> detector;
+    if (kit_ != nullptr && kit_->detector != nullptr)
+      detector = language_detector::open(kit_->detector_languages, kit_->fingerprint_dir);
     for (std::size_t i = 0; i < mails_.size(); ++i) {
       {
         std::unique_lock lock(m_);
         cv_.wait(lock, [&] { return stop_ || i < taken_ + k_parse_ahead; });
         if (stop_) return;
       }
-      std::optional<parse_result> r;
+      std::optional<parsed> r;
       try {
-        if (mails_[i].oversized == 0) r = parse_for_intake(cfg_, mails_[i].raw);
+        if (mails_[i].oversized == 0) {
+          parse_result m = parse_for_intake(cfg_, mails_[i].raw);
+          language_guess g = guess(detector.get(), m, mails_[i].raw);
+          r = parsed{std::move(m), std::move(g)};
+        }
       } catch (const std::exception&) {
         r.reset();  // the storage worker parses it again and reports what happens
       }
@@ -80,8 +108,9 @@ class parse_ahead {
   }
 
   const config& cfg_;
+  const reply_kit* kit_;  ///< may be null: no detection ahead
   const std::vector<fetched_mail>& mails_;
-  std::vector<std::optional<parse_result>> slots_;
+  std::vector<std::optional<parsed>> slots_;
   std::mutex m_;
   std::condition_variable cv_;
   std::size_t ready_ = 0;  ///< mails [0, ready_) are parsed (or skipped)
@@ -115,7 +144,8 @@ mail_result store_one(storage::store& db, const intake_setup& setup, const batch
   intake_context cx{cfg, db, setup.rules, std::nullopt, setup.replies};
   intake_result in;
   try {
-    in = intake_parsed(cx, where, m.raw, parser.take(index), now);
+    parse_ahead::parsed p = parser.take(index);
+    in = intake_parsed(cx, where, m.raw, std::move(p.mail), now, &p.language);
   } catch (const std::exception& e) {
     // A bug met on this mail (expected failures are values): its transaction has rolled back.
     // Keep the raw mail with the exception's text and move on, so the checkpoint passes it and
@@ -201,7 +231,7 @@ std::vector<mail_result> ingest_batch(storage::store& db, const intake_setup& se
   out.reserve(mails.size());
   std::size_t next = 0;
   {
-    parse_ahead parser(*setup.cfg, mails);
+    parse_ahead parser(*setup.cfg, setup.replies.get(), mails);
     while (next < mails.size() && !abort && (stop == nullptr || !*stop)) {
       next = store_group(db, setup, src, mails, parser, next, now, abort, stop, out);
     }

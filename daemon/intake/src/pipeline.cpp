@@ -161,7 +161,7 @@ error<unit_errc> temporary(const error<storage::errc>& e) {
 result<intake_result, unit_errc> write_mail(const intake_context& cx,
                                             const storage::mail_source& src, std::string_view raw,
                                             const parsed_message& m, const reply_kit& kit,
-                                            std::int64_t now) {
+                                            std::int64_t now, const language_guess& ahead) {
   const config& cfg = cx.cfg;
   storage::store& db = cx.db;
   auto unit = storage::write_batch::begin(db);
@@ -193,10 +193,11 @@ result<intake_result, unit_errc> write_mail(const intake_context& cx,
     }
     // The acknowledgement (ack.cpp, docs/replies.md) and the redirects, decided on the stored
     // request and queued with it: the transactional outbox.
-    ack_input a{cfg, db,
-                kit, m,
-                raw, src.mailbox,
-                now, {routed->ack, routed->ack ? "" : "a rule said noack", routed->template_name}};
+    ack_input a{cfg,  db,
+                kit,  m,
+                raw,  src.mailbox,
+                now,  {routed->ack, routed->ack ? "" : "a rule said noack", routed->template_name},
+                ahead};
     auto acked = acknowledge(a, *stored);
     if (!acked) return temporary(acked.error());
     auto copies = redirect_mails(redirects, *stored);
@@ -229,7 +230,8 @@ result<intake_result, unit_errc> write_mail(const intake_context& cx,
 // and is a temporary failure (retried); a mail that storage finds invalid is quarantined after
 // the rollback.
 intake_result intake_parsed(const intake_context& cx, const storage::mail_source& src,
-                            std::string_view raw, parse_result parsed, std::int64_t now) {
+                            std::string_view raw, parse_result parsed, std::int64_t now,
+                            const language_guess* ahead) {
   storage::store& db = cx.db;
   if (!parsed) return quarantine(db, src, raw, parsed.error().message, now);
   // Half-read mail is not made a request: it is kept whole for `quarantine reprocess`.
@@ -238,7 +240,7 @@ intake_result intake_parsed(const intake_context& cx, const storage::mail_source
   if (!parsed->from)
     return quarantine(db, src, raw, "the message has no sender (From) address", now);
   std::shared_ptr<const reply_kit> kit = cx.replies ? cx.replies : reply_kit_for(cx.cfg);
-  auto written = write_mail(cx, src, raw, *parsed, *kit, now);
+  auto written = write_mail(cx, src, raw, *parsed, *kit, now, ahead ? *ahead : language_guess{});
   if (written) return std::move(*written);
   if (written.error().code == unit_errc::refused)
     return quarantine(db, src, raw, written.error().message, now);

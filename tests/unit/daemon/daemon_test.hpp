@@ -67,7 +67,7 @@ inline hd::result<hd::storage::ingest_outcome, hd::storage::errc> ingest_with_ac
   auto out = db.ingest(in);
   if (!out) return out.error();
   hd::daemon::ack_input a{
-      cfg, db, kit, *in.parsed, in.raw, in.source.mailbox, in.now, std::move(rules)};
+      cfg, db, kit, *in.parsed, in.raw, in.source.mailbox, in.now, std::move(rules), {}};
   auto acked = hd::daemon::acknowledge(a, *out);
   if (!acked) return acked.error();
   if (auto q = hd::storage::queue_mails(db, out->request_id, acked->mails, in.now); !q)

@@ -289,3 +289,41 @@ TEST_CASE("the acknowledgement rate limit: count and window boundaries") {
   CHECK(second_why.find("rate limit: 3 automatic mails to jan@c.example in the last 600 s") !=
         std::string::npos);
 }
+
+TEST_CASE("choose_language: a language detected ahead (on the parser thread) is used as is") {
+  parsed_message nl = parse(mail("a@c.example", "",
+                                 "Goedemorgen, de factuur van vorige maand klopt niet. Wij hebben "
+                                 "twee keer betaald en willen graag het geld terug.\n"));
+  // Done ahead: no detector is asked (there is none here), its answer is taken.
+  language_choice d = choose_language(std::nullopt, "", nl, nullptr, "en", {true, "nl"});
+  CHECK(d.language == "nl");
+  CHECK(d.source == "detected");
+  CHECK(d.remember);
+  // Tried ahead and found nothing: the default, without asking again.
+  auto det = language_detector::open({"en", "nl"}, default_fingerprint_dir);
+  REQUIRE(det != nullptr);
+  language_choice none = choose_language(std::nullopt, "", nl, det.get(), "en", {true, {}});
+  CHECK(none.language == "en");
+  CHECK(none.source == "default");
+  // The person's language and Content-Language still come first.
+  CHECK(choose_language(std::string("sv"), "", nl, nullptr, "en", {true, "nl"}).language == "sv");
+  CHECK(choose_language(std::nullopt, "de", nl, nullptr, "en", {true, "nl"}).language == "de");
+}
+
+TEST_CASE("a reply kit says how to build another detector that answers as its own") {
+  reply_kit kit =
+      load_reply_kit(std::string(HD_SOURCE_DIR) + "/etc/templates", default_fingerprint_dir);
+  REQUIRE(kit.detector != nullptr);
+  CHECK(kit.fingerprint_dir == default_fingerprint_dir);
+  REQUIRE(!kit.detector_languages.empty());
+  auto twin = language_detector::open(kit.detector_languages, kit.fingerprint_dir);
+  REQUIRE(twin != nullptr);
+  for (const char* text :
+       {"Goedemorgen, de factuur van vorige maand klopt niet. Wij hebben twee keer betaald.",
+        "Skriveren på kontoret i Tromsø skriver bare ut blanke ark etter oppdateringen i går.",
+        "The export to CSV stopped working after the last update, please have a look."}) {
+    CAPTURE(text);
+    CHECK(twin->detect(text) == kit.detector->detect(text));
+    CHECK(twin->detect(text).has_value());
+  }
+}

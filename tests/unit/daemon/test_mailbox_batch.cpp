@@ -5,9 +5,12 @@
 #include "daemon_test.hpp"
 
 #include "hd/common/config.hpp"
+#include "hd/intake/ack.hpp"
+#include "hd/intake/language.hpp"
 #include "hd/intake/pipeline.hpp"
 #include "hd/storage/mailbox_state.hpp"
 #include "hd/storage/quarantine.hpp"
+#include "hd/storage/requests.hpp"
 
 #include <doctest/doctest.h>
 
@@ -250,4 +253,47 @@ TEST_CASE("one unit of work per mail: threading is searched once, and a failure 
   REQUIRE(b.status == intake_status::stored);
   CHECK(b.outcome.kind == storage::ingest_kind::appended);
   CHECK(searches == 1);
+}
+
+TEST_CASE("a batch detects languages on the parser thread, and the acknowledgement uses them") {
+  // The storage worker's detector knows English only; the kit says the languages are more.
+  // The parser thread builds its detector from the kit's list, so a Dutch mail is answered in
+  // Dutch only when the language detected ahead is used (on the storage worker it would be
+  // English or the default).
+  auto cfg = std::make_shared<const config>(daemon_test::config_of(
+      "[outgoing]\nfrom_address = \"support@example.com\"\ntemplates_dir = \"" HD_SOURCE_DIR
+      "/etc/templates\"\n[[mailbox]]\nname = \"support\"\naddress = \"help@example.com\"\n"));
+  reply_kit kit = load_reply_kit(HD_SOURCE_DIR "/etc/templates", default_fingerprint_dir);
+  REQUIRE(kit.detector != nullptr);
+  kit.detector = language_detector::open({"en"}, default_fingerprint_dir);
+  REQUIRE(kit.detector != nullptr);
+  intake_setup setup;
+  setup.cfg = cfg;
+  setup.replies = std::make_shared<const reply_kit>(std::move(kit));
+  auto db = storage::store::open(":memory:");
+  REQUIRE(db.has_value());
+  std::vector<fetched_mail> mails;
+  for (std::int64_t uid = 1; uid <= 3; ++uid) {
+    mails.push_back(
+        {uid,
+         "From: k" + std::to_string(uid) + "@klant.example\nTo: help@example.com\n" +
+             "Subject: factuur " + std::to_string(uid) + "\nMessage-ID: <nl" + std::to_string(uid) +
+             "@klant.example>\n\nGoedemorgen, de factuur van vorige maand klopt niet. Wij hebben "
+             "twee keer betaald en willen graag het geld terug. Met vriendelijke groet, Jan\n",
+         0});
+  }
+  std::atomic<bool> abort{false};
+  auto got = ingest_batch(*db, setup, {"support", "INBOX", 7}, mails, 1000, abort, nullptr);
+  REQUIRE(got.size() == 3);
+  for (const mail_result& r : got) {
+    CAPTURE(r.uid);
+    REQUIRE(r.outcome == mail_outcome::created);
+    auto d = storage::show_request(*db, r.request);
+    REQUIRE(d.has_value());
+    std::string acked;
+    for (const auto& e : d->events)
+      if (e.kind == "ack_queued") acked = e.detail;
+    CAPTURE(acked);
+    CHECK(acked.find("in 'nl' (detected)") != std::string::npos);
+  }
 }

@@ -26,7 +26,21 @@ struct reply_kit {
   templates::library templates;
   std::shared_ptr<const language_detector> detector;  ///< may be null: no detection
   std::vector<std::string> problems;  ///< templates that could not be loaded, and why
+  /// What `detector` was built from, so another thread can build its own (a libexttextcat
+  /// handle is not safe to share): language_detector::open(detector_languages, fingerprint_dir).
+  std::vector<std::string> detector_languages;
+  std::string fingerprint_dir;
 };
+
+/// A language detected before the mail reaches the storage worker (IMAP intake detects on its
+/// parser thread, mailbox_batch.cpp): `done` when it was tried, `language` what it found.
+struct language_guess {
+  bool done = false;
+  std::optional<std::string> language;
+};
+
+/// The text detection reads: the subject and the start of the new text (quotes dropped).
+std::string language_sample(const parsed_message& m);
 
 /// The template variables of the request FACTS for a mail in LANGUAGE (the agent's fields
 /// empty): what acknowledgements and `requests reply --template` render with.
@@ -82,10 +96,13 @@ struct language_choice {
   std::string source;  ///< person, content-language, detected, default
   bool remember = false;
 };
+/// AHEAD, when done, stands in for running DETECTOR on the mail (the same answer, found on
+/// another thread).
 language_choice choose_language(const std::optional<std::string>& person_language,
                                 std::string_view content_language, const parsed_message& m,
                                 const language_detector* detector,
-                                const std::string& mailbox_default);
+                                const std::string& mailbox_default,
+                                const language_guess& ahead = {});
 
 /// The unfolded value of the first top-level header NAME in RAW (case-insensitive), or empty.
 /// For MIME headers (Content-Language, Content-Type) the parser keeps with the body part.
@@ -130,7 +147,8 @@ struct ack_input {
   std::string_view raw;
   std::string mailbox;
   std::int64_t now = 0;
-  ack_decision rules;  ///< what the rules said (noack, template)
+  ack_decision rules;    ///< what the rules said (noack, template)
+  language_guess ahead;  ///< the mail's language, when detected ahead of storing
 };
 
 /// The acknowledgement of one mail: the mail to queue (none or one), and why none was sent.
