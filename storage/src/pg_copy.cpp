@@ -70,17 +70,18 @@ const std::map<std::string, std::vector<std::string>>& forward_references() {
   return refs;
 }
 
-std::string quoted(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 struct column {
   std::string name;
   bool integer = false;  // bigint on PostgreSQL
   bool binary = false;   // bytea on PostgreSQL
 };
+
+// "a", "b", ... of COLS, for SELECT and INSERT.
+std::string column_list(const std::vector<column>& cols) {
+  std::string out;
+  for (const column& c : cols) out += (out.empty() ? "" : ", ") + quoted(c.name);
+  return out;
+}
 
 // The copy's failure, as the result error it becomes.
 struct copy_error {
@@ -175,8 +176,6 @@ class copier {
   }
 
   std::string insert_sql(const std::string& table, const std::vector<column>& cols, int rows) {
-    std::string names;
-    for (const column& c : cols) names += (names.empty() ? "" : ", ") + quoted(c.name);
     std::string values;
     int n = 0;
     for (int r = 0; r < rows; ++r) {
@@ -185,7 +184,7 @@ class copier {
         values += fmt::format("{}?{}", i == 0 ? "" : ", ", ++n);
       values += ")";
     }
-    return fmt::format("INSERT INTO {} ({}) VALUES {}", quoted(table), names, values);
+    return fmt::format("INSERT INTO {} ({}) VALUES {}", quoted(table), column_list(cols), values);
   }
 
   void copy_table(const std::string& table) {
@@ -193,9 +192,7 @@ class copier {
     const auto refs = forward_references().find(table);
     std::set<std::string> later;
     if (refs != forward_references().end()) later.insert(refs->second.begin(), refs->second.end());
-    std::string select;
-    for (const column& c : cols) select += (select.empty() ? "" : ", ") + quoted(c.name);
-    sql::statement read(lite_, "SELECT " + select + " FROM " + quoted(table));
+    sql::statement read(lite_, "SELECT " + column_list(cols) + " FROM " + quoted(table));
     std::unique_ptr<pg::statement> full;
     std::vector<std::vector<std::optional<std::string>>> pending;  // rows of a batch
     std::int64_t rows = 0;
@@ -313,10 +310,8 @@ class copier {
   void verify() {
     for (const std::string& table : copy_order()) {
       const std::vector<column>& cols = columns_[table];
-      std::string select;
-      for (const column& c : cols) select += (select.empty() ? "" : ", ") + quoted(c.name);
-      pg_.exec(fmt::format("DECLARE hd_verify NO SCROLL CURSOR FOR SELECT {} FROM {}", select,
-                           quoted(table))
+      pg_.exec(fmt::format("DECLARE hd_verify NO SCROLL CURSOR FOR SELECT {} FROM {}",
+                           column_list(cols), quoted(table))
                    .c_str());
       std::int64_t rows = 0;
       std::uint64_t sum = 0;

@@ -40,12 +40,6 @@ void exec(sqlite3* db, const std::string& sql) {
   if (rc != SQLITE_OK) throw sql::sqlite_error(rc, what);
 }
 
-std::string quoted(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 std::vector<std::string> columns_of(sqlite3* db, const std::string& table) {
   std::vector<std::string> out;
   stmt_ptr s = prepare(db, "PRAGMA table_info(" + quoted(table) + ")");

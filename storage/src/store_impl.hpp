@@ -29,6 +29,14 @@ inline error<errc> to_error(const sql::sqlite_error& e) {
   return error<errc>{c, fmt::format("database: {}", e.what())};
 }
 
+/// NAME as an SQL identifier in double quotes (SQLite and PostgreSQL alike), for table and
+/// column names read from the schema (recover, db copy).
+inline std::string quoted(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 /// Runs F, turning storage-internal exceptions into result errors.
 template <class F>
 auto guarded(F&& f) -> decltype(f()) {

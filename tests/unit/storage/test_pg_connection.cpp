@@ -2,6 +2,7 @@
 // tests/integration/test_pg_connection.sh, which starts a private server on 127.0.0.1 and
 // passes its URL in HD_PG_URL; without it every case fails (never a silent skip).
 #include "pg.hpp"
+#include "storage/pg_test.hpp"
 
 #include <doctest/doctest.h>
 
@@ -14,12 +15,7 @@ namespace pg = hd::storage::pg;
 
 namespace {
 
-pg::connection open_test_db() {
-  const char* url = std::getenv("HD_PG_URL");
-  REQUIRE_MESSAGE(url != nullptr,
-                  "HD_PG_URL is not set (run tests/integration/test_pg_connection.sh)");
-  return pg::connection::open(url);
-}
+using pg_test::open_test_db;
 
 std::int64_t count(const pg::connection& c, const char* table) {
   pg::statement s(c, std::string("SELECT count(*) FROM ") + table);

@@ -5,6 +5,7 @@
 #include "pg.hpp"
 #include "schema_pg.hpp"
 #include "sqlite.hpp"
+#include "storage/pg_test.hpp"
 #include "store_impl.hpp"
 
 #include <doctest/doctest.h>
@@ -20,10 +21,7 @@ namespace sql = hd::storage::sql;
 namespace {
 
 pg::connection open_empty() {
-  const char* url = std::getenv("HD_PG_URL");
-  REQUIRE_MESSAGE(url != nullptr,
-                  "HD_PG_URL is not set (run tests/integration/test_pg_connection.sh)");
-  pg::connection c = pg::connection::open(url);
+  pg::connection c = pg_test::open_test_db();
   c.exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
   return c;
 }
