@@ -12,10 +12,40 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <map>
+#include <mutex>
+#include <utility>
 
 namespace hd::daemon {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// The connect phase's driver shared by every IMAP connection on one loop (and logger): one
+// multi handle, so one wake-up socket pair for them all. It lives while a connection holds it.
+std::shared_ptr<curl_multi_driver> shared_driver(asio::io_context& io, const logger& log) {
+  static std::mutex m;
+  static std::map<std::pair<asio::io_context*, const logger*>, std::weak_ptr<curl_multi_driver>>
+      drivers;
+  std::lock_guard lock(m);
+  std::weak_ptr<curl_multi_driver>& slot = drivers[{&io, &log}];
+  if (auto d = slot.lock()) return d;
+  std::erase_if(drivers, [](const auto& kv) { return kv.second.expired(); });
+  // The driver logs only a socket it could not watch (imap.watch_failed); the connect then
+  // fails with curl's own error, which the session reports.
+  auto d = curl_multi_driver::create(io, log, "imap", [](void* easy, int code) {
+    char* p = nullptr;
+    curl_easy_getinfo(static_cast<CURL*>(easy), CURLINFO_PRIVATE, &p);
+    if (p == nullptr) return;
+    if (auto me = reinterpret_cast<std::weak_ptr<curl_connection>*>(p)->lock()) me->connected(code);
+  });
+  d->keep_finished(true);
+  drivers[{&io, &log}] = d;
+  return d;
+}
+
+}  // namespace
 
 std::shared_ptr<curl_connection> curl_connection::create(asio::io_context& io, const logger& log) {
   return std::make_shared<curl_connection>(io, log);
@@ -27,6 +57,7 @@ curl_connection::~curl_connection() { close(); }
 
 // The connect phase finished with CURLcode CODE (the driver keeps the handle: connect-only).
 void curl_connection::connected(int code) {
+  if (!on_connected_) return;  // cancelled or closed meanwhile
   if (code != CURLE_OK) {
     finish_connect(explain_curl_error(static_cast<CURLcode>(code), errbuf_.data(), peer_));
     return;
@@ -37,7 +68,7 @@ void curl_connection::connected(int code) {
     finish_connect("connected, but curl has no socket");
     return;
   }
-  driver_->stop_watching();  // the socket is ours from here
+  driver_->take_over(easy_);  // the socket is ours from here
   io_sock_ = std::make_unique<asio::posix::stream_descriptor>(io_, sock);
   connected_ = true;
   finish_connect("");
@@ -55,13 +86,16 @@ asio::awaitable<io_status> curl_connection::connect(const imap_endpoint& ep) {
   close();
   easy_ = curl_easy_init();
   if (easy_ == nullptr) co_return io_status{"curl_easy_init failed"};
-  std::weak_ptr<curl_connection> weak = weak_from_this();
-  // The driver logs only a socket it could not watch (imap.watch_failed); the connect then
-  // fails with curl's own error, which the session reports.
-  driver_ = curl_multi_driver::create(io_, log_, "imap", [weak](void*, int code) {
-    if (auto me = weak.lock()) me->connected(code);
-  });
-  driver_->keep_finished(true);
+  // The connection's own connection cache: in the shared multi handle's cache, curl would
+  // close our idle connections whenever another mailbox connects (docs/intake.md).
+  share_ = curl_share_init();
+  if (share_ == nullptr || curl_share_setopt(static_cast<CURLSH*>(share_), CURLSHOPT_SHARE,
+                                             CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+    close();
+    co_return io_status{"curl_share_init failed"};
+  }
+  driver_ = shared_driver(io_, log_);
+  self_ = std::make_unique<std::weak_ptr<curl_connection>>(weak_from_this());
   const char* scheme = ep.tls == tls_mode::implicit ? "imaps" : "imap";
   url_ = fmt::format("{}://{}:{}/", scheme, ep.host, ep.port);
   static_assert(sizeof(errbuf_) >= CURL_ERROR_SIZE);
@@ -77,6 +111,8 @@ asio::awaitable<io_status> curl_connection::connect(const imap_endpoint& ep) {
   curl_options opt(easy_);
   opt.set(CURLOPT_URL, url_.c_str())
       .set(CURLOPT_CONNECT_ONLY, 1L)
+      .set(CURLOPT_SHARE, static_cast<CURLSH*>(share_))
+      .set(CURLOPT_PRIVATE, static_cast<void*>(self_.get()))
       .set(CURLOPT_ERRORBUFFER, errbuf_.data())
       .set(CURLOPT_CONNECTTIMEOUT, long(std::min(ep.connect_timeout_s, ep.timeout_s)))
       .set(CURLOPT_USE_SSL, long(ep.tls == tls_mode::none ? CURLUSESSL_NONE : CURLUSESSL_ALL))
@@ -161,7 +197,8 @@ asio::awaitable<io_status> curl_connection::read_some(std::string& out) {
 void curl_connection::cancel() {
   if (io_sock_) io_sock_->cancel();
   if (on_connected_) {
-    if (driver_) driver_->stop_watching();
+    // Abandon the attempt (curl closes its socket); close() cleans up the handles.
+    if (driver_ && easy_ != nullptr) driver_->remove(easy_);
     finish_connect("cancelled");
   }
 }
@@ -174,10 +211,13 @@ void curl_connection::close() {
   on_connected_ = nullptr;
   connected_ = false;
   if (driver_ && easy_ != nullptr) driver_->remove(easy_);
-  if (driver_) driver_->shutdown();
   driver_.reset();
   if (easy_ != nullptr) curl_easy_cleanup(easy_);
   easy_ = nullptr;
+  // After the easy handle: a share still in use cannot be cleaned up.
+  if (share_ != nullptr) curl_share_cleanup(static_cast<CURLSH*>(share_));
+  share_ = nullptr;
+  self_.reset();
 }
 
 }  // namespace hd::daemon

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 
 namespace hd::daemon {
 
@@ -33,7 +34,8 @@ struct curl_multi_driver::watch {
   watch(asio::io_context& io, int fd) : sd(io, fd) {}
   ~watch() { sd.release(); }  // cancels pending waits (operation_aborted)
   asio::posix::stream_descriptor sd;
-  int want = 0;  // CURL_POLL_IN / OUT / INOUT
+  void* easy = nullptr;  // the transfer that asked (CURL*)
+  int want = 0;          // CURL_POLL_IN / OUT / INOUT
   bool reading = false, writing = false;
 };
 
@@ -49,7 +51,7 @@ struct curl_multi_driver::state {
   curl_multi_ptr multi;
   long max_connections = 0;
   bool keep_finished = false;
-  bool quiet = false;  ///< after stop_watching(): the sockets are the caller's
+  std::set<void*> taken;  ///< transfers whose sockets the caller watches (take_over)
 };
 
 std::shared_ptr<curl_multi_driver> curl_multi_driver::create(asio::io_context& io,
@@ -83,7 +85,6 @@ bool curl_multi_driver::ensure_multi() {
 
 std::string curl_multi_driver::add(void* easy) {
   if (!ensure_multi()) return "curl_multi_init failed";
-  s_->quiet = false;
   // Adding asks for a timeout (usually 0 ms) through on_timer: the loop starts the transfer.
   if (CURLMcode rc = curl_multi_add_handle(s_->multi.get(), static_cast<CURL*>(easy));
       rc != CURLM_OK)
@@ -92,7 +93,10 @@ std::string curl_multi_driver::add(void* easy) {
 }
 
 void curl_multi_driver::remove(void* easy) {
+  // Curl closes a connect-only connection here; its CURL_POLL_REMOVE must find no watch of
+  // ours (the caller released its own descriptor first).
   if (s_->multi) curl_multi_remove_handle(s_->multi.get(), static_cast<CURL*>(easy));
+  s_->taken.erase(easy);
 }
 
 void curl_multi_driver::set_max_connections(long n) {
@@ -107,27 +111,28 @@ void curl_multi_driver::set_max_connections(long n) {
 
 void curl_multi_driver::keep_finished(bool keep) { s_->keep_finished = keep; }
 
-void curl_multi_driver::stop_watching() {
-  s_->quiet = true;
-  s_->timer.cancel();
-  s_->watches.clear();  // releases the descriptors: the caller may watch the socket itself
+void curl_multi_driver::take_over(void* easy) {
+  s_->taken.insert(easy);
+  // Releases the descriptors: the caller may watch the socket itself.
+  std::erase_if(s_->watches, [easy](const auto& kv) { return kv.second->easy == easy; });
 }
 
 void curl_multi_driver::shutdown() {
   s_->timer.cancel();
   s_->multi.reset();  // may report CURL_POLL_REMOVE for cached connections
   s_->watches.clear();
+  s_->taken.clear();
 }
 
 // CURLMOPT_SOCKETFUNCTION: watch S for what curl wants, or stop watching it.
-int curl_multi_driver::on_socket(void* /*easy*/, int s, int what, void* userp, void* /*sockp*/) {
+int curl_multi_driver::on_socket(void* easy, int s, int what, void* userp, void* /*sockp*/) {
   auto* me = static_cast<curl_multi_driver*>(userp);
   state& st = *me->s_;
   if (what == CURL_POLL_REMOVE) {
     st.watches.erase(s);
     return 0;
   }
-  if (st.quiet) return 0;
+  if (st.taken.count(easy) != 0) return 0;
   std::shared_ptr<watch>& w = st.watches[s];
   if (!w) {
     try {
@@ -138,6 +143,7 @@ int curl_multi_driver::on_socket(void* /*easy*/, int s, int what, void* userp, v
       return -1;  // curl fails the transfer
     }
   }
+  w->easy = easy;
   w->want = what;
   me->arm(s);
   return 0;
@@ -146,7 +152,7 @@ int curl_multi_driver::on_socket(void* /*easy*/, int s, int what, void* userp, v
 // CURLMOPT_TIMERFUNCTION: one steady_timer. Even a 0 ms timeout goes through the loop.
 int curl_multi_driver::on_timer(void* /*multi*/, long timeout_ms, void* userp) {
   auto* me = static_cast<curl_multi_driver*>(userp);
-  if (timeout_ms < 0 || me->s_->quiet) {
+  if (timeout_ms < 0) {
     me->s_->timer.cancel();
     return 0;
   }
@@ -188,7 +194,7 @@ void curl_multi_driver::arm(int s) {
 }
 
 void curl_multi_driver::drive(int s, int ev_bitmask) {
-  if (!s_->multi || s_->quiet) return;
+  if (!s_->multi) return;
   int running = 0;
   curl_multi_socket_action(s_->multi.get(), s, ev_bitmask, &running);
   check_done();

@@ -3,12 +3,21 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <map>
+#include <string>
+#include <utility>
 
 namespace hd::daemon {
 
 std::int64_t descriptors_needed(const config& cfg) {
   std::int64_t n = k_descriptor_reserve + k_descriptors_per_imap_connection *
                                               static_cast<std::int64_t>(cfg.mailboxes.size());
+  std::map<std::pair<std::string, int>, std::int64_t> per_server;
+  for (const mailbox_config& m : cfg.mailboxes) ++per_server[{m.host, m.port}];
+  std::int64_t connecting = cfg.imap.max_connecting_per_server;
+  for (const auto& [server, mailboxes] : per_server)
+    n += k_descriptors_per_imap_attempt *
+         (connecting > 0 ? std::min(mailboxes, connecting) : mailboxes);
   if (cfg.smtp) n += std::max(0, cfg.smtp->max_parallel);
   for (const webhook_config& w : cfg.webhooks) n += std::max(0, w.max_parallel);
   if (cfg.http) n += std::max(0, cfg.http->max_connections) + 1;

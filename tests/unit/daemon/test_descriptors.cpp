@@ -19,7 +19,14 @@ TEST_CASE("descriptors_needed counts a descriptor per connection the configurati
   c.webhooks[1].max_parallel = 5;
   c.http.emplace();
   c.http->max_connections = 256;
-  CHECK(descriptors_needed(c) == k_descriptor_reserve + 3 * 1000 + 8 + 3 + 5 + 256 + 1);
+  // One per connection; two per attempt in progress, 16 at once to the one server.
+  CHECK(descriptors_needed(c) == k_descriptor_reserve + 1000 + 2 * 16 + 8 + 3 + 5 + 256 + 1);
+  // Two servers, three mailboxes on the second: its attempts are bounded by its mailboxes.
+  for (int i = 0; i < 3; ++i) c.mailboxes[i].host = "imap.example";
+  CHECK(descriptors_needed(c) ==
+        k_descriptor_reserve + 1000 + 2 * 16 + 2 * 3 + 8 + 3 + 5 + 256 + 1);
+  c.imap.max_connecting_per_server = 4;
+  CHECK(descriptors_needed(c) == k_descriptor_reserve + 1000 + 2 * 4 + 2 * 3 + 8 + 3 + 5 + 256 + 1);
 }
 
 TEST_CASE("fit_descriptor_limit raises the soft limit up to the hard limit, never lowers it") {

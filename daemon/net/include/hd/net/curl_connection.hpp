@@ -8,8 +8,10 @@
 // connection is ours: bytes go through curl_easy_send/recv, and readiness comes from watching
 // CURLINFO_ACTIVESOCKET with Asio. See docs/intake.md for why.
 //
-// Each connection has its own multi handle (its own driver), so libcurl's connection cache
-// never prunes or reuses our idle connect-only connection on behalf of another transfer.
+// The connections on one loop connect through one multi handle (one driver, one wake-up socket
+// pair), each with a connection cache of its own (a CURLSH sharing CURL_LOCK_DATA_CONNECT), so
+// libcurl never prunes or reuses our idle connect-only connection on behalf of another
+// transfer: one descriptor per connection.
 
 #include "hd/common/config.hpp"
 #include "hd/net/curl_errors.hpp"
@@ -70,15 +72,20 @@ class curl_connection : public std::enable_shared_from_this<curl_connection> {
 
   curl_connection(boost::asio::io_context& io, const logger& log);
 
- private:
+  /// The connect phase finished with CURLcode CODE (called by the shared driver).
   void connected(int code);
+
+ private:
   void finish_connect(std::string error);
   boost::asio::awaitable<io_status> wait(bool for_write);
 
   boost::asio::io_context& io_;
   const logger& log_;
-  std::shared_ptr<curl_multi_driver> driver_;  ///< the connect phase; holds the connection
+  std::shared_ptr<curl_multi_driver> driver_;  ///< the loop's, shared; holds the transfer
   void* easy_ = nullptr;                       // CURL*
+  void* share_ = nullptr;                      // CURLSH*: this connection's connection cache
+  /// CURLOPT_PRIVATE: how the shared driver finds this connection (never owns it).
+  std::unique_ptr<std::weak_ptr<curl_connection>> self_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> io_sock_;  ///< ours after connect
   std::function<void(std::string)> on_connected_;
   std::string url_, userpwd_user_, userpwd_pass_, bearer_, ca_file_;

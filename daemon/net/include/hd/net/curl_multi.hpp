@@ -34,7 +34,8 @@ class curl_multi_driver : public std::enable_shared_from_this<curl_multi_driver>
 
   /// Starts EASY (a configured CURL*) on the loop. Returns an error text, or empty when added.
   std::string add(void* easy);
-  /// Abandons a running transfer (its socket is closed by curl).
+  /// Abandons a running transfer, or closes a finished connect-only one (curl closes its
+  /// socket).
   void remove(void* easy);
   /// CURLMOPT_MAX_TOTAL_CONNECTIONS; applies now and to a multi handle made later.
   void set_max_connections(long n);
@@ -42,10 +43,10 @@ class curl_multi_driver : public std::enable_shared_from_this<curl_multi_driver>
   /// closes a connect-only connection whose handle is removed, and curl_easy_send/recv need
   /// it there); remove() it when done with the connection.
   void keep_finished(bool keep);
-  /// The caller has taken over the transfer's socket (a connected connect-only transfer):
-  /// stop watching every socket and the timer, and ignore curl's requests to watch until the
-  /// next add(). The multi handle and its connections stay.
-  void stop_watching();
+  /// The caller has taken over the socket of EASY (a connected connect-only transfer): stop
+  /// watching it, and ignore curl's requests to watch EASY's sockets until remove(EASY). The
+  /// multi handle, its timer and its other transfers go on.
+  void take_over(void* easy);
   /// No transfer is running: drops curl's cached connections, its timer and every watch, so
   /// nothing of the driver keeps the loop busy. A later add() starts afresh.
   void shutdown();

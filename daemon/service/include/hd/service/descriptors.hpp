@@ -14,17 +14,21 @@ namespace hd::daemon {
 /// the standard streams, the signal and notify sockets, with room to spare.
 inline constexpr std::int64_t k_descriptor_reserve = 64;
 
-/// Descriptors of one IMAP connection: its socket, and the wake-up socket pair of the curl
-/// multi handle it connects through. Each connection has a multi handle of its own: in a
-/// shared one, curl's connection cache would close our idle connections whenever another
-/// mailbox connects (idle longer than CURLOPT_MAXAGE_CONN, 118 s by default; with input
-/// waiting, in curl 8) — docs/intake.md, "Event loop".
-inline constexpr std::int64_t k_descriptors_per_imap_connection = 3;
+/// Descriptors of one IMAP connection: its socket. The connections on the loop connect through
+/// one curl multi handle (one wake-up socket pair for them all, in the reserve), each with a
+/// connection cache of its own — docs/intake.md, "Event loop".
+inline constexpr std::int64_t k_descriptors_per_imap_connection = 1;
 
-/// What CFG can have open at once: k_descriptors_per_imap_connection per mailbox, the SMTP
-/// transfers ([smtp] max_parallel), the webhook POSTs (each endpoint's max_parallel), the HTTP
-/// API's connections ([http] max_connections) and its listening socket, plus
-/// k_descriptor_reserve.
+/// Descriptors of one IMAP connection attempt beyond its socket, while it connects: libcurl's
+/// threaded resolver's socket pair (a host name, not an address). At most
+/// [imap] max_connecting_per_server attempts per server are in progress at once.
+inline constexpr std::int64_t k_descriptors_per_imap_attempt = 2;
+
+/// What CFG can have open at once: k_descriptors_per_imap_connection per mailbox and
+/// k_descriptors_per_imap_attempt per attempt it can have in progress (per server, the smaller
+/// of its mailboxes and max_connecting_per_server), the SMTP transfers ([smtp] max_parallel),
+/// the webhook POSTs (each endpoint's max_parallel), the HTTP API's connections ([http]
+/// max_connections) and its listening socket, plus k_descriptor_reserve.
 std::int64_t descriptors_needed(const config& cfg);
 
 struct descriptor_limit {
