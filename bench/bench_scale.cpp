@@ -411,7 +411,8 @@ void copy_round(raw_db& d, int round, std::int64_t dt,
   }
   // The insert trigger queued the copies for the full-text index (schema 9 and later).
   d.exec(
-      "INSERT INTO messages_fts (rowid, subject, body_text) SELECT m.id, m.subject, m.body_text "
+      "INSERT INTO messages_fts (rowid, subject, body_text) SELECT m.id, m.subject, "
+      "hd_text(m.body_text) "
       "FROM fts_queue q JOIN messages m ON m.id = q.message_id; DELETE FROM fts_queue");
 }
 

@@ -53,4 +53,27 @@ result<std::int64_t, errc> backup_to(store& s, const std::string& dest) {
   return static_cast<std::int64_t>(fs::file_size(dest));
 }
 
+namespace {
+std::int64_t pragma_integer(const sql::connection& db, const char* pragma) {
+  sql::statement st(db, pragma);
+  return st.step() ? st.integer(0) : 0;
+}
+}  // namespace
+
+result<compact_report, errc> compact(store& s) {
+  return guarded([&]() -> result<compact_report, errc> {
+    const sql::connection& db = connection_of(s);
+    compact_report r;
+    std::int64_t page = pragma_integer(db, "PRAGMA page_size");
+    r.bytes_before = pragma_integer(db, "PRAGMA page_count") * page;
+    r.free_before = pragma_integer(db, "PRAGMA freelist_count") * page;
+    db.exec("VACUUM");
+    // The WAL holds the rewritten pages until a checkpoint: fold them in and truncate it, so
+    // the space is given back now.
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    r.bytes_after = pragma_integer(db, "PRAGMA page_count") * page;
+    return r;
+  });
+}
+
 }  // namespace hd::storage

@@ -2,6 +2,7 @@
 // "Custom Tokenizers"): unicode61 splits and normalises, and each token it reports is folded
 // before it reaches FTS5, with its offsets unchanged.
 #include "fold_tokenizer.hpp"
+#include "text_codec.hpp"
 
 #include "rank.hpp"
 #include "sqlite.hpp"
@@ -140,6 +141,7 @@ void register_fold_tokenizer(sqlite3* db) {
     throw sql::sqlite_error(rc, "cannot register the hd_fold tokenizer");
   }
   register_rank_function(api);
+  register_text_functions(db);
 }
 
 void register_fold_tokenizer_everywhere() {

@@ -14,7 +14,7 @@ namespace {
 
 void index_queued(const sql::connection& db) {
   sql::statement ins(db, R"(INSERT INTO messages_fts (rowid, subject, body_text)
-                              SELECT m.id, m.subject, m.body_text
+                              SELECT m.id, m.subject, hd_text(m.body_text)
                                 FROM fts_queue q JOIN messages m ON m.id = q.message_id)");
   ins.run();
   sql::statement del(db, "DELETE FROM fts_queue");

@@ -212,7 +212,7 @@ std::int64_t insert_message(const sql::connection& db, const inbound& in, std::i
       db,
       R"(INSERT INTO messages (request_id, direction, raw_id, message_id, person_id, from_address, from_name,
                                                  subject, body_text, body_html, sent_at, created_at)
-                           VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))");
+                           VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, ?7, hd_pack(?8), hd_pack(?9), ?10, ?11))");
   st.bind(1, request_id).bind(2, raw_id).bind(3, m.message_id).bind(4, person_id);
   st.bind(5, m.from ? ascii_lower(m.from->addr) : std::string())
       .bind(6, m.from ? m.from->name : std::string());
@@ -311,7 +311,7 @@ std::int64_t record_outbound(const sql::connection& db, std::int64_t request_id,
   sql::statement msg(
       db,
       R"(INSERT INTO messages (request_id, direction, message_id, from_address, subject, body_text, created_at)
-                            VALUES (?1, 'out', ?2, ?3, ?4, ?5, ?6))");
+                            VALUES (?1, 'out', ?2, ?3, ?4, hd_pack(?5), ?6))");
   msg.bind(1, request_id)
       .bind(2, msg_id)
       .bind(3, ascii_lower(m.mail_from))

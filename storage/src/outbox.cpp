@@ -57,9 +57,10 @@ std::optional<std::int64_t> request_of(const sql::connection& db, std::int64_t i
 std::string lower(std::string_view s) { return ascii_lower(s); }
 
 void fill_last_inbound(const sql::connection& db, reply_facts& f) {
-  sql::statement st(db,
-                    "SELECT message_id, subject, body_text FROM messages WHERE request_id = ?1 AND "
-                    "direction = 'in' ORDER BY person_id IS ?2 DESC, id DESC LIMIT 1");
+  sql::statement st(
+      db,
+      "SELECT message_id, subject, hd_text(body_text) FROM messages WHERE request_id = ?1 AND "
+      "direction = 'in' ORDER BY person_id IS ?2 DESC, id DESC LIMIT 1");
   // The customer's own newest mail, not a vendor's answer that threaded in after it.
   st.bind(1, f.request_id).bind(2, f.person_id);
   if (!st.step()) return;

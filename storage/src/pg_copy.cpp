@@ -83,6 +83,18 @@ std::string column_list(const std::vector<column>& cols) {
   return out;
 }
 
+// COLS as SQLite is read for the copy: message bodies packed as zstd frames (schema 18) are
+// read as their text, which PostgreSQL keeps as TEXT (and compresses itself).
+std::string lite_select_list(const std::string& table, const std::vector<column>& cols) {
+  std::string out;
+  for (const column& c : cols) {
+    bool packed = table == "messages" && (c.name == "body_text" || c.name == "body_html");
+    out +=
+        (out.empty() ? "" : ", ") + (packed ? "hd_text(" + quoted(c.name) + ")" : quoted(c.name));
+  }
+  return out;
+}
+
 // The copy's failure, as the result error it becomes.
 struct copy_error {
   errc code;
@@ -192,7 +204,8 @@ class copier {
     const auto refs = forward_references().find(table);
     std::set<std::string> later;
     if (refs != forward_references().end()) later.insert(refs->second.begin(), refs->second.end());
-    sql::statement read(lite_, "SELECT " + column_list(cols) + " FROM " + quoted(table));
+    sql::statement read(lite_,
+                        "SELECT " + lite_select_list(table, cols) + " FROM " + quoted(table));
     std::unique_ptr<pg::statement> full;
     std::vector<std::vector<std::optional<std::string>>> pending;  // rows of a batch
     std::int64_t rows = 0;

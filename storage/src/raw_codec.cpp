@@ -16,17 +16,30 @@ struct cctx_free {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
 
+// One context per thread, reused (its parameters stay set between frames): not an allocation
+// and set-up of the compression tables for every mail.
+ZSTD_CCtx* compressor() {
+  thread_local std::unique_ptr<ZSTD_CCtx, cctx_free> c([] {
+    ZSTD_CCtx* x = ZSTD_createCCtx();
+    if (x != nullptr) {
+      // Each frame carries its content size and a checksum of the content (4 bytes), so
+      // damaged bytes are reported on reading instead of being handed out as the customer's
+      // mail.
+      ZSTD_CCtx_setParameter(x, ZSTD_c_compressionLevel, zstd_level);
+      ZSTD_CCtx_setParameter(x, ZSTD_c_checksumFlag, 1);
+    }
+    return x;
+  }());
+  return c.get();
+}
+
 }  // namespace
 
 stored_raw encode_raw(std::string_view raw) {
-  // Each frame carries its content size and a checksum of the content (4 bytes), so damaged
-  // bytes are reported on reading instead of being handed out as the customer's mail.
-  std::unique_ptr<ZSTD_CCtx, cctx_free> cctx(ZSTD_createCCtx());
-  if (!cctx) return {std::string(raw), raw_encoding::none};
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, zstd_level);
-  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
+  ZSTD_CCtx* cctx = compressor();
+  if (cctx == nullptr) return {std::string(raw), raw_encoding::none};
   std::string out(ZSTD_compressBound(raw.size()), '\0');
-  std::size_t n = ZSTD_compress2(cctx.get(), out.data(), out.size(), raw.data(), raw.size());
+  std::size_t n = ZSTD_compress2(cctx, out.data(), out.size(), raw.data(), raw.size());
   if (ZSTD_isError(n) || n >= raw.size()) return {std::string(raw), raw_encoding::none};
   out.resize(n);
   return {std::move(out), raw_encoding::zstd};

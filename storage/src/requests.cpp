@@ -54,7 +54,7 @@ void read_addresses(const sql::connection& db, message_detail& m) {
 
 std::vector<message_detail> read_messages(const sql::connection& db, std::int64_t request_id) {
   sql::statement st(db, R"(SELECT m.id, m.direction, m.message_id, m.from_address, m.from_name,
-                                  m.subject, m.body_text, m.body_html, m.sent_at, m.created_at,
+                                  m.subject, hd_text(m.body_text), hd_text(m.body_html), m.sent_at, m.created_at,
                                   COALESCE(u.login, ''), m.flagged
                            FROM messages m LEFT JOIN users u ON u.id = m.author_id
                            WHERE m.request_id = ?1 ORDER BY m.id)");

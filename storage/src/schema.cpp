@@ -518,6 +518,32 @@ DELETE FROM fts_queue;
 ALTER TABLE outbox ADD COLUMN last_error_at INTEGER;
 CREATE INDEX outbox_last_error ON outbox(last_error_at) WHERE last_error_at IS NOT NULL;
 )sql"},
+      {"message bodies kept as zstd frames", R"sql(
+-- Issue 22: bodies were half the database (2.2 KB rows in 4 KB pages). body_text and
+-- body_html now hold a zstd BLOB of the UTF-8 text when that is smaller, else TEXT as before
+-- (storage/src/text_codec.hpp: hd_pack writes, hd_text reads; both registered on every
+-- connection). The full-text index keeps its words; its triggers now read the text through
+-- hd_text. Existing bodies are packed here, with the update trigger out of the way so the
+-- index is not rewritten: a million-request database takes minutes, and its file keeps its
+-- size (the freed pages are reused by new mail; VACUUM gives them back to the disk).
+DROP TRIGGER messages_fts_delete;
+DROP TRIGGER messages_fts_update;
+UPDATE messages SET body_text = hd_pack(body_text), body_html = hd_pack(body_html)
+  WHERE length(body_text) >= 64 OR length(body_html) >= 64;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, subject, body_text)
+    SELECT 'delete', old.id, old.subject, hd_text(old.body_text)
+    WHERE NOT EXISTS (SELECT 1 FROM fts_queue WHERE message_id = old.id);
+  DELETE FROM fts_queue WHERE message_id = old.id;
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF subject, body_text ON messages
+  WHEN NOT EXISTS (SELECT 1 FROM fts_queue WHERE message_id = old.id) BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, subject, body_text)
+    VALUES ('delete', old.id, old.subject, hd_text(old.body_text));
+  INSERT INTO messages_fts (rowid, subject, body_text)
+    VALUES (new.id, new.subject, hd_text(new.body_text));
+END;
+)sql"},
   };
   return list;
 }

@@ -501,6 +501,12 @@ CREATE TRIGGER webhook_message_sent AFTER UPDATE OF status ON outbox
   FOR EACH ROW WHEN (NEW.status = 'sent' AND OLD.status IS DISTINCT FROM 'sent')
   EXECUTE FUNCTION hd_webhook_message_sent();
 )sql"},
+      {18, "message bodies kept as zstd frames (SQLite only)", R"sql(
+-- SQLite's schema 18 packs message bodies into zstd BLOBs. PostgreSQL compresses large text
+-- values itself (TOAST) and keeps bodies as TEXT, so its tsvector column and every query read
+-- them as they are: nothing changes here but the version. `db copy` unpacks them.
+SELECT 1;
+)sql"},
   };
   return list;
 }

@@ -113,7 +113,7 @@ std::map<std::int64_t, std::string> snippets_of(const sql::connection& db, const
   db.exec("DELETE FROM temp.search_snippets");
   {
     sql::statement copy(db, R"(INSERT INTO temp.search_snippets (rowid, subject, body_text)
-                                 SELECT id, subject, body_text FROM messages WHERE id = ?1)");
+                                 SELECT id, subject, hd_text(body_text) FROM messages WHERE id = ?1)");
     for (const raw_hit& h : hits) {
       copy.bind(1, h.message_id);
       copy.run();

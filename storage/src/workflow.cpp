@@ -74,7 +74,7 @@ void touch(const sql::connection& db, std::int64_t request, std::int64_t now) {
 std::int64_t insert_note(const sql::connection& db, std::int64_t request, const std::string& text,
                          const acting& by) {
   statement st(db, R"(INSERT INTO messages (request_id, direction, author_id, body_text, created_at)
-                      VALUES (?1, 'note', ?2, ?3, ?4))");
+                      VALUES (?1, 'note', ?2, hd_pack(?3), ?4))");
   st.bind(1, request).bind(2, user_id(db, by.login)).bind(3, text).bind(4, by.now).run();
   return db.last_insert_id();
 }

@@ -39,7 +39,7 @@ result<std::int64_t, errc> create_request(store& s, const new_request& r, const 
     statement msg(
         db,
         R"(INSERT INTO messages (request_id, direction, person_id, from_address, from_name, subject, body_text, created_at)
-                         VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, ?7))");
+                         VALUES (?1, 'in', ?2, ?3, ?4, ?5, hd_pack(?6), ?7))");
     msg.bind(1, id).bind(2, person).bind(3, ascii_lower(r.person_address)).bind(4, r.person_name);
     msg.bind(5, r.title).bind(6, r.text).bind(7, by.now).run();
     statement ev(db,

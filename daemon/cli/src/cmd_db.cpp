@@ -124,6 +124,35 @@ void copy_command(cli_state& st, const std::string& url) {
   st.exit = exit_code::ok;
 }
 
+void compact_command(cli_state& st) {
+  std::optional<config> cfg = st.load_config();
+  if (!cfg) return;
+  std::error_code ec;
+  if (!std::filesystem::exists(cfg->database.path, ec)) {
+    return st.fail(exit_code::no_input, fmt::format("{}: no such file", cfg->database.path));
+  }
+  // VACUUM rewrites the whole file under the write lock: no daemon may be waiting on it.
+  lock_file lock(cfg->database.path + ".lock");
+  if (!lock.ok()) {
+    return st.fail(exit_code::temp_fail,
+                   fmt::format("db compact: {} (stop the daemon first)", lock.error()));
+  }
+  auto s = open_store(*cfg);
+  if (!s) return st.fail(exit_code::temp_fail, s.error().message);
+  auto started = std::chrono::steady_clock::now();
+  auto r = storage::compact(*s);
+  if (!r) {
+    // A full disk or a busy database: the file is as it was; try again with room.
+    return st.fail(exit_code::temp_fail, fmt::format("db compact: {}", r.error().message));
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  st.io.out << fmt::format("{}: {:.1f} MB -> {:.1f} MB ({:.1f} MB were free pages) in {:.1f} s\n",
+                           cfg->database.path, static_cast<double>(r->bytes_before) / 1e6,
+                           static_cast<double>(r->bytes_after) / 1e6,
+                           static_cast<double>(r->free_before) / 1e6, secs);
+  st.exit = exit_code::ok;
+}
+
 }  // namespace
 
 void add_db_commands(CLI::App& app, cli_state& st) {
@@ -191,6 +220,11 @@ void add_db_commands(CLI::App& app, cli_state& st) {
   check->add_flag("--full", *full, "Run integrity_check instead of quick_check");
   check->callback([&st, full] { check_command(st, *full); });
   auto to = std::make_shared<std::string>();
+  CLI::App* compact = db->add_subcommand(
+      "compact",
+      "Give unused pages back to the disk (VACUUM; stop the daemon first; needs free space of "
+      "up to the database's size)");
+  compact->callback([&st] { compact_command(st); });
   CLI::App* copy = db->add_subcommand(
       "copy",
       "Copy the database into an empty PostgreSQL database (moving over, docs/scale-out.md):\n"
