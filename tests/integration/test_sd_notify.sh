@@ -2,6 +2,8 @@
 # `helpdeskd run` under systemd's Type=notify, with a real notify socket: READY=1 comes only
 # once every mailbox was heard from (one Dovecot mailbox logged in, one unreachable mailbox
 # failed its first attempt), RELOADING=1 then READY=1 on SIGHUP, STOPPING=1 on SIGTERM, exit 0.
+# Before READY=1, while the database is checked and migrated, EXTEND_TIMEOUT_USEC (a big
+# database's migration can outlast TimeoutStartSec).
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 
@@ -23,11 +25,18 @@ s.settimeout(30)
 log = open(t + "/run.log", "w")
 p = subprocess.Popen([hd, "-c", t + "/hd.toml", "run"], stderr=log,
                      env=dict(os.environ, NOTIFY_SOCKET=path))
+extended = []  # EXTEND_TIMEOUT_USEC while the database is checked and opened
 def got(what):
-    msg = s.recv(4096).decode()
+    while True:
+        msg = s.recv(4096).decode()
+        if not msg.startswith("EXTEND_TIMEOUT_USEC="):
+            break
+        extended.append(msg)
     print("%s: %s" % (what, msg.split("\n")[0]))
     return msg
 ready = got("start")
+print("start timeout extended before ready:", len(extended) > 0 and
+      extended[0] == "EXTEND_TIMEOUT_USEC=60000000\nSTATUS=checking and migrating the database")
 log.flush()
 text = open(t + "/run.log").read()  # what had been logged when READY=1 arrived
 print("connected before ready:", "imap.connected" in text and "mailbox=support" in text)
@@ -41,6 +50,7 @@ print("exit:", p.wait(30))
 PY
 cat "$T/notify.out"
 expect_eq "$(cat "$T/notify.out")" "start: READY=1
+start timeout extended before ready: True
 connected before ready: True
 failed before ready: True
 hup: RELOADING=1

@@ -8,6 +8,7 @@
 #include "hd/intake/pipeline.hpp"
 #include "hd/service/event_loop.hpp"
 #include "hd/service/outbox_delivery.hpp"
+#include "hd/service/readiness.hpp"
 #include "hd/storage/workflow.hpp"
 #include "lock_file.hpp"
 
@@ -62,6 +63,9 @@ void run_command(cli_state& st, bool once) {
     st.fail(exit_code::temp_fail, lock.error());
     return;
   }
+  // The database's check and migration can outlast the unit's TimeoutStartSec on a big
+  // database: systemd hears every 20 s that the start goes on, until the store is open.
+  startup_keepalive keepalive("checking and migrating the database");
   // A damaged database is not written into: no mailbox is polled, the mail stays on the
   // IMAP server until the database is recovered.
   auto health = check_before_intake(*cfg, st.log, "run", st.io.now());
@@ -79,6 +83,7 @@ void run_command(cli_state& st, bool once) {
     return;
   }
   auto db = open_store(*cfg);
+  keepalive.stop();
   if (!db) {
     st.fail(
         db.error().code == storage::errc::not_a_database ? exit_code::config : exit_code::temp_fail,

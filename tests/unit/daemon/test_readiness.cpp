@@ -2,7 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 using hd::daemon::readiness;
@@ -68,4 +72,34 @@ TEST_CASE("readiness: reload and stop") {
     ready.reloading();
     CHECK(r.got == std::vector<std::string>{"STOPPING=1"});
   }
+}
+
+TEST_CASE(
+    "startup_keepalive: extends the start timeout at once and then regularly, until stopped") {
+  std::mutex m;
+  std::condition_variable cv;
+  std::vector<std::string> got;
+  hd::daemon::startup_keepalive keep("migrating", std::chrono::milliseconds(5),
+                                     [&](const std::string& s) {
+                                       std::lock_guard lock(m);
+                                       got.push_back(s);
+                                       cv.notify_all();
+                                     });
+  {
+    std::unique_lock lock(m);
+    // No time limit on the test: it waits for the third message, however long that takes.
+    cv.wait(lock, [&] { return got.size() >= 3; });
+  }
+  keep.stop();
+  std::size_t after_stop = 0;
+  {
+    std::lock_guard lock(m);
+    after_stop = got.size();
+    // Three times the interval, in microseconds, and what is going on.
+    CHECK(got.front() == "EXTEND_TIMEOUT_USEC=15000\nSTATUS=migrating");
+    for (const std::string& s : got) CHECK(s == got.front());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  std::lock_guard lock(m);
+  CHECK(got.size() == after_stop);  // nothing after stop()
 }

@@ -3,10 +3,14 @@
 // it is ready, reloading and stopping (sd_notify(3)). Without $NOTIFY_SOCKET (cron, a terminal,
 // the tests) libsystemd sends nothing and every call is cheap.
 
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 namespace hd::daemon {
 
@@ -39,6 +43,33 @@ class readiness {
   std::set<std::string> heard_;
   bool ready_ = false;
   bool stopping_ = false;
+};
+
+/// While `run` checks and migrates its database, before it serves: tells the service manager
+/// at once and then every EVERY that the start goes on (EXTEND_TIMEOUT_USEC of three times
+/// EVERY, with a STATUS= line), so TimeoutStartSec does not kill a long migration half-way:
+/// it would roll back, and the restarted service would begin it again, forever (the schema-18
+/// migration of a million requests takes over three minutes; the unit allows 180 s). From a
+/// thread of its own, until stop() or destruction. The default sender is sd_notify(3), and
+/// without $NOTIFY_SOCKET no thread is started.
+class startup_keepalive {
+ public:
+  using sender = readiness::sender;
+  explicit startup_keepalive(std::string status,
+                             std::chrono::milliseconds every = std::chrono::seconds(20));
+  startup_keepalive(std::string status, std::chrono::milliseconds every, sender send);
+  ~startup_keepalive() { stop(); }
+  startup_keepalive(const startup_keepalive&) = delete;
+  startup_keepalive& operator=(const startup_keepalive&) = delete;
+  /// Stops sending (the start is over); nothing is sent after it returns.
+  void stop();
+
+ private:
+  void start(std::string status, std::chrono::milliseconds every, sender send);
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool stopped_ = false;
+  std::thread thread_;
 };
 
 }  // namespace hd::daemon
