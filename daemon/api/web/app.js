@@ -106,12 +106,16 @@
   }
   function failed(e) {
     if (e instanceof StaleNav) return;
+    if (e instanceof ApiError && e.status === 401) return;  // api() showed the login page
     toast(t("error", { what: e.message }), "bad");
   }
 
   // ---- login and the frame -------------------------------------------------------------------
   function loginPage() {
     stopFeed();
+    // A refresh due from the feed must not run on the login page (its request would be refused).
+    clearTimeout(refreshTimer);
+    state.view = null;
     document.getElementById("top").replaceChildren(h("span", { class: "brand" }, "helpdeskd"));
     const err = h("p", { class: "error", role: "alert", hidden: true });
     const user = h("input", { id: "login-user", name: "login", autocomplete: "username", required: true });
@@ -225,10 +229,10 @@
       if (v.kind === "request") {
         if (e.request === v.id && !mine && !v.editing) {
           toast(t("changed", { n: e.request }) + ": " + e.kind + " (" + e.actor + ")");
-          openRequest(v.id, true);
+          openRequest(v.id, true).catch(failed);
         }
       } else if (v.refresh) {
-        v.refresh();
+        Promise.resolve().then(() => v.refresh()).catch(failed);
       }
     }, 150);
   }
