@@ -117,7 +117,8 @@ toml::table effective(const config& c) {
                           {"check_on_start", c.database.check_on_start == 0   ? "off"
                                              : c.database.check_on_start == 2 ? "full"
                                                                               : "quick"},
-                          {"check_every_s", c.database.check_every_s}});
+                          {"check_every_s", c.database.check_every_s},
+                          {"search_window_messages", c.database.search_window_messages}});
   root.insert("limits", toml::table{{"max_message_bytes", c.limits.max_message_bytes},
                                     {"max_header_bytes", c.limits.max_header_bytes},
                                     {"max_mime_depth", c.limits.max_mime_depth},

@@ -1,4 +1,5 @@
-// Deferred full-text indexing (schema: "full-text index written once per commit").
+// Deferred full-text indexing (schema: "full-text index written once per commit"), into the
+// index's windows (schema 19: "full-text index split by age").
 //
 // FTS5 writes its pending terms out as a new index segment at every savepoint, and SQLite
 // opens a statement savepoint for nearly every write inside a transaction. Indexing each
@@ -7,34 +8,150 @@
 // trigger now only queues the message id; the queue is indexed in one statement right before
 // the outermost COMMIT, so a batch of 100 mails makes one segment. A rolled-back message
 // leaves the queue with it: the index never sees it.
+//
+// The index is split by age: each window is an FTS5 table over the messages of one id range
+// (fts_windows). New messages go to the open window; once it holds window_messages, the next
+// commit closes it and opens a new one. Search reads the windows newest first and stops when
+// it has its candidates, so a common word's prefix query costs the size of a window, not of
+// the whole history (docs/storage.md, "Search").
+#include "fts_windows.hpp"
 #include "store_impl.hpp"
 
 namespace hd::storage {
 namespace {
 
-void index_queued(const sql::connection& db) {
-  sql::statement ins(db, R"(INSERT INTO messages_fts (rowid, subject, body_text)
-                              SELECT m.id, m.subject, hd_text(m.body_text)
-                                FROM fts_queue q JOIN messages m ON m.id = q.message_id)");
-  ins.run();
+constexpr const char* k_fts_columns =
+    "subject, body_text, content = 'messages', content_rowid = 'id', "
+    "tokenize = 'hd_fold remove_diacritics 2'";
+
+bool has_windows(const sql::connection& db) {
+  sql::statement st(db,
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fts_windows'");
+  return st.step();
+}
+
+// Closes the open window at LO (the first id of the new one) and opens a window from LO.
+void open_window(const sql::connection& db, std::int64_t lo) {
+  std::string name = fmt::format("messages_fts_{}", lo);
+  db.exec(
+      fmt::format("CREATE VIRTUAL TABLE {} USING fts5({})", quoted(name), k_fts_columns).c_str());
+  sql::statement close(db, "UPDATE fts_windows SET hi = ?1 WHERE hi IS NULL");
+  close.bind(1, lo).run();
+  sql::statement add(db, "INSERT INTO fts_windows (name, lo, hi, rows) VALUES (?1, ?2, NULL, 0)");
+  add.bind(1, name).bind(2, lo).run();
+  write_window_triggers(db);
+}
+
+void index_queued(const sql::connection& db, std::int64_t window_messages) {
+  if (!has_windows(db)) {  // before schema 19 (a test of old schemas): the one index
+    sql::statement ins(db, R"(INSERT INTO messages_fts (rowid, subject, body_text)
+                                SELECT m.id, m.subject, hd_text(m.body_text)
+                                  FROM fts_queue q JOIN messages m ON m.id = q.message_id)");
+    ins.run();
+    sql::statement del(db, "DELETE FROM fts_queue");
+    del.run();
+    return;
+  }
+  sql::statement first(db, "SELECT MIN(message_id) FROM fts_queue");
+  if (!first.step() || first.is_null(0)) return;  // nothing queued
+  std::int64_t first_id = first.integer(0);
+  first.reset();
+  sql::statement open(db, "SELECT lo, rows FROM fts_windows WHERE hi IS NULL");
+  if (open.step() && open.integer(1) >= window_messages && first_id > open.integer(0)) {
+    std::int64_t lo = first_id;
+    open.reset();
+    open_window(db, lo);
+  }
+  open.reset();
+  // Each queued message into the window of its id: the open one, unless a writer put back
+  // older ids (db recover rebuilds its own way; this keeps any other case right).
+  std::vector<window> windows = read_windows(db);
+  for (const window& w : windows) {
+    sql::statement ins(db, fmt::format(R"(INSERT INTO {} (rowid, subject, body_text)
+                             SELECT m.id, m.subject, hd_text(m.body_text)
+                               FROM fts_queue q JOIN messages m ON m.id = q.message_id
+                              WHERE q.message_id >= ?1 AND (?2 IS NULL OR q.message_id < ?2))",
+                                       quoted(w.name)));
+    ins.bind(1, w.lo).bind(2, w.hi).run();
+    std::int64_t n = db.changes();
+    if (n > 0) {
+      sql::statement count(db, "UPDATE fts_windows SET rows = rows + ?2 WHERE name = ?1");
+      count.bind(1, w.name).bind(2, n).run();
+    }
+  }
   sql::statement del(db, "DELETE FROM fts_queue");
   del.run();
 }
 
 }  // namespace
 
-void enable_deferred_index(const sql::connection& db) {
+std::vector<window> read_windows(const sql::connection& db) {
+  std::vector<window> out;
+  sql::statement st(db, "SELECT name, lo, hi, rows FROM fts_windows ORDER BY lo DESC");
+  while (st.step()) out.push_back({st.text(0), st.integer(1), st.opt_integer(2), st.integer(3)});
+  return out;
+}
+
+void write_window_triggers(const sql::connection& db) {
+  std::string del, upd_delete, upd_insert;
+  for (const window& w : read_windows(db)) {
+    std::string range = w.hi ? fmt::format("old.id >= {} AND old.id < {}", w.lo, *w.hi)
+                             : fmt::format("old.id >= {}", w.lo);
+    std::string t = quoted(w.name);
+    del += fmt::format(
+        "  INSERT INTO {0} ({0}, rowid, subject, body_text)\n"
+        "    SELECT 'delete', old.id, old.subject, hd_text(old.body_text) WHERE {1}\n"
+        "      AND NOT EXISTS (SELECT 1 FROM fts_queue WHERE message_id = old.id);\n",
+        t, range);
+    upd_delete += fmt::format(
+        "  INSERT INTO {0} ({0}, rowid, subject, body_text)\n"
+        "    SELECT 'delete', old.id, old.subject, hd_text(old.body_text) WHERE {1};\n",
+        t, range);
+    upd_insert += fmt::format(
+        "  INSERT INTO {0} (rowid, subject, body_text)\n"
+        "    SELECT new.id, new.subject, hd_text(new.body_text) WHERE {1};\n",
+        t, range);
+  }
+  db.exec("DROP TRIGGER IF EXISTS messages_fts_delete");
+  db.exec(fmt::format("CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN\n{}"
+                      "  DELETE FROM fts_queue WHERE message_id = old.id;\nEND",
+                      del)
+              .c_str());
+  // A message's id does not change: old.id says the window for both halves.
+  db.exec("DROP TRIGGER IF EXISTS messages_fts_update");
+  db.exec(fmt::format("CREATE TRIGGER messages_fts_update AFTER UPDATE OF subject, body_text ON "
+                      "messages\n  WHEN NOT EXISTS (SELECT 1 FROM fts_queue WHERE message_id = "
+                      "old.id) BEGIN\n{}{}END",
+                      upd_delete, upd_insert)
+              .c_str());
+}
+
+void enable_deferred_index(const sql::connection& db, std::int64_t window_messages) {
   sql::statement st(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fts_queue'");
   if (!st.step()) return;
-  db.set_before_commit(index_queued);
-  // Rows queued by a writer without the hook (the sqlite3 shell, a restore) are indexed now.
+  db.set_before_commit(
+      [window_messages](const sql::connection& c) { index_queued(c, window_messages); });
+  // Rows queued by a writer without the hook (the sqlite3 shell, a restore, the bench's bulk
+  // copy) are indexed now.
   sql::statement left(db, "SELECT 1 FROM fts_queue LIMIT 1");
   if (left.step()) {
     left.reset();
     sql::transaction tx(db);
-    index_queued(db);
+    index_queued(db, window_messages);
     tx.commit();
   }
+}
+
+result<std::int64_t, errc> index_queued_messages(store& s) {
+  return guarded([&]() -> result<std::int64_t, errc> {
+    const sql::connection& db = connection_of(s);
+    sql::statement n(db, "SELECT COUNT(*) FROM fts_queue");
+    std::int64_t queued = n.step() ? n.integer(0) : 0;
+    n.reset();
+    sql::transaction tx(db);  // its commit runs the indexing hook
+    tx.commit();
+    return queued;
+  });
 }
 
 }  // namespace hd::storage

@@ -60,7 +60,7 @@ const std::vector<std::string>& copy_order() {
 
 // Derived on each side, not copied: SQLite's full-text index and its queue.
 bool derived(const std::string& table) {
-  return table == "fts_queue" || table.rfind("messages_fts", 0) == 0;
+  return table == "fts_queue" || table == "fts_windows" || table.rfind("messages_fts", 0) == 0;
 }
 
 // Columns that may point at a later row of the same table: inserted as NULL, set afterwards.

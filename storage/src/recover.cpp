@@ -17,7 +17,8 @@ constexpr std::int64_t range_rows = 1000;
 constexpr std::int64_t fallback_max_rowid = std::int64_t{1} << 22;
 
 // Tables whose content is derived from others: rebuilt at the end, not copied.
-const std::set<std::string> derived = {"fts_queue", "outbox_counts", "mailbox_counts"};
+const std::set<std::string> derived = {"fts_queue", "fts_windows", "outbox_counts",
+                                       "mailbox_counts"};
 
 struct stmt_deleter {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
@@ -154,17 +155,20 @@ void copy_table(sqlite3* src, sqlite3* dest, const std::string& name, bool rowid
 
 // The derived tables and the full-text index, from the copied rows.
 void rebuild_derived(sqlite3* dest) {
-  exec(dest,
-       "DELETE FROM outbox_counts;"
-       "INSERT INTO outbox_counts (status, n) SELECT status, COUNT(*) FROM outbox GROUP BY status;"
-       "DELETE FROM mailbox_counts;"
-       "INSERT INTO mailbox_counts (mailbox, stored)"
-       "  SELECT mailbox, COUNT(*) FROM raw_messages GROUP BY mailbox;"
-       "DELETE FROM fts_queue;"
-       // Not FTS5's 'rebuild': it would read the packed bodies (schema 18) as they are stored.
-       "INSERT INTO messages_fts (messages_fts) VALUES ('delete-all');"
-       "INSERT INTO messages_fts (rowid, subject, body_text)"
-       "  SELECT id, subject, hd_text(body_text) FROM messages;");
+  exec(
+      dest,
+      "DELETE FROM outbox_counts;"
+      "INSERT INTO outbox_counts (status, n) SELECT status, COUNT(*) FROM outbox GROUP BY status;"
+      "DELETE FROM mailbox_counts;"
+      "INSERT INTO mailbox_counts (mailbox, stored)"
+      "  SELECT mailbox, COUNT(*) FROM raw_messages GROUP BY mailbox;"
+      "DELETE FROM fts_queue;"
+      // Not FTS5's 'rebuild': it would read the packed bodies (schema 18) as they are stored.
+      "INSERT INTO messages_fts (messages_fts) VALUES ('delete-all');"
+      "INSERT INTO messages_fts (rowid, subject, body_text)"
+      "  SELECT id, subject, hd_text(body_text) FROM messages;"
+      // The new file has one window (its schema's first): every message is in it now.
+      "UPDATE fts_windows SET rows = (SELECT COUNT(*) FROM messages) WHERE name = 'messages_fts';");
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 // then moves the sequences past them), times stay the same integers (seconds since 1970), and
 // 0/1 flags stay integers, so a verb's SQL reads the same on both. Triggers are PL/pgSQL with
 // the same names and effects. What only one side has (compared by test_pg_schema.cpp):
-//   - SQLite: messages_fts (FTS5) and fts_queue. PostgreSQL searches messages.search, a
+//   - SQLite: messages_fts and its windows (FTS5), fts_queue and fts_windows. PostgreSQL searches
+//   messages.search, a
 //     stored tsvector under the text search configuration hd_fold (simple + unaccent: case
 //     and diacritics ignored, no stemming, as SQLite's hd_fold tokenizer), with a GIN index;
 //     subject words weigh more (setweight A) than body words (B). Queries must name the
@@ -505,6 +506,11 @@ CREATE TRIGGER webhook_message_sent AFTER UPDATE OF status ON outbox
 -- SQLite's schema 18 packs message bodies into zstd BLOBs. PostgreSQL compresses large text
 -- values itself (TOAST) and keeps bodies as TEXT, so its tsvector column and every query read
 -- them as they are: nothing changes here but the version. `db copy` unpacks them.
+SELECT 1;
+)sql"},
+      {19, "full-text index split by age (SQLite only)", R"sql(
+-- SQLite's schema 19 splits its FTS5 index into windows by message id. PostgreSQL's search
+-- column and its GIN index are not affected: nothing changes here but the version.
 SELECT 1;
 )sql"},
   };

@@ -83,7 +83,7 @@ result<int, errc> store::migrate_to(int target) {
     }
   }
   try {
-    enable_deferred_index(p_->db);
+    enable_deferred_index(p_->db, p_->opt.search_window_messages);
   } catch (const sql::sqlite_error& e) {
     return fail(errc::migration, fmt::format("full-text index: {}", e.what()));
   }

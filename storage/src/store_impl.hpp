@@ -75,7 +75,7 @@ std::vector<request_summary> read_summaries(const sql::connection& db, const req
 
 /// Indexes queued messages for full-text search before each outermost commit on DB, once
 /// the schema has the queue (see fts_queue.cpp). Called after migrations.
-void enable_deferred_index(const sql::connection& db);
+void enable_deferred_index(const sql::connection& db, std::int64_t window_messages);
 
 /// The migrations: entry i takes the schema from version i to i + 1.
 struct migration {

@@ -46,6 +46,8 @@ struct database_config {
   /// `run`: the same check again every this many seconds while it runs, on its own thread and
   /// connection; 0 off (and off with check_on_start). Range 0 or 1..31 days.
   int check_every_s = 86400;
+  /// Messages per window of the full-text index: search reads the newest windows first.
+  std::int64_t search_window_messages = 250000;
 };
 
 struct limits_config {

@@ -98,6 +98,11 @@ struct search_hit {
 result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view query,
                                                       const search_options& options = {});
 
+/// Indexes for search, now, the messages another writer queued (fts_queue: the bench's bulk
+/// copy, the sqlite3 shell), into the index's windows as helpdeskd's own commits do; they are
+/// otherwise indexed at this connection's next commit. Returns how many there were.
+result<std::int64_t, errc> index_queued_messages(store& s);
+
 struct attachment_data {
   attachment_info info;
   std::string bytes;

@@ -36,6 +36,10 @@ struct open_options {
   std::string tag_prefix = "#";  ///< request tag in subjects: "[" + tag_prefix + id + "]"
   int reopen_within_days = 60;   ///< a reply to a request closed longer ago opens a new one
   bool tag_in_body = false;      ///< also look for the request tag in the message text
+  /// Messages per window of the full-text index (schema 19): once the open window holds this
+  /// many, the next commit opens a new one. Search reads windows newest first, so a common
+  /// word's cost grows with this, not with the history ([database] search_window_messages).
+  std::int64_t search_window_messages = 250000;
   /// Test hook for crash consistency: called before each step of ingest with the step's name
   /// ("duplicate", "raw", "person", "thread", "request", "message", "addresses",
   /// "attachments", "outgoing", "checkpoint", "commit"), and before a write_batch's COMMIT

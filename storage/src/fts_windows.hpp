@@ -1,0 +1,28 @@
+#pragma once
+// The full-text index split by age (schema 19; storage/src/fts_queue.cpp, docs/storage.md
+// "Search"): each window is an FTS5 table over the messages of one id range.
+
+#include "sqlite.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hd::storage {
+
+struct window {
+  std::string name;                ///< the FTS5 table: messages_fts, messages_fts_<lo>, ...
+  std::int64_t lo = 0;             ///< its messages have lo <= id < hi
+  std::optional<std::int64_t> hi;  ///< none: the open window, where new messages go
+  std::int64_t rows = 0;           ///< messages indexed into it (deletes not counted)
+};
+
+/// The windows, newest (highest lo) first.
+std::vector<window> read_windows(const sql::connection& db);
+
+/// Writes the messages' delete and update triggers again for the windows there are: each
+/// takes a message's old words out of the window of its id (through hd_text).
+void write_window_triggers(const sql::connection& db);
+
+}  // namespace hd::storage

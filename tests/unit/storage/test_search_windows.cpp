@@ -1,0 +1,143 @@
+// The full-text index split by age (schema 19, issue 22): windows of search_window_messages
+// messages, searched newest first; what search finds does not depend on the split, the
+// triggers keep every window right, and an older database's index becomes the first window.
+#include "fts_windows.hpp"
+#include "hd/storage/requests.hpp"
+#include "sqlite.hpp"
+#include "storage_test.hpp"
+#include "store_impl.hpp"
+
+#include <doctest/doctest.h>
+
+#include <set>
+
+namespace {
+
+using namespace hd::storage;
+
+store open_windows(std::int64_t per_window) {
+  open_options opt;
+  opt.search_window_messages = per_window;
+  return storage_test::open_memory(opt);
+}
+
+// Mail I (one request each, its own commit): "okapi" in all, "word<I>" in it alone, a long
+// body every third (a packed one).
+void ingest_n(store& s, int n) {
+  for (int i = 1; i <= n; ++i) {
+    std::string text = "The okapi ate word" + std::to_string(i) + ".";
+    if (i % 3 == 0) text += std::string(200, 'x');
+    auto m = storage_test::mail("p" + std::to_string(i) + "@example.com",
+                                "Mail " + std::to_string(i), std::nullopt, text);
+    storage_test::ingest(s, m, "From: x@example.com\r\nX-N: " + std::to_string(i) + "\r\n\r\nx");
+  }
+}
+
+std::set<std::int64_t> requests_found(store& s, const std::string& q,
+                                      const search_options& o = {}) {
+  auto r = search_requests(s, q, o);
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+  std::set<std::int64_t> out;
+  for (const search_hit& h : *r) out.insert(h.request.id);
+  return out;
+}
+
+std::set<std::int64_t> range(std::int64_t a, std::int64_t b) {
+  std::set<std::int64_t> out;
+  for (std::int64_t i = a; i <= b; ++i) out.insert(i);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the index opens a window every N messages; search reads them all, newest first") {
+  store s = open_windows(3);
+  ingest_n(s, 10);
+  std::vector<window> w = read_windows(connection_of(s));
+  // messages_fts (ids 1-3), then windows from 4, 7 and 10: newest first, each range closed
+  // where the next begins.
+  REQUIRE(w.size() == 4);
+  CHECK(w[0].name == "messages_fts_10");
+  CHECK_FALSE(w[0].hi.has_value());
+  CHECK(w[1].name == "messages_fts_7");
+  CHECK(w[1].hi == 10);
+  CHECK(w[3].name == "messages_fts");
+  CHECK(w[3].hi == 4);
+  CHECK(w[3].rows == 3);
+
+  CHECK(requests_found(s, "okapi") == range(1, 10));
+  CHECK(requests_found(s, "\"word1\"") == std::set<std::int64_t>{1});  // the oldest window
+  CHECK(requests_found(s, "word1") == std::set<std::int64_t>{1, 10});  // a prefix: word10 too
+  CHECK(requests_found(s, "word10") == std::set<std::int64_t>{10});
+  CHECK(requests_found(s, "word") == range(1, 10));  // a prefix, in every window
+
+  // The newest candidates only: windows are read newest first and stop there.
+  search_options o;
+  o.candidates = 4;
+  CHECK(requests_found(s, "okapi", o) == range(7, 10));
+}
+
+TEST_CASE("what search finds does not depend on the windows") {
+  store one = open_windows(1000000);
+  store split = open_windows(2);
+  ingest_n(one, 12);
+  ingest_n(split, 12);
+  REQUIRE(read_windows(connection_of(one)).size() == 1);
+  REQUIRE(read_windows(connection_of(split)).size() == 6);
+  for (const char* q : {"okapi", "word1", "word", "okapi word7", "mail", "xxxx*", "subject:mail"}) {
+    CAPTURE(q);
+    CHECK(requests_found(one, q) == requests_found(split, q));
+  }
+  search_options o;
+  o.candidates = 5;
+  CHECK(requests_found(one, "okapi", o) == requests_found(split, "okapi", o));
+}
+
+TEST_CASE("the triggers take a message's old words out of the window that holds it") {
+  store s = open_windows(3);
+  ingest_n(s, 10);
+  const sql::connection& db = connection_of(s);
+  // Message 2 is in the first window, 5 in the second, 9 in the third.
+  sql::statement up(db, "UPDATE messages SET body_text = hd_pack(?1) WHERE id = ?2");
+  up.bind(1, "The wombat " + std::string(200, 'y')).bind(2, 2).run();
+  up.reset();
+  up.bind(1, "A zebu").bind(2, 5).run();
+  CHECK(requests_found(s, "\"word2\"").empty());
+  CHECK(requests_found(s, "\"word5\"").empty());
+  CHECK(requests_found(s, "wombat") == std::set<std::int64_t>{2});
+  CHECK(requests_found(s, "zebu") == std::set<std::int64_t>{5});
+  db.exec("DELETE FROM message_addresses WHERE message_id = 9; DELETE FROM messages WHERE id = 9");
+  CHECK(requests_found(s, "\"word9\"").empty());
+  CHECK(requests_found(s, "okapi").size() == 7);
+  // Every window's index is consistent with what was put in and taken out.
+  for (const window& w : read_windows(db)) {
+    CAPTURE(w.name);
+    CHECK_NOTHROW(db.exec(
+        fmt::format("INSERT INTO {0} ({0}) VALUES ('integrity-check')", quoted(w.name)).c_str()));
+  }
+}
+
+TEST_CASE("migration to schema 19: the existing index is the first window, nothing reindexed") {
+  open_options opt;
+  opt.migrate = false;
+  opt.search_window_messages = 3;
+  auto opened = store::open(":memory:", opt);
+  REQUIRE(opened.has_value());
+  store s = std::move(*opened);
+  REQUIRE(s.migrate_to(18).has_value());
+  ingest_n(s, 5);
+  REQUIRE(s.migrate().value() == schema_version());
+  std::vector<window> w = read_windows(connection_of(s));
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].name == "messages_fts");
+  CHECK(w[0].rows == 5);
+  CHECK(requests_found(s, "okapi") == range(1, 5));
+  // It holds 5 of the 3 allowed: the next commit opens a window for the new mail.
+  auto m = storage_test::mail("new@example.com", "New", std::nullopt, "A new okapi");
+  storage_test::ingest(s, m, "From: new@example.com\r\n\r\nnew");
+  w = read_windows(connection_of(s));
+  REQUIRE(w.size() == 2);
+  CHECK(w[0].name == "messages_fts_6");
+  CHECK(w[1].hi == 6);
+  CHECK(requests_found(s, "okapi") == range(1, 6));
+}
