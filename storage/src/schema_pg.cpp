@@ -6,12 +6,11 @@
 // then moves the sequences past them), times stay the same integers (seconds since 1970), and
 // 0/1 flags stay integers, so a verb's SQL reads the same on both. Triggers are PL/pgSQL with
 // the same names and effects. What only one side has (compared by test_pg_schema.cpp):
-//   - SQLite: messages_fts and its windows (FTS5), fts_queue and fts_windows. PostgreSQL searches
-//   messages.search, a
-//     stored tsvector under the text search configuration hd_fold (simple + unaccent: case
-//     and diacritics ignored, no stemming, as SQLite's hd_fold tokenizer), with a GIN index;
-//     subject words weigh more (setweight A) than body words (B). Queries must name the
-//     configuration (to_tsquery('hd_fold', ...)), or the index is not used.
+//   - SQLite: messages_fts and its windows (FTS5), fts_queue and fts_windows. PostgreSQL
+//     searches messages.search, a stored tsvector under the text search configuration hd_fold
+//     (simple + unaccent: case and diacritics ignored, no stemming, as SQLite's hd_fold tokenizer),
+//     with a GIN index; subject words weigh more (setweight A) than body words (B). Queries must
+//     name the configuration (to_tsquery('hd_fold', ...)), or the index is not used.
 //   - PostgreSQL: schema_version (SQLite's PRAGMA user_version), person_addresses.seq (the
 //     insertion order SQLite reads from rowid), daemons and mailbox_leases (several daemons
 //     on one database, issue 18).
