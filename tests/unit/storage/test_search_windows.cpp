@@ -2,6 +2,7 @@
 // messages, searched newest first; what search finds does not depend on the split, the
 // triggers keep every window right, and an older database's index becomes the first window.
 #include "fts_windows.hpp"
+#include "hd/storage/recover.hpp"
 #include "hd/storage/requests.hpp"
 #include "sqlite.hpp"
 #include "storage_test.hpp"
@@ -9,6 +10,9 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <set>
 
 namespace {
@@ -140,4 +144,32 @@ TEST_CASE("migration to schema 19: the existing index is the first window, nothi
   CHECK(w[0].name == "messages_fts_6");
   CHECK(w[1].hi == 6);
   CHECK(requests_found(s, "okapi") == range(1, 6));
+}
+
+TEST_CASE("db recover of a database with windows: one window of everything, all found") {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("hd-test-windows-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  open_options opt;
+  opt.search_window_messages = 3;
+  {
+    auto s = store::open((dir / "src.db").string(), opt);
+    REQUIRE(s.has_value());
+    ingest_n(*s, 10);
+    REQUIRE(read_windows(connection_of(*s)).size() == 4);
+  }
+  auto report = recover_database((dir / "src.db").string(), (dir / "dest.db").string());
+  REQUIRE_MESSAGE(report.has_value(), (report ? "" : report.error().message));
+  {
+    auto d = store::open((dir / "dest.db").string(), opt);
+    REQUIRE(d.has_value());
+    std::vector<window> w = read_windows(connection_of(*d));
+    REQUIRE(w.size() == 1);
+    CHECK(w[0].name == "messages_fts");
+    CHECK(w[0].rows == 10);
+    CHECK(requests_found(*d, "okapi") == range(1, 10));
+    CHECK(requests_found(*d, "\"word4\"") == std::set<std::int64_t>{4});
+  }
+  fs::remove_all(dir);
 }
