@@ -24,12 +24,6 @@ constexpr const char* k_fts_columns =
     "subject, body_text, content = 'messages', content_rowid = 'id', "
     "tokenize = 'hd_fold remove_diacritics 2'";
 
-bool has_windows(const sql::connection& db) {
-  sql::statement st(db,
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fts_windows'");
-  return st.step();
-}
-
 // Closes the open window at LO (the first id of the new one) and opens a window from LO.
 void open_window(const sql::connection& db, std::int64_t lo) {
   std::string name = fmt::format("messages_fts_{}", lo);
@@ -84,6 +78,12 @@ void index_queued(const sql::connection& db, std::int64_t window_messages) {
 }
 
 }  // namespace
+
+bool has_windows(const sql::connection& db) {
+  sql::statement st(db,
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fts_windows'");
+  return st.step();
+}
 
 std::vector<window> read_windows(const sql::connection& db) {
   std::vector<window> out;

@@ -18,6 +18,9 @@ struct window {
   std::int64_t rows = 0;           ///< messages indexed into it (deletes not counted)
 };
 
+/// Whether the schema has windows (19 and later; before, messages_fts is the one index).
+bool has_windows(const sql::connection& db);
+
 /// The windows, newest (highest lo) first.
 std::vector<window> read_windows(const sql::connection& db);
 

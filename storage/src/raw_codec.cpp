@@ -1,9 +1,9 @@
 // Raw mail kept compressed (schema 12): zstd frames, byte for byte recoverable.
 #include "raw_codec.hpp"
 
-#include <zstd.h>
+#include "zstd_context.hpp"
 
-#include <memory>
+#include <zstd.h>
 
 namespace hd::storage {
 namespace {
@@ -12,31 +12,10 @@ namespace {
 // than the fsync that follows every stored mail.
 constexpr int zstd_level = 6;
 
-struct cctx_free {
-  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
-};
-
-// One context per thread, reused (its parameters stay set between frames): not an allocation
-// and set-up of the compression tables for every mail.
-ZSTD_CCtx* compressor() {
-  thread_local std::unique_ptr<ZSTD_CCtx, cctx_free> c([] {
-    ZSTD_CCtx* x = ZSTD_createCCtx();
-    if (x != nullptr) {
-      // Each frame carries its content size and a checksum of the content (4 bytes), so
-      // damaged bytes are reported on reading instead of being handed out as the customer's
-      // mail.
-      ZSTD_CCtx_setParameter(x, ZSTD_c_compressionLevel, zstd_level);
-      ZSTD_CCtx_setParameter(x, ZSTD_c_checksumFlag, 1);
-    }
-    return x;
-  }());
-  return c.get();
-}
-
 }  // namespace
 
 stored_raw encode_raw(std::string_view raw) {
-  ZSTD_CCtx* cctx = compressor();
+  ZSTD_CCtx* cctx = thread_compressor(zstd_level);
   if (cctx == nullptr) return {std::string(raw), raw_encoding::none};
   std::string out(ZSTD_compressBound(raw.size()), '\0');
   std::size_t n = ZSTD_compress2(cctx, out.data(), out.size(), raw.data(), raw.size());

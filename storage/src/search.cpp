@@ -64,12 +64,6 @@ bool plain_words(std::string_view q) {
   return true;
 }
 
-bool has_window_table(const sql::connection& db) {
-  sql::statement st(db,
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fts_windows'");
-  return st.step();
-}
-
 bool blank(std::string_view q) { return q.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
 struct raw_hit {
@@ -92,7 +86,7 @@ std::vector<raw_hit> best_per_request(const sql::connection& db, const std::stri
   };
   std::vector<candidate> found;
   std::vector<window> windows;
-  if (has_window_table(db)) {
+  if (has_windows(db)) {
     windows = read_windows(db);
   } else {
     windows.push_back({"messages_fts", 0, std::nullopt, 0});  // before schema 19

@@ -2,44 +2,15 @@
 #include "text_codec.hpp"
 
 #include "sqlite.hpp"
+#include "zstd_context.hpp"
 
 #include <zstd.h>
-
-#include <memory>
 
 namespace hd::storage {
 namespace {
 
-// Level 3, zstd's default: bodies are written on the storage worker, once per mail; the
-// higher levels gain a few per cent on 1-4 KB texts at several times the time.
+// Level 3, zstd's default: bodies are packed on the storage worker, once per mail.
 constexpr int zstd_level = 3;
-
-struct cctx_free {
-  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
-};
-struct dctx_free {
-  void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
-};
-
-// One context per thread, reused: not an allocation and set-up of the tables for every body.
-ZSTD_CCtx* compressor() {
-  thread_local std::unique_ptr<ZSTD_CCtx, cctx_free> c([] {
-    ZSTD_CCtx* x = ZSTD_createCCtx();
-    if (x != nullptr) {
-      ZSTD_CCtx_setParameter(x, ZSTD_c_compressionLevel, zstd_level);
-      // The content size and a checksum in each frame: damage is reported, never handed out.
-      ZSTD_CCtx_setParameter(x, ZSTD_c_checksumFlag, 1);
-      ZSTD_CCtx_setParameter(x, ZSTD_c_contentSizeFlag, 1);
-    }
-    return x;
-  }());
-  return c.get();
-}
-
-ZSTD_DCtx* decompressor() {
-  thread_local std::unique_ptr<ZSTD_DCtx, dctx_free> d(ZSTD_createDCtx());
-  return d.get();
-}
 
 void sql_pack(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
@@ -82,7 +53,7 @@ void sql_text(sqlite3_context* ctx, int /*argc*/, sqlite3_value** argv) {
 
 std::optional<std::string> pack_text(std::string_view text) {
   if (text.size() < k_pack_min) return std::nullopt;
-  ZSTD_CCtx* c = compressor();
+  ZSTD_CCtx* c = thread_compressor(zstd_level);
   if (c == nullptr) return std::nullopt;
   std::string out(ZSTD_compressBound(text.size()), '\0');
   std::size_t n = ZSTD_compress2(c, out.data(), out.size(), text.data(), text.size());
@@ -98,7 +69,7 @@ std::string unpack_text(std::string_view frame) {
     throw sql::sqlite_error(SQLITE_CORRUPT, "message body: the stored zstd frame is damaged");
   }
   std::string out(static_cast<std::size_t>(size), '\0');
-  ZSTD_DCtx* d = decompressor();
+  ZSTD_DCtx* d = thread_decompressor();
   std::size_t n = d != nullptr
                       ? ZSTD_decompressDCtx(d, out.data(), out.size(), frame.data(), frame.size())
                       : ZSTD_decompress(out.data(), out.size(), frame.data(), frame.size());
