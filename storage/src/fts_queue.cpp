@@ -37,30 +37,25 @@ void open_window(const sql::connection& db, std::int64_t lo) {
 }
 
 void index_queued(const sql::connection& db, std::int64_t window_messages) {
-  if (!has_windows(db)) {  // before schema 19 (a test of old schemas): the one index
-    sql::statement ins(db, R"(INSERT INTO messages_fts (rowid, subject, body_text)
-                                SELECT m.id, m.subject, hd_text(m.body_text)
-                                  FROM fts_queue q JOIN messages m ON m.id = q.message_id)");
-    ins.run();
-    sql::statement del(db, "DELETE FROM fts_queue");
-    del.run();
-    return;
-  }
   sql::statement first(db, "SELECT MIN(message_id) FROM fts_queue");
   if (!first.step() || first.is_null(0)) return;  // nothing queued
   std::int64_t first_id = first.integer(0);
   first.reset();
-  sql::statement open(db, "SELECT lo, rows FROM fts_windows WHERE hi IS NULL");
-  if (open.step() && open.integer(1) >= window_messages && first_id > open.integer(0)) {
-    std::int64_t lo = first_id;
-    open.reset();
-    open_window(db, lo);
+  // Before schema 19 (a test of old schemas) messages_fts is the one index, never rolled.
+  bool windowed = has_windows(db);
+  std::vector<window> windows =
+      windowed ? read_windows(db) : std::vector<window>{{"messages_fts", 0, std::nullopt, 0}};
+  // Newest first: windows[0] is the open one.
+  if (windowed && !windows.empty() && !windows[0].hi && windows[0].rows >= window_messages &&
+      first_id > windows[0].lo) {
+    open_window(db, first_id);
+    windows = read_windows(db);
   }
-  open.reset();
   // Each queued message into the window of its id: the open one, unless a writer put back
-  // older ids (db recover rebuilds its own way; this keeps any other case right).
-  std::vector<window> windows = read_windows(db);
+  // older ids (db recover rebuilds its own way; this keeps any other case right). Windows that
+  // end before the oldest queued id hold none of them.
   for (const window& w : windows) {
+    if (w.hi && *w.hi <= first_id) break;
     sql::statement ins(db, fmt::format(R"(INSERT INTO {} (rowid, subject, body_text)
                              SELECT m.id, m.subject, hd_text(m.body_text)
                                FROM fts_queue q JOIN messages m ON m.id = q.message_id
@@ -68,7 +63,7 @@ void index_queued(const sql::connection& db, std::int64_t window_messages) {
                                        quoted(w.name)));
     ins.bind(1, w.lo).bind(2, w.hi).run();
     std::int64_t n = db.changes();
-    if (n > 0) {
+    if (windowed && n > 0) {
       sql::statement count(db, "UPDATE fts_windows SET rows = rows + ?2 WHERE name = ?1");
       count.bind(1, w.name).bind(2, n).run();
     }

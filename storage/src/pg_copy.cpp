@@ -74,23 +74,18 @@ struct column {
   std::string name;
   bool integer = false;  // bigint on PostgreSQL
   bool binary = false;   // bytea on PostgreSQL
+  /// A message body SQLite may keep as a zstd frame (schema 18): read through hd_text, so
+  /// PostgreSQL gets (and keeps, compressing it itself) the text.
+  bool packed = false;
 };
 
-// "a", "b", ... of COLS, for SELECT and INSERT.
-std::string column_list(const std::vector<column>& cols) {
-  std::string out;
-  for (const column& c : cols) out += (out.empty() ? "" : ", ") + quoted(c.name);
-  return out;
-}
-
-// COLS as SQLite is read for the copy: message bodies packed as zstd frames (schema 18) are
-// read as their text, which PostgreSQL keeps as TEXT (and compresses itself).
-std::string lite_select_list(const std::string& table, const std::vector<column>& cols) {
+// "a", "b", ... of COLS, for SELECT and INSERT; with UNPACK (reading SQLite), packed bodies
+// as hd_text("body_text").
+std::string column_list(const std::vector<column>& cols, bool unpack = false) {
   std::string out;
   for (const column& c : cols) {
-    bool packed = table == "messages" && (c.name == "body_text" || c.name == "body_html");
-    out +=
-        (out.empty() ? "" : ", ") + (packed ? "hd_text(" + quoted(c.name) + ")" : quoted(c.name));
+    out += out.empty() ? "" : ", ";
+    out += unpack && c.packed ? "hd_text(" + quoted(c.name) + ")" : quoted(c.name);
   }
   return out;
 }
@@ -182,6 +177,7 @@ class copier {
       }
       c.integer = it->second == "bigint" || it->second == "integer";
       c.binary = it->second == "bytea";
+      c.packed = table == "messages" && (c.name == "body_text" || c.name == "body_html");
       out.push_back(std::move(c));
     }
     return out;
@@ -204,8 +200,7 @@ class copier {
     const auto refs = forward_references().find(table);
     std::set<std::string> later;
     if (refs != forward_references().end()) later.insert(refs->second.begin(), refs->second.end());
-    sql::statement read(lite_,
-                        "SELECT " + lite_select_list(table, cols) + " FROM " + quoted(table));
+    sql::statement read(lite_, "SELECT " + column_list(cols, true) + " FROM " + quoted(table));
     std::unique_ptr<pg::statement> full;
     std::vector<std::vector<std::optional<std::string>>> pending;  // rows of a batch
     std::int64_t rows = 0;
