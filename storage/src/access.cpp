@@ -49,16 +49,15 @@ result<std::int64_t, errc> create_token(store& s, const new_token& t, std::int64
     const sql::connection& db = connection_of(s);
     statement st(db, R"(INSERT INTO api_tokens (login, name, scope, kind, hash, created_at,
                                                 expires_at)
-                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))");
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id)");
     st.bind(1, t.login)
         .bind(2, t.name)
         .bind(3, t.scope)
         .bind(4, t.kind)
         .bind(5, sha256_hex(t.secret))
         .bind(6, now)
-        .bind(7, t.expires_at)
-        .run();
-    return db.last_insert_id();
+        .bind(7, t.expires_at);
+    return sql::new_id(st);
   });
 }
 
@@ -110,7 +109,7 @@ result<void, errc> revoke_token(store& s, std::int64_t id, const std::optional<s
   return guarded([&]() -> result<void, errc> {
     const sql::connection& db = connection_of(s);
     statement st(db, R"(UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?3)
-                        WHERE id = ?1 AND (?2 IS NULL OR login = ?2))");
+                        WHERE id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR login = ?2))");
     st.bind(1, id).bind(2, owner).bind(3, now).run();
     if (db.changes() == 0)
       return error<errc>{errc::not_found, fmt::format("there is no token {}", id)};

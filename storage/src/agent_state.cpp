@@ -11,8 +11,8 @@ result<void, errc> mark_read(store& s, const std::string& login, std::int64_t re
   return guarded([&]() -> result<void, errc> {
     statement st(connection_of(s), R"(
       INSERT INTO request_reads (login, request_id, seen_message_id, seen_at)
-      SELECT ?1, r.id, coalesce((SELECT max(m.id) FROM messages m WHERE m.request_id = r.id), 0),
-             ?3
+      SELECT CAST(?1 AS TEXT), r.id, coalesce((SELECT max(m.id) FROM messages m WHERE m.request_id = r.id), 0),
+             CAST(?3 AS BIGINT)
       FROM requests r WHERE r.id = ?2
       ON CONFLICT (login, request_id)
       DO UPDATE SET seen_message_id = excluded.seen_message_id, seen_at = excluded.seen_at)");

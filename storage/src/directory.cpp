@@ -26,9 +26,9 @@ void sync_categories(const sql::connection& db, const config& cfg) {
                            ON CONFLICT (name) DO UPDATE SET assignment = excluded.assignment,
                              active = 1)");
   sql::statement member(db,
-                        R"(INSERT OR IGNORE INTO category_members (category_id, user_id, position)
-                               SELECT c.id, u.id, ?3 FROM categories c, users u
-                               WHERE c.name = ?1 AND u.login = ?2)");
+                        R"(INSERT INTO category_members (category_id, user_id, position)
+                               SELECT c.id, u.id, CAST(?3 AS BIGINT) FROM categories c, users u
+                               WHERE c.name = ?1 AND u.login = ?2 ON CONFLICT DO NOTHING)");
   for (const category_config& c : cfg.categories) {
     st.bind(1, c.name).bind(2, to_string(c.method)).run();
     st.reset();
@@ -162,7 +162,7 @@ result<discard_kept, errc> keep_discarded(store& s, const mail_source& src, std:
     if (src.uid && src.uidvalidity) {
       sql::statement find(db,
                           R"(SELECT q.id FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
-                                 WHERE r.mailbox = ?1 AND r.folder IS ?2 AND r.uidvalidity = ?3
+                                 WHERE r.mailbox = ?1 AND r.folder IS NOT DISTINCT FROM ?2 AND r.uidvalidity = ?3
                                    AND r.uid = ?4)");
       find.bind(1, src.mailbox).bind(2, src.folder).bind(3, src.uidvalidity).bind(4, src.uid);
       if (find.step()) return discard_kept{find.integer(0), false};
@@ -184,18 +184,18 @@ result<discard_kept, errc> keep_discarded(store& s, const mail_source& src, std:
     sql::statement raw_st(db,
                           R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox,
                                                           folder, uidvalidity, uid, encoding)
-                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))");
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id)");
     stored_raw kept = encode_raw(raw);
     raw_st.bind(1, sha).bind(2, static_cast<std::int64_t>(raw.size()));
     raw_st.bind(9, static_cast<std::int64_t>(kept.encoding));
     raw_st.bind_blob(3, kept.bytes).bind(4, now).bind(5, src.mailbox).bind(6, src.folder);
-    raw_st.bind(7, src.uidvalidity).bind(8, src.uid).run();
-    std::int64_t raw_id = db.last_insert_id();
+    raw_st.bind(7, src.uidvalidity).bind(8, src.uid);
+    std::int64_t raw_id = sql::new_id(raw_st);
     sql::statement q(db,
                      R"(INSERT INTO quarantine (raw_id, reason, created_at, resolved_at, resolution)
-                            VALUES (?1, ?2, ?3, ?3, 'discarded'))");
-    q.bind(1, raw_id).bind(2, reason).bind(3, now).run();
-    std::int64_t id = db.last_insert_id();
+                            VALUES (?1, ?2, ?3, ?3, 'discarded') RETURNING id)");
+    q.bind(1, raw_id).bind(2, reason).bind(3, now);
+    std::int64_t id = sql::new_id(q);
     save_checkpoint_if_uid(db, src);
     tx.commit();
     return discard_kept{id, true};

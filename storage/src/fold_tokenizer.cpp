@@ -5,7 +5,7 @@
 #include "text_codec.hpp"
 
 #include "rank.hpp"
-#include "sqlite.hpp"
+#include "sql.hpp"
 
 #include <array>
 #include <memory>

@@ -2,7 +2,7 @@
 // The full-text index split by age (schema 19; storage/src/fts_queue.cpp, docs/storage.md
 // "Search"): each window is an FTS5 table over the messages of one id range.
 
-#include "sqlite.hpp"
+#include "sql.hpp"
 
 #include <cstdint>
 #include <optional>

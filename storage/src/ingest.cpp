@@ -25,7 +25,7 @@ std::optional<std::int64_t> find_duplicate(const sql::connection& db, const inbo
   if (s.uid && s.uidvalidity) {
     sql::statement st(db,
                       R"(SELECT COALESCE((SELECT request_id FROM messages WHERE raw_id = r.id), 0)
-                             FROM raw_messages r WHERE mailbox = ?1 AND folder IS ?2 AND uidvalidity = ?3 AND uid = ?4)");
+                             FROM raw_messages r WHERE mailbox = ?1 AND folder IS NOT DISTINCT FROM ?2 AND uidvalidity = ?3 AND uid = ?4)");
     st.bind(1, s.mailbox).bind(2, s.folder).bind(3, *s.uidvalidity).bind(4, *s.uid);
     if (st.step()) return st.integer(0);
   }
@@ -75,14 +75,16 @@ enum class part { no_request, participant, stranger };
 // appeared in From, To or Cc of one of its messages, or we sent mail of it to the address.
 part sender_part(const sql::connection& db, std::int64_t id, std::int64_t person_id,
                  const std::string& addr) {
-  sql::statement st(db, R"(SELECT r.person_id = ?2
+  // The outbox keeps recipients one a line: the address must be a whole line.
+  sql::statement st(db, fmt::format(R"(SELECT r.person_id = ?2
       OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = r.id
                  AND (m.person_id = ?2 OR m.from_address = ?3))
       OR EXISTS (SELECT 1 FROM message_addresses a JOIN messages m ON m.id = a.message_id
                  WHERE m.request_id = r.id AND a.address = ?3)
       OR EXISTS (SELECT 1 FROM outbox o WHERE o.request_id = r.id
-                 AND instr(char(10) || lower(o.recipients) || char(10), char(10) || ?3 || char(10)) > 0)
-    FROM requests r WHERE r.id = ?1)");
+                 AND {0}({1}(10) || lower(o.recipients) || {1}(10), {1}(10) || ?3 || {1}(10)) > 0)
+    FROM requests r WHERE r.id = ?1)",
+                                    db.pick("instr", "strpos"), db.pick("char", "chr")));
   st.bind(1, id).bind(2, person_id).bind(3, addr);
   if (!st.step()) return part::no_request;
   return st.integer(0) != 0 ? part::participant : part::stranger;
@@ -170,13 +172,14 @@ std::int64_t create_request(const sql::connection& db, const inbound& in, std::i
   sql::statement st(
       db,
       R"(INSERT INTO requests (title, priority, category_id, owner_id, person_id, mailbox, created_at, updated_at, linked_to)
-                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8))");
+                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) RETURNING id)");
   st.bind(1, title).bind(2, in.route.priority);
   st.bind(3, id_by_name(db, "SELECT id FROM categories WHERE name = ?1", in.route.category));
   st.bind(4, id_by_name(db, "SELECT id FROM users WHERE login = ?1", in.route.owner));
-  st.bind(5, person_id).bind(6, in.source.mailbox).bind(7, in.now).bind(8, linked_to).run();
-  std::int64_t id = db.last_insert_id();
-  sql::statement tag(db, "INSERT OR IGNORE INTO request_tags (request_id, tag) VALUES (?1, ?2)");
+  st.bind(5, person_id).bind(6, in.source.mailbox).bind(7, in.now).bind(8, linked_to);
+  std::int64_t id = sql::new_id(st);
+  sql::statement tag(
+      db, "INSERT INTO request_tags (request_id, tag) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
   for (const std::string& t : in.route.tags) {
     tag.bind(1, id).bind(2, t).run();
     tag.reset();
@@ -197,12 +200,12 @@ std::int64_t insert_raw(const sql::connection& db, const mail_source& s, std::st
   sql::statement st(
       db,
       R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid, encoding)
-                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9))");
+                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id)");
   stored_raw kept = encode_raw(raw);
   st.bind(1, sha).bind(2, static_cast<std::int64_t>(raw.size())).bind_blob(3, kept.bytes);
   st.bind(4, now).bind(9, static_cast<std::int64_t>(kept.encoding));
-  st.bind(5, s.mailbox).bind(6, s.folder).bind(7, s.uidvalidity).bind(8, s.uid).run();
-  return db.last_insert_id();
+  st.bind(5, s.mailbox).bind(6, s.folder).bind(7, s.uidvalidity).bind(8, s.uid);
+  return sql::new_id(st);
 }
 
 std::int64_t insert_message(const sql::connection& db, const inbound& in, std::int64_t request_id,
@@ -212,7 +215,7 @@ std::int64_t insert_message(const sql::connection& db, const inbound& in, std::i
       db,
       R"(INSERT INTO messages (request_id, direction, raw_id, message_id, person_id, from_address, from_name,
                                                  subject, body_text, body_html, sent_at, created_at)
-                           VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, ?7, hd_pack(?8), hd_pack(?9), ?10, ?11))");
+                           VALUES (?1, 'in', ?2, ?3, ?4, ?5, ?6, ?7, hd_pack(?8), hd_pack(?9), ?10, ?11) RETURNING id)");
   st.bind(1, request_id).bind(2, raw_id).bind(3, m.message_id).bind(4, person_id);
   st.bind(5, m.from ? ascii_lower(m.from->addr) : std::string())
       .bind(6, m.from ? m.from->name : std::string());
@@ -220,16 +223,14 @@ std::int64_t insert_message(const sql::connection& db, const inbound& in, std::i
       .bind(8, m.text)
       .bind(9, m.html)
       .bind(10, m.date)
-      .bind(11, in.now)
-      .run();
-  return db.last_insert_id();
+      .bind(11, in.now);
+  return sql::new_id(st);
 }
 
 // To and Cc, so that threading can tell who took part in a request.
 void insert_addresses(const sql::connection& db, std::int64_t id, const parsed_message& m) {
-  sql::statement st(
-      db, R"(INSERT OR IGNORE INTO message_addresses (message_id, role, position, address, name)
-                           VALUES (?1, ?2, ?3, ?4, ?5))");
+  sql::statement st(db, R"(INSERT INTO message_addresses (message_id, role, position, address, name)
+                           VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING)");
   for (const auto& [role, list] : {std::pair{"to", &m.to}, std::pair{"cc", &m.cc}}) {
     int pos = 0;
     for (const address& a : *list) {
@@ -252,8 +253,9 @@ void insert_defects(const sql::connection& db, std::int64_t id, const parsed_mes
 }
 
 void insert_attachments(const sql::connection& db, std::int64_t id, const parsed_message& m) {
-  sql::statement blob(db,
-                      "INSERT OR IGNORE INTO attachments (sha256, size, data) VALUES (?1, ?2, ?3)");
+  sql::statement blob(
+      db,
+      "INSERT INTO attachments (sha256, size, data) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
   sql::statement link(
       db,
       R"(INSERT INTO message_attachments (message_id, position, sha256, filename, content_type, disposition, content_id)
@@ -295,9 +297,10 @@ person_ref find_or_create_person(const sql::connection& db, const address& from,
     std::size_t dot = d.find('.');
     d = dot == std::string::npos ? std::string() : d.substr(dot + 1);
   }
-  sql::statement ins(db, "INSERT INTO persons (name, company_id, created_at) VALUES (?1, ?2, ?3)");
-  ins.bind(1, from.name).bind(2, company).bind(3, now).run();
-  std::int64_t id = db.last_insert_id();
+  sql::statement ins(
+      db, "INSERT INTO persons (name, company_id, created_at) VALUES (?1, ?2, ?3) RETURNING id");
+  ins.bind(1, from.name).bind(2, company).bind(3, now);
+  std::int64_t id = sql::new_id(ins);
   sql::statement link(db, "INSERT INTO person_addresses (address, person_id) VALUES (?1, ?2)");
   link.bind(1, addr).bind(2, id).run();
   return {id, true};
@@ -311,15 +314,14 @@ std::int64_t record_outbound(const sql::connection& db, std::int64_t request_id,
   sql::statement msg(
       db,
       R"(INSERT INTO messages (request_id, direction, message_id, from_address, subject, body_text, created_at)
-                            VALUES (?1, 'out', ?2, ?3, ?4, hd_pack(?5), ?6))");
+                            VALUES (?1, 'out', ?2, ?3, ?4, hd_pack(?5), ?6) RETURNING id)");
   msg.bind(1, request_id)
       .bind(2, msg_id)
       .bind(3, ascii_lower(m.mail_from))
       .bind(4, m.subject)
       .bind(5, m.text)
-      .bind(6, now)
-      .run();
-  return db.last_insert_id();
+      .bind(6, now);
+  return sql::new_id(msg);
 }
 
 }  // namespace
@@ -355,7 +357,7 @@ void save_checkpoint_if_uid(const sql::connection& db, const mail_source& s) {
       db,
       R"(INSERT INTO mailbox_state (mailbox, folder, uidvalidity, last_uid) VALUES (?1, ?2, ?3, ?4)
                            ON CONFLICT (mailbox, folder) DO UPDATE SET
-                             last_uid = CASE WHEN uidvalidity = excluded.uidvalidity THEN MAX(last_uid, excluded.last_uid) ELSE excluded.last_uid END,
+                             last_uid = CASE WHEN mailbox_state.uidvalidity = excluded.uidvalidity THEN CASE WHEN excluded.last_uid > mailbox_state.last_uid THEN excluded.last_uid ELSE mailbox_state.last_uid END ELSE excluded.last_uid END,
                              uidvalidity = excluded.uidvalidity)");
   st.bind(1, s.mailbox).bind(2, *s.folder).bind(3, *s.uidvalidity).bind(4, *s.uid).run();
 }
@@ -397,7 +399,8 @@ void append_automatic(const sql::connection& db, std::int64_t request_id, const 
 void close_automatic(const sql::connection& db, std::int64_t id, const inbound& in) {
   sql::statement st(db, "UPDATE requests SET status = 'closed', closed_at = ?2 WHERE id = ?1");
   st.bind(1, id).bind(2, in.now).run();
-  sql::statement tag(db, "INSERT OR IGNORE INTO request_tags (request_id, tag) VALUES (?1, ?2)");
+  sql::statement tag(
+      db, "INSERT INTO request_tags (request_id, tag) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
   tag.bind(1, id).bind(2, k_automatic_tag).run();
   const robot_facts& r = in.parsed->robot;
   add_event(db, id, in.now, "closed",
@@ -540,7 +543,7 @@ result<ingest_outcome, errc> store::ingest(const inbound& in) {
   if (in.parsed == nullptr) return fail(errc::invalid, "ingest: no parsed message");
   if (!in.parsed->from) return fail(errc::invalid, "ingest: the message has no sender address");
   return guarded([&]() -> result<ingest_outcome, errc> {
-    const sql::connection& db = p_->db;
+    const sql::connection& db = connection_of(*this);
     const open_options& opt = p_->opt;
     std::string sha = sha256_hex(in.raw);
     sql::transaction tx(db);

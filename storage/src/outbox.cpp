@@ -60,7 +60,7 @@ void fill_last_inbound(const sql::connection& db, reply_facts& f) {
   sql::statement st(
       db,
       "SELECT message_id, subject, hd_text(body_text) FROM messages WHERE request_id = ?1 AND "
-      "direction = 'in' ORDER BY person_id IS ?2 DESC, id DESC LIMIT 1");
+      "direction = 'in' ORDER BY person_id IS NOT DISTINCT FROM ?2 DESC, id DESC LIMIT 1");
   // The customer's own newest mail, not a vendor's answer that threaded in after it.
   st.bind(1, f.request_id).bind(2, f.person_id);
   if (!st.step()) return;
@@ -79,9 +79,10 @@ int backoff_seconds(const retry_policy& p, int attempts) {
 
 result<std::vector<outbox_item>, errc> list_outbox(store& s, const outbox_filter& f) {
   return guarded([&]() -> result<std::vector<outbox_item>, errc> {
-    sql::statement st(connection_of(s),
-                      std::string("SELECT ") + item_columns +
-                          " FROM outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2");
+    sql::statement st(
+        connection_of(s),
+        std::string("SELECT ") + item_columns +
+            " FROM outbox WHERE CAST(?1 AS TEXT) IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2");
     st.bind(1, f.status).bind(2, f.limit);
     std::vector<outbox_item> out;
     while (st.step()) out.push_back(read_item(st));
@@ -189,8 +190,8 @@ result<void, errc> mark_sent(store& s, std::int64_t id, std::int64_t now,
     // forward's attachments live only there.
     sql::statement st(db,
                       "UPDATE outbox SET status = 'sent', sent_at = ?2, last_error = NULL, "
-                      "bytes = CASE WHEN kind = 'ack' THEN X'' ELSE bytes END WHERE id = ?1");
-    st.bind(1, id).bind(2, now).run();
+                      "bytes = CASE WHEN kind = 'ack' THEN ?3 ELSE bytes END WHERE id = ?1");
+    st.bind(1, id).bind(2, now).bind_blob(3, std::string_view()).run();  // no bytes
     sql::statement msg(db,
                        "UPDATE messages SET sent_at = ?2 WHERE id = (SELECT message_id FROM outbox "
                        "WHERE id = ?1)");
@@ -275,7 +276,8 @@ result<int, errc> retry_outbox(store& s, std::optional<std::int64_t> id, std::in
   return guarded([&]() -> result<int, errc> {
     const sql::connection& db = connection_of(s);
     sql::statement st(db,
-                      "UPDATE outbox SET status = 'queued', next_attempt_at = ?2 WHERE (?1 IS NULL "
+                      "UPDATE outbox SET status = 'queued', next_attempt_at = ?2 WHERE (CAST(?1 AS "
+                      "BIGINT) IS NULL "
                       "AND status = 'failed') OR (id = ?1 AND status IN ('failed', 'queued'))");
     st.bind(1, id).bind(2, now).run();
     return db.changes();
@@ -348,7 +350,7 @@ result<void, errc> suppress_address(store& s, std::string_view address, std::str
         connection_of(s),
         R"(INSERT INTO suppressions (address, reason, until, created_at) VALUES (?1, ?2, ?3, ?4)
                          ON CONFLICT (address) DO UPDATE SET reason = excluded.reason,
-                           until = MAX(until, excluded.until))");
+                           until = CASE WHEN excluded.until > suppressions.until THEN excluded.until ELSE suppressions.until END)");
     st.bind(1, lower(address)).bind(2, reason).bind(3, until).bind(4, now).run();
     return {};
   });

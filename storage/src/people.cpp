@@ -11,7 +11,7 @@ constexpr const char* person_select = R"(
     SELECT p.id, p.name, p.company_id, COALESCE(c.name, ''), p.created_at,
            (SELECT COUNT(*) FROM requests r WHERE r.person_id = p.id), p.language
     FROM persons p LEFT JOIN companies c ON c.id = p.company_id
-    WHERE (?1 IS NULL OR p.id = ?1) AND (?2 IS NULL OR p.company_id = ?2)
+    WHERE (CAST(?1 AS BIGINT) IS NULL OR p.id = ?1) AND (CAST(?2 AS BIGINT) IS NULL OR p.company_id = ?2)
     ORDER BY p.id LIMIT ?3)";
 
 std::vector<std::string> column(const sql::connection& db, const char* sql_text, std::int64_t id) {
@@ -58,7 +58,7 @@ std::vector<company_summary> read_companies(const sql::connection& db,
              (SELECT COUNT(*) FROM requests r JOIN persons p ON p.id = r.person_id
               WHERE p.company_id = c.id),
              c.category, c.industry
-      FROM companies c WHERE (?1 IS NULL OR c.id = ?1) ORDER BY c.name, c.id)");
+      FROM companies c WHERE (CAST(?1 AS BIGINT) IS NULL OR c.id = ?1) ORDER BY c.name, c.id)");
   st.bind(1, id);
   std::vector<company_summary> out;
   while (st.step()) {
@@ -125,9 +125,11 @@ result<std::int64_t, errc> give_domain(const sql::connection& db, std::int64_t i
   }
   sql::statement ins(db, "INSERT INTO company_domains (domain, company_id) VALUES (?1, ?2)");
   ins.bind(1, d).bind(2, id).run();
-  sql::statement move(db, R"(UPDATE persons SET company_id = ?1
+  sql::statement move(db, fmt::format(R"(UPDATE persons SET company_id = ?1
       WHERE company_id IS NULL AND id IN (SELECT person_id FROM person_addresses
-                                          WHERE substr(address, -length(?2) - 1) = '@' || ?2))");
+                                          WHERE {} = '@' || ?2))",
+                                      db.pick("substr(address, -length(?2) - 1)",
+                                              "right(address, length(?2) + 1)")));
   move.bind(1, id).bind(2, d).run();
   std::int64_t moved = db.changes();
   add_event(
@@ -173,8 +175,10 @@ result<std::int64_t, errc> find_person(store& s, std::string_view address) {
 
 result<std::int64_t, errc> find_person_by_name(store& s, std::string_view name) {
   return guarded([&]() -> result<std::int64_t, errc> {
-    sql::statement st(connection_of(s),
-                      "SELECT id FROM persons WHERE name = ?1 COLLATE NOCASE ORDER BY id LIMIT 10");
+    const sql::connection& db = connection_of(s);
+    sql::statement st(
+        db, db.pick("SELECT id FROM persons WHERE name = ?1 COLLATE NOCASE ORDER BY id LIMIT 10",
+                    "SELECT id FROM persons WHERE lower(name) = lower(?1) ORDER BY id LIMIT 10"));
     st.bind(1, trim(name));
     std::vector<std::int64_t> found;
     while (st.step()) found.push_back(st.integer(0));
@@ -224,10 +228,12 @@ result<std::int64_t, errc> add_company(store& s, std::string_view name, std::str
   return guarded([&]() -> result<std::int64_t, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
-    sql::statement st(db, "INSERT OR IGNORE INTO companies (name, created_at) VALUES (?1, ?2)");
-    st.bind(1, n).bind(2, now).run();
-    if (db.changes() == 0) return fail(errc::invalid, fmt::format("company '{}' exists", n));
-    std::int64_t id = db.last_insert_id();
+    sql::statement st(db, R"(INSERT INTO companies (name, created_at) VALUES (?1, ?2)
+                             ON CONFLICT DO NOTHING RETURNING id)");
+    st.bind(1, n).bind(2, now);
+    auto made = sql::inserted_id(st);
+    if (!made) return fail(errc::invalid, fmt::format("company '{}' exists", n));
+    std::int64_t id = *made;
     add_event(db, actor, "company.added", fmt::format("company {} '{}'", id, n), now);
     for (const std::string& d : domains) {
       auto moved = give_domain(db, id, d, actor, now);

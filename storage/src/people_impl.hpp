@@ -2,7 +2,7 @@
 // What people.cpp and people_edit.cpp share: company rows, events, domain ownership.
 
 #include "hd/storage/people.hpp"
-#include "sqlite.hpp"
+#include "sql.hpp"
 
 #include <optional>
 #include <string>

@@ -77,6 +77,13 @@ bool is_temporary(std::string_view s) {
 }
 
 std::string translate_placeholders(std::string_view sql, int& params) {
+  std::vector<Oid> types;
+  return translate_placeholders(sql, params, types);
+}
+
+std::string translate_placeholders(std::string_view sql, int& params, std::vector<Oid>& types) {
+  constexpr Oid text_oid = 25;
+  std::vector<bool> used;
   std::string out;
   out.reserve(sql.size() + 8);
   params = 0;
@@ -104,12 +111,21 @@ std::string translate_placeholders(std::string_view sql, int& params) {
       int n = params + 1;
       if (j > i + 1) std::from_chars(sql.data() + i + 1, sql.data() + j, n);
       params = std::max(params, n);
+      if (n > 0) {
+        if (used.size() < static_cast<std::size_t>(n)) used.resize(static_cast<std::size_t>(n));
+        used[static_cast<std::size_t>(n - 1)] = true;
+      }
       out += fmt::format("${}", n);
       i = j;
     } else {
       out.push_back(c);
       ++i;
     }
+  }
+  used.resize(static_cast<std::size_t>(params));
+  types.assign(static_cast<std::size_t>(params), 0);
+  for (std::size_t k = 0; k < used.size(); ++k) {
+    if (!used[k]) types[k] = text_oid;
   }
   return out;
 }
@@ -163,10 +179,10 @@ statement::statement(const connection& c, std::string_view sql) : conn_(&c) {
     name_ = it->second.name;
     params_ = it->second.params;
   } else {
-    sql_ = translate_placeholders(sql, params_);
+    sql_ = translate_placeholders(sql, params_, types_);
     if (c.cache_.size() < connection::max_cached) {
       std::string name = fmt::format("hd_{}", ++c.next_name_);
-      PGresult* r = PQprepare(c.db_, name.c_str(), sql_.c_str(), 0, nullptr);
+      PGresult* r = PQprepare(c.db_, name.c_str(), sql_.c_str(), params_, types_.data());
       check(r, c.db_, sql);
       PQclear(r);
       c.cache_.emplace(std::string(sql), connection::prepared{name, params_});
@@ -219,8 +235,8 @@ void statement::execute() {
     lengths[k] = values_[k] ? static_cast<int>(values_[k]->size()) : 0;
   }
   // Results come as text (one code path for every column type; bytea is hex-decoded).
-  PGresult* r = name_.empty() ? PQexecParams(db, sql_.c_str(), params_, nullptr, values.data(),
-                                             lengths.data(), formats_.data(), 0)
+  PGresult* r = name_.empty() ? PQexecParams(db, sql_.c_str(), params_, types_.data(),
+                                             values.data(), lengths.data(), formats_.data(), 0)
                               : PQexecPrepared(db, name_.c_str(), params_, values.data(),
                                                lengths.data(), formats_.data(), 0);
   check(r, db, name_.empty() ? sql_ : name_);

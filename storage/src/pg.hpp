@@ -38,6 +38,10 @@ struct pg_error : std::runtime_error {
 /// more than the highest number used before it (SQLite's rule). Text inside '...' literals,
 /// "..." identifiers and comments is left alone. `params` receives the highest number.
 std::string translate_placeholders(std::string_view sql, int& params);
+/// The same, and TYPES gets one entry per parameter: 0 (the server infers it) for those the
+/// text uses, text's OID for numbers it skips (SQL built from parts binds fixed numbers and
+/// leaves some out; the server cannot infer a type for a parameter it never sees).
+std::string translate_placeholders(std::string_view sql, int& params, std::vector<Oid>& types);
 
 class statement;
 
@@ -153,8 +157,9 @@ class statement {
   std::string_view raw(int col) const;
 
   const connection* conn_ = nullptr;
-  std::string sql_;   ///< translated ($N) SQL, used when not prepared
-  std::string name_;  ///< prepared name, empty when the cache was full
+  std::string sql_;         ///< translated ($N) SQL, used when not prepared
+  std::vector<Oid> types_;  ///< parameter types, used when not prepared
+  std::string name_;        ///< prepared name, empty when the cache was full
   int params_ = 0;
   std::vector<std::optional<std::string>> values_;
   std::vector<int> formats_;  ///< 0 text, 1 binary (bytea)

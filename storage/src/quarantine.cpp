@@ -12,7 +12,7 @@ constexpr const char* entry_select = R"(
            CASE WHEN r.encoding = 0 THEN length(r.bytes) < r.size ELSE length(r.bytes) = 0 END,
            r.mailbox, r.folder, r.uidvalidity, r.uid
     FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
-    WHERE (?1 IS NULL OR q.id = ?1) AND (?2 = 1 OR q.resolved_at IS NULL)
+    WHERE (CAST(?1 AS BIGINT) IS NULL OR q.id = ?1) AND (?2 = 1 OR q.resolved_at IS NULL)
     ORDER BY q.id)";
 
 std::vector<quarantine_entry> read_entries(const sql::connection& db,
@@ -116,8 +116,8 @@ result<quarantine_entry, errc> drop_quarantine(store& s, std::int64_t id, std::s
     std::string resolution = purge ? "dropped, raw bytes purged" : "dropped";
     if (!note.empty()) resolution += fmt::format(": {}", note);
     if (purge) {
-      sql::statement st(db, "UPDATE raw_messages SET bytes = zeroblob(0) WHERE id = ?1");
-      st.bind(1, e->raw_id).run();
+      sql::statement st(db, "UPDATE raw_messages SET bytes = ?2 WHERE id = ?1");
+      st.bind(1, e->raw_id).bind_blob(2, std::string_view()).run();  // no bytes
     }
     if (e->resolved_at) {
       sql::statement st(db, "UPDATE quarantine SET resolved_at = NULL WHERE id = ?1");

@@ -10,7 +10,7 @@ namespace hd::storage {
 result<std::int64_t, errc> store::quarantine(const mail_source& src, std::string_view raw,
                                              std::string_view reason, std::int64_t now) {
   return guarded([&]() -> result<std::int64_t, errc> {
-    const sql::connection& db = p_->db;
+    const sql::connection& db = connection_of(*this);
     sql::transaction tx(db);
     std::string sha = sha256_hex(raw);
     // The same bytes fetched again from the same mailbox after a UIDVALIDITY change, still
@@ -31,28 +31,29 @@ result<std::int64_t, errc> store::quarantine(const mail_source& src, std::string
         db,
         R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid, encoding)
                                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                                 ON CONFLICT DO NOTHING)");
+                                 ON CONFLICT DO NOTHING RETURNING id)");
     stored_raw kept = encode_raw(raw);
     raw_st.bind(1, sha)
         .bind(2, static_cast<std::int64_t>(raw.size()))
         .bind_blob(3, kept.bytes)
         .bind(4, now)
         .bind(9, static_cast<std::int64_t>(kept.encoding));
-    raw_st.bind(5, src.mailbox).bind(6, src.folder).bind(7, src.uidvalidity).bind(8, src.uid).run();
-    std::int64_t raw_id = db.last_insert_id();
-    if (db.changes() == 0) {
+    raw_st.bind(5, src.mailbox).bind(6, src.folder).bind(7, src.uidvalidity).bind(8, src.uid);
+    auto raw_id = sql::inserted_id(raw_st);
+    if (!raw_id) {
       // Same UID quarantined before: keep the one record.
       sql::statement find(db,
                           R"(SELECT q.id FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
-                                 WHERE r.mailbox = ?1 AND r.folder IS ?2 AND r.uidvalidity = ?3 AND r.uid = ?4)");
+                                 WHERE r.mailbox = ?1 AND r.folder IS NOT DISTINCT FROM ?2 AND r.uidvalidity = ?3 AND r.uid = ?4)");
       find.bind(1, src.mailbox).bind(2, src.folder).bind(3, src.uidvalidity).bind(4, src.uid);
       std::int64_t id = find.step() ? find.integer(0) : 0;
       tx.commit();
       return id;
     }
-    sql::statement q(db, "INSERT INTO quarantine (raw_id, reason, created_at) VALUES (?1, ?2, ?3)");
-    q.bind(1, raw_id).bind(2, reason).bind(3, now).run();
-    std::int64_t id = db.last_insert_id();
+    sql::statement q(
+        db, "INSERT INTO quarantine (raw_id, reason, created_at) VALUES (?1, ?2, ?3) RETURNING id");
+    q.bind(1, *raw_id).bind(2, reason).bind(3, now);
+    std::int64_t id = sql::new_id(q);
     save_checkpoint_if_uid(db, src);
     tx.commit();
     return id;
@@ -63,7 +64,7 @@ namespace {
 
 // The ORDER BY of each request_sort. Keys without a value (no due time, no priority target)
 // sort last in both directions; ties go by id.
-std::string order_by(request_sort sort, bool desc) {
+std::string order_by(const sql::connection& db, request_sort sort, bool desc) {
   const char* dir = desc ? " DESC" : "";
   std::string key;
   switch (sort) {
@@ -81,8 +82,10 @@ std::string order_by(request_sort sort, bool desc) {
                 FROM priorities pr WHERE pr.name = r.priority))";
       break;
     case request_sort::deadline:
+      // The earlier of the two deadlines: SQLite's two-argument MIN is PostgreSQL's LEAST.
       key =
-          R"(MIN(COALESCE(CASE WHEN r.first_response_at IS NULL THEN r.first_response_due END, r.resolution_due),
+          std::string(db.pick("MIN", "LEAST")) +
+          R"((COALESCE(CASE WHEN r.first_response_at IS NULL THEN r.first_response_due END, r.resolution_due),
                    COALESCE(r.resolution_due, CASE WHEN r.first_response_at IS NULL THEN r.first_response_due END)))";
       break;
   }
@@ -122,7 +125,8 @@ std::string summary_where(const request_filter& f, const summary_scope& scope) {
   if (scope.person) w.push_back("r.person_id = ?7");
   if (scope.company) w.push_back("p.company_id = ?8");
   if (f.flagged) {
-    w.push_back("EXISTS (SELECT 1 FROM messages fm WHERE fm.request_id = r.id AND fm.flagged)");
+    w.push_back(
+        "EXISTS (SELECT 1 FROM messages fm WHERE fm.request_id = r.id AND fm.flagged <> 0)");
   }
   if (f.favourite_of) {
     w.push_back(R"(r.id IN (SELECT f.request_id FROM favourites f
@@ -167,13 +171,13 @@ void bind_filter(sql::statement& st, const request_filter& f, const summary_scop
 std::vector<request_summary> read_summaries(const sql::connection& db, const request_filter& f,
                                             const summary_scope& scope) {
   std::string select = summary_select;
-  if (f.status == "active" && !scope.request) {
+  if (f.status == "active" && !scope.request && !db.postgres()) {
     // Active requests newest first (the default list) are read from requests_active in id
     // order; left alone, SQLite takes requests_status for the IN and sorts them all.
     select.replace(select.find("FROM requests r"), 15,
                    "FROM requests r INDEXED BY requests_active");
   }
-  sql::statement st(db, select + summary_where(f, scope) + order_by(f.sort, f.descending) +
+  sql::statement st(db, select + summary_where(f, scope) + order_by(db, f.sort, f.descending) +
                             (f.offset > 0 ? " LIMIT ?5 OFFSET ?4" : " LIMIT ?5"));
   bind_filter(st, f, scope);
   if (f.offset > 0) st.bind(4, f.offset);
@@ -202,14 +206,14 @@ std::vector<request_summary> read_summaries(const sql::connection& db, const req
 
 result<std::vector<request_summary>, errc> store::list_requests(const request_filter& f) {
   return guarded([&]() -> result<std::vector<request_summary>, errc> {
-    return read_summaries(p_->db, f, {});
+    return read_summaries(connection_of(*this), f, {});
   });
 }
 
 result<std::int64_t, errc> store::count_requests(const request_filter& f) {
   return guarded([&]() -> result<std::int64_t, errc> {
     bool joins_person = f.company.has_value();
-    sql::statement st(p_->db,
+    sql::statement st(connection_of(*this),
                       std::string("SELECT COUNT(*) FROM requests r") +
                           (joins_person ? " LEFT JOIN persons p ON p.id = r.person_id\n" : "\n") +
                           summary_where(f, {}));

@@ -6,7 +6,7 @@
 // it multiplies every score by the same number, so the order is bm25's without it.
 #include "rank.hpp"
 
-#include "sqlite.hpp"
+#include "sql.hpp"
 
 #include <algorithm>
 #include <cmath>

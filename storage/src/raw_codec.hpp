@@ -3,7 +3,7 @@
 // 1 one zstd frame of it. New mail is compressed when that makes it smaller; rows written
 // before schema 12 stay as they were and read the same.
 
-#include "sqlite.hpp"
+#include "sql.hpp"
 
 #include <cstdint>
 #include <string>

@@ -38,10 +38,10 @@ attachment_info read_attachment(const sql::statement& st) {
 
 constexpr const char* attachment_columns =
     R"(SELECT ma.message_id, ma.position, ma.filename, ma.content_type, ma.disposition,
-              ma.content_id, ma.sha256, a.size, CASE WHEN ?3 THEN a.data END
+              ma.content_id, ma.sha256, a.size, CASE WHEN ?3 <> 0 THEN a.data END
        FROM message_attachments ma JOIN attachments a ON a.sha256 = ma.sha256
        JOIN messages m ON m.id = ma.message_id
-       WHERE m.request_id = ?1 AND (?2 IS NULL OR m.id = ?2)
+       WHERE m.request_id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR m.id = ?2)
        ORDER BY ma.message_id, ma.position)";
 
 void read_addresses(const sql::connection& db, message_detail& m) {
@@ -133,9 +133,13 @@ result<std::map<std::int64_t, std::vector<std::string>>, errc> tags_of(
     std::string list = "[";
     for (std::int64_t id : requests) list += (list.size() > 1 ? "," : "") + std::to_string(id);
     list += "]";
-    sql::statement st(connection_of(s),
-                      "SELECT request_id, tag FROM request_tags WHERE request_id IN "
-                      "(SELECT value FROM json_each(?1)) ORDER BY request_id, tag");
+    // One statement for any number of ids: a JSON array (SQLite) or an array literal.
+    const sql::connection& db = connection_of(s);
+    sql::statement st(db, db.pick("SELECT request_id, tag FROM request_tags WHERE request_id IN "
+                                  "(SELECT value FROM json_each(?1)) ORDER BY request_id, tag",
+                                  "SELECT request_id, tag FROM request_tags WHERE request_id = "
+                                  "ANY(CAST(?1 AS BIGINT[])) ORDER BY request_id, tag"));
+    if (db.postgres()) list = "{" + list.substr(1, list.size() - 2) + "}";
     st.bind(1, list);
     while (st.step()) out[st.integer(0)].push_back(st.text(1));
     return out;
@@ -169,9 +173,10 @@ result<std::vector<attachment_data>, errc> request_attachments(
     store& s, std::int64_t id, std::optional<std::int64_t> message_id) {
   return guarded([&]() -> result<std::vector<attachment_data>, errc> {
     const sql::connection& db = connection_of(s);
-    sql::statement exists(db,
-                          "SELECT 1 FROM requests r WHERE r.id = ?1 AND (?2 IS NULL OR EXISTS "
-                          "(SELECT 1 FROM messages m WHERE m.id = ?2 AND m.request_id = r.id))");
+    sql::statement exists(
+        db,
+        "SELECT 1 FROM requests r WHERE r.id = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR EXISTS "
+        "(SELECT 1 FROM messages m WHERE m.id = ?2 AND m.request_id = r.id))");
     exists.bind(1, id).bind(2, message_id);
     if (!exists.step()) {
       return fail(errc::not_found,
@@ -204,16 +209,15 @@ result<std::vector<std::pair<std::string, std::int64_t>>, errc> row_counts(store
     const sql::connection& db = connection_of(s);
     std::vector<std::string> names;
     sql::statement list(
-        db,
-        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE "
-        "'sqlite\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name");
+        db, db.pick("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE "
+                    "'sqlite\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name",
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                    "ORDER BY tablename"));
     while (list.step()) names.push_back(list.text(0));
     std::vector<std::pair<std::string, std::int64_t>> out;
     for (const std::string& n : names) {
       // Table names come from the schema, not from input; quoted as identifiers anyway.
-      std::string quoted = "\"";
-      for (char c : n) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-      sql::statement count(db, fmt::format("SELECT COUNT(*) FROM {}\"", quoted));
+      sql::statement count(db, fmt::format("SELECT COUNT(*) FROM {}", quoted(n)));
       count.step();
       out.emplace_back(n, count.integer(0));
     }

@@ -1,5 +1,6 @@
 // Full-text search over messages_fts (FTS5; the hd_fold tokenizer: unicode61 remove_diacritics
-// 2, then ß -> ss and the like, fold_tokenizer.cpp).
+// 2, then ß -> ss and the like, fold_tokenizer.cpp), or on PostgreSQL over messages.search (a
+// tsvector under the text search configuration hd_fold: simple plus unaccent; schema_pg.cpp).
 #include "hd/storage/requests.hpp"
 
 #include "fts_windows.hpp"
@@ -9,6 +10,7 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 namespace hd::storage {
 namespace {
@@ -148,6 +150,209 @@ std::map<std::int64_t, std::string> snippets_of(const sql::connection& db, const
   return out;
 }
 
+// FTS5's query syntax as PostgreSQL tsquery text, for the PostgreSQL backend: the same query
+// finds the same mail on both. Words and "phrases" (prefix*), AND, OR, NOT, implicit AND,
+// parentheses and the column filters subject: and body_text: (tsquery weights A and B, as
+// messages.search is built). Every operand goes out quoted, so its text is never tsquery
+// syntax; to_tsquery('hd_fold', ...) folds it as the index was folded. What FTS5 would refuse
+// is refused (an unterminated string, an operator without operands, an unknown column,
+// characters outside barewords); NEAR and ^ have no tsquery form and are refused too.
+class fts5_to_tsquery {
+ public:
+  explicit fts5_to_tsquery(std::string_view q) : q_(q) {}
+
+  std::string translate() {
+    next();
+    std::string out = or_expr();
+    if (tok_.kind != tk::end) bad("unexpected '" + tok_.text + "'");
+    return out;
+  }
+
+  struct error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+
+ private:
+  enum class tk { end, word, string, lparen, rparen, colon, star, op };
+  struct token {
+    tk kind = tk::end;
+    std::string text;
+  };
+
+  [[noreturn]] static void bad(const std::string& why) { throw error(why); }
+
+  static bool bareword_char(char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u >= 0x80 || std::isalnum(u) || c == '_';
+  }
+
+  void next() {
+    while (i_ < q_.size() && is_space(q_[i_])) ++i_;
+    tok_ = {};
+    if (i_ >= q_.size()) return;
+    char c = q_[i_];
+    if (c == '"') {
+      std::string text;
+      for (++i_;; ++i_) {
+        if (i_ >= q_.size()) bad("unterminated string");
+        if (q_[i_] == '"') {
+          if (i_ + 1 < q_.size() && q_[i_ + 1] == '"') {
+            text += '"';
+            ++i_;
+            continue;
+          }
+          ++i_;
+          break;
+        }
+        text += q_[i_];
+      }
+      tok_ = {tk::string, std::move(text)};
+    } else if (c == '(' || c == ')' || c == ':' || c == '*') {
+      ++i_;
+      tok_ = {c == '('   ? tk::lparen
+              : c == ')' ? tk::rparen
+              : c == ':' ? tk::colon
+                         : tk::star,
+              std::string(1, c)};
+    } else if (bareword_char(c)) {
+      std::size_t start = i_;
+      while (i_ < q_.size() && bareword_char(q_[i_])) ++i_;
+      std::string w(q_.substr(start, i_ - start));
+      bool op = w == "AND" || w == "OR" || w == "NOT" || w == "NEAR";
+      tok_ = {op ? tk::op : tk::word, std::move(w)};
+    } else {
+      bad(fmt::format("syntax error near \"{}\"", c));
+    }
+  }
+
+  bool starts_primary() const {
+    return tok_.kind == tk::word || tok_.kind == tk::string || tok_.kind == tk::lparen;
+  }
+
+  std::string or_expr() {
+    std::string out = and_expr();
+    while (tok_.kind == tk::op && tok_.text == "OR") {
+      next();
+      out = "(" + out + " | " + and_expr() + ")";
+    }
+    return out;
+  }
+
+  std::string and_expr() {
+    std::string out = not_expr();
+    for (;;) {
+      if (tok_.kind == tk::op && tok_.text == "AND") {
+        next();
+      } else if (!starts_primary()) {
+        return out;
+      }
+      out = "(" + out + " & " + not_expr() + ")";
+    }
+  }
+
+  std::string not_expr() {
+    std::string out = primary();
+    while (tok_.kind == tk::op && tok_.text == "NOT") {
+      next();
+      out = "(" + out + " & !" + primary() + ")";
+    }
+    return out;
+  }
+
+  std::string primary(char weight = 0) {
+    if (tok_.kind == tk::op) {
+      bad(tok_.text == "NEAR" ? "NEAR is not supported on PostgreSQL"
+                              : "'" + tok_.text + "' needs a word before it");
+    }
+    if (tok_.kind == tk::lparen) {
+      if (weight != 0) bad("a column filter on a group is not supported on PostgreSQL");
+      next();
+      std::string inner = or_expr();
+      if (tok_.kind != tk::rparen) bad("unbalanced parentheses");
+      next();
+      return inner;
+    }
+    if (tok_.kind != tk::word && tok_.kind != tk::string) bad("a word is missing");
+    token t = tok_;
+    next();
+    if (t.kind == tk::word && tok_.kind == tk::colon) {
+      if (weight != 0) bad("two column filters");
+      if (t.text != "subject" && t.text != "body_text") bad("no such column: " + t.text);
+      next();
+      return primary(t.text == "subject" ? 'A' : 'B');
+    }
+    bool prefix = tok_.kind == tk::star;
+    if (prefix) next();
+    std::string out = "'";
+    for (char c : t.text) {
+      if (c == '\'' || c == '\\') out += c;
+      out += c;
+    }
+    out += "'";
+    if (prefix || weight != 0) out += ':';
+    if (prefix) out += '*';
+    if (weight != 0) out += weight;
+    return out;
+  }
+
+  std::string_view q_;
+  std::size_t i_ = 0;
+  token tok_;
+};
+
+// PostgreSQL: the query as a tsquery under hd_fold, made in SQL from the bound text (no
+// character of it is tsquery syntax unless the caller asked for operators). Plain words: each
+// lexeme of the text, quoted, and a prefix (:*) when at least k_min_prefix_chars long, all
+// required. Anything else: FTS5's syntax, translated (fts5_to_tsquery) and bound as ?1.
+std::string pg_tsquery(bool plain) {
+  if (!plain) return "to_tsquery('hd_fold', ?1)";
+  return fmt::format(R"((SELECT to_tsquery('hd_fold', COALESCE(string_agg(
+             quote_literal(w) || CASE WHEN length(w) >= {} THEN ':*' ELSE '' END, ' & '), ''))
+           FROM unnest(tsvector_to_array(to_tsvector('hd_fold', ?1))) AS w))",
+                     k_min_prefix_chars);
+}
+
+// As best_per_request: the newest CANDIDATES matches ranked, subject (weight A) four times
+// body (B); the score is -ts_rank, so that lower is better as with bm25.
+std::vector<raw_hit> best_per_request_pg(const sql::connection& db, std::string_view query,
+                                         bool plain, int limit, int candidates) {
+  sql::statement ranked(db, fmt::format(R"(WITH q AS (SELECT {} AS q)
+      SELECT m.id, m.request_id, -ts_rank('{{0.1, 0.2, 0.25, 1.0}}', m.search, q.q)
+        FROM messages m, q WHERE m.search @@ q.q ORDER BY m.id DESC LIMIT ?2)",
+                                        pg_tsquery(plain)));
+  ranked.bind(1, query).bind(2, candidates);
+  std::vector<raw_hit> found;
+  while (ranked.step()) found.push_back({ranked.integer(1), ranked.integer(0), ranked.real(2)});
+  std::sort(found.begin(), found.end(), [](const raw_hit& a, const raw_hit& b) {
+    return a.score != b.score ? a.score < b.score : a.message_id < b.message_id;
+  });
+  std::vector<raw_hit> out;
+  std::set<std::int64_t> seen;
+  for (const raw_hit& h : found) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    if (seen.insert(h.request_id).second) out.push_back(h);
+  }
+  return out;
+}
+
+std::map<std::int64_t, std::string> snippets_of_pg(const sql::connection& db,
+                                                   std::string_view query, bool plain,
+                                                   const std::vector<raw_hit>& hits) {
+  std::map<std::int64_t, std::string> out;
+  sql::statement st(db, fmt::format(R"(WITH q AS (SELECT {} AS q)
+      SELECT ts_headline('hd_fold', m.subject || ' ' || m.body_text, q.q,
+                         'StartSel="[", StopSel="]", MaxWords=16, MinWords=6, MaxFragments=1,
+                          FragmentDelimiter="…"')
+        FROM messages m, q WHERE m.id = ?2)",
+                                    pg_tsquery(plain)));
+  for (const raw_hit& h : hits) {
+    st.bind(1, query).bind(2, h.message_id);
+    if (st.step()) out[h.message_id] = st.text(0);
+    st.reset();
+  }
+  return out;
+}
+
 }  // namespace
 
 result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view query,
@@ -159,8 +364,14 @@ result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view
   try {
     const sql::connection& db = connection_of(s);
     std::vector<search_hit> out;
-    std::vector<raw_hit> hits = best_per_request(db, match, options.limit, options.candidates);
-    std::map<std::int64_t, std::string> snippets = snippets_of(db, match, hits);
+    bool plain = options.literal || plain_words(query);
+    std::string pg_query =
+        db.postgres() && !plain ? fts5_to_tsquery(query).translate() : std::string(query);
+    std::vector<raw_hit> hits =
+        db.postgres() ? best_per_request_pg(db, pg_query, plain, options.limit, options.candidates)
+                      : best_per_request(db, match, options.limit, options.candidates);
+    std::map<std::int64_t, std::string> snippets =
+        db.postgres() ? snippets_of_pg(db, pg_query, plain, hits) : snippets_of(db, match, hits);
     for (const raw_hit& h : hits) {
       request_filter all;
       all.limit = 1;
@@ -177,6 +388,13 @@ result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view
                 fmt::format("search: cannot use the query '{}': {} (put words in double quotes, "
                             "or search with --literal)",
                             query, e.what()));
+  } catch (const fts5_to_tsquery::error& e) {
+    return fail(errc::invalid,
+                fmt::format("search: cannot use the query '{}': {} (put words in double quotes, "
+                            "or search with --literal)",
+                            query, e.what()));
+  } catch (const sql::pg_error& e) {
+    return to_error(e);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "hd/storage/store.hpp"
 
 #include "fold_tokenizer.hpp"
+#include "schema_pg.hpp"
 #include "store_impl.hpp"
 
 namespace hd::storage {
@@ -10,7 +11,37 @@ store::store(store&&) noexcept = default;
 store& store::operator=(store&&) noexcept = default;
 store::~store() = default;
 
+bool is_postgres_url(std::string_view s) {
+  return s.starts_with("postgresql://") || s.starts_with("postgres://");
+}
+
+void store::impl::reconnect_if_lost() {
+  if (url.empty() || db.ok()) return;
+  if (db.depth() > 0) throw sql::pg_error("08006", "the connection to PostgreSQL was lost");
+  db = sql::connection(pg::connection::open(url));
+}
+
 result<store, errc> store::open(const std::string& path, const open_options& opt) {
+  if (is_postgres_url(path)) {
+    // The PostgreSQL backend (issue 18): one connection, migrated under the schema lock
+    // unless told not to. errc::busy when the server may come back (refused, starting up).
+    auto p = std::make_unique<impl>();
+    try {
+      pg::connection c = pg::connection::open(path);
+      if (opt.migrate && !opt.read_only) pg::migrate(c);
+      if (opt.read_only) c.exec("SET default_transaction_read_only = on");
+      p->db = sql::connection(std::move(c));
+    } catch (const pg::pg_error& e) {
+      // The URL may hold a password: the message gives the server's complaint, not the URL.
+      return fail(e.temporary() ? errc::busy : errc::cannot_open,
+                  fmt::format("cannot open the PostgreSQL database: {}", e.what()));
+    } catch (const std::runtime_error& e) {
+      return fail(errc::migration, e.what());
+    }
+    p->opt = opt;
+    p->url = path;
+    return store(std::move(p));
+  }
   register_fold_tokenizer_everywhere();  // messages_fts's tokenizer, on every connection
   sqlite3* raw = nullptr;
   int flags = opt.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -47,6 +78,7 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
 
 result<int, errc> store::version() {
   return guarded([&]() -> result<int, errc> {
+    if (p_->db.postgres()) return pg::version_of(*connection_of(*this).pg());
     sql::statement st(p_->db, "PRAGMA user_version");
     st.step();
     return static_cast<int>(st.integer(0));
@@ -59,6 +91,13 @@ result<int, errc> store::migrate_to(int target) {
   auto v = version();
   if (!v) return v.error();
   int current = *v;
+  if (p_->db.postgres()) {
+    // PostgreSQL's migrations run at open, all at once, under the schema lock.
+    if (target == current) return target;
+    return fail(errc::migration,
+                fmt::format("PostgreSQL databases migrate only to the newest schema ({}), at open",
+                            current));
+  }
   const auto& list = migrations();
   if (current > static_cast<int>(list.size())) {
     return fail(

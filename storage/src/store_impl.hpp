@@ -2,7 +2,7 @@
 // The store's private state, shared by the .cpp files that implement its verbs.
 
 #include "hd/storage/store.hpp"
-#include "sqlite.hpp"
+#include "sql.hpp"
 
 #include <fmt/format.h>
 
@@ -11,6 +11,11 @@ namespace hd::storage {
 struct store::impl {
   sql::connection db;
   open_options opt;
+  std::string url;  ///< the PostgreSQL URL, to reconnect after a lost connection; empty on SQLite
+  /// Opens a new PostgreSQL connection when the last one was lost and no transaction is open
+  /// on it (a lost transaction is rolled back by the server; the verb inside it has failed).
+  /// Throws pg_error (temporary) while the server cannot be reached.
+  void reconnect_if_lost();
 };
 
 namespace detail {
@@ -20,13 +25,26 @@ struct access {
 }  // namespace detail
 
 /// The connection behind a store, for verbs written as free functions in their own files.
-inline const sql::connection& connection_of(store& s) { return detail::access::of(s).db; }
+/// On PostgreSQL a lost connection is replaced first (see reconnect_if_lost).
+inline const sql::connection& connection_of(store& s) {
+  auto& p = detail::access::of(s);
+  if (!p.db.ok()) p.reconnect_if_lost();
+  return p.db;
+}
 
 /// Maps an SQLite failure to the module's error codes.
 inline error<errc> to_error(const sql::sqlite_error& e) {
   int primary = e.code & 0xff;
   errc c = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? errc::busy : errc::io;
   return error<errc>{c, fmt::format("database: {}", e.what())};
+}
+
+/// Maps a PostgreSQL failure: a temporary one (the connection lost, the server restarting, a
+/// serialization failure) is busy, to be retried; nothing of the failed transaction was
+/// written. The rest (a constraint violated, bad data) is io, as on SQLite.
+inline error<errc> to_error(const sql::pg_error& e) {
+  return error<errc>{e.temporary() ? errc::busy : errc::io,
+                     fmt::format("database: {} (SQLSTATE {})", e.what(), e.sqlstate)};
 }
 
 /// NAME as an SQL identifier in double quotes (SQLite and PostgreSQL alike), for table and
@@ -43,6 +61,8 @@ auto guarded(F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const sql::sqlite_error& e) {
+    return to_error(e);
+  } catch (const sql::pg_error& e) {
     return to_error(e);
   }
 }

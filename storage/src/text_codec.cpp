@@ -1,7 +1,7 @@
 // Message bodies kept as zstd frames (schema 18); see text_codec.hpp.
 #include "text_codec.hpp"
 
-#include "sqlite.hpp"
+#include "sql.hpp"
 #include "zstd_context.hpp"
 
 #include <zstd.h>

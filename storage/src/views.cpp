@@ -153,7 +153,7 @@ result<std::optional<queue_item>, errc> take_next(store& s, const std::string& l
     std::vector<queue_item> queue = query(db, unassigned_where, login, now);
     if (queue.empty()) return std::optional<queue_item>();
     queue_item next = queue.front();
-    statement user(db, "INSERT OR IGNORE INTO users (login) VALUES (?1)");
+    statement user(db, "INSERT INTO users (login) VALUES (?1) ON CONFLICT DO NOTHING");
     user.bind(1, login).run();
     statement st(
         db,

@@ -34,7 +34,8 @@ webhook_delivery read_delivery(const sql::statement& st) {
 
 // ?1 state, ?2 endpoint (NULL: any).
 constexpr const char* filter_where =
-    " WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR endpoint = ?2)";
+    " WHERE (CAST(?1 AS TEXT) IS NULL OR state = ?1) AND (CAST(?2 AS TEXT) IS NULL OR endpoint = "
+    "?2)";
 
 }  // namespace
 
@@ -147,12 +148,12 @@ result<void, errc> record_webhook_attempt(store& s, std::int64_t id, std::int64_
                                           bool delivered, long status, const std::string& error,
                                           std::optional<std::int64_t> retry_at, bool uncounted) {
   return guarded([&]() -> result<void, errc> {
-    sql::statement st(
-        connection_of(s),
-        "UPDATE webhook_deliveries SET state = ?2, last_status = ?3, last_error = "
-        "?4, next_attempt_at = coalesce(?5, next_attempt_at), updated_at = ?6, "
-        "delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 END, attempts = attempts - ?7 "
-        "WHERE id = ?1");
+    sql::statement st(connection_of(s),
+                      "UPDATE webhook_deliveries SET state = ?2, last_status = ?3, last_error = "
+                      "?4, next_attempt_at = coalesce(?5, next_attempt_at), updated_at = ?6, "
+                      "delivered_at = CASE WHEN ?2 = 'delivered' THEN CAST(?6 AS BIGINT) END, "
+                      "attempts = attempts - ?7 "
+                      "WHERE id = ?1");
     const char* state = delivered ? "delivered" : retry_at ? "queued" : "failed";
     st.bind(1, id).bind(2, state);
     if (status > 0) {

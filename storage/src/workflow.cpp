@@ -38,7 +38,7 @@ std::optional<request_row> load(const sql::connection& db, std::int64_t id) {
 // The users table is filled from the config's [[user]] list; an agent acting before that sync
 // still gets a row, so events can name them.
 std::int64_t user_id(const sql::connection& db, const std::string& login) {
-  statement ins(db, "INSERT OR IGNORE INTO users (login) VALUES (?1)");
+  statement ins(db, "INSERT INTO users (login) VALUES (?1) ON CONFLICT DO NOTHING");
   ins.bind(1, login).run();
   statement st(db, "SELECT id FROM users WHERE login = ?1");
   st.bind(1, login);
@@ -74,9 +74,9 @@ void touch(const sql::connection& db, std::int64_t request, std::int64_t now) {
 std::int64_t insert_note(const sql::connection& db, std::int64_t request, const std::string& text,
                          const acting& by) {
   statement st(db, R"(INSERT INTO messages (request_id, direction, author_id, body_text, created_at)
-                      VALUES (?1, 'note', ?2, hd_pack(?3), ?4))");
-  st.bind(1, request).bind(2, user_id(db, by.login)).bind(3, text).bind(4, by.now).run();
-  return db.last_insert_id();
+                      VALUES (?1, 'note', ?2, hd_pack(?3), ?4) RETURNING id)");
+  st.bind(1, request).bind(2, user_id(db, by.login)).bind(3, text).bind(4, by.now);
+  return sql::new_id(st);
 }
 
 // Runs `body` on request `id` inside one transaction, after checking it exists, is not
@@ -233,7 +233,7 @@ result<int, errc> wake_postponed(store& s, std::int64_t now) {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
     statement ev(db, R"(INSERT INTO events (request_id, at, actor, kind, detail)
-                        SELECT id, ?1, 'system', 'woke', 'postponement ended' FROM requests
+                        SELECT id, CAST(?1 AS BIGINT), 'system', 'woke', 'postponement ended' FROM requests
                         WHERE status = 'pending' AND postponed_until IS NOT NULL AND postponed_until <= ?1)");
     ev.bind(1, now).run();
     statement st(db, R"(UPDATE requests SET status = 'open', postponed_until = NULL, updated_at = ?1
@@ -271,7 +271,8 @@ result<void, errc> set_request(store& s, std::int64_t request, const request_cha
       event(db, request, by, "category", *c.category);
     }
     for (const std::string& t : c.add_tags) {
-      statement st(db, "INSERT OR IGNORE INTO request_tags (request_id, tag) VALUES (?1, ?2)");
+      statement st(
+          db, "INSERT INTO request_tags (request_id, tag) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
       st.bind(1, request).bind(2, t).run();
       if (db.changes() > 0) event(db, request, by, "tagged", t);
     }
@@ -310,8 +311,10 @@ result<void, errc> favourite_request(store& s, std::int64_t request, bool on, co
     sql::transaction tx(db);
     if (!load(db, request)) return no_request(request);
     std::int64_t uid = user_id(db, by.login);
-    statement st(db, on ? "INSERT OR IGNORE INTO favourites (user_id, request_id) VALUES (?1, ?2)"
-                        : "DELETE FROM favourites WHERE user_id = ?1 AND request_id = ?2");
+    statement st(
+        db,
+        on ? "INSERT INTO favourites (user_id, request_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING"
+           : "DELETE FROM favourites WHERE user_id = ?1 AND request_id = ?2");
     st.bind(1, uid).bind(2, request).run();
     if (db.changes() == 0) {
       return invalid(
@@ -365,12 +368,11 @@ result<std::int64_t, errc> split_request(store& s, std::int64_t request,
     statement create(
         db,
         R"(INSERT INTO requests (title, priority, category_id, person_id, mailbox, created_at, updated_at, linked_to)
-                            SELECT ?2, priority, category_id, person_id, mailbox, ?3, ?3, id FROM requests WHERE id = ?1)");
+                            SELECT CAST(?2 AS TEXT), priority, category_id, person_id, mailbox, ?3, ?3, id FROM requests WHERE id = ?1 RETURNING id)");
     create.bind(1, request)
         .bind(2, title.empty() ? fmt::format("(split from #{})", request) : title)
-        .bind(3, by.now)
-        .run();
-    std::int64_t fresh = db.last_insert_id();
+        .bind(3, by.now);
+    std::int64_t fresh = sql::new_id(create);
     for (std::int64_t m : messages) {
       statement move(db, "UPDATE messages SET request_id = ?3 WHERE id = ?1 AND request_id = ?2");
       move.bind(1, m).bind(2, request).bind(3, fresh).run();

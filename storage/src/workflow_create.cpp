@@ -28,14 +28,9 @@ result<std::int64_t, errc> create_request(store& s, const new_request& r, const 
     statement req(
         db,
         R"(INSERT INTO requests (title, priority, category_id, person_id, mailbox, created_at, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, 'agent', ?5, ?5))");
-    req.bind(1, r.title)
-        .bind(2, r.priority)
-        .bind(3, category)
-        .bind(4, person)
-        .bind(5, by.now)
-        .run();
-    std::int64_t id = db.last_insert_id();
+                         VALUES (?1, ?2, ?3, ?4, 'agent', ?5, ?5) RETURNING id)");
+    req.bind(1, r.title).bind(2, r.priority).bind(3, category).bind(4, person).bind(5, by.now);
+    std::int64_t id = sql::new_id(req);
     statement msg(
         db,
         R"(INSERT INTO messages (request_id, direction, person_id, from_address, from_name, subject, body_text, created_at)
@@ -47,7 +42,7 @@ result<std::int64_t, errc> create_request(store& s, const new_request& r, const 
                  "'created', 'registered by an agent')");
     ev.bind(1, id).bind(2, by.now).bind(3, by.login).run();
     if (!owner.empty()) {
-      statement user(db, "INSERT OR IGNORE INTO users (login) VALUES (?1)");
+      statement user(db, "INSERT INTO users (login) VALUES (?1) ON CONFLICT DO NOTHING");
       user.bind(1, owner).run();
       statement own(db,
                     "UPDATE requests SET owner_id = (SELECT id FROM users WHERE login = ?2) "

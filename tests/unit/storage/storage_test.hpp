@@ -4,9 +4,11 @@
 #include "hd/storage/batch.hpp"
 #include "hd/storage/outbox.hpp"
 #include "hd/storage/store.hpp"
+#include "pg.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <string>
 
 namespace storage_test {
@@ -22,8 +24,17 @@ inline hd::parsed_message mail(std::string from, std::string subject,
   return m;
 }
 
+/// A fresh, empty store: a private in-memory SQLite database, or, when HD_TEST_PG_URL is set
+/// (tests/integration/test_pg_storage.sh runs this suite so), the PostgreSQL database at that
+/// URL with its schema dropped and made again, so the same cases test both backends.
 inline hd::storage::store open_memory(const hd::storage::open_options& opt = {}) {
-  auto s = hd::storage::store::open(":memory:", opt);
+  const char* pg = std::getenv("HD_TEST_PG_URL");
+  if (pg != nullptr && *pg != '\0') {
+    // The owner of the schema drops it, and everything in it, and makes it again.
+    hd::storage::pg::connection::open(pg).exec(
+        "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public");
+  }
+  auto s = hd::storage::store::open(pg != nullptr && *pg != '\0' ? pg : ":memory:", opt);
   REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message));
   return std::move(*s);
 }

@@ -6,7 +6,7 @@
 
 #include <unistd.h>
 
-#include "sqlite.hpp"
+#include "sql.hpp"
 #include "storage/storage_test.hpp"
 
 #include <sqlite3.h>
@@ -71,7 +71,8 @@ st::store open_file(const std::string& path, const st::open_options& opt = {}) {
 
 }  // namespace
 
-TEST_CASE("a write batch commits its mails together; a failed mail undoes only itself") {
+TEST_CASE("a write batch commits its mails together; a failed mail undoes only itself" *
+          doctest::test_suite("sqlite")) {
   temp_db tmp;
   bool fail_next = false;
   st::open_options opt;
@@ -102,7 +103,8 @@ TEST_CASE("a write batch commits its mails together; a failed mail undoes only i
   CHECK(found(other, "scanner").size() == 1);
 }
 
-TEST_CASE("a batch that is not committed leaves nothing, and a second commit is an error") {
+TEST_CASE("a batch that is not committed leaves nothing, and a second commit is an error" *
+          doctest::test_suite("sqlite")) {
   temp_db tmp;
   auto s = open_file(tmp.path);
   {
@@ -124,7 +126,8 @@ TEST_CASE("a batch that is not committed leaves nothing, and a second commit is 
   check_index(tmp.path);
 }
 
-TEST_CASE("the full-text index stays consistent through notes, edits and deletes") {
+TEST_CASE("the full-text index stays consistent through notes, edits and deletes" *
+          doctest::test_suite("sqlite")) {
   temp_db tmp;
   auto s = open_file(tmp.path);
   auto a = ingest(s, mail("a@x.no", "heater", "1@x", "the heater rattles"), "raw1");
@@ -164,7 +167,8 @@ TEST_CASE("the full-text index stays consistent through notes, edits and deletes
   check_index(tmp.path);
 }
 
-TEST_CASE("the statement cache gives each simultaneous user its own statement") {
+TEST_CASE("the statement cache gives each simultaneous user its own statement" *
+          doctest::test_suite("sqlite")) {
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(":memory:", &raw) == SQLITE_OK);
   st::sql::connection db(raw);
@@ -194,7 +198,7 @@ TEST_CASE("the statement cache gives each simultaneous user its own statement") 
   CHECK(again.integer(0) == 3);
 }
 
-TEST_CASE("a transaction inside a transaction is a savepoint") {
+TEST_CASE("a transaction inside a transaction is a savepoint" * doctest::test_suite("sqlite")) {
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(":memory:", &raw) == SQLITE_OK);
   st::sql::connection db(raw);

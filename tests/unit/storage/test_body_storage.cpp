@@ -3,7 +3,7 @@
 // index and its triggers, db recover), short bodies left as text, damage reported, and a
 // database of schema 17 migrated without losing a word.
 #include "hd/storage/requests.hpp"
-#include "sqlite.hpp"
+#include "sql.hpp"
 #include "storage_test.hpp"
 #include "store_impl.hpp"
 #include "text_codec.hpp"
@@ -47,7 +47,8 @@ std::size_t hits(store& s, const std::string& q) {
 
 }  // namespace
 
-TEST_CASE("message bodies are stored as zstd frames and read back as the same text") {
+TEST_CASE("message bodies are stored as zstd frames and read back as the same text" *
+          doctest::test_suite("sqlite")) {
   store s = storage_test::open_memory();
   const sql::connection& db = connection_of(s);
   std::string text = long_body("okapi");
@@ -91,7 +92,7 @@ TEST_CASE("message bodies are stored as zstd frames and read back as the same te
   }
 }
 
-TEST_CASE("a damaged body frame is an error, never other text") {
+TEST_CASE("a damaged body frame is an error, never other text" * doctest::test_suite("sqlite")) {
   auto frame = pack_text(long_body("okapi"));
   REQUIRE(frame.has_value());
   CHECK(unpack_text(*frame) == long_body("okapi"));
@@ -107,7 +108,8 @@ TEST_CASE("a damaged body frame is an error, never other text") {
   CHECK_THROWS_AS(st.step(), sql::sqlite_error);
 }
 
-TEST_CASE("migration to schema 18 packs existing bodies and keeps them searchable") {
+TEST_CASE("migration to schema 18 packs existing bodies and keeps them searchable" *
+          doctest::test_suite("sqlite")) {
   open_options opt;
   opt.migrate = false;
   auto opened = store::open(":memory:", opt);

@@ -64,7 +64,8 @@ st::store open_as_is(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("quick_check and integrity_check: a sound file passes, damaged pages are reported") {
+TEST_CASE("quick_check and integrity_check: a sound file passes, damaged pages are reported" *
+          doctest::test_suite("sqlite")) {
   temp_dir t;
   std::string path = t / "hd.db";
   make_database(path);
@@ -88,7 +89,8 @@ TEST_CASE("quick_check and integrity_check: a sound file passes, damaged pages a
   }
 }
 
-TEST_CASE("a backup of a damaged database fails its check and is removed") {
+TEST_CASE("a backup of a damaged database fails its check and is removed" *
+          doctest::test_suite("sqlite")) {
   temp_dir t;
   std::string path = t / "hd.db";
   make_database(path);
@@ -106,7 +108,8 @@ TEST_CASE("a backup of a damaged database fails its check and is removed") {
   CHECK_FALSE(fs::exists(t / "bad.db"));
 }
 
-TEST_CASE("a file that is not a database is errc::not_a_database, naming the path") {
+TEST_CASE("a file that is not a database is errc::not_a_database, naming the path" *
+          doctest::test_suite("sqlite")) {
   temp_dir t;
   std::string path = t / "notes.txt";
   std::ofstream(path) << std::string(8192, 'x') << "\n";

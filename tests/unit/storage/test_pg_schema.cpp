@@ -1,10 +1,11 @@
 // The PostgreSQL schema (storage/src/schema_pg.cpp) against a real PostgreSQL 15, beside
 // SQLite's: migrating, the same tables and columns on both, and the triggers and search
 // column doing what SQLite's do. Run by tests/integration/test_pg_connection.sh (HD_PG_URL).
+#include "hd/storage/requests.hpp"
 #include "hd/storage/store.hpp"
 #include "pg.hpp"
 #include "schema_pg.hpp"
-#include "sqlite.hpp"
+#include "sql.hpp"
 #include "storage/pg_test.hpp"
 #include "store_impl.hpp"
 
@@ -100,7 +101,7 @@ TEST_CASE("PostgreSQL and SQLite have the same tables and columns, but for the l
   const std::set<std::string> only_sqlite_tables = {"fts_queue", "fts_windows"};
   const std::set<std::string> only_pg_tables = {"schema_version", "daemons", "mailbox_leases"};
   const std::set<std::pair<std::string, std::string>> only_pg_columns = {
-      {"messages", "search"}, {"person_addresses", "seq"}};
+      {"messages", "search"}, {"person_addresses", "rowid"}};
   REQUIRE(lite.size() > 30);
   for (const auto& [table, cols] : lite) {
     CAPTURE(table);
@@ -162,23 +163,24 @@ TEST_CASE("PostgreSQL: counters, request versions and webhooks come from trigger
   c.exec("UPDATE requests SET version = 7 WHERE id = 1");  // set on purpose: kept
   CHECK(one(c, "SELECT version FROM requests WHERE id = 1") == 7);
 
-  // One delivery per subscribed event, in order, with SQLite's payload fields.
+  // One delivery per subscribed event, in order, with SQLite's payload fields, written as
+  // SQLite writes them (no spaces around the colons).
   pg::statement d(c,
                   "SELECT event, payload, length(delivery_id) FROM webhook_deliveries ORDER BY id");
   REQUIRE(d.step());
   CHECK(d.text(0) == "request.created");
   std::string created = d.text(1);
-  CHECK(created.find(R"("occurred_at" : "2024-12-05T12:00:00Z")") != std::string::npos);
-  CHECK(created.find(R"("address" : "asa@example.no")") != std::string::npos);  // the first one
+  CHECK(created.find(R"("occurred_at":"2024-12-05T12:00:00Z")") != std::string::npos);
+  CHECK(created.find(R"("address":"asa@example.no")") != std::string::npos);  // the first one
   CHECK(d.integer(2) == 32);
   REQUIRE(d.step());
   CHECK(d.text(0) == "message.sent");
-  CHECK(d.text(1).find(R"("outbox_id" : 1)") != std::string::npos);
-  CHECK(d.text(1).find(R"("subject" : "Re: Printer")") != std::string::npos);
+  CHECK(d.text(1).find(R"("outbox_id":1)") != std::string::npos);
+  CHECK(d.text(1).find(R"("subject":"Re: Printer")") != std::string::npos);
   REQUIRE(d.step());
   CHECK(d.text(0) == "request.assigned");
-  CHECK(d.text(1).find(R"("owner" : "anna")") != std::string::npos);
-  CHECK(d.text(1).find(R"("previous_owner" : null)") != std::string::npos);
+  CHECK(d.text(1).find(R"("owner":"anna")") != std::string::npos);
+  CHECK(d.text(1).find(R"("previous_owner":null)") != std::string::npos);
   CHECK_FALSE(d.step());
   // The payload is JSON PostgreSQL can read back.
   CHECK(one(c,
@@ -215,4 +217,32 @@ TEST_CASE("PostgreSQL: the search column ignores case and diacritics, as SQLite'
   while (ex.step()) plan += ex.text(0) + "\n";
   CAPTURE(plan);
   CHECK(plan.find("messages_search") != std::string::npos);
+}
+
+TEST_CASE("a store on PostgreSQL: a lost connection is errc::busy, and the next verb reconnects") {
+  open_empty();
+  const char* url = std::getenv("HD_PG_URL");
+  auto s = hd::storage::store::open(url);
+  REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message));
+  CHECK(s->version().value() == pg::schema_version());
+  auto before = hd::storage::row_counts(*s);
+  REQUIRE(before.has_value());
+  // Cut the store's connection from outside, as a server restart or a network fault would.
+  pg::connection killer = pg_test::open_test_db();
+  killer.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE application_name = 'helpdeskd' AND pid <> pg_backend_pid()");
+  auto lost = hd::storage::row_counts(*s);
+  REQUIRE_FALSE(lost.has_value());
+  CHECK(lost.error().code == hd::storage::errc::busy);
+  auto again = hd::storage::row_counts(*s);
+  REQUIRE_MESSAGE(again.has_value(), (again ? "" : again.error().message));
+  CHECK(*again == *before);
+}
+
+TEST_CASE("a PostgreSQL URL that cannot be reached is errc::busy and names no password") {
+  auto s = hd::storage::store::open("postgresql://helpdesk:sekrit@127.0.0.1:1/helpdesk");
+  REQUIRE_FALSE(s.has_value());
+  CHECK(s.error().code == hd::storage::errc::busy);
+  CHECK(s.error().message.find("sekrit") == std::string::npos);
 }

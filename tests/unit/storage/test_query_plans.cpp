@@ -7,7 +7,7 @@
 #include "hd/storage/requests.hpp"
 #include "hd/storage/views.hpp"
 #include "hd/storage/workflow.hpp"
-#include "sqlite.hpp"
+#include "sql.hpp"
 #include "storage_test.hpp"
 #include "store_impl.hpp"
 
@@ -111,7 +111,7 @@ store populated() {
 
 }  // namespace
 
-TEST_CASE("query plans: one request by its primary key") {
+TEST_CASE("query plans: one request by its primary key" * doctest::test_suite("sqlite")) {
   store s = populated();
   check_plans("show", plans_of(s, [&] { REQUIRE(show_request(s, 7).has_value()); }));
   bool by_key = false;
@@ -121,13 +121,15 @@ TEST_CASE("query plans: one request by its primary key") {
   CHECK(by_key);
 }
 
-TEST_CASE("query plans: the dashboard's queues come from indexes in their order") {
+TEST_CASE("query plans: the dashboard's queues come from indexes in their order" *
+          doctest::test_suite("sqlite")) {
   store s = populated();
   check_plans("dashboard", plans_of(s, [&] { REQUIRE(dashboard(s, "anna", 999999).has_value()); }));
   check_plans("next", plans_of(s, [&] { REQUIRE(take_next(s, "ole", 999999).has_value()); }));
 }
 
-TEST_CASE("query plans: search ranks and limits in SQL, snippets only for the hits") {
+TEST_CASE("query plans: search ranks and limits in SQL, snippets only for the hits" *
+          doctest::test_suite("sqlite")) {
   store s = populated();
   std::vector<search_hit> hits;
   auto statements = plans_of(s, [&] {
@@ -169,7 +171,7 @@ TEST_CASE("query plans: search ranks and limits in SQL, snippets only for the hi
   CHECK(search_requests(s, "printer", two)->size() == 2);
 }
 
-TEST_CASE("query plans: status reads counters") {
+TEST_CASE("query plans: status reads counters" * doctest::test_suite("sqlite")) {
   store s = populated();
   check_plans("status", plans_of(s, [&] {
                 REQUIRE(list_mailbox_status(s).has_value());
@@ -177,7 +179,7 @@ TEST_CASE("query plans: status reads counters") {
               }));
 }
 
-TEST_CASE("query plans: request lists with a filter use an index") {
+TEST_CASE("query plans: request lists with a filter use an index" * doctest::test_suite("sqlite")) {
   store s = populated();
   auto list = [&](request_filter f) {
     return plans_of(s, [&] { REQUIRE(s.list_requests(f).has_value()); });
@@ -197,7 +199,7 @@ TEST_CASE("query plans: request lists with a filter use an index") {
   check_plans("list --overdue", list(overdue));
 }
 
-TEST_CASE("status counters follow the outbox and raw mail") {
+TEST_CASE("status counters follow the outbox and raw mail" * doctest::test_suite("sqlite")) {
   store s = storage_test::open_memory();
   auto m = mail("a@example.com", "hello", "a@x");
   hd::storage::inbound in = storage_test::inbound_of(m, "raw", 1000);
@@ -223,7 +225,8 @@ TEST_CASE("status counters follow the outbox and raw mail") {
   REQUIRE(list.has_value());
 }
 
-TEST_CASE("hd_rank orders as bm25 does, and equals it for queries of several phrases") {
+TEST_CASE("hd_rank orders as bm25 does, and equals it for queries of several phrases" *
+          doctest::test_suite("sqlite")) {
   store s = storage_test::open_memory();
   // Varied lengths and counts, so bm25's length and frequency terms differ row to row.
   const char* bodies[] = {

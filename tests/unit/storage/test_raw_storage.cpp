@@ -4,7 +4,7 @@
 #include "hd/storage/quarantine.hpp"
 #include "hd/storage/requests.hpp"
 #include "raw_codec.hpp"
-#include "sqlite.hpp"
+#include "sql.hpp"
 #include "storage_test.hpp"
 #include "store_impl.hpp"
 
@@ -81,7 +81,8 @@ TEST_CASE("quarantined raw mail reads back byte for byte") {
   CHECK_FALSE(show_quarantine(s, *id)->purged);
 }
 
-TEST_CASE("a damaged zstd frame is an I/O error, not a crash or wrong bytes") {
+TEST_CASE("a damaged zstd frame is an I/O error, not a crash or wrong bytes" *
+          doctest::test_suite("sqlite")) {
   stored_raw kept = encode_raw(hostile_mail());
   REQUIRE(kept.encoding == raw_encoding::zstd);
   kept.bytes[kept.bytes.size() / 2] ^= 0x55;
@@ -90,7 +91,8 @@ TEST_CASE("a damaged zstd frame is an I/O error, not a crash or wrong bytes") {
   CHECK_THROWS_AS(decode_raw(kept.bytes, 1, 5), sql::sqlite_error);
 }
 
-TEST_CASE("migration from schema 10: uncompressed rows read the same, counters start right") {
+TEST_CASE("migration from schema 10: uncompressed rows read the same, counters start right" *
+          doctest::test_suite("sqlite")) {
   open_options opt;
   opt.migrate = false;
   auto opened = store::open(":memory:", opt);

@@ -123,7 +123,8 @@ TEST_CASE("search finds what agents type: folded letters and word prefixes (issu
   CHECK((*r)[0].snippet.find("[Großhändler]") != std::string::npos);
 }
 
-TEST_CASE("the search index of an older database is made again with folding") {
+TEST_CASE("the search index of an older database is made again with folding" *
+          doctest::test_suite("sqlite")) {
   hd::storage::open_options opt;
   opt.migrate = false;
   auto opened = st::store::open(":memory:", opt);
@@ -137,7 +138,8 @@ TEST_CASE("the search index of an older database is made again with folding") {
   CHECK(found(s, "lieferung") == std::vector<std::int64_t>{de.request_id});
 }
 
-TEST_CASE("search with snippets works on a store opened read-only, again and again") {
+TEST_CASE("search with snippets works on a store opened read-only, again and again" *
+          doctest::test_suite("sqlite")) {
   // Snippets are built in a temp table (search.cpp): it must work where the main database
   // cannot be written, and leave nothing behind for the next search.
   auto dir =

@@ -4,7 +4,7 @@
 #include "fts_windows.hpp"
 #include "hd/storage/recover.hpp"
 #include "hd/storage/requests.hpp"
-#include "sqlite.hpp"
+#include "sql.hpp"
 #include "storage_test.hpp"
 #include "store_impl.hpp"
 
@@ -54,7 +54,8 @@ std::set<std::int64_t> range(std::int64_t a, std::int64_t b) {
 
 }  // namespace
 
-TEST_CASE("the index opens a window every N messages; search reads them all, newest first") {
+TEST_CASE("the index opens a window every N messages; search reads them all, newest first" *
+          doctest::test_suite("sqlite")) {
   store s = open_windows(3);
   ingest_n(s, 10);
   std::vector<window> w = read_windows(connection_of(s));
@@ -81,7 +82,7 @@ TEST_CASE("the index opens a window every N messages; search reads them all, new
   CHECK(requests_found(s, "okapi", o) == range(7, 10));
 }
 
-TEST_CASE("what search finds does not depend on the windows") {
+TEST_CASE("what search finds does not depend on the windows" * doctest::test_suite("sqlite")) {
   store one = open_windows(1000000);
   store split = open_windows(2);
   ingest_n(one, 12);
@@ -97,7 +98,8 @@ TEST_CASE("what search finds does not depend on the windows") {
   CHECK(requests_found(one, "okapi", o) == requests_found(split, "okapi", o));
 }
 
-TEST_CASE("the triggers take a message's old words out of the window that holds it") {
+TEST_CASE("the triggers take a message's old words out of the window that holds it" *
+          doctest::test_suite("sqlite")) {
   store s = open_windows(3);
   ingest_n(s, 10);
   const sql::connection& db = connection_of(s);
@@ -121,7 +123,8 @@ TEST_CASE("the triggers take a message's old words out of the window that holds 
   }
 }
 
-TEST_CASE("migration to schema 19: the existing index is the first window, nothing reindexed") {
+TEST_CASE("migration to schema 19: the existing index is the first window, nothing reindexed" *
+          doctest::test_suite("sqlite")) {
   open_options opt;
   opt.migrate = false;
   opt.search_window_messages = 3;
@@ -146,7 +149,8 @@ TEST_CASE("migration to schema 19: the existing index is the first window, nothi
   CHECK(requests_found(s, "okapi") == range(1, 6));
 }
 
-TEST_CASE("db recover of a database with windows: one window of everything, all found") {
+TEST_CASE("db recover of a database with windows: one window of everything, all found" *
+          doctest::test_suite("sqlite")) {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / ("hd-test-windows-" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -165,6 +165,10 @@ struct request_summary {
 /// The current schema version this build writes.
 int schema_version();
 
+/// True for a PostgreSQL URL (postgresql://... or postgres://...): store::open then uses the
+/// PostgreSQL backend instead of an SQLite file.
+bool is_postgres_url(std::string_view s);
+
 class store;
 namespace detail {
 /// Lets a group of verbs live in its own header and .cpp (outbox.hpp, people.hpp, ...) as
@@ -175,7 +179,8 @@ struct access;
 class store {
  public:
   /// Opens (creating if needed) the database at PATH (":memory:" for a private in-memory one),
-  /// sets WAL, foreign keys and busy_timeout, and migrates unless told not to.
+  /// sets WAL, foreign keys and busy_timeout, and migrates unless told not to. A PostgreSQL
+  /// URL (is_postgres_url) opens that database instead; it must exist (the schema is made).
   static result<store, errc> open(const std::string& path, const open_options& opt = {});
 
   store(store&&) noexcept;

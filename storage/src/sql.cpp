@@ -1,10 +1,14 @@
-#include "sqlite.hpp"
+#include "sql.hpp"
 
 #include <fmt/format.h>
 
 namespace hd::storage::sql {
 
 void connection::exec(const char* sql) const {
+  if (pg_) {
+    pg_->exec(sql);
+    return;
+  }
   char* err = nullptr;
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
@@ -15,6 +19,7 @@ void connection::exec(const char* sql) const {
 }
 
 void connection::close() noexcept {
+  pg_.reset();
   for (auto& [sql, st] : cache_) sqlite3_finalize(st);
   cache_.clear();
   if (db_ != nullptr) {
@@ -25,6 +30,10 @@ void connection::close() noexcept {
 }
 
 statement::statement(const connection& c, std::string_view sql) : db_(c.get()), conn_(&c) {
+  if (c.pg_) {
+    pg_ = std::make_unique<pg::statement>(*c.pg_, sql);
+    return;
+  }
   // Taken out of the cache while in use, so the same SQL used twice at once (a nested
   // lookup) gets a second statement instead of sharing one.
   auto it = c.cache_.find(std::string(sql));
@@ -59,26 +68,45 @@ void statement::check(int rc) const {
 }
 
 statement& statement::bind(int i, std::int64_t v) {
+  if (pg_) {
+    pg_->bind(i, v);
+    return *this;
+  }
   check(sqlite3_bind_int64(st_, i, v));
   return *this;
 }
 
 statement& statement::bind(int i, std::string_view v) {
+  if (pg_) {
+    pg_->bind(i, v);
+    return *this;
+  }
   check(sqlite3_bind_text64(st_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
   return *this;
 }
 
 statement& statement::bind_blob(int i, std::string_view v) {
-  check(sqlite3_bind_blob64(st_, i, v.data(), v.size(), SQLITE_TRANSIENT));
+  if (pg_) {
+    pg_->bind_blob(i, v);
+    return *this;
+  }
+  // A null pointer would bind NULL: an empty view is a zero-length blob.
+  check(
+      sqlite3_bind_blob64(st_, i, v.data() != nullptr ? v.data() : "", v.size(), SQLITE_TRANSIENT));
   return *this;
 }
 
 statement& statement::bind_null(int i) {
+  if (pg_) {
+    pg_->bind_null(i);
+    return *this;
+  }
   check(sqlite3_bind_null(st_, i));
   return *this;
 }
 
 bool statement::step() {
+  if (pg_) return pg_->step();
   int rc = sqlite3_step(st_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -86,19 +114,37 @@ bool statement::step() {
 }
 
 void statement::reset() {
+  if (pg_) {
+    pg_->reset();
+    return;
+  }
   sqlite3_reset(st_);
   sqlite3_clear_bindings(st_);
 }
 
 std::string statement::text(int col) const {
+  if (pg_) return pg_->text(col);
   const unsigned char* p = sqlite3_column_text(st_, col);
   int n = sqlite3_column_bytes(st_, col);
   return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
            : std::string();
 }
 
+std::optional<std::int64_t> inserted_id(statement& st) {
+  if (!st.step()) return std::nullopt;
+  std::int64_t id = st.integer(0);
+  st.run();
+  return id;
+}
+
+std::int64_t new_id(statement& st) {
+  auto id = inserted_id(st);
+  if (!id) throw sqlite_error(SQLITE_INTERNAL, "an INSERT ... RETURNING id made no row");
+  return *id;
+}
+
 transaction::transaction(const connection& c) : c_(c), nested_(c.depth_ > 0) {
-  c_.exec(nested_ ? "SAVEPOINT hd_nested" : "BEGIN IMMEDIATE");
+  c_.exec(nested_ ? "SAVEPOINT hd_nested" : c.postgres() ? "BEGIN" : "BEGIN IMMEDIATE");
   ++c_.depth_;
 }
 
@@ -115,6 +161,16 @@ transaction::~transaction() {
   // Errors are ignored: after an I/O error SQLite may have rolled back already, and a
   // destructor cannot report. The outer batch checks in_transaction() before it commits.
   const char* undo = nested_ ? "ROLLBACK TO hd_nested; RELEASE hd_nested" : "ROLLBACK";
+  if (c_.pg_) {
+    // On a lost connection the server has rolled back already.
+    if (c_.pg_->ok()) {
+      try {
+        c_.pg_->exec(undo);
+      } catch (const pg_error&) {
+      }
+    }
+    return;
+  }
   char* err = nullptr;
   sqlite3_exec(c_.get(), undo, nullptr, nullptr, &err);
   sqlite3_free(err);
