@@ -76,8 +76,17 @@ tls_mode read_tls(table_reader& r, tls_mode current) {
 }
 
 void read_database(table_reader r, const context& cx, database_config& d) {
+  bool has_path = r.present("path");
   r.string("path", d.path);
   d.path = cx.path(d.path);
+  r.string("url", d.url);
+  if (!d.url.empty() && !d.url.starts_with("postgresql://") && !d.url.starts_with("postgres://")) {
+    r.problem("url", "must be a PostgreSQL URL, postgresql://USER@HOST:PORT/DATABASE");
+    d.url.clear();
+  }
+  if (!d.url.empty() && has_path) {
+    r.problem("url", "set path (SQLite) or url (PostgreSQL), not both");
+  }
   d.synchronous_full = r.choice("synchronous", d.synchronous_full ? 0 : 1, {"full", "normal"}) == 0;
   r.integer("busy_timeout_ms", d.busy_timeout_ms, 0, 600000);
   r.integer("commit_batch", d.commit_batch, 1, 10000);
@@ -439,6 +448,28 @@ void cross_check(const config& c, config_problems& p) {
 }
 
 }  // namespace
+
+std::string database_config::shown() const {
+  if (url.empty()) return path;
+  std::string out = url;
+  // postgresql://USER:PASSWORD@HOST...: the password, up to the last '@' before the path.
+  std::size_t scheme = out.find("://");
+  std::size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  std::size_t slash = out.find('/', start);
+  std::size_t at = out.rfind('@', slash == std::string::npos ? std::string::npos : slash);
+  if (at != std::string::npos && at >= start) {
+    std::size_t colon = out.find(':', start);
+    if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+  }
+  // ...?password=PASSWORD&...: the parameter's value.
+  for (std::size_t p = out.find("password="); p != std::string::npos;
+       p = out.find("password=", p + 1)) {
+    if (p > 0 && out[p - 1] != '?' && out[p - 1] != '&') continue;
+    std::size_t v = p + 9, e = out.find('&', v);
+    out.replace(v, (e == std::string::npos ? out.size() : e) - v, "***");
+  }
+  return out;
+}
 
 std::string secret::describe() const {
   if (source_.empty()) return "(none)";

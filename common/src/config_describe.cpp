@@ -119,6 +119,10 @@ toml::table effective(const config& c) {
                                                                               : "quick"},
                           {"check_every_s", c.database.check_every_s},
                           {"search_window_messages", c.database.search_window_messages}});
+  if (c.database.postgres()) {
+    // The password never: a URL's is shown as ***.
+    root["database"].as_table()->insert("url", c.database.shown());
+  }
   root.insert("limits", toml::table{{"max_message_bytes", c.limits.max_message_bytes},
                                     {"max_header_bytes", c.limits.max_header_bytes},
                                     {"max_mime_depth", c.limits.max_mime_depth},

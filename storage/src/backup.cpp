@@ -7,6 +7,7 @@
 namespace hd::storage {
 
 result<std::int64_t, errc> backup_to(store& s, const std::string& dest) {
+  if (on_postgres(s)) return sqlite_only("backup");
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(dest, ec))
@@ -61,6 +62,7 @@ std::int64_t pragma_integer(const sql::connection& db, const char* pragma) {
 }  // namespace
 
 result<compact_report, errc> compact(store& s) {
+  if (on_postgres(s)) return sqlite_only("compact");
   return guarded([&]() -> result<compact_report, errc> {
     const sql::connection& db = connection_of(s);
     compact_report r;

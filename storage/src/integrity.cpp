@@ -14,6 +14,7 @@ bool is_damage(int code) {
 }  // namespace
 
 result<integrity_report, errc> check_integrity(store& s, check_depth depth, int max_problems) {
+  if (on_postgres(s)) return sqlite_only("integrity check");
   integrity_report r;
   try {
     sql::statement st(connection_of(s),

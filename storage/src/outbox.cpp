@@ -305,9 +305,10 @@ result<void, errc> record_auto_reply(store& s, std::string_view address, std::in
 result<int, errc> count_auto_replies(store& s, std::string_view address, std::int64_t since,
                                      std::optional<std::int64_t> request) {
   return guarded([&]() -> result<int, errc> {
-    sql::statement st(connection_of(s),
-                      "SELECT COUNT(*) FROM auto_replies WHERE address = ?1 AND at >= ?2 AND (?3 "
-                      "IS NULL OR request_id = ?3)");
+    sql::statement st(
+        connection_of(s),
+        "SELECT COUNT(*) FROM auto_replies WHERE address = ?1 AND at >= ?2 AND (CAST(?3 AS BIGINT) "
+        "IS NULL OR request_id = ?3)");
     st.bind(1, lower(address)).bind(2, since).bind(3, request);
     return st.step() ? static_cast<int>(st.integer(0)) : 0;
   });

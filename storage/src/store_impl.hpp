@@ -32,6 +32,15 @@ inline const sql::connection& connection_of(store& s) {
   return p.db;
 }
 
+/// True when the store is on PostgreSQL (for the verbs that exist only for SQLite's file).
+inline bool on_postgres(store& s) { return detail::access::of(s).db.postgres(); }
+
+/// The error of a verb that exists only for SQLite's file (backup, compact, page checks).
+inline error<errc> sqlite_only(std::string_view verb) {
+  return error<errc>{errc::invalid,
+                     fmt::format("{}: works on SQLite databases only (docs/scale-out.md)", verb)};
+}
+
 /// Maps an SQLite failure to the module's error codes.
 inline error<errc> to_error(const sql::sqlite_error& e) {
   int primary = e.code & 0xff;

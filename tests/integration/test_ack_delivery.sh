@@ -12,7 +12,7 @@ smtp_start "$T/smtp"
   config_smtp 'timeout_s = 10'
 } > "$T/hd.toml"
 mail="$HD_SOURCE_DIR/etc/demo/mail"
-db() { sqlite3 "$T/hd.db" "$1"; }
+db() { hd_sql "$1"; }
 received() { find "$T/smtp" -name '*.eml' | wc -l; }
 
 # 1. 451 at DATA, then recovery.

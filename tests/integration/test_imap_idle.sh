@@ -10,7 +10,7 @@ mail="$HD_SOURCE_DIR/etc/demo/mail"
 write_config() {  # write_config POLL_INTERVAL
   { config_database; config_imap_mailbox support "poll_interval_s = $1"; } > "$T/hd.toml"
 }
-count() { sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM raw_messages' 2>/dev/null || echo 0; }
+count() { hd_sql 'SELECT COUNT(*) FROM raw_messages' 2>/dev/null || echo 0; }
 wait_count() {  # wait_count N: until N mails are stored (gives up after 20 s)
   for _ in $(seq 1 2000); do [ "$(count)" -ge "$1" ] && return 0; sleep 0.01; done
   return 1

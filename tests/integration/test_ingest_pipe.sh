@@ -21,8 +21,8 @@ set +e
 printf '\0\0\0\0' | hd -c "$T/hd.toml" ingest; rc=$?
 set -e
 expect_eq "$rc" 65 "unusable input exits 65"
-expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM quarantine')" 1 "unusable input is quarantined"
-expect_eq "$(sqlite3 "$T/hd.db" 'SELECT size FROM raw_messages r JOIN quarantine q ON q.raw_id = r.id')" 4 \
+expect_eq "$(hd_sql 'SELECT COUNT(*) FROM quarantine')" 1 "unusable input is quarantined"
+expect_eq "$(hd_sql 'SELECT size FROM raw_messages r JOIN quarantine q ON q.raw_id = r.id')" 4 \
   "the quarantined raw bytes are kept"
 
 hd -c "$T/hd.toml" requests list --sort id --json > "$T/list.json"

@@ -13,7 +13,7 @@ HD_SMTP_DELAY_S=1 smtp_tls_start "$T/smtp" plain
   config_smtp 'timeout_s = 20' 'max_parallel = 3'
 } > "$T/hd.toml"
 mail="$HD_SOURCE_DIR/etc/demo/mail"
-q() { sqlite3 "$T/hd.db" "$1"; }
+q() { hd_sql "$1"; }
 received() { find "$SMTP_DIR" -name '*.eml' | wc -l; }
 wait_for() {  # wait_for WHAT 'SHELL CONDITION': up to 30 s
   local what=$1 cond=$2

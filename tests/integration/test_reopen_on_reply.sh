@@ -22,8 +22,8 @@ mail() {  # mail MESSAGE-ID SUBJECT [HEADER...]
   printf '\nThe VPN drops every ten minutes.\n'
 }
 status_of() { h requests show "$1" --json | json 'j["status"]'; }
-reopened() { sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM events WHERE request_id = $1 AND kind = 'reopened'"; }
-requests() { sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM requests"; }
+reopened() { hd_sql "SELECT COUNT(*) FROM events WHERE request_id = $1 AND kind = 'reopened'"; }
+requests() { hd_sql "SELECT COUNT(*) FROM requests"; }
 
 mail a1@example.no "VPN drops" | h ingest
 expect_eq "$(requests)" 1 "the first mail makes request 1"
@@ -34,7 +34,7 @@ mail a2@example.no "Re: VPN drops" "In-Reply-To: <a1@example.no>" | h ingest
 expect_eq "$(requests)" 1 "a reply by In-Reply-To joins request 1"
 expect_eq "$(status_of 1)" open "the reply reopened the closed request"
 expect_eq "$(reopened 1)" 1 "a 'reopened' event says so"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT closed_at IS NULL FROM requests WHERE id = 1")" 1 \
+expect_eq "$(hd_sql "SELECT CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END FROM requests WHERE id = 1")" 1 \
   "closed_at is cleared"
 
 h requests postpone 1 --until +2d >/dev/null
@@ -49,7 +49,7 @@ expect_eq "$(reopened 1)" 2 "a reply to an open request reopens nothing"
 
 # Closed 61 days ago (reopen_within_days = 60): the reply starts a new, linked request.
 h requests close 1 >/dev/null
-sqlite3 "$T/hd.db" "UPDATE requests SET closed_at = closed_at - 61 * 86400 WHERE id = 1"
+hd_sql "UPDATE requests SET closed_at = closed_at - 61 * 86400 WHERE id = 1"
 mail a5@example.no "Re: [#1] VPN drops" "In-Reply-To: <a4@example.no>" | h ingest
 expect_eq "$(requests)" 2 "a reply to a request closed too long ago makes request 2"
 expect_eq "$(status_of 1)" closed "request 1 stays closed"

@@ -17,7 +17,7 @@ source "$(dirname "$0")/lib/mails.sh"
 } > "$T/hd.toml"
 h() { hd -c "$T/hd.toml" "$@"; }
 export HELPDESKD_AGENT=anna
-q() { sqlite3 "$T/hd.db" "$1"; }
+q() { hd_sql "$1"; }
 requests() { q "SELECT COUNT(*) FROM requests"; }
 status_of() { h requests show "$1" --json | json 'j["status"]'; }
 events() { q "SELECT COUNT(*) FROM events WHERE request_id = $1 AND kind = '$2'"; }

@@ -54,4 +54,4 @@ set +e
 h requests accept 1 --as nobody-here 2>/dev/null; rc=$?
 set -e
 expect_eq "$rc" 64 "an unknown agent is a usage error"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM events WHERE actor = 'ole'")" 4 "every action by ole is an event"
+expect_eq "$(hd_sql "SELECT COUNT(*) FROM events WHERE actor = 'ole'")" 4 "every action by ole is an event"

@@ -17,9 +17,23 @@
 namespace hd::daemon {
 namespace {
 
+// check, backup, compact and copy work on the SQLite file. On PostgreSQL the server has its
+// own tools for each (docs/scale-out.md): false, with exit 64 and the tool to use instead.
+bool sqlite_only(cli_state& st, const config& cfg, std::string_view command,
+                 std::string_view instead) {
+  if (!cfg.database.postgres()) return true;
+  st.fail(exit_code::usage,
+          fmt::format("db {}: works on an SQLite file, and [database] url names PostgreSQL; {}",
+                      command, instead));
+  return false;
+}
+
 void check_command(cli_state& st, bool full) {
   std::optional<config> cfg = st.load_config();
   if (!cfg) return;
+  if (!sqlite_only(st, *cfg, "check", "PostgreSQL checks its pages itself (data checksums)")) {
+    return;
+  }
   std::error_code ec;
   if (!std::filesystem::exists(cfg->database.path, ec)) {
     return st.fail(exit_code::no_input, fmt::format("{}: no such file", cfg->database.path));
@@ -77,6 +91,7 @@ void recover_command(cli_state& st, const std::string& src, const std::string& d
 void copy_command(cli_state& st, const std::string& url) {
   std::optional<config> cfg = st.load_config();
   if (!cfg) return;
+  if (!sqlite_only(st, *cfg, "copy", "the database is on PostgreSQL already")) return;
   std::error_code ec;
   if (!std::filesystem::exists(cfg->database.path, ec)) {
     return st.fail(exit_code::no_input, fmt::format("{}: no such file", cfg->database.path));
@@ -127,6 +142,9 @@ void copy_command(cli_state& st, const std::string& url) {
 void compact_command(cli_state& st) {
   std::optional<config> cfg = st.load_config();
   if (!cfg) return;
+  if (!sqlite_only(st, *cfg, "compact", "PostgreSQL's autovacuum does this (or VACUUM FULL)")) {
+    return;
+  }
   std::error_code ec;
   if (!std::filesystem::exists(cfg->database.path, ec)) {
     return st.fail(exit_code::no_input, fmt::format("{}: no such file", cfg->database.path));
@@ -173,7 +191,7 @@ void add_db_commands(CLI::App& app, cli_state& st) {
       st.fail(exit_code::temp_fail, v.error().message);
       return;
     }
-    st.io.out << fmt::format("{}: schema version {}\n", cfg->database.path, *v);
+    st.io.out << fmt::format("{}: schema version {}\n", cfg->database.shown(), *v);
     st.exit = exit_code::ok;
   });
   auto dest = std::make_shared<std::string>();
@@ -198,6 +216,7 @@ void add_db_commands(CLI::App& app, cli_state& st) {
   backup->callback([&st, dest] {
     std::optional<config> cfg = st.load_config();
     if (!cfg) return;
+    if (!sqlite_only(st, *cfg, "backup", "use pg_dump or PostgreSQL's base backups")) return;
     auto s = open_store(*cfg);
     if (!s) return st.fail(exit_code::temp_fail, s.error().message);
     auto size = storage::backup_to(*s, *dest);

@@ -18,6 +18,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace hd::daemon {
 namespace {
@@ -53,14 +54,17 @@ void run_command(cli_state& st, bool once) {
   std::optional<config> cfg = st.load_config();
   if (!cfg) return;
   set_run_level(st, *cfg, once);
-  lock_file lock(cfg->database.path + ".lock");
-  if (!lock.ok()) {
-    if (once && lock.held_elsewhere()) {
-      st.log.warn("run.skipped", {{"reason", lock.error()}});
+  // One daemon per SQLite file. On PostgreSQL the file lock is not taken: it would hold only
+  // on this machine (several daemons on one database: docs/scale-out.md).
+  std::optional<lock_file> lock;
+  if (!cfg->database.postgres()) lock.emplace(cfg->database.path + ".lock");
+  if (lock && !lock->ok()) {
+    if (once && lock->held_elsewhere()) {
+      st.log.warn("run.skipped", {{"reason", lock->error()}});
       st.exit = exit_code::ok;
       return;
     }
-    st.fail(exit_code::temp_fail, lock.error());
+    st.fail(exit_code::temp_fail, lock->error());
     return;
   }
   // The database's check and migration can outlast the unit's TimeoutStartSec on a big
@@ -79,7 +83,7 @@ void run_command(cli_state& st, bool once) {
     st.fail(exit_code::temp_fail,
             fmt::format("the database {} is damaged, no mail is taken: {} (recovery: "
                         "docs/faults.md)",
-                        cfg->database.path, health->problems));
+                        cfg->database.shown(), health->problems));
     return;
   }
   auto db = open_store(*cfg);

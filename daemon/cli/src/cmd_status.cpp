@@ -84,7 +84,8 @@ void status_command(cli_state& st, bool json) {
   if (!cfg) return;
   // Damage a daemon found (and stopped taking mail for) is said first, even when the
   // database can no longer be opened; the exit status is then 1.
-  std::string damage = read_damage_mark(cfg->database.path);
+  std::string damage =
+      cfg->database.postgres() ? std::string() : read_damage_mark(cfg->database.path);
   if (!damage.empty() && !json) {
     st.io.out << fmt::format("database {}: DAMAGED, no mail is taken ({}); see docs/faults.md\n",
                              cfg->database.path, damage);
@@ -122,7 +123,7 @@ void status_command(cli_state& st, bool json) {
          {"last_uid", m.state ? nlohmann::ordered_json(m.state->last_uid) : nullptr}});
   }
   st.print_json({{"database",
-                  {{"path", cfg->database.path},
+                  {{"path", cfg->database.shown()},
                    {"damaged", !damage.empty()},
                    {"damage", damage.empty() ? nlohmann::ordered_json(nullptr)
                                              : nlohmann::ordered_json(damage)}}},

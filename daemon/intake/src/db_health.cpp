@@ -43,7 +43,9 @@ result<db_health, storage::errc> check_database(const config& cfg, std::string_v
                                                 bool read_only) {
   db_health h;
   std::error_code ec;
-  if (cfg.database.check_on_start == 0 || !std::filesystem::exists(cfg.database.path, ec)) {
+  // PostgreSQL checks its own pages (checksums, the server's recovery): nothing to do here.
+  if (cfg.database.check_on_start == 0 || cfg.database.postgres() ||
+      !std::filesystem::exists(cfg.database.path, ec)) {
     return h;
   }
   std::string stamp = stamp_path(cfg);

@@ -66,7 +66,7 @@ storage::open_options store_options(const config& cfg) {
 }
 
 result<storage::store, storage::errc> open_store(const config& cfg) {
-  auto s = storage::store::open(cfg.database.path, store_options(cfg));
+  auto s = storage::store::open(cfg.database.target(), store_options(cfg));
   if (!s) return s;
   // Users, categories and priorities follow the config at every start (and reload).
   if (auto synced = storage::sync_directory(*s, cfg); !synced) return synced.error();

@@ -177,7 +177,8 @@ class intake_service {
         env_.log);
     e.stats = http_->stats();
     try {
-      api_.emplace(std::move(e), setup_.cfg->database.path, store_options(*setup_.cfg), h.workers);
+      api_.emplace(std::move(e), setup_.cfg->database.target(), store_options(*setup_.cfg),
+                   h.workers);
     } catch (const std::exception& ex) {
       env_.log.error("http.start_failed", {{"reason", ex.what()}});
       return false;
@@ -249,8 +250,8 @@ class intake_service {
                                               {"action", "keeping the running configuration"}});
       return;
     }
-    if (c->database.path != setup_.cfg->database.path)
-      env_.log.warn("config.reload_database", {{"note", "a new database path needs a restart"}});
+    if (c->database.target() != setup_.cfg->database.target())
+      env_.log.warn("config.reload_database", {{"note", "a new database needs a restart"}});
     auto s = make_intake_setup(std::make_shared<const config>(std::move(*c)));
     if (!s) {
       env_.log.error("config.reload_failed", {{"error", s.error().message},

@@ -61,7 +61,25 @@ config_table() {  # config_table HEADER [DEFAULT_LINE...] [-- LINE...]
   done
   [ $# -eq 0 ] || printf '%s\n' "$@"
 }
-config_database() { config_table '[database]' 'path = "hd.db"' -- "$@"; }
+# The backend under test: SQLite (hd.db in $T), or with HD_TEST_BACKEND=postgresql a private
+# PostgreSQL 15 started here for the scenario ([database] url; ctest's integration.pg.*
+# entries run the scenarios listed in tests/integration/CMakeLists.txt so). hd_sql SQL runs a
+# query on whichever it is and prints rows as sqlite3 does (columns joined by |); write SQL
+# both read the same (string_agg is not in SQLite, group_concat not in PostgreSQL; compare
+# with CASE ... THEN 1 ELSE 0 END rather than printing a boolean).
+if [ "${HD_TEST_BACKEND:-sqlite}" = postgresql ]; then
+  pg_start "$T/pg" >/dev/null
+  echo "ok: the scenario runs on PostgreSQL 15 (127.0.0.1:$PG_PORT)"
+  config_database() {
+    local a keep=()
+    for a in "$@"; do case "$a" in path\ =*) ;; *) keep+=("$a") ;; esac; done
+    config_table '[database]' "url = \"$PG_URL\"" -- "${keep[@]}"
+  }
+  hd_sql() { PG_DB=helpdesk pg_psql -q -A -t -F '|' -c "$1"; }
+else
+  config_database() { config_table '[database]' 'path = "hd.db"' -- "$@"; }
+  hd_sql() { sqlite3 "$T/hd.db" "$1"; }
+fi
 config_outgoing() {  # the acknowledgement templates of the source tree
   config_table '[outgoing]' 'from_address = "support@example.com"' \
     "templates_dir = \"$HD_SOURCE_DIR/etc/templates\"" -- "$@"

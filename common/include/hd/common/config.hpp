@@ -36,6 +36,14 @@ enum class assignment_method { manual, round_robin, fewest_open };
 
 struct database_config {
   std::string path = "/var/lib/helpdeskd/helpdeskd.db";
+  /// A PostgreSQL database instead of the SQLite file at `path` (postgresql://... or
+  /// postgres://..., libpq's URL: user, password or passfile, host, port, database, sslmode).
+  std::string url;
+  /// What storage opens: the URL when set, else the path.
+  const std::string& target() const { return url.empty() ? path : url; }
+  bool postgres() const { return !url.empty(); }
+  /// The target for logs and messages: a URL's password replaced by "***".
+  std::string shown() const;
   bool synchronous_full = true;  ///< synchronous=FULL (true) or NORMAL (false)
   int busy_timeout_ms = 5000;
   int commit_batch = 100;      ///< IMAP intake: mails committed per transaction (1: each alone)
