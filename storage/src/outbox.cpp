@@ -117,9 +117,13 @@ result<std::vector<outbox_item>, errc> claim_outbox(store& s, std::int64_t now, 
   return guarded([&]() -> result<std::vector<outbox_item>, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
+    // Several daemons on one PostgreSQL claim at once: each skips the rows another's claim
+    // holds, so no mail is claimed (and sent) twice. SQLite's BEGIN IMMEDIATE already lets
+    // one claim run at a time.
     sql::statement st(db, std::string("SELECT ") + item_columns +
                               ", bytes FROM outbox WHERE status = 'queued' AND next_attempt_at <= "
-                              "?1 ORDER BY next_attempt_at, id LIMIT ?2");
+                              "?1 ORDER BY next_attempt_at, id LIMIT ?2" +
+                              db.pick("", " FOR UPDATE SKIP LOCKED"));
     st.bind(1, now).bind(2, limit);
     std::vector<outbox_item> out;
     while (st.step()) {

@@ -115,7 +115,8 @@ result<std::vector<webhook_delivery>, errc> claim_webhook_deliveries(store& s, s
     sql::transaction tx(db);
     sql::statement st(db, std::string("SELECT ") + delivery_columns +
                               " FROM webhook_deliveries WHERE state = 'queued' AND endpoint = ?3 "
-                              "AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2");
+                              "AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2" +
+                              db.pick("", " FOR UPDATE SKIP LOCKED"));  // as claim_outbox
     st.bind(1, now).bind(2, limit).bind(3, endpoint);
     std::vector<webhook_delivery> out;
     while (st.step()) out.push_back(read_delivery(st));

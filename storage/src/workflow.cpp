@@ -232,14 +232,27 @@ result<int, errc> wake_postponed(store& s, std::int64_t now) {
   return guarded([&]() -> result<int, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
+    // Each due request is taken with its row locked; on PostgreSQL a second daemon waking at
+    // the same moment skips it, so a request wakes once, with one event.
+    statement due(db, std::string(R"(SELECT id FROM requests
+                        WHERE status = 'pending' AND postponed_until IS NOT NULL AND postponed_until <= ?1
+                        ORDER BY id)") +
+                          db.pick("", " FOR UPDATE SKIP LOCKED"));
+    due.bind(1, now);
+    std::vector<std::int64_t> ids;
+    while (due.step()) ids.push_back(due.integer(0));
     statement ev(db, R"(INSERT INTO events (request_id, at, actor, kind, detail)
-                        SELECT id, CAST(?1 AS BIGINT), 'system', 'woke', 'postponement ended' FROM requests
-                        WHERE status = 'pending' AND postponed_until IS NOT NULL AND postponed_until <= ?1)");
-    ev.bind(1, now).run();
-    statement st(db, R"(UPDATE requests SET status = 'open', postponed_until = NULL, updated_at = ?1
-                        WHERE status = 'pending' AND postponed_until IS NOT NULL AND postponed_until <= ?1)");
-    st.bind(1, now).run();
-    int n = db.changes();
+                        VALUES (?1, ?2, 'system', 'woke', 'postponement ended'))");
+    statement st(db, R"(UPDATE requests SET status = 'open', postponed_until = NULL, updated_at = ?2
+                        WHERE id = ?1 AND status = 'pending')");
+    int n = 0;
+    for (std::int64_t id : ids) {
+      ev.bind(1, id).bind(2, now).run();
+      ev.reset();
+      st.bind(1, id).bind(2, now).run();
+      st.reset();
+      ++n;
+    }
     tx.commit();
     return n;
   });

@@ -1,6 +1,7 @@
 // The PostgreSQL schema (storage/src/schema_pg.cpp) against a real PostgreSQL 15, beside
 // SQLite's: migrating, the same tables and columns on both, and the triggers and search
 // column doing what SQLite's do. Run by tests/integration/test_pg_connection.sh (HD_PG_URL).
+#include "hd/storage/outbox.hpp"
 #include "hd/storage/requests.hpp"
 #include "hd/storage/store.hpp"
 #include "pg.hpp"
@@ -15,6 +16,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace pg = hd::storage::pg;
 namespace sql = hd::storage::sql;
@@ -245,4 +248,51 @@ TEST_CASE("a PostgreSQL URL that cannot be reached is errc::busy and names no pa
   REQUIRE_FALSE(s.has_value());
   CHECK(s.error().code == hd::storage::errc::busy);
   CHECK(s.error().message.find("sekrit") == std::string::npos);
+}
+
+TEST_CASE("two daemons claiming the outbox at once never claim one mail twice") {
+  open_empty();
+  const char* url = std::getenv("HD_PG_URL");
+  auto a = hd::storage::store::open(url);
+  auto b = hd::storage::store::open(url);
+  REQUIRE(a.has_value());
+  REQUIRE(b.has_value());
+  constexpr int n = 300;
+  std::vector<hd::storage::outgoing_mail> mails;
+  for (int i = 0; i < n; ++i) {
+    mails.push_back({"ack",
+                     "support@example.com",
+                     {"kari@example.no"},
+                     "bytes",
+                     "m" + std::to_string(i) + "@x",
+                     "s",
+                     "t"});
+  }
+  REQUIRE(hd::storage::queue_mails(*a, 0, mails, 1000).has_value());
+  // Each "daemon" claims one mail at a time on its own connection until none is left.
+  auto drain = [](hd::storage::store& s, std::vector<std::int64_t>& got, int& errors) {
+    for (;;) {
+      auto c = hd::storage::claim_outbox(s, 2000, 1);
+      if (!c) {
+        ++errors;
+        continue;
+      }
+      if (c->empty()) return;
+      for (const auto& it : *c) got.push_back(it.id);
+    }
+  };
+  std::vector<std::int64_t> got_a, got_b;
+  int errors_a = 0, errors_b = 0;
+  std::thread ta([&] { drain(*a, got_a, errors_a); });
+  std::thread tb([&] { drain(*b, got_b, errors_b); });
+  ta.join();
+  tb.join();
+  CHECK(errors_a == 0);
+  CHECK(errors_b == 0);
+  std::set<std::int64_t> all(got_a.begin(), got_a.end());
+  all.insert(got_b.begin(), got_b.end());
+  CHECK(got_a.size() + got_b.size() == static_cast<std::size_t>(n));  // none twice
+  CHECK(all.size() == static_cast<std::size_t>(n));                   // none missed
+  CHECK_FALSE(got_a.empty());  // both took part (each claim is a round trip: they interleave)
+  CHECK_FALSE(got_b.empty());
 }
