@@ -122,6 +122,7 @@ toml::table effective(const config& c) {
   if (c.database.postgres()) {
     // The password never: a URL's is shown as ***.
     root["database"].as_table()->insert("url", c.database.shown());
+    root["database"].as_table()->insert("lease_s", c.database.lease_s);
   }
   root.insert("limits", toml::table{{"max_message_bytes", c.limits.max_message_bytes},
                                     {"max_header_bytes", c.limits.max_header_bytes},

@@ -5,6 +5,7 @@
 #include "hd/common/sysexits.hpp"
 #include "hd/intake/db_health.hpp"
 #include "hd/intake/pipeline.hpp"
+#include "hd/storage/leases.hpp"
 #include "hd/storage/mailbox_state.hpp"
 #include "hd/storage/outbox.hpp"
 
@@ -58,18 +59,60 @@ std::vector<storage::mailbox_status> merge(const config& cfg,
   return out;
 }
 
+// PostgreSQL: who holds each mailbox (several daemons, docs/scale-out.md).
+struct lease_view {
+  std::vector<storage::lease_info> leases;
+  std::vector<storage::daemon_info> daemons;
+  const storage::lease_info* of(const std::string& mailbox) const {
+    for (const auto& l : leases) {
+      if (l.mailbox == mailbox) return &l;
+    }
+    return nullptr;
+  }
+};
+
+std::string holder_text(const storage::lease_info* l, std::int64_t now) {
+  if (l == nullptr) return "held by no daemon";
+  if (l->expires_at <= now) {
+    return fmt::format("lease of {} expired {} s ago", l->holder, now - l->expires_at);
+  }
+  return fmt::format("held by {} (renewed {} s ago, expires in {} s)", l->holder,
+                     now - l->heartbeat_at, l->expires_at - now);
+}
+
+nlohmann::ordered_json daemons_json(const std::optional<lease_view>& leases) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  if (!leases) return out;
+  for (const auto& d : leases->daemons) {
+    out.push_back({{"id", d.id},
+                   {"host", d.host},
+                   {"pid", d.pid},
+                   {"started_at", iso8601(d.started_at)},
+                   {"heartbeat_at", iso8601(d.heartbeat_at)}});
+  }
+  return out;
+}
+
 void print_text(cli_state& st, const std::vector<storage::mailbox_status>& list,
                 const storage::outbox_counts& ob,
-                const std::optional<storage::outbox_failure>& smtp) {
+                const std::optional<storage::outbox_failure>& smtp,
+                const std::optional<lease_view>& leases, std::int64_t now) {
   for (const auto& m : list) {
     st.io.out << fmt::format("mailbox {}: last success {}, backlog {}, stored {}", m.mailbox,
                              when(m.last_success_at), m.backlog, m.stored);
     if (m.state)
       st.io.out << fmt::format(", uidvalidity {} last uid {}", m.state->uidvalidity,
                                m.state->last_uid);
+    if (leases) st.io.out << ", " << holder_text(leases->of(m.mailbox), now);
     st.io.out << "\n";
     if (m.last_error_at)
       st.io.out << fmt::format("  last error {}: {}\n", when(m.last_error_at), m.last_error);
+  }
+  if (leases) {
+    for (const auto& d : leases->daemons) {
+      st.io.out << fmt::format("daemon {}: host {}, pid {}, started {}, heartbeat {} s ago\n", d.id,
+                               d.host, d.pid, when(d.started_at), now - d.heartbeat_at);
+    }
   }
   st.io.out << fmt::format("outbox: {} queued, {} sending, {} sent, {} failed\n", ob.queued,
                            ob.sending, ob.sent, ob.failed);
@@ -105,9 +148,20 @@ void status_command(cli_state& st, bool json) {
     return;
   }
   auto list = merge(*cfg, std::move(*known));
+  std::optional<lease_view> leases;
+  if (cfg->database.postgres()) {
+    auto l = storage::list_leases(*db);
+    auto d = storage::list_daemons(*db);
+    if (!l || !d) {
+      st.fail(exit_code::temp_fail, !l ? l.error().message : d.error().message);
+      return;
+    }
+    leases = lease_view{std::move(*l), std::move(*d)};
+  }
+  std::int64_t now = st.io.now();
   if (!damage.empty()) st.exit = exit_code::failure;
   if (!json) {
-    print_text(st, list, *ob, *smtp);
+    print_text(st, list, *ob, *smtp, leases, now);
     return;
   }
   nlohmann::ordered_json boxes = nlohmann::ordered_json::array();
@@ -121,6 +175,15 @@ void status_command(cli_state& st, bool json) {
          {"stored", m.stored},
          {"uidvalidity", m.state ? nlohmann::ordered_json(m.state->uidvalidity) : nullptr},
          {"last_uid", m.state ? nlohmann::ordered_json(m.state->last_uid) : nullptr}});
+    if (leases) {
+      const storage::lease_info* l = leases->of(m.mailbox);
+      boxes.back()["lease"] = l == nullptr
+                                  ? nlohmann::ordered_json(nullptr)
+                                  : nlohmann::ordered_json{{"holder", l->holder},
+                                                           {"renewed_at", iso8601(l->heartbeat_at)},
+                                                           {"expires_at", iso8601(l->expires_at)},
+                                                           {"expired", l->expires_at <= now}};
+    }
   }
   st.print_json({{"database",
                   {{"path", cfg->database.shown()},
@@ -128,6 +191,7 @@ void status_command(cli_state& st, bool json) {
                    {"damage", damage.empty() ? nlohmann::ordered_json(nullptr)
                                              : nlohmann::ordered_json(damage)}}},
                  {"mailboxes", boxes},
+                 {"daemons", daemons_json(leases)},
                  {"outbox",
                   {{"queued", ob->queued},
                    {"sending", ob->sending},
@@ -145,7 +209,9 @@ void add_status_command(CLI::App& app, cli_state& st) {
       "backlog (mail seen but not yet stored) and the UID checkpoint; and the outbox queue.\n"
       "The outbox line is followed by its most recent SMTP failure (when, which mail, the\n"
       "server's answer). Times are local (TZ) with their offset.\n"
-      "A damaged database found by a daemon's integrity check is shown first (exit 1).");
+      "A damaged database found by a daemon's integrity check is shown first (exit 1).\n"
+      "On PostgreSQL ([database] url) each mailbox also shows which daemon holds its lease\n"
+      "and until when, and the running daemons are listed with their last heartbeat.");
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print JSON");
   cmd->callback([&st, json] { status_command(st, *json); });

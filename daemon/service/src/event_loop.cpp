@@ -11,19 +11,30 @@
 #include "hd/intake/pipeline.hpp"
 #include "hd/service/db_check_schedule.hpp"
 #include "hd/service/descriptors.hpp"
+#include "hd/service/lease_book.hpp"
 #include "hd/service/mailbox_session.hpp"
 #include "hd/service/outbox_sender.hpp"
 #include "hd/service/readiness.hpp"
 #include "hd/service/storage_worker.hpp"
 #include "hd/service/webhook_sender.hpp"
+#include "hd/storage/leases.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <unistd.h>
 
 #include <csignal>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <random>
+#include <set>
 #include <vector>
 
 namespace hd::daemon {
@@ -55,12 +66,14 @@ class intake_service {
     if (!once_ && !setup_.cfg->webhooks.empty()) start_webhooks(setup_.cfg);
     if (!once_ && setup_.cfg->http && !start_http()) return exit_code::config;
     ready_.expect(setup_.cfg->mailboxes.size());
+    if (setup_.cfg->database.postgres()) start_leases();
     start_sessions();
     if (running_ == 0 && !outbox_ && !http_ && !webhooks_) {  // nothing to do: return at once
       signals_.cancel();
       if (checks_) checks_->stop();
     }
     io_.run();
+    release_leases();
     checks_.reset();  // waits for a check that is still running
     outbox_.reset();  // records what its database thread still holds
     webhooks_.reset();
@@ -81,7 +94,8 @@ class intake_service {
                          if (webhooks_) webhooks_->poke();
                        },
                        [this](const std::string& name) { ready_.contacted(name); },
-                       &budget_};
+                       &budget_,
+                       leases_.enabled() ? &leases_ : nullptr};
     std::vector<connection_plan> plans = plan_connections(*setup_.cfg);
     for (std::size_t i = 0; i < setup_.cfg->mailboxes.size(); ++i) {
       auto s = std::make_shared<mailbox_session>(cx, setup_, i, once_, std::move(plans[i]));
@@ -103,6 +117,108 @@ class intake_service {
             session_ended();
           });
     }
+  }
+
+  // PostgreSQL: several daemons share the mailboxes through leases (docs/scale-out.md). A
+  // connection and thread of their own renew them every third of [database] lease_s, so a
+  // long batch of mail never delays a renewal; the sessions read leases_ to know which
+  // mailboxes they may fetch. --once takes its leases once and gives them back at the end.
+  void start_leases() {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    me_.host = host;
+    me_.pid = ::getpid();
+    me_.started_at = env_.now();
+    me_.id = fmt::format("{}:{}:{:08x}", me_.host, me_.pid, std::random_device{}());
+    leases_.enable();
+    auto db = storage::store::open(setup_.cfg->database.target(), store_options(*setup_.cfg));
+    if (!db) {
+      // A daemon without leases fetches nothing (it never takes a mailbox unasked); the
+      // outbox and the API still run.
+      env_.log.error("lease.open_failed", {{"reason", db.error().message}});
+      return;
+    }
+    // The first round before the sessions start, so that they find their mailboxes held.
+    std::int64_t now = env_.now();
+    auto held = storage::take_leases(*db, me_, mailbox_names(), now, setup_.cfg->database.lease_s);
+    if (held) renewed_at_ = now;
+    env_.log.info("lease.started", {{"daemon", me_.id},
+                                    {"lease_s", setup_.cfg->database.lease_s},
+                                    {"mailboxes", setup_.cfg->mailboxes.size()},
+                                    {"held", held ? held->size() : 0}});
+    if (held) apply_leases(*held);
+    lease_worker_.emplace(io_, std::move(*db));
+    if (!once_) asio::co_spawn(io_, keep_leases(), asio::detached);
+  }
+
+  std::vector<std::string> mailbox_names() const {
+    std::vector<std::string> names;
+    for (const mailbox_config& m : setup_.cfg->mailboxes) names.push_back(m.name);
+    return names;
+  }
+
+  struct lease_round {
+    bool ok = false;
+    std::set<std::string> held;
+    std::string error;
+  };
+
+  asio::awaitable<void> keep_leases() {
+    while (!stopping_) {
+      boost::system::error_code ec;
+      lease_timer_.expires_after(
+          std::chrono::seconds(std::max(1, setup_.cfg->database.lease_s / 3)));
+      co_await lease_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (stopping_) break;
+      std::vector<std::string> names = mailbox_names();
+      int lease_s = setup_.cfg->database.lease_s;
+      std::int64_t now = env_.now();
+      // The job is built before co_await: GCC 12 mis-destroys a lambda temporary with
+      // non-trivial captures inside a co_await expression.
+      std::function<lease_round(storage::store&)> job = [me = me_, names, now,
+                                                         lease_s](storage::store& db) {
+        auto held = storage::take_leases(db, me, names, now, lease_s);
+        return held ? lease_round{true, std::move(*held), {}}
+                    : lease_round{false, {}, held.error().message};
+      };
+      lease_round r = co_await lease_worker_->run<lease_round>(std::move(job));
+      if (stopping_) break;
+      std::set<std::string> held;
+      if (r.ok) {
+        held = std::move(r.held);
+        renewed_at_ = now;
+      } else {
+        // The database is away: the leases stay ours until they would expire, then another
+        // daemon may take them, so this one stops fetching.
+        bool valid = renewed_at_ > 0 && env_.now() - renewed_at_ < lease_s;
+        env_.log.warn("lease.renew_failed", {{"reason", r.error}, {"keeping", valid}});
+        if (valid) held = leases_.held();
+      }
+      apply_leases(held);
+    }
+  }
+
+  void apply_leases(const std::set<std::string>& held) {
+    for (const std::string& m : held) {
+      if (!leases_.held().contains(m)) env_.log.info("lease.taken", {{"mailbox", m}});
+    }
+    for (const std::string& m : leases_.held()) {
+      if (held.contains(m)) continue;
+      env_.log.warn("lease.lost", {{"mailbox", m}});
+      for (auto& s : sessions_) {
+        if (s->name() == m) s->lease_lost();
+      }
+    }
+    leases_.set(held);
+  }
+
+  // A clean stop hands the mailboxes over at once (the next renewal of another daemon takes
+  // them) instead of after the lease runs out.
+  void release_leases() {
+    if (!lease_worker_) return;
+    lease_worker_->submit(
+        [id = me_.id](storage::store& db) { (void)storage::release_leases(db, id); });
+    lease_worker_.reset();  // runs the queued release, then joins the thread
   }
 
   // One descriptor per connection: raise the soft limit to what the configuration can open,
@@ -216,6 +332,7 @@ class intake_service {
     stopping_ = true;
     ready_.stopping();
     if (checks_) checks_->stop();
+    lease_timer_.cancel();
     if (outbox_) outbox_->stop();
     if (webhooks_) webhooks_->stop();
     if (http_) http_->stop();
@@ -288,6 +405,11 @@ class intake_service {
   asio::signal_set signals_;
   readiness ready_;  ///< sd_notify: READY once every mailbox was contacted, STOPPING, RELOADING
   std::vector<std::shared_ptr<mailbox_session>> sessions_;
+  lease_book leases_;                           ///< PostgreSQL: the mailboxes this daemon holds
+  std::optional<storage_worker> lease_worker_;  ///< their connection and thread
+  storage::daemon_info me_;                     ///< this daemon in the daemons table
+  asio::steady_timer lease_timer_{io_};
+  std::int64_t renewed_at_ = 0;  ///< when the leases were last renewed (0: never)
   std::optional<outbox_sender> outbox_;
   std::optional<webhook_sender> webhooks_;
   std::optional<http::server> http_;

@@ -69,6 +69,13 @@ mailbox_session::mailbox_session(session_context cx, intake_setup setup, std::si
       plan_(std::move(plan)),
       slot_wait_(cx_.io) {}
 
+void mailbox_session::lease_lost() {
+  lost_ = true;
+  client_.interrupt();
+  sleeper_.cancel();
+  slot_wait_.cancel();
+}
+
 void mailbox_session::stop() {
   stopping_ = true;
   client_.interrupt();
@@ -108,10 +115,25 @@ asio::awaitable<bool> mailbox_session::run() {
   }
   io_status st;
   while (true) {
+    // On PostgreSQL another daemon may hold the mailbox: wait until this one does (the event
+    // loop renews the leases and takes expired ones). Checked once a second, in memory.
+    if (cx_.leases != nullptr && !cx_.leases->holds(mb_.name)) {
+      cx_.log.info("imap.lease_waiting", {{"mailbox", mb_.name}});
+      if (cx_.contacted) cx_.contacted(mb_.name);  // ready: another daemon serves it
+      if (once_) co_return true;
+      while (!stopping_ && !cx_.leases->holds(mb_.name)) co_await sleep(std::chrono::seconds(1));
+      if (stopping_) co_return true;
+      lost_ = false;
+      cx_.log.info("imap.lease_taken", {{"mailbox", mb_.name}});
+    }
     st = co_await serve();
     client_.close();
     server_slot_.reset();  // the connection is closed: its slots go to the next in line
     account_slot_.reset();
+    if (std::exchange(lost_, false) && !stopping_) {
+      cx_.log.info("imap.lease_lost", {{"mailbox", mb_.name}});
+      continue;
+    }
     if (st && std::exchange(reconnect_, false) && !stopping_) continue;  // a new access token
     if (st && plan_.takes_turns && !once_ && !stopping_) {               // polled in its turn
       co_await sleep(std::chrono::seconds(mb_.poll_interval_s));

@@ -1,6 +1,7 @@
 // The PostgreSQL schema (storage/src/schema_pg.cpp) against a real PostgreSQL 15, beside
 // SQLite's: migrating, the same tables and columns on both, and the triggers and search
 // column doing what SQLite's do. Run by tests/integration/test_pg_connection.sh (HD_PG_URL).
+#include "hd/storage/leases.hpp"
 #include "hd/storage/outbox.hpp"
 #include "hd/storage/requests.hpp"
 #include "hd/storage/store.hpp"
@@ -295,4 +296,74 @@ TEST_CASE("two daemons claiming the outbox at once never claim one mail twice") 
   CHECK(all.size() == static_cast<std::size_t>(n));                   // none missed
   CHECK_FALSE(got_a.empty());  // both took part (each claim is a round trip: they interleave)
   CHECK_FALSE(got_b.empty());
+}
+
+TEST_CASE("mailbox leases: one holder at a time, taken over after the expiry or a release") {
+  namespace st = hd::storage;
+  open_empty();
+  const char* url = std::getenv("HD_PG_URL");
+  auto a = st::store::open(url);
+  auto b = st::store::open(url);
+  REQUIRE(a.has_value());
+  REQUIRE(b.has_value());
+  st::daemon_info da{"host-a:1:x", "host-a", 1, 1000, 0}, db{"host-b:2:y", "host-b", 2, 1000, 0};
+  const std::vector<std::string> boxes = {"sales", "support"};
+  using set = std::set<std::string>;
+  CHECK(st::take_leases(*a, da, boxes, 1000, 30).value() == set{"sales", "support"});
+  CHECK(st::take_leases(*b, db, boxes, 1001, 30).value().empty());
+  CHECK(st::take_leases(*a, da, boxes, 1010, 30).value() == set{"sales", "support"});  // renewed
+  CHECK(st::take_leases(*b, db, boxes, 1039, 30).value().empty());  // renewed to 1040
+  // A stops renewing (killed): at the expiry B takes both, and A, back, gets nothing.
+  CHECK(st::take_leases(*b, db, boxes, 1040, 30).value() == set{"sales", "support"});
+  CHECK(st::take_leases(*a, da, boxes, 1041, 30).value().empty());
+  auto leases = st::list_leases(*a).value();
+  REQUIRE(leases.size() == 2);
+  CHECK(leases[0].holder == db.id);
+  CHECK(leases[0].expires_at == 1070);
+  CHECK(st::list_daemons(*a).value().size() == 2);
+  // A clean stop gives them up at once.
+  REQUIRE(st::release_leases(*b, db.id).has_value());
+  CHECK(st::take_leases(*a, da, {"support"}, 1042, 30).value() == set{"support"});
+  CHECK(st::list_daemons(*a).value().size() == 1);
+  // On SQLite one daemon holds everything (the file lock), and nothing is stored.
+  auto lite = st::store::open(":memory:");
+  REQUIRE(lite.has_value());
+  CHECK(st::take_leases(*lite, da, boxes, 1000, 30).value() == set{"sales", "support"});
+  CHECK(st::list_leases(*lite).value().empty());
+}
+
+TEST_CASE("mailbox leases: of many daemons taking one expired lease at once, one wins") {
+  namespace st = hd::storage;
+  open_empty();
+  const char* url = std::getenv("HD_PG_URL");
+  constexpr int daemons = 4;
+  std::vector<st::store> stores;
+  for (int i = 0; i < daemons; ++i) {
+    auto s = st::store::open(url);
+    REQUIRE(s.has_value());
+    stores.push_back(std::move(*s));
+  }
+  // Round after round every daemon tries for the same mailboxes at the same moment, each
+  // round past the last one's expiry: each mailbox has one holder per round.
+  const std::vector<std::string> boxes = {"m1", "m2", "m3"};
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::set<std::string>> won(daemons);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < daemons; ++i) {
+      threads.emplace_back([&, i] {
+        st::daemon_info d{"d" + std::to_string(i), "h", i, 0, 0};
+        auto r =
+            st::take_leases(stores[static_cast<std::size_t>(i)], d, boxes, 1000 + round * 100, 30);
+        if (r) won[static_cast<std::size_t>(i)] = *r;
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (const std::string& m : boxes) {
+      int holders = 0;
+      for (const auto& w : won) holders += w.contains(m) ? 1 : 0;
+      CAPTURE(round);
+      CAPTURE(m);
+      CHECK(holders == 1);
+    }
+  }
 }

@@ -13,6 +13,7 @@
 #include "hd/net/imap_client.hpp"
 #include "hd/net/oauth2.hpp"
 #include "hd/service/connection_budget.hpp"
+#include "hd/service/lease_book.hpp"
 #include "hd/service/storage_worker.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -43,6 +44,8 @@ struct session_context {
   std::function<void(const std::string&)> contacted;
   /// The [imap] connection limits shared by every session (null: no limits).
   connection_budget* budget = nullptr;
+  /// The mailboxes this daemon holds (PostgreSQL's leases); null: all of them.
+  const lease_book* leases = nullptr;
 };
 
 class mailbox_session {
@@ -56,6 +59,9 @@ class mailbox_session {
   boost::asio::awaitable<bool> run();
   /// Stops after the step in hand (a mail being stored is finished first).
   void stop();
+  /// The mailbox's lease went to another daemon (or could not be renewed in time): the
+  /// connection is closed after the step in hand, and the session waits for the lease again.
+  void lease_lost();
   const std::string& name() const { return mb_.name; }
 
  private:
@@ -97,6 +103,7 @@ class mailbox_session {
   int failures_ = 0;
   std::minstd_rand rng_{std::random_device{}()};  ///< the backoff's jitter
   bool stopping_ = false;
+  bool lost_ = false;       ///< lease_lost(): serve() ends, then wait for the lease
   bool reconnect_ = false;  ///< serve() ended to log in again with a renewed access token
   std::chrono::steady_clock::time_point renew_at_;  ///< XOAUTH2: the token's renewal time
 
