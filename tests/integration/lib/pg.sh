@@ -8,6 +8,7 @@
 #                   PG_PID, and exports HD_PG_URL (= PG_URL).
 #   pg_stop         immediate shutdown (clients are cut off), then removes DIR; keeps DIR and
 #                   prints the server log when PG_KEEP=1
+#   pg_restart [S]  immediate shutdown (as a crash), down S seconds, started again (same data)
 #   pg_psql ARG...  psql as the superuser over the socket
 #
 # As root the server runs as nobody:nogroup (initdb and postgres refuse root); DIR's parents
@@ -50,6 +51,14 @@ pg_start() {
   rm -f "$PG_DIR/pwfile"
   # The socket folder must stay reachable for root (tests) but for nobody else.
   chmod 700 "$PG_SOCKET_DIR"
+  pg_run_server || return 1
+  pg_psql -q -c "CREATE DATABASE helpdesk" >/dev/null || return 1
+  PG_URL="postgresql://helpdesk:$password@127.0.0.1:$PG_PORT/helpdesk"
+  export HD_PG_URL=$PG_URL
+}
+
+# pg_run_server: starts postgres on PG_DIR's data and PG_PORT, and waits until it answers.
+pg_run_server() {
   local as_owner=()
   [ "$(id -u)" -ne 0 ] || as_owner=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
   # setsid: its own process group, so pg_stop can end whatever is left of it.
@@ -68,9 +77,18 @@ pg_start() {
   done
   "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" || {
     echo "pg: the server did not start" >&2; cat "$PG_DIR/postgres.log" >&2; return 1; }
-  pg_psql -q -c "CREATE DATABASE helpdesk" >/dev/null || return 1
-  PG_URL="postgresql://helpdesk:$password@127.0.0.1:$PG_PORT/helpdesk"
-  export HD_PG_URL=$PG_URL
+}
+
+# pg_restart [DOWN_S]: the server goes away as in a crash (immediate shutdown: every client
+# is cut off), stays down DOWN_S seconds (default 0), and comes back on the same port with
+# the same data (crash recovery).
+pg_restart() {
+  kill -QUIT "$PG_PID" 2>/dev/null || true
+  local i
+  for ((i = 0; i < 200; i++)); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.05; done
+  wait "$PG_PID" 2>/dev/null || true
+  sleep "${1:-0}"
+  pg_run_server
 }
 
 pg_psql() {
