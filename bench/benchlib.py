@@ -181,6 +181,30 @@ def start_smtp(workdir):
     return s
 
 
+class private_pg(server):
+    """A private PostgreSQL 15 (tests/integration/lib/pg.sh) for helpdeskd's [database] url."""
+
+    def __init__(self, workdir):
+        os.chmod(workdir, 0o755)  # as root the server runs as nobody, who must reach it
+        super().__init__(f'pg_start "{workdir}/pg"', ["PG_PID", "PG_PORT", "PG_SOCKET_DIR",
+                                                     "PG_URL"])
+        self.url = self.vars["PG_URL"]
+
+    def psql(self, sql):
+        r = subprocess.run(["/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-A", "-t",
+                            "-v", "ON_ERROR_STOP=1", "-h", self.vars["PG_SOCKET_DIR"],
+                            "-p", self.vars["PG_PORT"], "-U", "helpdesk", "-d", "helpdesk",
+                            "-c", sql], capture_output=True, text=True, check=True)
+        return r.stdout.strip()
+
+    def empty(self):
+        """Drops every table: the next helpdeskd makes the schema again."""
+        self.psql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+
+    def count(self, table, where="true"):
+        return int(self.psql(f"SELECT COUNT(*) FROM {table} WHERE {where}"))
+
+
 def fill_maildir(dovecot, user, mails):
     """Writes mails (an iterable of bytes) straight into USER's INBOX as maildir files (far
     faster than LMTP). Returns (count, bytes)."""
@@ -208,12 +232,13 @@ def fill_maildir(dovecot, user, mails):
 
 
 def write_config(path, db, mailboxes, smtp_port=None, synchronous="full", extra="", db_extra="",
-                 ack=True, rules=True):
+                 ack=True, rules=True, url=None):
     """A helpdeskd config with the example rules, templates, users, categories and priorities
     from etc/, and the given [[mailbox]] blocks (dicts of key -> TOML value text)."""
     with open(path, "w") as f:
         f.write(f'[log]\nlevel = "info"\n'
-                f'[database]\npath = "{db}"\nsynchronous = "{synchronous}"\n{db_extra}'
+                + (f'[database]\nurl = "{url}"\n{db_extra}' if url else
+                   f'[database]\npath = "{db}"\nsynchronous = "{synchronous}"\n{db_extra}') +
                 f'[outgoing]\nfrom_name = "Example Support"\n'
                 f'from_address = "support@example.com"\n'
                 f'message_id_domain = "helpdesk.example.com"\n'

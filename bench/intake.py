@@ -83,10 +83,10 @@ def run_fetchmail(dovecot, user, tls, work):
                if "reading message" in line)
 
 
-def run_helpdeskd(binary, dovecot, user, tls, args, work, smtp, rep):
-    """One `helpdeskd run --once` into a fresh database; returns (stored, requests, outbox rows,
-    outbox rows sent)."""
-    d = os.path.join(work, f"hd-{user}-{rep}")
+def run_helpdeskd(binary, dovecot, user, tls, args, work, smtp, rep, pg=None):
+    """One `helpdeskd run --once` into a fresh database (an SQLite file, or the emptied
+    PostgreSQL PG); returns (stored, requests, outbox rows, outbox rows sent)."""
+    d = os.path.join(work, f"hd-{user}-{rep}-{'pg' if pg else 'sqlite'}")
     os.makedirs(d)
     with open(os.path.join(d, "pass"), "w") as f:
         f.write("secret\n")
@@ -94,15 +94,21 @@ def run_helpdeskd(binary, dovecot, user, tls, args, work, smtp, rep):
     bl.write_config(conf, "hd.db", [bl.imap_mailbox(dovecot, user, "pass", tls)],
                     smtp_port=smtp.port if smtp else None, synchronous=args.synchronous,
                     db_extra=f"commit_batch = {args.commit_batch}\n" if args.commit_batch else "",
-                    ack=not args.no_ack, rules=not args.no_rules)
+                    ack=not args.no_ack, rules=not args.no_rules, url=pg.url if pg else None)
+    if pg:
+        pg.empty()
     with open(os.path.join(d, "run.log"), "w") as log:
         r = subprocess.run(shlex.split(args.wrap or "") + [binary, "-c", conf, "run", "--once"],
                            stdout=log, stderr=log)
     if r.returncode != 0:
         raise RuntimeError(f"helpdeskd run --once exit {r.returncode}; see {d}/run.log")
     db = os.path.join(d, "hd.db")
-    out = (bl.sqlite_count(db, "raw_messages"), bl.sqlite_count(db, "requests"),
-           bl.sqlite_count(db, "outbox"), bl.sqlite_count(db, "outbox", "status = 'sent'"))
+    if pg:
+        out = (pg.count("raw_messages"), pg.count("requests"), pg.count("outbox"),
+               pg.count("outbox", "status = 'sent'"))
+    else:
+        out = (bl.sqlite_count(db, "raw_messages"), bl.sqlite_count(db, "requests"),
+               bl.sqlite_count(db, "outbox"), bl.sqlite_count(db, "outbox", "status = 'sent'"))
     if not args.keep:
         shutil.rmtree(d, ignore_errors=True)
     return out
@@ -114,7 +120,7 @@ def timed(fn):
     return time.perf_counter() - t0, result
 
 
-def bench_set(args, dovecot, smtp, user, n, size, work):
+def bench_set(args, dovecot, smtp, user, n, size, work, pg=None):
     t0 = time.perf_counter()
     count, total = bl.fill_maildir(dovecot, user, (bl.make_mail(i, size, user)
                                                    for i in range(1, n + 1)))
@@ -127,16 +133,23 @@ def bench_set(args, dovecot, smtp, user, n, size, work):
            f"in {warm_s:.2f} s")
     if m != n:
         raise RuntimeError(f"warm-up fetched {m} of {n} mails")
-    rates = {"helpdeskd": [], "bare fetch": [], "fetchmail": []}
+    # --backend both: each repetition runs SQLite and PostgreSQL one after the other, so both
+    # meet the same load.
+    backends = {"sqlite": [None], "postgresql": [pg], "both": [None, pg]}[args.backend]
+    rates = {"bare fetch": [], "fetchmail": []}
     for rep in range(1, args.reps + 1):
-        s, (stored, requests, queued, sent) = timed(
-            lambda: run_helpdeskd(args.helpdeskd, dovecot, user, args.tls, args, work, smtp, rep))
-        rates["helpdeskd"].append(n / s)
-        bl.say(f"  rep {rep} helpdeskd:  {s:7.2f} s  {n / s:8,.0f} mails/s  "
-               f"(stored {stored}, requests {requests}, outbox {queued}, sent {sent}; "
-               f"load {bl.load_average()})")
-        if stored != n:
-            raise RuntimeError(f"helpdeskd stored {stored} of {n} mails")
+        for db in backends:
+            name = "helpdeskd" + (" (pg)" if db else "") if args.backend != "both" else \
+                "helpdeskd pg" if db else "helpdeskd sqlite"
+            s, (stored, requests, queued, sent) = timed(
+                lambda: run_helpdeskd(args.helpdeskd, dovecot, user, args.tls, args, work, smtp,
+                                      rep, db))
+            rates.setdefault(name, []).append(n / s)
+            bl.say(f"  rep {rep} {name}:  {s:7.2f} s  {n / s:8,.0f} mails/s  "
+                   f"(stored {stored}, requests {requests}, outbox {queued}, sent {sent}; "
+                   f"load {bl.load_average()})")
+            if stored != n:
+                raise RuntimeError(f"{name} stored {stored} of {n} mails")
         s, (m, b) = timed(lambda: bare_fetch(dovecot, user, args.tls))
         if m != n:
             raise RuntimeError(f"bare fetch got {m} of {n} mails")
@@ -164,12 +177,15 @@ def report(n, size, rates, args):
     for name, r in rates.items():
         if r:
             bl.say(f"   {name:11} mails/s: {bl.spread(r)}")
-    hd = statistics.median(rates["helpdeskd"])
     bare = statistics.median(rates["bare fetch"])
-    line = f"   ratio of medians: helpdeskd / bare fetch = {hd / bare:.3f}"
-    if rates["fetchmail"]:
-        line += f", helpdeskd / fetchmail = {hd / statistics.median(rates['fetchmail']):.2f}"
-    bl.say(line)
+    for name, r in rates.items():
+        if not name.startswith("helpdeskd"):
+            continue
+        hd = statistics.median(r)
+        line = f"   ratio of medians: {name} / bare fetch = {hd / bare:.3f}"
+        if rates["fetchmail"]:
+            line += f", {name} / fetchmail = {hd / statistics.median(rates['fetchmail']):.2f}"
+        bl.say(line)
 
 
 def main():
@@ -184,6 +200,9 @@ def main():
                    help="[database] commit_batch (default: helpdeskd's own default)")
     p.add_argument("--tls", default="none", choices=["none", "implicit"])
     p.add_argument("--no-fetchmail", action="store_true")
+    p.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql", "both"],
+                   help="where helpdeskd stores: an SQLite file, a private PostgreSQL 15 "
+                        "([database] url), or both in turn (default %(default)s)")
     p.add_argument("--no-ack", action="store_true", help="[ack] enabled = false (to see its cost)")
     p.add_argument("--no-rules", action="store_true", help="no [rules] file (to see its cost)")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
@@ -201,10 +220,13 @@ def main():
     with bl.workdir(args.keep) as work:
         dovecot = bl.start_dovecot(work)
         smtp = bl.start_smtp(work) if args.smtp else None
+        pg = bl.private_pg(work) if args.backend != "sqlite" else None
         try:
             for (n, size), user in zip(sets, users):
-                results.append((n, size, bench_set(args, dovecot, smtp, user, n, size, work)))
+                results.append((n, size, bench_set(args, dovecot, smtp, user, n, size, work, pg)))
         finally:
+            if pg:
+                pg.stop()
             if smtp:
                 smtp.stop()
             dovecot.stop()

@@ -143,12 +143,22 @@ std::int64_t new_id(statement& st) {
   return *id;
 }
 
-transaction::transaction(const connection& c) : c_(c), nested_(c.depth_ > 0) {
-  c_.exec(nested_ ? "SAVEPOINT hd_nested" : c.postgres() ? "BEGIN" : "BEGIN IMMEDIATE");
+transaction::transaction(const connection& c) : c_(c) {
+  if (c.pg_) {
+    pg_.emplace(*c.pg_);
+    return;
+  }
+  nested_ = c.depth_ > 0;
+  c_.exec(nested_ ? "SAVEPOINT hd_nested" : "BEGIN IMMEDIATE");
   ++c_.depth_;
 }
 
 void transaction::commit() {
+  if (pg_) {
+    pg_->commit();
+    done_ = true;
+    return;
+  }
   if (!nested_ && c_.before_commit_) c_.before_commit_(c_);
   c_.exec(nested_ ? "RELEASE hd_nested" : "COMMIT");
   done_ = true;
@@ -156,21 +166,11 @@ void transaction::commit() {
 }
 
 transaction::~transaction() {
-  if (done_) return;
+  if (done_ || pg_) return;  // pg_'s own destructor rolls back
   --c_.depth_;
   // Errors are ignored: after an I/O error SQLite may have rolled back already, and a
   // destructor cannot report. The outer batch checks in_transaction() before it commits.
   const char* undo = nested_ ? "ROLLBACK TO hd_nested; RELEASE hd_nested" : "ROLLBACK";
-  if (c_.pg_) {
-    // On a lost connection the server has rolled back already.
-    if (c_.pg_->ok()) {
-      try {
-        c_.pg_->exec(undo);
-      } catch (const pg_error&) {
-      }
-    }
-    return;
-  }
   char* err = nullptr;
   sqlite3_exec(c_.get(), undo, nullptr, nullptr, &err);
   sqlite3_free(err);

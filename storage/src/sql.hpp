@@ -79,14 +79,15 @@ class connection {
   /// Rows changed by the last INSERT, UPDATE or DELETE.
   int changes() const { return pg_ ? static_cast<int>(pg_->changes()) : sqlite3_changes(db_); }
   /// Transactions open on this connection (the outermost is BEGIN, the inner ones savepoints).
-  int depth() const { return depth_; }
+  int depth() const { return pg_ ? pg_->depth() : depth_; }
   /// True while an outermost transaction is really open in SQLite. An I/O error, a full disk
   /// or SQLITE_BUSY can roll it back on their own; depth() alone does not see that.
   bool in_transaction() const {
     return pg_ ? pg_->in_transaction() : db_ != nullptr && sqlite3_get_autocommit(db_) == 0;
   }
   /// Work run inside every outermost transaction just before its COMMIT (storage's deferred
-  /// full-text indexing). If it throws, the commit does not happen.
+  /// full-text indexing). If it throws, the commit does not happen. SQLite only: PostgreSQL's
+  /// search column needs no such step.
   void set_before_commit(std::function<void(const connection&)> f) const {
     before_commit_ = std::move(f);
   }
@@ -191,6 +192,7 @@ class transaction {
   const connection& c_;
   bool nested_ = false;
   bool done_ = false;
+  std::optional<pg::transaction> pg_;  ///< on PostgreSQL, pg.hpp's (the same rules)
 };
 
 }  // namespace hd::storage::sql
