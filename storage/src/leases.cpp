@@ -16,6 +16,9 @@ result<std::set<std::string>, errc> take_leases(store& s, const daemon_info& dae
                                 ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at)");
     alive.bind(1, daemon.id).bind(2, daemon.host).bind(3, daemon.pid);
     alive.bind(4, daemon.started_at).bind(5, now).run();
+    // A daemon killed without a clean stop is listed (status) for ten lease times, then gone.
+    sql::statement gone(db, "DELETE FROM daemons WHERE heartbeat_at < ?1");
+    gone.bind(1, now - std::int64_t{10} * lease_s).run();
     // The row is ours when it is new, ours already, or expired: the WHERE of DO UPDATE is
     // checked against the row as it is when the statement gets its lock, so of two daemons
     // taking an expired lease at once the second finds the first's fresh expiry and gets no

@@ -325,6 +325,13 @@ TEST_CASE("mailbox leases: one holder at a time, taken over after the expiry or 
   REQUIRE(st::release_leases(*b, db.id).has_value());
   CHECK(st::take_leases(*a, da, {"support"}, 1042, 30).value() == set{"support"});
   CHECK(st::list_daemons(*a).value().size() == 1);
+  // A daemon silent for ten lease times is forgotten by the next renewal of another.
+  CHECK(st::take_leases(*b, db, {}, 1042, 30).has_value());
+  CHECK(st::list_daemons(*a).value().size() == 2);
+  CHECK(st::take_leases(*a, da, {"support"}, 1042 + 301, 30).value() == set{"support"});
+  auto left = st::list_daemons(*a).value();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].id == da.id);
   // On SQLite one daemon holds everything (the file lock), and nothing is stored.
   auto lite = st::store::open(":memory:");
   REQUIRE(lite.has_value());

@@ -33,7 +33,8 @@ struct lease_info {
   std::int64_t expires_at = 0;
 };
 
-/// Records DAEMON as alive at NOW (its heartbeat), then takes or renews the leases of
+/// Records DAEMON as alive at NOW (its heartbeat) and forgets daemons silent for ten lease
+/// times (killed without a clean stop), then takes or renews the leases of
 /// MAILBOXES for it until NOW + LEASE_S: a mailbox becomes DAEMON's when nobody holds it, when
 /// DAEMON holds it already, or when its holder's lease has expired (a compare-and-set on the
 /// row, so two daemons never both win). Returns the mailboxes DAEMON holds afterwards. Each
