@@ -102,10 +102,21 @@ class Browser:
         self.wait(go, "to click " + css)
 
     def type(self, css, text, clear=False):
-        el = self.find(css)
-        if clear:
-            el.clear()
-        el.send_keys(text)
+        # As click: the view may be re-rendered under us (a list refreshed after an action),
+        # so wait until the element is there and can take keys, and try again if it was
+        # replaced meanwhile (a CI run failed on "element not interactable" here).
+        def go():
+            try:
+                el = self._first(css)
+                if el is None or not el.is_displayed() or not el.is_enabled():
+                    return False
+                if clear:
+                    el.clear()
+                el.send_keys(text)
+                return True
+            except (StaleElementReferenceException, WebDriverException):
+                return False
+        self.wait(go, "to type into " + css)
 
     def select(self, css, value):
         def go():
