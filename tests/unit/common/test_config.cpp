@@ -230,3 +230,39 @@ timeout_s = 30
   CHECK_MESSAGE(j.find("\"host\" : \"mail.example.com\"") != std::string::npos, j);
   CHECK_MESSAGE(j.find("\"timeout_s\" : 30") != std::string::npos, j);
 }
+
+TEST_CASE("[database] url names PostgreSQL; its password is never shown") {
+  auto d = parse("");
+  REQUIRE(d.has_value());
+  CHECK_FALSE(d->database.postgres());
+  CHECK(d->database.target() == d->database.path);
+  CHECK(d->database.lease_s == 30);
+
+  auto c = parse(
+      "[database]\nurl = \"postgresql://helpdesk:s3cret@db.example.com:5432/helpdesk\"\n"
+      "lease_s = 10\n");
+  REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
+  CHECK(c->database.postgres());
+  CHECK(c->database.target() == "postgresql://helpdesk:s3cret@db.example.com:5432/helpdesk");
+  CHECK(c->database.lease_s == 10);
+  CHECK(c->database.shown() == "postgresql://helpdesk:***@db.example.com:5432/helpdesk");
+  std::string described = hd::describe_config(*c);
+  CHECK(described.find("s3cret") == std::string::npos);
+  CHECK(described.find("postgresql://helpdesk:***@db.example.com") != std::string::npos);
+
+  hd::database_config q;
+  q.url = "postgres://app@/helpdesk?host=/run/pg&password=s3cret&sslmode=require";
+  CHECK(q.shown() == "postgres://app@/helpdesk?host=/run/pg&password=***&sslmode=require");
+  q.url = "postgresql://app@db:5432/helpdesk";  // no password: shown as it is
+  CHECK(q.shown() == q.url);
+
+  auto both = parse("[database]\npath = \"x.db\"\nurl = \"postgresql://a@b/c\"\n");
+  REQUIRE_FALSE(both.has_value());
+  CHECK(both.error().message.find("not both") != std::string::npos);
+  auto other = parse("[database]\nurl = \"mysql://a@b/c\"\n");
+  REQUIRE_FALSE(other.has_value());
+  CHECK(other.error().message.find("PostgreSQL URL") != std::string::npos);
+  auto short_lease = parse("[database]\nurl = \"postgresql://a@b/c\"\nlease_s = 1\n");
+  REQUIRE_FALSE(short_lease.has_value());
+  CHECK(short_lease.error().message.find("lease_s") != std::string::npos);
+}
