@@ -353,6 +353,14 @@ std::map<std::int64_t, std::string> snippets_of_pg(const sql::connection& db,
   return out;
 }
 
+// A query neither backend can use: the same words for SQLite's FTS5 and the translation.
+error<errc> bad_query(std::string_view query, std::string_view why) {
+  return error<errc>{errc::invalid,
+                     fmt::format("search: cannot use the query '{}': {} (put words in double "
+                                 "quotes, or search with --literal)",
+                                 query, why)};
+}
+
 }  // namespace
 
 result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view query,
@@ -384,15 +392,9 @@ result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view
     // A malformed FTS5 query fails with SQLITE_ERROR when stepped; anything else is the
     // database's fault.
     if ((e.code & 0xff) != SQLITE_ERROR) return to_error(e);
-    return fail(errc::invalid,
-                fmt::format("search: cannot use the query '{}': {} (put words in double quotes, "
-                            "or search with --literal)",
-                            query, e.what()));
+    return bad_query(query, e.what());
   } catch (const fts5_to_tsquery::error& e) {
-    return fail(errc::invalid,
-                fmt::format("search: cannot use the query '{}': {} (put words in double quotes, "
-                            "or search with --literal)",
-                            query, e.what()));
+    return bad_query(query, e.what());
   } catch (const sql::pg_error& e) {
     return to_error(e);
   }
