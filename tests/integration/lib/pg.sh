@@ -13,7 +13,12 @@
 #
 # As root the server runs as nobody:nogroup (initdb and postgres refuse root); DIR's parents
 # must then be searchable by nobody (/tmp and mktemp -d folders with chmod 755 are).
-# Settings are for throw-away data: fsync off, small shared memory.
+# Settings are for throw-away data: fsync off, small shared memory. Commits are still written
+# to the kernel before they return (synchronous_commit stays on): pg_restart's crash must not
+# take back a commit helpdeskd was told had happened, or the fault scenario "finds" duplicate
+# acknowledgements that no real server would cause (it did, with synchronous_commit=off).
+# PG_OPTS adds server options, e.g. PG_OPTS="-c log_statement=all -c log_min_messages=log"
+# to log every statement, or PG_OPTS="-c fsync=on" for a benchmark.
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
@@ -61,12 +66,14 @@ pg_start() {
 pg_run_server() {
   local as_owner=()
   [ "$(id -u)" -ne 0 ] || as_owner=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+  local extra=()
+  read -r -a extra <<< "${PG_OPTS:-}"
   # setsid: its own process group, so pg_stop can end whatever is left of it.
   setsid "${as_owner[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$PG_PORT" \
     -c listen_addresses=127.0.0.1 -c unix_socket_directories="$PG_SOCKET_DIR" \
-    -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+    -c fsync=off -c full_page_writes=off \
     -c shared_buffers=32MB -c max_connections=100 \
-    -c logging_collector=off -c log_min_messages=warning \
+    -c logging_collector=off -c log_min_messages=warning "${extra[@]}" \
     >>"$PG_DIR/postgres.log" 2>&1 &
   PG_PID=$!
   local i
