@@ -184,18 +184,44 @@ def start_smtp(workdir):
 class private_pg(server):
     """A private PostgreSQL 15 (tests/integration/lib/pg.sh) for helpdeskd's [database] url."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, statements=False, opts=""):
+        """STATEMENTS: load pg_stat_statements, so statement_counts() can say what a run sent.
+        OPTS: more server options (PG_OPTS of lib/pg.sh), e.g. "-c fsync=on"."""
         os.chmod(workdir, 0o755)  # as root the server runs as nobody, who must reach it
-        super().__init__(f'pg_start "{workdir}/pg"', ["PG_PID", "PG_PORT", "PG_SOCKET_DIR",
-                                                     "PG_URL"])
+        if statements:
+            opts += (" -c shared_preload_libraries=pg_stat_statements"
+                     " -c pg_stat_statements.track=all")
+        self.opts = opts.strip()
+        super().__init__(f'PG_OPTS="{self.opts}" pg_start "{workdir}/pg"',
+                         ["PG_PID", "PG_PORT", "PG_SOCKET_DIR", "PG_URL"])
         self.url = self.vars["PG_URL"]
+        self.statements = statements
+        if statements:  # in the database "postgres", which empty() does not touch
+            self.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", db="postgres")
 
-    def psql(self, sql):
+    def psql(self, sql, db="helpdesk"):
         r = subprocess.run(["/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-A", "-t",
                             "-v", "ON_ERROR_STOP=1", "-h", self.vars["PG_SOCKET_DIR"],
-                            "-p", self.vars["PG_PORT"], "-U", "helpdesk", "-d", "helpdesk",
+                            "-p", self.vars["PG_PORT"], "-U", "helpdesk", "-d", db,
                             "-c", sql], capture_output=True, text=True, check=True)
         return r.stdout.strip()
+
+    def reset_statements(self):
+        self.psql("SELECT pg_stat_statements_reset()", db="postgres")
+
+    def statement_counts(self, top=8):
+        """(calls, server milliseconds, [(calls, ms, query)...] of the TOP costliest) of the
+        database "helpdesk" since reset_statements(); the server's own execution time only,
+        not the round trips."""
+        where = "dbid = (SELECT oid FROM pg_database WHERE datname = 'helpdesk')"
+        calls, ms = self.psql(f"SELECT COALESCE(SUM(calls), 0), COALESCE(SUM(total_exec_time), 0)"
+                              f" FROM pg_stat_statements WHERE {where}", db="postgres").split("|")
+        rows = self.psql(f"SELECT calls, total_exec_time, left(regexp_replace(query, '\\s+', ' ',"
+                         f" 'g'), 70) FROM pg_stat_statements WHERE {where}"
+                         f" ORDER BY total_exec_time DESC LIMIT {int(top)}", db="postgres")
+        tops = [(int(c), float(t), q) for c, t, q in
+                (line.split("|", 2) for line in rows.splitlines() if line)]
+        return int(calls), float(ms), tops
 
     def empty(self):
         """Drops every table: the next helpdeskd makes the schema again."""

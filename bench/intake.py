@@ -97,12 +97,22 @@ def run_helpdeskd(binary, dovecot, user, tls, args, work, smtp, rep, pg=None):
                     ack=not args.no_ack, rules=not args.no_rules, url=pg.url if pg else None)
     if pg:
         pg.empty()
+        if pg.statements:
+            pg.reset_statements()
     with open(os.path.join(d, "run.log"), "w") as log:
         r = subprocess.run(shlex.split(args.wrap or "") + [binary, "-c", conf, "run", "--once"],
                            stdout=log, stderr=log)
     if r.returncode != 0:
         raise RuntimeError(f"helpdeskd run --once exit {r.returncode}; see {d}/run.log")
     db = os.path.join(d, "hd.db")
+    if pg and pg.statements:
+        stored = max(pg.count("raw_messages"), 1)
+        calls, ms, tops = pg.statement_counts()
+        bl.say(f"    statements: {calls / stored:.1f} per mail, server execution "
+               f"{ms * 1000 / stored:.0f} us per mail ({calls} statements, {ms:.0f} ms); "
+               f"costliest:")
+        for c, t, q in tops:
+            bl.say(f"      {c:7} x {t * 1000 / c:7.1f} us  {q}")
     if pg:
         out = (pg.count("raw_messages"), pg.count("requests"), pg.count("outbox"),
                pg.count("outbox", "status = 'sent'"))
@@ -205,6 +215,12 @@ def main():
                         "([database] url), or both in turn (default %(default)s)")
     p.add_argument("--no-ack", action="store_true", help="[ack] enabled = false (to see its cost)")
     p.add_argument("--no-rules", action="store_true", help="no [rules] file (to see its cost)")
+    p.add_argument("--pg-statements", action="store_true",
+                   help="PostgreSQL: after each run, print the statements per mail and the "
+                        "server's execution time (pg_stat_statements)")
+    p.add_argument("--pg-opts", default="",
+                   help="more PostgreSQL server options, e.g. '-c fsync=on' "
+                        "(lib/pg.sh runs it with fsync off)")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     p.add_argument("--wrap", help="run helpdeskd under this command, e.g. "
                    "'perf record -o /tmp/hd.perf' (the figures then include its overhead)")
@@ -220,7 +236,8 @@ def main():
     with bl.workdir(args.keep) as work:
         dovecot = bl.start_dovecot(work)
         smtp = bl.start_smtp(work) if args.smtp else None
-        pg = bl.private_pg(work) if args.backend != "sqlite" else None
+        pg = bl.private_pg(work, args.pg_statements, args.pg_opts) \
+            if args.backend != "sqlite" else None
         try:
             for (n, size), user in zip(sets, users):
                 results.append((n, size, bench_set(args, dovecot, smtp, user, n, size, work, pg)))

@@ -154,6 +154,8 @@ connection& connection::operator=(connection&& o) noexcept {
     cache_ = std::move(o.cache_);
     next_name_ = o.next_name_;
     depth_ = std::exchange(o.depth_, 0);
+    deferred_ = std::move(o.deferred_);
+    broken_ = std::exchange(o.broken_, false);
     changes_ = o.changes_;
     before_commit_ = std::move(o.before_commit_);
   }
@@ -167,9 +169,60 @@ void connection::close() noexcept {
 
 void connection::exec(const char* sql) const {
   if (!ok()) fail(nullptr, db_, sql);
+  if (!deferred_.empty()) {
+    // One simple query: its commands run in order and the first error stops the rest.
+    std::string all;
+    for (const char* d : std::exchange(deferred_, {})) all.append(d).append("; ");
+    all += sql;  // may be empty: only the deferred commands
+    PGresult* r = PQexec(db_, all.c_str());
+    check(r, db_, all);
+    PQclear(r);
+    return;
+  }
   PGresult* r = PQexec(db_, sql);
   check(r, db_, sql);
   PQclear(r);
+}
+
+PGresult* connection::pipelined(const std::function<int()>& send, std::string_view context) const {
+  std::vector<const char*> first = std::exchange(deferred_, {});
+  if (PQenterPipelineMode(db_) != 1) fail(nullptr, db_, context);
+  bool sent = true;
+  for (const char* d : first) {
+    sent = sent && PQsendQueryParams(db_, d, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
+  }
+  sent = sent && send() == 1 && PQpipelineSync(db_) == 1;
+  std::unique_ptr<PGresult, void (*)(PGresult*)> wanted(nullptr, PQclear), error(nullptr, PQclear);
+  std::string error_context;
+  // Every query's results up to its NULL, then the sync; anything else leaves the connection
+  // in a state no later call can use, so it is marked broken (the store reconnects).
+  for (std::size_t q = 0; sent && q <= first.size(); ++q) {
+    PGresult* r = PQgetResult(db_);
+    if (r == nullptr) {
+      sent = false;
+      break;
+    }
+    auto st = PQresultStatus(r);
+    if (st == PGRES_FATAL_ERROR && !error) {
+      error.reset(r);
+      error_context = q < first.size() ? first[q] : context;
+    } else if (q == first.size() && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+      wanted.reset(r);
+    } else {
+      PQclear(r);
+    }
+    while (PGresult* more = PQgetResult(db_)) PQclear(more);
+  }
+  PGresult* sync = sent ? PQgetResult(db_) : nullptr;
+  bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (!synced || PQexitPipelineMode(db_) != 1) {
+    broken_ = true;
+    if (!error) throw pg_error("08006", fmt::format("the pipeline did not finish in: {}", context));
+  }
+  if (error) fail(error.get(), db_, error_context);
+  if (!wanted) fail(nullptr, db_, context);
+  return wanted.release();
 }
 
 statement::statement(const connection& c, std::string_view sql) : conn_(&c) {
@@ -181,6 +234,9 @@ statement::statement(const connection& c, std::string_view sql) : conn_(&c) {
   } else {
     sql_ = translate_placeholders(sql, params_, types_);
     if (c.cache_.size() < connection::max_cached) {
+      // A savepoint still waiting must be in place first: a statement that fails to prepare
+      // fails the transaction, and only the savepoint lets the caller undo just its part.
+      if (!c.deferred_.empty()) c.exec("");
       std::string name = fmt::format("hd_{}", ++c.next_name_);
       PGresult* r = PQprepare(c.db_, name.c_str(), sql_.c_str(), params_, types_.data());
       check(r, c.db_, sql);
@@ -235,11 +291,25 @@ void statement::execute() {
     lengths[k] = values_[k] ? static_cast<int>(values_[k]->size()) : 0;
   }
   // Results come as text (one code path for every column type; bytea is hex-decoded).
-  PGresult* r = name_.empty() ? PQexecParams(db, sql_.c_str(), params_, types_.data(),
-                                             values.data(), lengths.data(), formats_.data(), 0)
-                              : PQexecPrepared(db, name_.c_str(), params_, values.data(),
-                                               lengths.data(), formats_.data(), 0);
-  check(r, db, name_.empty() ? sql_ : name_);
+  std::string_view context = name_.empty() ? std::string_view(sql_) : std::string_view(name_);
+  PGresult* r = nullptr;
+  if (!conn_->deferred_.empty()) {
+    r = conn_->pipelined(
+        [&] {
+          return name_.empty()
+                     ? PQsendQueryParams(db, sql_.c_str(), params_, types_.data(), values.data(),
+                                         lengths.data(), formats_.data(), 0)
+                     : PQsendQueryPrepared(db, name_.c_str(), params_, values.data(),
+                                           lengths.data(), formats_.data(), 0);
+        },
+        context);
+  } else {
+    r = name_.empty() ? PQexecParams(db, sql_.c_str(), params_, types_.data(), values.data(),
+                                     lengths.data(), formats_.data(), 0)
+                      : PQexecPrepared(db, name_.c_str(), params_, values.data(), lengths.data(),
+                                       formats_.data(), 0);
+    check(r, db, context);
+  }
   res_.reset(r);
   const char* n = PQcmdTuples(r);
   conn_->changes_ = (n != nullptr && *n != '\0') ? std::strtoll(n, nullptr, 10) : 0;
@@ -287,13 +357,24 @@ std::string statement::text(int col) const {
 }
 
 transaction::transaction(const connection& c) : c_(c), nested_(c.depth_ > 0) {
-  c_.exec(nested_ ? "SAVEPOINT hd_nested" : "BEGIN");
+  // A savepoint goes out with the next statement (connection::defer); BEGIN is sent now, so
+  // in_transaction() tells the truth.
+  if (nested_) {
+    if (!c_.ok()) fail(nullptr, c_.get(), "SAVEPOINT hd_nested");
+    c_.defer("SAVEPOINT hd_nested");
+  } else {
+    c_.exec("BEGIN");
+  }
   ++c_.depth_;
 }
 
 void transaction::commit() {
   if (!nested_ && c_.before_commit_) c_.before_commit_(c_);
-  c_.exec(nested_ ? "RELEASE hd_nested" : "COMMIT");
+  if (nested_) {
+    c_.defer("RELEASE hd_nested");
+  } else {
+    c_.exec("COMMIT");
+  }
   done_ = true;
   --c_.depth_;
 }
@@ -304,8 +385,14 @@ transaction::~transaction() {
   // Errors are ignored: on a lost connection the server has rolled back already, and a
   // destructor cannot report.
   if (!c_.ok()) return;
-  const char* undo = nested_ ? "ROLLBACK TO hd_nested; RELEASE hd_nested" : "ROLLBACK";
-  PQclear(PQexec(c_.get(), undo));
+  if (!nested_) c_.deferred_.clear();  // nothing queued inside survives the rollback
+  std::string undo = nested_ ? "ROLLBACK TO hd_nested; RELEASE hd_nested" : "ROLLBACK";
+  // Deferred commands go first: the savepoint this undoes may not have been sent yet.
+  for (auto it = c_.deferred_.rbegin(); it != c_.deferred_.rend(); ++it) {
+    undo.insert(0, std::string(*it) + "; ");
+  }
+  c_.deferred_.clear();
+  PQclear(PQexec(c_.get(), undo.c_str()));
 }
 
 }  // namespace hd::storage::pg

@@ -63,9 +63,16 @@ class connection {
   PGconn* get() const { return db_; }
   /// False once the connection is lost; every later call throws a temporary pg_error. The
   /// caller reopens (the retry policy is not this class's business).
-  bool ok() const { return db_ != nullptr && PQstatus(db_) == CONNECTION_OK; }
+  bool ok() const { return db_ != nullptr && !broken_ && PQstatus(db_) == CONNECTION_OK; }
   /// Runs SQL with no parameters (DDL, BEGIN/COMMIT; several statements separated by `;`).
+  /// Deferred commands (defer()) go first, in the same round trip.
   void exec(const char* sql) const;
+  /// Queues a command that returns nothing and is not expected to fail (SAVEPOINT and RELEASE
+  /// inside a transaction): it is sent with the next statement or exec(), in one round trip
+  /// (a libpq pipeline), instead of waiting for its own. A mail's unit of work is a savepoint
+  /// inside the batch's transaction, so this saves two of its round trips. An error it causes
+  /// is reported by that next call.
+  void defer(const char* command) const { deferred_.push_back(command); }
   /// Rows changed by the last statement run through statement::step/run.
   std::int64_t changes() const { return changes_; }
   /// Transactions open on this connection (the outermost is BEGIN, the inner ones savepoints).
@@ -92,7 +99,12 @@ class connection {
   static constexpr std::size_t max_cached = 256;
 
   void close() noexcept;
+  /// Sends the deferred commands, then what SEND sends, as one pipeline and one sync, and
+  /// returns the result of SEND's query (the first error of any of them is thrown).
+  PGresult* pipelined(const std::function<int()>& send, std::string_view context) const;
   PGconn* db_ = nullptr;
+  mutable std::vector<const char*> deferred_;
+  mutable bool broken_ = false;  ///< a pipeline could not be finished: reconnect
   mutable std::unordered_map<std::string, prepared> cache_;
   mutable int next_name_ = 0;
   mutable int depth_ = 0;

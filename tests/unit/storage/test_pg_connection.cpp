@@ -169,6 +169,118 @@ TEST_CASE("a failed statement inside a savepoint is undone by it, the outer goes
   CHECK(count(c, "t_uniq") == 2);
 }
 
+namespace {
+
+std::int64_t backend_pid(const pg::connection& c) {
+  pg::statement s(c, "SELECT pg_backend_pid()");
+  REQUIRE(s.step());
+  return s.integer(0);
+}
+
+// The last statement the server ran for the backend PID, as another connection sees it.
+std::string last_query_of(std::int64_t pid, const pg::connection& watcher) {
+  pg::statement s(watcher, "SELECT query FROM pg_stat_activity WHERE pid = ?1::int");
+  s.bind(1, pid);
+  REQUIRE(s.step());
+  return s.text(0);
+}
+
+}  // namespace
+
+TEST_CASE("a savepoint waits for the next statement and goes in its round trip") {
+  auto c = open_test_db();
+  auto watcher = open_test_db();
+  c.exec("DROP TABLE IF EXISTS t_sp; CREATE TABLE t_sp (v int)");
+  std::int64_t pid = backend_pid(c);
+  pg::transaction outer(c);
+  CHECK(last_query_of(pid, watcher) == "BEGIN");
+  {
+    pg::transaction inner(c);
+    // Not sent: the server has seen nothing since BEGIN.
+    CHECK(last_query_of(pid, watcher) == "BEGIN");
+  }  // the savepoint goes out with the rollback that undoes it
+  CHECK(last_query_of(pid, watcher).find("ROLLBACK TO") != std::string::npos);
+  pg::statement insert(c, "INSERT INTO t_sp VALUES (?1)");  // prepared before the savepoint
+  pg::transaction inner(c);
+  CHECK(last_query_of(pid, watcher).find("SAVEPOINT") == std::string::npos);
+  insert.bind(1, 1).run();  // savepoint and insert: one round trip
+  inner.commit();
+  {
+    pg::transaction empty(c);  // no statement inside: its commands go with the next exec
+    empty.commit();
+  }
+  {
+    pg::transaction deeper(c);
+    pg::transaction deepest(c);
+    insert.reset();
+    insert.bind(1, 2).run();
+    deepest.commit();
+  }                // rolls back both
+  outer.commit();  // RELEASE, SAVEPOINT, RELEASE queued before it: all in one exec
+  CHECK(last_query_of(pid, watcher).find("COMMIT") != std::string::npos);
+  CHECK_FALSE(c.in_transaction());
+  pg::statement s(c, "SELECT string_agg(v::text, ',' ORDER BY v) FROM t_sp");
+  REQUIRE(s.step());
+  CHECK(s.text(0) == "1");
+}
+
+TEST_CASE("a statement pipelined behind a savepoint reports its own error") {
+  auto c = open_test_db();
+  c.exec("DROP TABLE IF EXISTS t_sp2; CREATE TABLE t_sp2 (k text PRIMARY KEY)");
+  pg::transaction outer(c);
+  pg::statement(c, "INSERT INTO t_sp2 VALUES ('a')").run();
+  for (int round = 0; round < 3; ++round) {  // the connection stays usable after each
+    CAPTURE(round);
+    try {
+      pg::transaction inner(c);
+      pg::statement(c, "INSERT INTO t_sp2 VALUES ('a')").run();
+      FAIL("no unique violation");
+    } catch (const pg::pg_error& e) {
+      CHECK(e.sqlstate == "23505");
+      CHECK(c.ok());
+    }
+  }
+  {
+    pg::transaction inner(c);
+    try {
+      pg::statement(c, "SELEKT 1").run();  // fails at prepare, before the pipeline
+      FAIL("no syntax error");
+    } catch (const pg::pg_error& e) {
+      CHECK(e.sqlstate == "42601");
+    }
+  }
+  pg::statement(c, "INSERT INTO t_sp2 VALUES ('b')").run();
+  outer.commit();
+  CHECK(count(c, "t_sp2") == 2);
+}
+
+TEST_CASE("a backend killed while a savepoint waits gives a temporary error, and no hang") {
+  auto victim = open_test_db();
+  auto killer = open_test_db();
+  std::int64_t pid = 0;
+  {
+    pg::statement s(victim, "SELECT pg_backend_pid()");
+    REQUIRE(s.step());
+    pid = s.integer(0);
+  }
+  pg::transaction outer(victim);
+  pg::transaction inner(victim);
+  {
+    pg::statement s(killer, "SELECT pg_terminate_backend(?1::int, 5000)");
+    s.bind(1, pid);
+    REQUIRE(s.step());
+  }
+  try {
+    pg::statement(victim, "SELECT 1").run();
+    FAIL("no error");
+  } catch (const pg::pg_error& e) {
+    std::string got = e.sqlstate + " " + e.what();
+    CAPTURE(got);
+    CHECK(e.temporary());
+  }
+  CHECK_FALSE(victim.ok());
+}
+
 TEST_CASE("errors: a syntax error is permanent and names the SQL") {
   auto c = open_test_db();
   try {
