@@ -562,6 +562,12 @@ INSERT INTO fts_windows (name, lo, hi, rows)
   VALUES ('messages_fts', 0, NULL,
           (SELECT COUNT(*) FROM messages) - (SELECT COUNT(*) FROM fts_queue));
 )sql"},
+      {"mailboxes spread over several daemons (PostgreSQL only)", R"sql(
+-- PostgreSQL's schema 20 records which mailboxes each daemon serves, so that several daemons
+-- on one database share them out (storage/src/leases.cpp). One SQLite file has one daemon:
+-- nothing changes here but the version.
+SELECT 1;
+)sql"},
   };
   return list;
 }

@@ -13,7 +13,7 @@
 //     name the configuration (to_tsquery('hd_fold', ...)), or the index is not used.
 //   - PostgreSQL: schema_version (SQLite's PRAGMA user_version), person_addresses.rowid (the
 //     insertion order SQLite keeps in its implicit rowid, named alike so one SQL text reads it),
-//     daemons and mailbox_leases (several daemons on one database, issue 18).
+//     daemons, mailbox_leases and daemon_mailboxes (several daemons on one database, issue 18).
 #include "schema_pg.hpp"
 
 #include <fmt/format.h>
@@ -526,6 +526,18 @@ CREATE FUNCTION hd_text(body TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL 
 -- SQLite's schema 19 splits its FTS5 index into windows by message id. PostgreSQL's search
 -- column and its GIN index are not affected: nothing changes here but the version.
 SELECT 1;
+)sql"},
+      {20, "mailboxes spread over several daemons", R"sql(
+-- Which mailboxes each live daemon serves (its configuration's list, written when it
+-- changes). Every daemon computes the same spread of the mailboxes over the daemons from
+-- this and the leases (storage/src/leases.cpp), so they share the work instead of the first
+-- one to start taking everything. A daemon forgotten (daemons row deleted) takes its list
+-- with it.
+CREATE TABLE daemon_mailboxes (
+  daemon TEXT NOT NULL REFERENCES daemons(id) ON DELETE CASCADE,
+  mailbox TEXT NOT NULL,
+  PRIMARY KEY (daemon, mailbox)
+);
 )sql"},
   };
   return list;

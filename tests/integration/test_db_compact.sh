@@ -68,7 +68,7 @@ expect_eq "$(sqlite3 "$T/hd.db" 'PRAGMA user_version')" 17 "schema 17"
 
 run h db migrate
 expect_eq "$rc" 0 "db migrate"
-has "schema version 19" "migrated to 19 (18 packs the bodies)"
+has "schema version 20" "migrated to 20 (18 packs the bodies)"
 # (A body of a few dozen bytes stays text when its frame would not be smaller.)
 expect_eq "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM messages WHERE typeof(body_text) = 'text' AND length(body_text) >= 200")" 0 \
   "every body of 200 bytes or more is packed by the migration"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Several daemons on one PostgreSQL (issue 18, docs/scale-out.md): two `helpdeskd run` share
 # four IMAP mailboxes through leases ([database] lease_s = 3). Each mailbox is held by one
-# daemon at a time (status shows which); mail delivered to all four is stored once. Then the
-# holder is SIGKILLed: the other daemon takes every mailbox within the lease time (plus one
-# renewal), and the mail delivered meanwhile is stored once too. A clean stop (SIGTERM) hands
+# daemon at a time (status shows which), and they are spread: two each. Mail delivered to all
+# four is stored once. Then the holder of one is SIGKILLed: the other daemon takes every
+# mailbox within the lease time (plus one renewal), and the mail delivered meanwhile is
+# stored once too. A clean stop (SIGTERM) hands
 # the mailboxes over at once instead of after the expiry. Prints how long each takeover took.
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
@@ -45,6 +46,14 @@ expect_eq "$(holders | wc -l)" 4 "every mailbox is leased"
 for b_ in $boxes; do
   expect_eq "$(sql "SELECT COUNT(*) FROM mailbox_leases WHERE mailbox = '$b_'")" 1 "one lease row for $b_"
 done
+# The two share the work: each ends up with two of the four (the first to start takes all,
+# then hands the other its share at the next renewal, every lease_s / 3).
+t0=$(date +%s%N)
+spread() { sql "SELECT COUNT(DISTINCT holder) || ':' || MAX(n) FROM (SELECT holder, COUNT(*) AS n FROM mailbox_leases WHERE expires_at > extract(epoch from now()) GROUP BY holder) x"; }
+for _ in $(seq 1 $(( (lease_s * 2 + 5) * 20 ))); do [ "$(spread)" = "2:2" ] && [ "$(holders | wc -l)" -eq 4 ] && break; sleep 0.05; done
+expect_eq "$(spread)" "2:2" "two daemons hold two mailboxes each"
+echo "measured: mailboxes spread over both daemons $(( ($(date +%s%N) - t0) / 1000000 )) ms after every one was leased"
+grep -q 'lease.handed_over' "$T/a.log" "$T/b.log" || fail "no daemon logged lease.handed_over"
 for b_ in $boxes; do mail "$b_" 1; mail "$b_" 2; done
 wait_stored 8 30 || fail "mail not stored: $(stored) of 8"
 sleep 1

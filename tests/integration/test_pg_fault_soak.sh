@@ -135,6 +135,14 @@ echo "measured: $sent acknowledgements sent, $doubt left in doubt by a kill, $re
 for i in $(seq 0 $((daemons - 1))); do
   kill -0 "${pids[$i]}" 2>/dev/null || fail "daemon $i died on its own: $(tail -3 "$T/d$i.log")"
 done
+# The mailboxes end up spread over the live daemons: none holds more than its share.
+share=$(( (mailboxes + daemons - 1) / daemons ))
+for _ in $(seq 1 $(( (lease_s * 3 + 5) * 20 ))); do
+  most=$(sql "SELECT COALESCE(MAX(n), 0) || ':' || COUNT(*) FROM (SELECT holder, COUNT(*) AS n FROM mailbox_leases WHERE expires_at > extract(epoch from now()) GROUP BY holder) x")
+  [ "$most" = "$share:$daemons" ] && break
+  sleep 0.05
+done
+expect_eq "$most" "$share:$daemons" "the mailboxes are spread over the $daemons daemons (at most $share each)"
 echo "ok: every daemon survived the PostgreSQL restart"
 ! grep -h 'session_crashed\|storage.job_failed' "$T"/d*.log ||
   fail "a daemon logged a crash"

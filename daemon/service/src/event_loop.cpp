@@ -140,13 +140,13 @@ class intake_service {
     }
     // The first round before the sessions start, so that they find their mailboxes held.
     std::int64_t now = env_.now();
-    auto held = storage::take_leases(*db, me_, mailbox_names(), now, setup_.cfg->database.lease_s);
-    if (held) renewed_at_ = now;
+    auto round = storage::take_leases(*db, me_, mailbox_names(), now, setup_.cfg->database.lease_s);
+    if (round) renewed_at_ = now;
     env_.log.info("lease.started", {{"daemon", me_.id},
                                     {"lease_s", setup_.cfg->database.lease_s},
                                     {"mailboxes", setup_.cfg->mailboxes.size()},
-                                    {"held", held ? held->size() : 0}});
-    if (held) apply_leases(*held);
+                                    {"held", round ? round->held.size() : 0}});
+    if (round) apply_leases(round->held, round->handed_over);
     lease_worker_.emplace(io_, std::move(*db));
     if (!once_) asio::co_spawn(io_, keep_leases(), asio::detached);
   }
@@ -159,7 +159,7 @@ class intake_service {
 
   struct lease_round {
     bool ok = false;
-    std::set<std::string> held;
+    storage::lease_round_result result;
     std::string error;
   };
 
@@ -177,15 +177,14 @@ class intake_service {
       // non-trivial captures inside a co_await expression.
       std::function<lease_round(storage::store&)> job = [me = me_, names, now,
                                                          lease_s](storage::store& db) {
-        auto held = storage::take_leases(db, me, names, now, lease_s);
-        return held ? lease_round{true, std::move(*held), {}}
-                    : lease_round{false, {}, held.error().message};
+        auto r = storage::take_leases(db, me, names, now, lease_s);
+        return r ? lease_round{true, std::move(*r), {}} : lease_round{false, {}, r.error().message};
       };
       lease_round r = co_await lease_worker_->run<lease_round>(std::move(job));
       if (stopping_) break;
       std::set<std::string> held;
       if (r.ok) {
-        held = std::move(r.held);
+        held = std::move(r.result.held);
         renewed_at_ = now;
       } else {
         // The database is away: the leases stay ours until they would expire, then another
@@ -194,17 +193,23 @@ class intake_service {
         env_.log.warn("lease.renew_failed", {{"reason", r.error}, {"keeping", valid}});
         if (valid) held = leases_.held();
       }
-      apply_leases(held);
+      apply_leases(held, r.result.handed_over);
     }
   }
 
-  void apply_leases(const std::set<std::string>& held) {
+  // HANDED_OVER: given up on purpose, so that another daemon takes its share of the
+  // mailboxes (info); any other mailbox no longer held was lost (warn).
+  void apply_leases(const std::set<std::string>& held, const std::set<std::string>& handed_over) {
     for (const std::string& m : held) {
       if (!leases_.held().contains(m)) env_.log.info("lease.taken", {{"mailbox", m}});
     }
     for (const std::string& m : leases_.held()) {
       if (held.contains(m)) continue;
-      env_.log.warn("lease.lost", {{"mailbox", m}});
+      if (handed_over.contains(m)) {
+        env_.log.info("lease.handed_over", {{"mailbox", m}});
+      } else {
+        env_.log.warn("lease.lost", {{"mailbox", m}});
+      }
       for (auto& s : sessions_) {
         if (s->name() == m) s->lease_lost();
       }

@@ -103,7 +103,8 @@ TEST_CASE("PostgreSQL and SQLite have the same tables and columns, but for the l
   columns lite = sqlite_columns(), post = pg_columns(c);
   // Listed in schema_pg.cpp's header: what only one backend has.
   const std::set<std::string> only_sqlite_tables = {"fts_queue", "fts_windows"};
-  const std::set<std::string> only_pg_tables = {"schema_version", "daemons", "mailbox_leases"};
+  const std::set<std::string> only_pg_tables = {"schema_version", "daemons", "mailbox_leases",
+                                                "daemon_mailboxes"};
   const std::set<std::pair<std::string, std::string>> only_pg_columns = {
       {"messages", "search"}, {"person_addresses", "rowid"}};
   REQUIRE(lite.size() > 30);
@@ -309,33 +310,50 @@ TEST_CASE("mailbox leases: one holder at a time, taken over after the expiry or 
   st::daemon_info da{"host-a:1:x", "host-a", 1, 1000, 0}, db{"host-b:2:y", "host-b", 2, 1000, 0};
   const std::vector<std::string> boxes = {"sales", "support"};
   using set = std::set<std::string>;
-  CHECK(st::take_leases(*a, da, boxes, 1000, 30).value() == set{"sales", "support"});
-  CHECK(st::take_leases(*b, db, boxes, 1001, 30).value().empty());
-  CHECK(st::take_leases(*a, da, boxes, 1010, 30).value() == set{"sales", "support"});  // renewed
-  CHECK(st::take_leases(*b, db, boxes, 1039, 30).value().empty());  // renewed to 1040
-  // A stops renewing (killed): at the expiry B takes both, and A, back, gets nothing.
-  CHECK(st::take_leases(*b, db, boxes, 1040, 30).value() == set{"sales", "support"});
-  CHECK(st::take_leases(*a, da, boxes, 1041, 30).value().empty());
+  auto held = [](auto r) { return r.value().held; };
+  // A starts alone and takes both; B, started a second later, finds them held.
+  CHECK(held(st::take_leases(*a, da, boxes, 1000, 30)) == set{"sales", "support"});
+  CHECK(held(st::take_leases(*b, db, boxes, 1001, 30)).empty());
+  // A's renewal sees B: it keeps one (the first by name) and hands the other over, which B
+  // takes at its next round.
+  auto ra = st::take_leases(*a, da, boxes, 1010, 30).value();
+  CHECK(ra.held == set{"sales"});
+  CHECK(ra.handed_over == set{"support"});
+  CHECK(held(st::take_leases(*b, db, boxes, 1011, 30)) == set{"support"});
+  CHECK(held(st::take_leases(*a, da, boxes, 1020, 30)) == set{"sales"});    // renewed to 1050
+  CHECK(held(st::take_leases(*b, db, boxes, 1039, 30)) == set{"support"});  // renewed to 1069
+  // A stops renewing (killed): once its heartbeat is a lease time old and its lease expired,
+  // B takes sales too; A, back, gets nothing and gives nothing.
+  CHECK(held(st::take_leases(*b, db, boxes, 1049, 30)) == set{"support"});  // not yet
+  CHECK(held(st::take_leases(*b, db, boxes, 1050, 30)) == set{"sales", "support"});
+  auto back = st::take_leases(*a, da, boxes, 1051, 30).value();
+  CHECK(back.held.empty());
+  CHECK(back.handed_over.empty());
   auto leases = st::list_leases(*a).value();
   REQUIRE(leases.size() == 2);
   CHECK(leases[0].holder == db.id);
-  CHECK(leases[0].expires_at == 1070);
+  CHECK(leases[0].expires_at == 1080);
   CHECK(st::list_daemons(*a).value().size() == 2);
+  // B's next round sees A alive again and hands it its share back.
+  auto rb = st::take_leases(*b, db, boxes, 1052, 30).value();
+  CHECK(rb.held.size() == 1);
+  CHECK(rb.handed_over.size() == 1);
+  CHECK(held(st::take_leases(*a, da, boxes, 1053, 30)) == rb.handed_over);
   // A clean stop gives them up at once.
   REQUIRE(st::release_leases(*b, db.id).has_value());
-  CHECK(st::take_leases(*a, da, {"support"}, 1042, 30).value() == set{"support"});
+  CHECK(held(st::take_leases(*a, da, boxes, 1054, 30)) == set{"sales", "support"});
   CHECK(st::list_daemons(*a).value().size() == 1);
   // A daemon silent for ten lease times is forgotten by the next renewal of another.
-  CHECK(st::take_leases(*b, db, {}, 1042, 30).has_value());
+  CHECK(st::take_leases(*b, db, {}, 1055, 30).has_value());
   CHECK(st::list_daemons(*a).value().size() == 2);
-  CHECK(st::take_leases(*a, da, {"support"}, 1042 + 301, 30).value() == set{"support"});
+  CHECK(held(st::take_leases(*a, da, {"support"}, 1055 + 301, 30)) == set{"support"});
   auto left = st::list_daemons(*a).value();
   REQUIRE(left.size() == 1);
   CHECK(left[0].id == da.id);
   // On SQLite one daemon holds everything (the file lock), and nothing is stored.
   auto lite = st::store::open(":memory:");
   REQUIRE(lite.has_value());
-  CHECK(st::take_leases(*lite, da, boxes, 1000, 30).value() == set{"sales", "support"});
+  CHECK(held(st::take_leases(*lite, da, boxes, 1000, 30)) == set{"sales", "support"});
   CHECK(st::list_leases(*lite).value().empty());
 }
 
@@ -351,26 +369,43 @@ TEST_CASE("mailbox leases: of many daemons taking one expired lease at once, one
     stores.push_back(std::move(*s));
   }
   // Round after round every daemon tries for the same mailboxes at the same moment, each
-  // round past the last one's expiry: each mailbox has one holder per round.
+  // round past the last one's expiry: each mailbox has at most one holder per round (they
+  // may disagree on the spread while they race). Then each daemon has one more round, one
+  // after another: every mailbox is held, by one daemon, and none holds two (3 over 4).
   const std::vector<std::string> boxes = {"m1", "m2", "m3"};
   for (int round = 0; round < 20; ++round) {
+    const std::int64_t t = 1000 + round * 100;
     std::vector<std::set<std::string>> won(daemons);
     std::vector<std::thread> threads;
     for (int i = 0; i < daemons; ++i) {
       threads.emplace_back([&, i] {
         st::daemon_info d{"d" + std::to_string(i), "h", i, 0, 0};
-        auto r =
-            st::take_leases(stores[static_cast<std::size_t>(i)], d, boxes, 1000 + round * 100, 30);
-        if (r) won[static_cast<std::size_t>(i)] = *r;
+        auto r = st::take_leases(stores[static_cast<std::size_t>(i)], d, boxes, t, 30);
+        if (r) won[static_cast<std::size_t>(i)] = r->held;
       });
     }
-    for (auto& t : threads) t.join();
+    for (auto& th : threads) th.join();
+    CAPTURE(round);
     for (const std::string& m : boxes) {
       int holders = 0;
       for (const auto& w : won) holders += w.contains(m) ? 1 : 0;
-      CAPTURE(round);
+      CAPTURE(m);
+      CHECK(holders <= 1);
+    }
+    for (int settle = 1; settle <= 2; ++settle) {
+      for (int i = 0; i < daemons; ++i) {
+        st::daemon_info d{"d" + std::to_string(i), "h", i, 0, 0};
+        auto r = st::take_leases(stores[static_cast<std::size_t>(i)], d, boxes, t + settle, 30);
+        REQUIRE(r.has_value());
+        won[static_cast<std::size_t>(i)] = r->held;
+      }
+    }
+    for (const std::string& m : boxes) {
+      int holders = 0;
+      for (const auto& w : won) holders += w.contains(m) ? 1 : 0;
       CAPTURE(m);
       CHECK(holders == 1);
     }
+    for (const auto& w : won) CHECK(w.size() <= 1);
   }
 }
