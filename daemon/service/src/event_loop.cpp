@@ -18,6 +18,7 @@
 #include "hd/service/storage_worker.hpp"
 #include "hd/service/webhook_sender.hpp"
 #include "hd/storage/leases.hpp"
+#include "hd/storage/mailbox_state.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -178,6 +179,9 @@ class intake_service {
       std::function<lease_round(storage::store&)> job = [me = me_, names, now,
                                                          lease_s](storage::store& db) {
         auto r = storage::take_leases(db, me, names, now, lease_s);
+        // Housekeeping of the shared database rides on the round: the outbox counters'
+        // +1/-1 rows are folded (a failure is harmless: they are summed either way).
+        (void)storage::fold_outbox_counts(db);
         return r ? lease_round{true, std::move(*r), {}} : lease_round{false, {}, r.error().message};
       };
       lease_round r = co_await lease_worker_->run<lease_round>(std::move(job));

@@ -49,6 +49,13 @@ result<std::vector<mailbox_status>, errc> list_mailbox_status(store& s);
 struct outbox_counts {
   std::int64_t queued = 0, sending = 0, sent = 0, failed = 0;
 };
+/// Read from outbox_counts, kept by triggers: on SQLite one row per status; on PostgreSQL
+/// rows of +1 and -1 that are summed (several daemons write the outbox at once, and one row
+/// per status updated in place made each daemon's transaction wait for the other's commit).
 result<outbox_counts, errc> count_outbox(store& s);
+/// PostgreSQL: folds outbox_counts' rows into one per status (the same sums), so they do
+/// not pile up. Run by each daemon's lease round (every lease_s / 3); it waits for no
+/// writer. Nothing on SQLite.
+result<void, errc> fold_outbox_counts(store& s);
 
 }  // namespace hd::storage
