@@ -151,9 +151,12 @@ result<int, errc> recover_stale_sending(store& s, std::int64_t now, int stale_af
     sql::transaction tx(db);
     // Whether the server accepted an interrupted delivery is unknown. A kind in RESEND is
     // sent again with the same bytes (the same Message-ID, so a duplicate is recognisable);
-    // any other is marked failed, with an event, and `outbox retry ID` sends it.
-    sql::statement stale(db, R"(SELECT id, kind FROM outbox WHERE status = 'sending'
-                                  AND COALESCE(claimed_at, 0) < ?1)");
+    // any other is marked failed, with an event, and `outbox retry ID` sends it. Several
+    // daemons on PostgreSQL recover at once: each skips the rows another's recovery holds,
+    // so a mail is requeued (or its event written) once.
+    sql::statement stale(db, std::string(R"(SELECT id, kind FROM outbox WHERE status = 'sending'
+                                              AND COALESCE(claimed_at, 0) < ?1)") +
+                                 db.pick("", " FOR UPDATE SKIP LOCKED"));
     stale.bind(1, now - stale_after_s);
     std::vector<std::int64_t> again, at_most_once;
     while (stale.step()) {

@@ -300,6 +300,38 @@ TEST_CASE("two daemons claiming the outbox at once never claim one mail twice") 
   CHECK_FALSE(got_b.empty());
 }
 
+TEST_CASE("two daemons recovering interrupted sends at once: each mail once, no waiting") {
+  open_empty();
+  const char* url = std::getenv("HD_PG_URL");
+  auto a = hd::storage::store::open(url);
+  auto b = hd::storage::store::open(url);
+  REQUIRE(a.has_value());
+  REQUIRE(b.has_value());
+  std::vector<hd::storage::outgoing_mail> mails = {
+      {"ack", "support@example.com", {"kari@example.no"}, "bytes", "m1@x", "s", "t"},
+      {"ack", "support@example.com", {"ola@example.no"}, "bytes", "m2@x", "s", "t"}};
+  REQUIRE(hd::storage::queue_mails(*a, 0, mails, 1000).has_value());
+  REQUIRE(hd::storage::claim_outbox(*a, 1000, 10).value().size() == 2);  // then both killed
+  const sql::connection& da = hd::storage::connection_of(*a);
+  const sql::connection& dbb = hd::storage::connection_of(*b);
+  dbb.exec("SET lock_timeout = '50ms'");
+  const std::vector<std::string> resend = {"ack"};
+  int by_a = 0;
+  {
+    // A's recovery is in progress (its transaction open) when B's runs: B skips A's rows
+    // instead of waiting for them (or, after A's commit, requeueing them a second time).
+    sql::transaction ta(da);
+    by_a = hd::storage::recover_stale_sending(*a, 2000, 600, resend).value();
+    auto by_b = hd::storage::recover_stale_sending(*b, 2000, 600, resend);
+    CHECK_MESSAGE(by_b.has_value(), (by_b ? "" : by_b.error().message));
+    if (by_b) CHECK(*by_b == 0);
+    ta.commit();
+  }
+  CHECK(by_a == 2);
+  CHECK(hd::storage::count_outbox(*b).value().queued == 2);
+  CHECK(hd::storage::recover_stale_sending(*b, 2001, 600, resend).value() == 0);
+}
+
 TEST_CASE("two daemons queueing mail at once do not wait for each other's commit") {
   open_empty();
   const char* url = std::getenv("HD_PG_URL");
