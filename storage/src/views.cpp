@@ -137,9 +137,10 @@ result<dashboard_view, errc> dashboard(store& s, const std::string& login, std::
     v.mine = query(db, mine_where, login, now);
     v.unassigned = query(db, unassigned_where, login, now);
     std::int64_t end_of_day = (now / 86400 + 1) * 86400;
+    // INDEXED BY is SQLite's; PostgreSQL's planner picks the partial indexes itself.
     v.waking = query(db, "WHERE r.status = 'pending' AND r.postponed_until < ?3", login, now,
-                     end_of_day, waking_from);
-    v.overdue = query(db, overdue_where, login, now, 0, overdue_from);
+                     end_of_day, db.pick(waking_from, "FROM requests r"));
+    v.overdue = query(db, overdue_where, login, now, 0, db.pick(overdue_from, "FROM requests r"));
     v.favourites = query(db, favourites_where, login, now);
     return v;
   });

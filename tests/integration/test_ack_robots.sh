@@ -18,8 +18,8 @@ send() {  # send FROM "EXTRA HEADERS" : one new mail
     [ -n "$2" ] && printf '%b\n' "$2"
     printf '\nHello, I have a question about my invoice.\n'; } | hd -c "$T/hd.toml" ingest >/dev/null 2>&1
 }
-queued() { sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM outbox"; }
-reason() { sqlite3 "$T/hd.db" "SELECT detail FROM events WHERE kind = 'ack_suppressed' ORDER BY id DESC LIMIT 1"; }
+queued() { hd_sql "SELECT COUNT(*) FROM outbox"; }
+reason() { hd_sql "SELECT detail FROM events WHERE kind = 'ack_suppressed' ORDER BY id DESC LIMIT 1"; }
 none() {  # none WHAT WORD: the last mail got no acknowledgement, and the event says WORD
   expect_eq "$(queued)" "$before" "no acknowledgement: $1"
   case "$(reason)" in *"$2"*) ;; *) fail "event for $1 says '$(reason)', want '$2'" ;; esac
@@ -62,10 +62,10 @@ send "m@x.example" "";  none "third mail within the window" "rate limit"
 bounce_for_jan dsn.1@mx.customer.example > "$T/dsn.eml"
 hd -c "$T/hd.toml" ingest < "$T/dsn.eml" 2>/dev/null
 expect_eq "$(queued)" "$before" "no acknowledgement of a bounce"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT address FROM suppressions")" jan@customer.example \
+expect_eq "$(hd_sql "SELECT address FROM suppressions")" jan@customer.example \
   "the bounced address is suppressed"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM events WHERE kind = 'bounce'")" 1 \
+expect_eq "$(hd_sql "SELECT COUNT(*) FROM events WHERE kind = 'bounce'")" 1 \
   "the bounce is an event"
 send "Jan <jan@customer.example>" ""; none "a suppressed address" "suppressed"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM events WHERE kind = 'ack_suppressed'")" 20 \
+expect_eq "$(hd_sql "SELECT COUNT(*) FROM events WHERE kind = 'ack_suppressed'")" 20 \
   "every suppression is an event"

@@ -26,9 +26,9 @@ expect_eq "$(printf 'short\n' | h users passwd root >/dev/null 2>&1; echo $?)" 6
 expect_eq "$(printf 'whatever long one\n' | h users passwd zoe 2>&1 >/dev/null | grep -c 'known users')" 1 \
   "users passwd names the known users for an unknown login"
 admin=$(h tokens create --as root --name ops --scope write --json | json 'j["token"]')
-[ "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM api_tokens WHERE hash = '$admin'")" = 0 ] ||
+[ "$(hd_sql "SELECT COUNT(*) FROM api_tokens WHERE hash = '$admin'")" = 0 ] ||
   fail "a token is stored in clear"
-sqlite3 "$T/hd.db" "SELECT hash FROM user_passwords WHERE login = 'anna'" | grep -q '^\$argon2id\$' ||
+hd_sql "SELECT hash FROM user_passwords WHERE login = 'anna'" | grep -q '^\$argon2id\$' ||
   fail "the password is not an Argon2id hash"
 echo "ok: the token is stored hashed, the password as Argon2id"
 

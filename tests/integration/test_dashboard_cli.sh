@@ -48,6 +48,6 @@ case "$out" in *"known users: anna, ole"*) ;; *) fail "next's refusal names the 
 
 # A cron setup (run --once, no mailboxes) wakes a postponed request whose time has come.
 h requests postpone 4 --until +1m >/dev/null
-sqlite3 "$T/hd.db" "UPDATE requests SET postponed_until = 1 WHERE id = 4"
+hd_sql "UPDATE requests SET postponed_until = 1 WHERE id = 4"
 h run --once 2>/dev/null
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT status FROM requests WHERE id = 4")" open "run --once wakes postponed requests"
+expect_eq "$(hd_sql "SELECT status FROM requests WHERE id = 4")" open "run --once wakes postponed requests"

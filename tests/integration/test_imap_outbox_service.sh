@@ -41,7 +41,7 @@ for f in "$SMTP_DIR"/*.json; do
   json 'j["rcpt_tos"][0]' < "$f"
 done | sort > "$T/rcpts"
 expect_eq "$(sort -u "$T/rcpts" | wc -l)" 3 "three different customers"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")" 3 \
+expect_eq "$(hd_sql "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")" 3 \
   "the outbox marks them sent"
 kill -TERM "$pid"
 set +e

@@ -14,7 +14,7 @@ smtp_start "$T/smtp"
   config_smtp 'timeout_s = 5' 'max_parallel = 4' 'server_retry_min_s = 1' 'server_retry_max_s = 4'
 } > "$T/hd.toml"
 mail="$HD_SOURCE_DIR/etc/demo/mail"
-q() { sqlite3 -cmd '.timeout 10000' "$T/hd.db" "$1"; }
+q() { hd_sql "$1"; }
 received() { find "$SMTP_DIR" -name '*.eml' | wc -l; }
 wait_for() {  # wait_for WHAT SECONDS 'SHELL CONDITION'
   local what=$1 n=$(($2 * 10)) cond=$3
@@ -68,6 +68,6 @@ grep -q 'outbox.server_back' "$T/run.log" || fail "no outbox.server_back in the 
 expect_eq "$(received)" "$n" "every mail delivered once"
 expect_eq "$(q "SELECT status || ' ' || attempts FROM outbox WHERE id = 1")" "queued 1" \
   "the rejected mail keeps its own backoff"
-[ "$(q "SELECT next_attempt_at - strftime('%s','now') FROM outbox WHERE id = 1")" -gt 200 ] ||
+[ $(( $(q "SELECT next_attempt_at FROM outbox WHERE id = 1") - $(date +%s) )) -gt 200 ] ||
   fail "the rejected mail is due too soon"
 kill -0 "$run_pid" || fail "the service died"

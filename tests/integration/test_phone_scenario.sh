@@ -102,6 +102,6 @@ expect_eq "$(h requests list --status closed --sort id --json | json '[r["id"] f
   "#2 is closed"
 expect_eq "$(h requests show 2 --json | json 'len(j["messages"])')" 7 \
   "#2: call, note, forward, vendor, reply, answer, closing answer"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT group_concat(actor || ':' || kind, ',') FROM (SELECT actor, kind FROM events WHERE request_id = 2 ORDER BY id)")" \
+expect_eq "$(hd_sql "SELECT $(hd_concat "actor || ':' || kind") FROM (SELECT actor, kind FROM events WHERE request_id = 2 ORDER BY id) e")" \
   "anna:created,ole:accepted,ole:transferred,per:forwarded,system:mail_sent,system:received,per:replied,system:mail_sent,system:received,per:replied,per:closed,system:mail_sent" \
   "the request's history names who did what"

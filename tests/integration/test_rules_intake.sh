@@ -31,10 +31,11 @@ hd -c "$T/hd.toml" ingest --mailbox support < "$mail/01-nl-factuur.eml"
 sed -e 's/Message-ID: <20261116091244.4711/Message-ID: <second/' "$mail/01-nl-factuur.eml" |
   hd -c "$T/hd.toml" ingest --mailbox support
 hd -c "$T/hd.toml" ingest --mailbox support < "$mail/02-no-skriver.eml"
-q() { sqlite3 "$T/hd.db" "$1"; }
-expect_eq "$(q "SELECT group_concat(c.name || '/' || COALESCE(u.login, '-') || '/' || r.priority, ' ')
-               FROM requests r LEFT JOIN categories c ON c.id = r.category_id
-               LEFT JOIN users u ON u.id = r.owner_id ORDER BY r.id")" \
+q() { hd_sql "$1"; }
+expect_eq "$(q "SELECT $(hd_concat line ' ') FROM
+               (SELECT c.name || '/' || COALESCE(u.login, '-') || '/' || r.priority AS line
+                  FROM requests r LEFT JOIN categories c ON c.id = r.category_id
+                  LEFT JOIN users u ON u.id = r.owner_id ORDER BY r.id) x")" \
   "billing/anna/urgent billing/ole/urgent general/-/normal" \
   "category, round-robin owner and priority from the rules and config"
 

@@ -55,5 +55,5 @@ expect_eq "$(h requests list --json | json 'j[0]["messages"]')" 5 \
 expect_eq "$(sent | wc -l)" 2 "no acknowledgement for the follow-up"
 h requests close 1 --as ole >/dev/null
 expect_eq "$(h requests list --status closed --json | json 'j[0]["owner"]')" ole "ole closed it"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT group_concat(kind, ',') FROM (SELECT kind FROM events WHERE request_id = 1 ORDER BY id)")" \
+expect_eq "$(hd_sql "SELECT $(hd_concat kind) FROM (SELECT kind FROM events WHERE request_id = 1 ORDER BY id) e")" \
   "created,ack_queued,mail_sent,accepted,transferred,replied,mail_sent,received,closed" "the request's history"

@@ -65,8 +65,10 @@ config_table() {  # config_table HEADER [DEFAULT_LINE...] [-- LINE...]
 # PostgreSQL 15 started here for the scenario ([database] url; ctest's integration.pg.*
 # entries run the scenarios listed in tests/integration/CMakeLists.txt so). hd_sql SQL runs a
 # query on whichever it is and prints rows as sqlite3 does (columns joined by |); write SQL
-# both read the same (string_agg is not in SQLite, group_concat not in PostgreSQL; compare
-# with CASE ... THEN 1 ELSE 0 END rather than printing a boolean).
+# both read the same (compare with CASE ... THEN 1 ELSE 0 END rather than printing a boolean).
+# hd_concat EXPR [SEP] prints the aggregate that joins EXPR's values with SEP (default ","):
+# group_concat on SQLite, string_agg on PostgreSQL; to fix their order, aggregate over a
+# subquery with ORDER BY (and an alias, which PostgreSQL wants).
 if [ "${HD_TEST_BACKEND:-sqlite}" = postgresql ]; then
   pg_start "$T/pg" >/dev/null
   echo "ok: the scenario runs on PostgreSQL 15 (127.0.0.1:$PG_PORT)"
@@ -76,9 +78,12 @@ if [ "${HD_TEST_BACKEND:-sqlite}" = postgresql ]; then
     config_table '[database]' "url = \"$PG_URL\"" -- "${keep[@]}"
   }
   hd_sql() { PG_DB=helpdesk pg_psql -q -A -t -F '|' -c "$1"; }
+  hd_concat() { echo "string_agg(CAST($1 AS TEXT), '${2:-,}')"; }
 else
   config_database() { config_table '[database]' 'path = "hd.db"' -- "$@"; }
-  hd_sql() { sqlite3 "$T/hd.db" "$1"; }
+  # Waits up to 10 s for a daemon's write lock instead of failing at once.
+  hd_sql() { sqlite3 -cmd '.timeout 10000' "$T/hd.db" "$1"; }
+  hd_concat() { echo "group_concat($1, '${2:-,}')"; }
 fi
 config_outgoing() {  # the acknowledgement templates of the source tree
   config_table '[outgoing]' 'from_address = "support@example.com"' \

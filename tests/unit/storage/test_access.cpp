@@ -3,17 +3,15 @@
 #include "hd/storage/access.hpp"
 #include "hd/storage/workflow.hpp"
 
+#include "storage/storage_test.hpp"
+
 #include <doctest/doctest.h>
 
 using namespace hd::storage;
 
 namespace {
 
-store open_memory() {
-  auto s = store::open(":memory:");
-  REQUIRE(s.has_value());
-  return std::move(*s);
-}
+store open_memory() { return storage_test::open_memory(); }  // SQLite, or HD_TEST_PG_URL
 
 const std::string secret_a = "hdt_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 

@@ -1,15 +1,14 @@
 #include "hd/storage/directory.hpp"
 #include "hd/storage/workflow.hpp"
 
+#include "storage/storage_test.hpp"
+
 #include <doctest/doctest.h>
 
 namespace {
 
-hd::storage::store open_db() {
-  auto s = hd::storage::store::open(":memory:");
-  REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message));
-  return std::move(*s);
-}
+// SQLite, or the PostgreSQL of HD_TEST_PG_URL (tests/integration/test_pg_storage.sh).
+hd::storage::store open_db() { return storage_test::open_memory(); }
 
 hd::config team() {
   hd::config c;

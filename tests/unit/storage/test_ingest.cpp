@@ -17,11 +17,7 @@ hd::parsed_message mail(std::string from, std::string subject,
   return m;
 }
 
-hd::storage::store open_memory() {
-  auto s = hd::storage::store::open(":memory:");
-  REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message));
-  return std::move(*s);
-}
+hd::storage::store open_memory() { return storage_test::open_memory(); }  // or HD_TEST_PG_URL
 
 hd::storage::ingest_outcome ingest(hd::storage::store& s, const hd::parsed_message& m,
                                    std::string_view raw, std::int64_t now = 1000) {

@@ -2,17 +2,15 @@
 #include "hd/storage/views.hpp"
 #include "hd/storage/workflow.hpp"
 
+#include "storage/storage_test.hpp"
+
 #include <doctest/doctest.h>
 
 namespace {
 
 using namespace hd::storage;
 
-store open_memory() {
-  auto r = store::open(":memory:");
-  REQUIRE(r.has_value());
-  return std::move(*r);
-}
+store open_memory() { return storage_test::open_memory(); }  // SQLite, or HD_TEST_PG_URL
 
 std::int64_t make(store& s, const char* title, const char* priority, std::int64_t at) {
   auto r = create_request(s, {"c@example.com", "", title, "", "", priority}, {"anna", at});

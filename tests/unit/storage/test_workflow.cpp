@@ -2,6 +2,8 @@
 #include "hd/storage/people.hpp"
 #include "hd/storage/workflow.hpp"
 
+#include "storage/storage_test.hpp"
+
 #include <doctest/doctest.h>
 
 namespace {
@@ -9,11 +11,7 @@ namespace {
 using namespace hd::storage;
 
 struct fixture {
-  store s = [] {
-    auto r = store::open(":memory:");
-    REQUIRE(r.has_value());
-    return std::move(*r);
-  }();
+  store s = storage_test::open_memory();  // SQLite, or HD_TEST_PG_URL
   acting anna{"anna", 2000};
   acting ole{"ole", 2100};
 
