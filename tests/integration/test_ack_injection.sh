@@ -40,7 +40,7 @@ for f in files:
     assert "\n" not in str(m["Subject"]) and "\r" not in str(m["Subject"])
 print("ok: %d acknowledgements, each to its one sender, no injected header" % len(files))
 PY
-case "$(sqlite3 "$T/hd.db" "SELECT detail FROM events WHERE kind = 'ack_suppressed'")" in
+case "$(hd_sql "SELECT detail FROM events WHERE kind = 'ack_suppressed'")" in
   *"not a plain addr-spec"*|*"robot"*) echo "ok: the unusable address got no acknowledgement, with a reason" ;;
-  *) fail "events: $(sqlite3 "$T/hd.db" "SELECT kind, detail FROM events")" ;;
+  *) fail "events: $(hd_sql "SELECT kind, detail FROM events")" ;;
 esac

@@ -16,13 +16,13 @@ mail="$HD_SOURCE_DIR/etc/demo/mail"
 for f in 01-nl-factuur 02-no-skriver 03-se-losenord 04-en-export 05-en-export-followup; do
   hd -c "$T/hd.toml" ingest --mailbox support < "$mail/$f.eml"
 done
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM outbox WHERE status = 'queued'")" 4 \
+expect_eq "$(hd_sql "SELECT COUNT(*) FROM outbox WHERE status = 'queued'")" 4 \
   "four new requests, four acknowledgements queued (none for the follow-up)"
 
 hd -c "$T/hd.toml" outbox drain --json > "$T/drain.json"
 expect_eq "$(json 'j["sent"]' < "$T/drain.json")" 4 "drain sends all four"
 expect_eq "$(ls "$T"/smtp/*.eml | wc -l)" 4 "the SMTP receiver got four mails"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")" 4 "marked sent"
+expect_eq "$(hd_sql "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")" 4 "marked sent"
 
 # Which acknowledgement went where, and in which language.
 /usr/bin/python3 - "$T/smtp" > "$T/acks.txt" <<'PY'
@@ -51,14 +51,14 @@ expect_eq "$(cut -d'|' -f5 "$T/acks.txt" | sort -u)" auto-replied "Auto-Submitte
 expect_eq "$(cut -d'|' -f6 "$T/acks.txt" | sort -u)" support@example.com "X-Loop names us"
 expect_eq "$(field asa@fjordkraft-eksempel.no 7)" "<c0ffee.1@fjordkraft-eksempel.no>" "In-Reply-To"
 expect_eq "$(field asa@fjordkraft-eksempel.no 8)" "<c0ffee.1@fjordkraft-eksempel.no>" "References"
-nl_id=$(sqlite3 "$T/hd.db" "SELECT r.id FROM requests r JOIN person_addresses a ON a.person_id = r.person_id WHERE a.address = 'jan.devries@bakkerij-devries.nl'")
+nl_id=$(hd_sql "SELECT r.id FROM requests r JOIN person_addresses a ON a.person_id = r.person_id WHERE a.address = 'jan.devries@bakkerij-devries.nl'")
 case "$(field jan.devries@bakkerij-devries.nl 9)" in
   "[#$nl_id] Wij hebben uw aanvraag ontvangen: Factuur klopt niet"*) echo "ok: tagged Dutch subject" ;;
   *) fail "subject: $(field jan.devries@bakkerij-devries.nl 9)" ;;
 esac
 expect_eq "$(field jan.devries@bakkerij-devries.nl 11 | grep -c '@helpdesk.example.com>$')" 1 \
   "our Message-ID domain"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT language FROM persons p JOIN person_addresses a ON a.person_id = p.id WHERE a.address = 'jan.devries@bakkerij-devries.nl'")" nl \
+expect_eq "$(hd_sql "SELECT language FROM persons p JOIN person_addresses a ON a.person_id = p.id WHERE a.address = 'jan.devries@bakkerij-devries.nl'")" nl \
   "the language is remembered on the person"
 
 # The customer answers the acknowledgement: the answer threads by In-Reply-To.
@@ -76,5 +76,5 @@ MAIL
 out=$(hd -c "$T/hd.toml" ingest --json < "$T/answer.eml")
 expect_eq "$(echo "$out" | json 'j["result"]')" appended "an answer to the acknowledgement threads"
 expect_eq "$(echo "$out" | json 'j["request"]')" "$nl_id" "into the acknowledged request"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM outbox WHERE status = 'queued'")" 0 \
+expect_eq "$(hd_sql "SELECT COUNT(*) FROM outbox WHERE status = 'queued'")" 0 \
   "no acknowledgement of a follow-up"

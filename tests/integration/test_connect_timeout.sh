@@ -49,7 +49,7 @@ cat "$T/drain.log"
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "outbox drain exited $rc"
 [ "$took" -lt 30 ] || fail "outbox drain took $took s: not bounded by connect_timeout_s = 2"
 echo "ok: outbox drain gave up after $took s (exit $rc)"
-err=$(sqlite3 "$T/hd.db" "SELECT last_error FROM outbox")
+err=$(hd_sql "SELECT last_error FROM outbox")
 echo "$err"
 case "$err" in
 *"could not be connected to within the connect timeout of 2 s (connect_timeout_s in [smtp]"*) ;;

@@ -27,18 +27,18 @@ locker=$!
 sleep 0.5
 hd -c "$T/hd.toml" run --once 2> "$T/locked.log"
 grep -q run.skipped "$T/locked.log" || fail "no run.skipped with the lock held"
-expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM raw_messages' 2>/dev/null || echo 0)" 0 \
+expect_eq "$(hd_sql 'SELECT COUNT(*) FROM raw_messages' 2>/dev/null || echo 0)" 0 \
   "nothing ingested while another run holds the lock"
 wait "$locker"
 
 hd -c "$T/hd.toml" run --once 2> "$T/run1.log" || { cat "$T/run1.log" >&2; fail "pass"; }
-expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM quarantine')" 1 "the oversized mail is quarantined"
-size=$(sqlite3 "$T/hd.db" 'SELECT r.size FROM raw_messages r JOIN quarantine q ON q.raw_id = r.id')
+expect_eq "$(hd_sql 'SELECT COUNT(*) FROM quarantine')" 1 "the oversized mail is quarantined"
+size=$(hd_sql 'SELECT r.size FROM raw_messages r JOIN quarantine q ON q.raw_id = r.id')
 [ "$size" -lt 10000 ] || fail "the oversized mail was downloaded whole ($size bytes kept)"
 echo "ok: only its header was kept ($size bytes)"
-sqlite3 "$T/hd.db" 'SELECT reason FROM quarantine' | grep -q 'exceeds max_message_bytes' ||
+hd_sql 'SELECT reason FROM quarantine' | grep -q 'exceeds max_message_bytes' ||
   fail "no reason"
-expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM requests')" 2 "two requests"
+expect_eq "$(hd_sql 'SELECT COUNT(*) FROM requests')" 2 "two requests"
 inbox=$(find "$DOVECOT_DIR/home/support/Maildir"/{cur,new} -type f | wc -l)
 archive=$(find "$DOVECOT_DIR/home/support/Maildir/.Archive"/{cur,new} -type f | wc -l)
 expect_eq "$inbox" 0 "stored (and quarantined) mail left the inbox"
@@ -50,8 +50,8 @@ find "$DOVECOT_DIR/home/support/Maildir/.Archive"/{cur,new} -type f \
   -exec mv {} "$DOVECOT_DIR/home/support/Maildir/new/" \;
 rm -f "$DOVECOT_DIR/home/support/Maildir"/dovecot*
 chown -R nobody:nogroup "$DOVECOT_DIR/home/support"
-sqlite3 "$T/hd.db" "UPDATE mailbox_state SET uidvalidity = uidvalidity - 1"
+hd_sql "UPDATE mailbox_state SET uidvalidity = uidvalidity - 1"
 hd -c "$T/hd.toml" run --once 2> "$T/run2.log" || { cat "$T/run2.log" >&2; fail "rescan"; }
 grep -q imap.uidvalidity_changed "$T/run2.log" || fail "UIDVALIDITY change not noticed"
-expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM requests')" 2 "the re-scan repeats no request"
-expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM quarantine')" 1 "nor a quarantine entry"
+expect_eq "$(hd_sql 'SELECT COUNT(*) FROM requests')" 2 "the re-scan repeats no request"
+expect_eq "$(hd_sql 'SELECT COUNT(*) FROM quarantine')" 1 "nor a quarantine entry"

@@ -31,7 +31,7 @@ seen = len(c.search(None, "SEEN")[1][0].split()) if n else 0
 print(n, seen)
 PY
 }
-stored() { sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM raw_messages WHERE mailbox = '$1'"; }
+stored() { hd_sql "SELECT COUNT(*) FROM raw_messages WHERE mailbox = '$1'"; }
 
 expect_eq "$(imap support)" "3 0" "support: three unread mails before the run"
 write_config keep
@@ -64,4 +64,4 @@ c.store("1", "-FLAGS", "(\\Seen)")
 PY
 hd -c "$T/hd.toml" run --once 2> "$T/run3.log" || { cat "$T/run3.log" >&2; fail "third pass"; }
 expect_eq "$(imap support)" "3 2" "a mail marked unread by a person stays unread"
-expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM raw_messages')" 5 "five mails stored in all"
+expect_eq "$(hd_sql 'SELECT COUNT(*) FROM raw_messages')" 5 "five mails stored in all"

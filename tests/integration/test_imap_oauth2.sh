@@ -54,7 +54,7 @@ CONF
 hd -c "$T/hd.toml" config check > /dev/null || fail "config check"
 
 count() {  # count MAILBOX
-  sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM raw_messages WHERE mailbox = '$1'" 2>/dev/null || echo 0
+  hd_sql "SELECT COUNT(*) FROM raw_messages WHERE mailbox = '$1'" 2>/dev/null || echo 0
 }
 wait_for() {  # wait_for SECONDS COMMAND...: until COMMAND succeeds
   local n=$(($1 * 20)); shift

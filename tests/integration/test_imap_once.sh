@@ -19,18 +19,18 @@ printf 'wrong\n' > "$T/bad"
 } > "$T/hd.toml"
 
 hd -c "$T/hd.toml" run --once 2> "$T/run1.log" || { cat "$T/run1.log" >&2; fail "first pass"; }
-expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM raw_messages')" 5 "five mails stored"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM raw_messages WHERE mailbox = 'sales'")" 1 \
+expect_eq "$(hd_sql 'SELECT COUNT(*) FROM raw_messages')" 5 "five mails stored"
+expect_eq "$(hd_sql "SELECT COUNT(*) FROM raw_messages WHERE mailbox = 'sales'")" 1 \
   "STARTTLS mailbox"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM raw_messages WHERE mailbox = 'other'")" 1 \
+expect_eq "$(hd_sql "SELECT COUNT(*) FROM raw_messages WHERE mailbox = 'other'")" 1 \
   "plain mailbox"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT last_uid FROM mailbox_state WHERE mailbox = 'support'")" 3 \
+expect_eq "$(hd_sql "SELECT last_uid FROM mailbox_state WHERE mailbox = 'support'")" 3 \
   "checkpoint at the highest UID"
 seen=$(find "$DOVECOT_DIR/home" -path '*/cur/*' -name '*:2,*S*' | wc -l)
 expect_eq "$seen" 0 "fetching did not set \\Seen (BODY.PEEK)"
 
 hd -c "$T/hd.toml" --log-level info run --once 2> "$T/run2.log"
-expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM raw_messages')" 5 "second pass stores nothing"
+expect_eq "$(hd_sql 'SELECT COUNT(*) FROM raw_messages')" 5 "second pass stores nothing"
 grep -q 'imap.polled mailbox=support new=0' "$T/run2.log" || fail "second pass saw new mail"
 
 # A mailbox with a wrong password fails on its own; the others still work; exit 75.
@@ -42,7 +42,7 @@ set +e
 hd -c "$T/hd.toml" run --once 2> "$T/run3.log"; rc=$?
 set -e
 expect_eq "$rc" 75 "a failing mailbox makes --once exit 75"
-expect_eq "$(sqlite3 "$T/hd.db" 'SELECT COUNT(*) FROM raw_messages')" 6 "the other mailboxes kept working"
+expect_eq "$(hd_sql 'SELECT COUNT(*) FROM raw_messages')" 6 "the other mailboxes kept working"
 hd -c "$T/hd.toml" status --json > "$T/status.json"
 expect_eq "$(json '[m["mailbox"] for m in j["mailboxes"]]' < "$T/status.json")" \
   "['support', 'sales', 'other', 'broken']" "status lists every mailbox"
