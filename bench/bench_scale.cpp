@@ -1,7 +1,7 @@
 // bench_scale: the agent views on a big database (issue 22).
 //
 //   bench_scale build --dir DIR --requests N [--seed S]
-//   bench_scale time  --dir DIR [--reps R] [--helpdeskd BIN] [--intake M]
+//   bench_scale time  --dir DIR [--reps R] [--helpdeskd BIN] [--intake M] [--url URL]
 //   bench_scale sql   --dir DIR 'SELECT ...' ...
 //
 // build: writes DIR/helpdeskd.toml (users, categories, priorities as in etc/helpdeskd.toml)
@@ -25,6 +25,9 @@
 // counts). With --helpdeskd, the same commands as whole CLI processes. With --intake M, M new
 // mails (default 0) ingested into DIR/hd.db and into an empty database, 100 per transaction,
 // parse included: mails/s of each. Prints min, median and max in milliseconds.
+// With --url postgresql://..., the views are timed on that PostgreSQL database instead (one
+// that `helpdeskd db copy --to URL` filled from DIR/hd.db; the CLI processes get
+// DIR/helpdeskd-pg.toml, DIR's configuration with the URL); --intake is SQLite's only.
 #include "hd/common/config.hpp"
 #include "hd/common/digest.hpp"
 #include "hd/mailparse/parser.hpp"
@@ -48,7 +51,9 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -514,10 +519,11 @@ double intake_rate(const fs::path& db_path, int mails, int first_request) {
   return stored / secs;
 }
 
-void time_views(const fs::path& dir, int reps, const std::string& helpdeskd, int intake) {
+void time_views(const fs::path& dir, int reps, const std::string& helpdeskd, int intake,
+                const std::string& url) {
   fs::path path = dir / "hd.db";
   auto t = std::chrono::steady_clock::now();
-  store db = check(store::open(path.string()), "open");
+  store db = check(store::open(url.empty() ? path.string() : url), "open");
   double open_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
   std::int64_t n = check(db.list_requests([] {
@@ -529,10 +535,11 @@ void time_views(const fs::path& dir, int reps, const std::string& helpdeskd, int
                          "list")
                        .front()
                        .id;
-  fmt::print(
-      "database {} ({:.1f} MB), highest request id {}, schema {}; open (and migrate) {:.0f} ms\n",
-      path.string(), static_cast<double>(fs::file_size(path)) / 1e6, n,
-      check(db.version(), "version"), open_ms);
+  fmt::print("database {}, highest request id {}, schema {}; open (and migrate) {:.0f} ms\n",
+             url.empty() ? fmt::format("{} ({:.1f} MB)", path.string(),
+                                       static_cast<double>(fs::file_size(path)) / 1e6)
+                         : std::string("on PostgreSQL (--url)"),
+             n, check(db.version(), "version"), open_ms);
   fmt::print("in-process, {} repetitions:\n", reps);
   std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
   std::size_t rows = 0;
@@ -571,8 +578,21 @@ void time_views(const fs::path& dir, int reps, const std::string& helpdeskd, int
          }));
   if (!helpdeskd.empty()) {
     fmt::print("whole CLI processes ({}), {} repetitions:\n", helpdeskd, reps);
-    std::string base =
-        fmt::format("cd '{}' && '{}' --config helpdeskd.toml ", dir.string(), helpdeskd);
+    std::string conf = "helpdeskd.toml";
+    if (!url.empty()) {
+      // DIR's configuration with [database] url in place of path.
+      std::ifstream in(dir / "helpdeskd.toml");
+      std::stringstream text;
+      text << in.rdbuf();
+      std::string c = text.str();
+      std::size_t p = c.find("path = \"hd.db\"");
+      if (p == std::string::npos)
+        die("no path = \"hd.db\" in " + (dir / "helpdeskd.toml").string());
+      c.replace(p, std::string_view("path = \"hd.db\"").size(), "url = \"" + url + "\"");
+      conf = "helpdeskd-pg.toml";
+      std::ofstream(dir / conf) << c;
+    }
+    std::string base = fmt::format("cd '{}' && '{}' --config {} ", dir.string(), helpdeskd, conf);
     for (std::string c : {"requests list", "requests show ID", "dashboard --as anna",
                           "requests search printer", "status"}) {
       report(c, time_it(reps, [&](int i) {
@@ -583,7 +603,8 @@ void time_views(const fs::path& dir, int reps, const std::string& helpdeskd, int
              }));
     }
   }
-  if (intake > 0) {
+  if (intake > 0 && !url.empty()) fmt::print("intake: --intake times SQLite only\n");
+  if (intake > 0 && url.empty()) {
     fs::path empty = dir / "empty.db";
     for (const char* s : {"", "-wal", "-shm"}) fs::remove(empty.string() + s);
     double big = intake_rate(path, intake, static_cast<int>(n) + 1000000);
@@ -618,7 +639,7 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   fs::path dir = "bench-scale";
   int requests = 10000, seed = 2000, reps = 10, intake = 0;
-  std::string helpdeskd;
+  std::string helpdeskd, url;
   std::vector<std::string> statements;
   for (int i = 2; i < argc; i += 2) {
     std::string a = argv[i];
@@ -641,6 +662,8 @@ int main(int argc, char** argv) {
       helpdeskd = fs::absolute(v).string();
     else if (a == "--intake")
       intake = std::atoi(v.c_str());
+    else if (a == "--url")
+      url = v;
     else
       die("unknown option " + a);
   }
@@ -650,7 +673,7 @@ int main(int argc, char** argv) {
   if (cmd == "build")
     build(dir, requests, seed);
   else if (cmd == "time")
-    time_views(dir, reps, helpdeskd, intake);
+    time_views(dir, reps, helpdeskd, intake, url);
   else if (cmd == "sql")
     time_sql(dir, statements);
   else
