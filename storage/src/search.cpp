@@ -339,17 +339,19 @@ std::map<std::int64_t, std::string> snippets_of_pg(const sql::connection& db,
                                                    std::string_view query, bool plain,
                                                    const std::vector<raw_hit>& hits) {
   std::map<std::int64_t, std::string> out;
+  if (hits.empty()) return out;
+  // One statement for every hit shown (their ids as an array literal, "{1,2,3}").
+  std::string ids = "{";
+  for (const raw_hit& h : hits) ids += (ids.size() > 1 ? "," : "") + std::to_string(h.message_id);
+  ids += "}";
   sql::statement st(db, fmt::format(R"(WITH q AS (SELECT {} AS q)
-      SELECT ts_headline('hd_fold', m.subject || ' ' || m.body_text, q.q,
+      SELECT m.id, ts_headline('hd_fold', m.subject || ' ' || m.body_text, q.q,
                          'StartSel="[", StopSel="]", MaxWords=16, MinWords=6, MaxFragments=1,
                           FragmentDelimiter="…"')
-        FROM messages m, q WHERE m.id = ?2)",
+        FROM messages m, q WHERE m.id = ANY(CAST(?2 AS BIGINT[])))",
                                     pg_tsquery(plain)));
-  for (const raw_hit& h : hits) {
-    st.bind(1, query).bind(2, h.message_id);
-    if (st.step()) out[h.message_id] = st.text(0);
-    st.reset();
-  }
+  st.bind(1, query).bind(2, ids);
+  while (st.step()) out[st.integer(0)] = st.text(1);
   return out;
 }
 
