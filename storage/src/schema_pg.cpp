@@ -527,7 +527,13 @@ CREATE FUNCTION hd_text(body TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL 
 -- column and its GIN index are not affected: nothing changes here but the version.
 SELECT 1;
 )sql"},
-      {20, "several daemons: mailboxes spread, outbox counts without a hot row", R"sql(
+      {20,
+       "messages found by their raw mail; several daemons: mailboxes spread, outbox counts without "
+       "a hot row",
+       R"sql(
+-- As SQLite's 20: a duplicate's request is read through messages.raw_id (a scan of every
+-- message without this index).
+CREATE INDEX messages_raw ON messages(raw_id);
 -- Which mailboxes each live daemon serves (its configuration's list, written when it
 -- changes). Every daemon computes the same spread of the mailboxes over the daemons from
 -- this and the leases (storage/src/leases.cpp), so they share the work instead of the first
