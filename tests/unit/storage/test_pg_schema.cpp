@@ -16,9 +16,11 @@
 
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace pg = hd::storage::pg;
@@ -74,6 +76,17 @@ std::string text(const pg::connection& c, const std::string& q) {
   pg::statement s(c, q);
   REQUIRE(s.step());
   return s.text(0);
+}
+
+// Two daemons' stores on the emptied test database.
+std::pair<std::optional<hd::storage::store>, std::optional<hd::storage::store>> two_stores() {
+  open_empty();
+  const char* url = std::getenv("HD_PG_URL");
+  auto a = hd::storage::store::open(url);
+  auto b = hd::storage::store::open(url);
+  REQUIRE(a.has_value());
+  REQUIRE(b.has_value());
+  return {std::move(*a), std::move(*b)};
 }
 
 }  // namespace
@@ -254,12 +267,9 @@ TEST_CASE("a PostgreSQL URL that cannot be reached is errc::busy and names no pa
 }
 
 TEST_CASE("two daemons claiming the outbox at once never claim one mail twice") {
-  open_empty();
-  const char* url = std::getenv("HD_PG_URL");
-  auto a = hd::storage::store::open(url);
-  auto b = hd::storage::store::open(url);
-  REQUIRE(a.has_value());
-  REQUIRE(b.has_value());
+  auto stores = two_stores();
+  auto& a = stores.first;
+  auto& b = stores.second;
   constexpr int n = 300;
   std::vector<hd::storage::outgoing_mail> mails;
   for (int i = 0; i < n; ++i) {
@@ -301,12 +311,9 @@ TEST_CASE("two daemons claiming the outbox at once never claim one mail twice") 
 }
 
 TEST_CASE("two daemons recovering interrupted sends at once: each mail once, no waiting") {
-  open_empty();
-  const char* url = std::getenv("HD_PG_URL");
-  auto a = hd::storage::store::open(url);
-  auto b = hd::storage::store::open(url);
-  REQUIRE(a.has_value());
-  REQUIRE(b.has_value());
+  auto stores = two_stores();
+  auto& a = stores.first;
+  auto& b = stores.second;
   std::vector<hd::storage::outgoing_mail> mails = {
       {"ack", "support@example.com", {"kari@example.no"}, "bytes", "m1@x", "s", "t"},
       {"ack", "support@example.com", {"ola@example.no"}, "bytes", "m2@x", "s", "t"}};
@@ -333,12 +340,9 @@ TEST_CASE("two daemons recovering interrupted sends at once: each mail once, no 
 }
 
 TEST_CASE("two daemons queueing mail at once do not wait for each other's commit") {
-  open_empty();
-  const char* url = std::getenv("HD_PG_URL");
-  auto a = hd::storage::store::open(url);
-  auto b = hd::storage::store::open(url);
-  REQUIRE(a.has_value());
-  REQUIRE(b.has_value());
+  auto stores = two_stores();
+  auto& a = stores.first;
+  auto& b = stores.second;
   auto mail = [](const std::string& id) {
     return std::vector<hd::storage::outgoing_mail>{
         {"ack", "support@example.com", {"kari@example.no"}, "bytes", id, "s", "t"}};
@@ -384,12 +388,9 @@ TEST_CASE("two daemons queueing mail at once do not wait for each other's commit
 
 TEST_CASE("mailbox leases: one holder at a time, taken over after the expiry or a release") {
   namespace st = hd::storage;
-  open_empty();
-  const char* url = std::getenv("HD_PG_URL");
-  auto a = st::store::open(url);
-  auto b = st::store::open(url);
-  REQUIRE(a.has_value());
-  REQUIRE(b.has_value());
+  auto stores = two_stores();
+  auto& a = stores.first;
+  auto& b = stores.second;
   st::daemon_info da{"host-a:1:x", "host-a", 1, 1000, 0}, db{"host-b:2:y", "host-b", 2, 1000, 0};
   const std::vector<std::string> boxes = {"sales", "support"};
   using set = std::set<std::string>;
