@@ -60,6 +60,7 @@ c.execute("DROP TRIGGER messages_fts_insert")
 c.execute("CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
           "INSERT INTO fts_queue (message_id) VALUES (new.id); END")
 c.execute("DROP TABLE fts_windows")  # schema 19's: the index as one window
+c.execute("DROP INDEX messages_raw")  # schema 20's
 c.execute("PRAGMA user_version = 17")
 c.commit()
 PY
