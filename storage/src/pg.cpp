@@ -167,20 +167,19 @@ void connection::close() noexcept {
   if (db_ != nullptr) PQfinish(std::exchange(db_, nullptr));
 }
 
+std::string connection::after_deferred(std::string_view sql) const {
+  // One simple query: its commands run in order and the first error stops the rest.
+  std::string all;
+  for (const char* d : std::exchange(deferred_, {})) all.append(d).append("; ");
+  all += sql;  // may be empty: only the deferred commands
+  return all;
+}
+
 void connection::exec(const char* sql) const {
   if (!ok()) fail(nullptr, db_, sql);
-  if (!deferred_.empty()) {
-    // One simple query: its commands run in order and the first error stops the rest.
-    std::string all;
-    for (const char* d : std::exchange(deferred_, {})) all.append(d).append("; ");
-    all += sql;  // may be empty: only the deferred commands
-    PGresult* r = PQexec(db_, all.c_str());
-    check(r, db_, all);
-    PQclear(r);
-    return;
-  }
-  PGresult* r = PQexec(db_, sql);
-  check(r, db_, sql);
+  std::string all = after_deferred(sql);
+  PGresult* r = PQexec(db_, all.c_str());
+  check(r, db_, all);
   PQclear(r);
 }
 
@@ -386,12 +385,9 @@ transaction::~transaction() {
   // destructor cannot report.
   if (!c_.ok()) return;
   if (!nested_) c_.deferred_.clear();  // nothing queued inside survives the rollback
-  std::string undo = nested_ ? "ROLLBACK TO hd_nested; RELEASE hd_nested" : "ROLLBACK";
   // Deferred commands go first: the savepoint this undoes may not have been sent yet.
-  for (auto it = c_.deferred_.rbegin(); it != c_.deferred_.rend(); ++it) {
-    undo.insert(0, std::string(*it) + "; ");
-  }
-  c_.deferred_.clear();
+  std::string undo =
+      c_.after_deferred(nested_ ? "ROLLBACK TO hd_nested; RELEASE hd_nested" : "ROLLBACK");
   PQclear(PQexec(c_.get(), undo.c_str()));
 }
 

@@ -99,6 +99,8 @@ class connection {
   static constexpr std::size_t max_cached = 256;
 
   void close() noexcept;
+  /// The deferred commands, then SQL, as one simple query's text; the queue is emptied.
+  std::string after_deferred(std::string_view sql) const;
   /// Sends the deferred commands, then what SEND sends, as one pipeline and one sync, and
   /// returns the result of SEND's query (the first error of any of them is thrown).
   PGresult* pipelined(const std::function<int()>& send, std::string_view context) const;
