@@ -224,15 +224,15 @@ PGresult* connection::pipelined(const std::function<int()>& send, std::string_vi
   return wanted.release();
 }
 
-statement::statement(const connection& c, std::string_view sql) : conn_(&c) {
+statement::statement(const connection& c, std::string_view sql, planning when) : conn_(&c) {
   if (!c.ok()) fail(nullptr, c.db_, sql);
-  auto it = c.cache_.find(std::string(sql));
+  auto it = when == planning::once ? c.cache_.find(std::string(sql)) : c.cache_.end();
   if (it != c.cache_.end()) {
     name_ = it->second.name;
     params_ = it->second.params;
   } else {
     sql_ = translate_placeholders(sql, params_, types_);
-    if (c.cache_.size() < connection::max_cached) {
+    if (when == planning::once && c.cache_.size() < connection::max_cached) {
       // A savepoint still waiting must be in place first: a statement that fails to prepare
       // fails the transaction, and only the savepoint lets the caller undo just its part.
       if (!c.deferred_.empty()) c.exec("");

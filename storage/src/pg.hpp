@@ -114,12 +114,19 @@ class connection {
   mutable std::function<void(const connection&)> before_commit_;
 };
 
+/// When PostgreSQL plans a statement. A prepared statement is planned for its parameters'
+/// values the first five times and may then keep a generic plan, made without them; that
+/// plan guesses how many rows a full-text query matches (a word in most of the mail and a
+/// rare one look alike), so a statement whose best plan depends on its values is planned
+/// each time it runs instead (sent unprepared: PQexecParams).
+enum class planning { once, each_call };
+
 /// A statement: its parameters are collected by bind(), the first step() sends them and
 /// fetches the whole result; later step()s walk its rows. Column numbers start at 0 and
 /// parameter numbers at 1, as in SQLite. It must not outlive its connection.
 class statement {
  public:
-  statement(const connection& c, std::string_view sql);
+  statement(const connection& c, std::string_view sql, planning when = planning::once);
   statement(const statement&) = delete;
   statement& operator=(const statement&) = delete;
   statement(statement&&) noexcept = default;

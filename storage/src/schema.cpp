@@ -571,6 +571,11 @@ INSERT INTO fts_windows (name, lo, hi, rows)
 -- daemon.
 CREATE INDEX messages_raw ON messages(raw_id);
 )sql"},
+      {"search vectors kept in the message row (PostgreSQL only)", R"sql(
+-- PostgreSQL's schema 21 changes how its search column is stored (schema_pg.cpp). SQLite
+-- keeps its index in FTS5 tables: nothing changes here but the version.
+SELECT 1;
+)sql"},
   };
   return list;
 }

@@ -29,9 +29,10 @@ void connection::close() noexcept {
   }
 }
 
-statement::statement(const connection& c, std::string_view sql) : db_(c.get()), conn_(&c) {
+statement::statement(const connection& c, std::string_view sql, planning when)
+    : db_(c.get()), conn_(&c) {
   if (c.pg_) {
-    pg_ = std::make_unique<pg::statement>(*c.pg_, sql);
+    pg_ = std::make_unique<pg::statement>(*c.pg_, sql, when);
     return;
   }
   // Taken out of the cache while in use, so the same SQL used twice at once (a nested

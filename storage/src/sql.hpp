@@ -31,6 +31,7 @@ struct sqlite_error : std::runtime_error {
 class statement;
 
 using pg::pg_error;
+using pg::planning;
 
 /// One connection, SQLite or PostgreSQL. On SQLite it keeps the statements it prepared for
 /// reuse (keyed by their SQL): a verb that runs thousands of times prepares each of its
@@ -112,7 +113,8 @@ class connection {
 /// connection. On PostgreSQL it forwards to a pg::statement.
 class statement {
  public:
-  statement(const connection& c, std::string_view sql);
+  /// WHEN matters on PostgreSQL only (pg::planning); SQLite plans a statement as it is prepared.
+  statement(const connection& c, std::string_view sql, planning when = planning::once);
   statement(const statement&) = delete;
   statement& operator=(const statement&) = delete;
   statement(statement&& o) noexcept

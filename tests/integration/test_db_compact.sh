@@ -24,6 +24,7 @@ h requests show 1 --json > "$T/show-before.json"
 # A database as schema 17 left it: bodies as TEXT (unpacked here with the zstd tool), many
 # of them (copies of the five mails' messages), the version set back. The indexed words are
 # the same either way.
+latest=$(sqlite3 "$T/hd.db" 'PRAGMA user_version')  # this build's schema
 /usr/bin/python3 - "$T/hd.db" <<'PY'
 import sqlite3, subprocess, sys
 c = sqlite3.connect(sys.argv[1])
@@ -69,7 +70,7 @@ expect_eq "$(sqlite3 "$T/hd.db" 'PRAGMA user_version')" 17 "schema 17"
 
 run h db migrate
 expect_eq "$rc" 0 "db migrate"
-has "schema version 20" "migrated to 20 (18 packs the bodies)"
+has "schema version $latest" "migrated to this build's schema, $latest (18 packs the bodies)"
 # (A body of a few dozen bytes stays text when its frame would not be smaller.)
 expect_eq "$(sqlite3 "$T/hd.db" "SELECT COUNT(*) FROM messages WHERE typeof(body_text) = 'text' AND length(body_text) >= 200")" 0 \
   "every body of 200 bytes or more is packed by the migration"
