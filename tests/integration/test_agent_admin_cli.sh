@@ -49,7 +49,7 @@ h requests favourite 4 >/dev/null
 expect_eq "$(ids --favourite)" 4 "--favourite: anna's ($HELPDESKD_AGENT)"
 expect_eq "$(ids --favourite --as ole)" 1 "--favourite --as ole: ole's"
 expect_eq "$(ids --overdue)" "" "--overdue: nothing is late yet"
-sqlite3 "$T/hd.db" "UPDATE requests SET first_response_due = 1000 WHERE id = 1"
+hd_sql "UPDATE requests SET first_response_due = 1000 WHERE id = 1"
 expect_eq "$(ids --overdue)" 1 "--overdue: past its first-response time"
 expect_eq "$(ids --overdue --favourite --as ole --flagged)" "" "filters combine"
 expect_eq "$(h requests list --json | json 'sorted(j[0].keys())')" \
@@ -63,7 +63,7 @@ echo "ok: --favourite needs an agent"
 # --- reply --template answer ---
 out=$(h requests reply 2 --template answer --text "Prøv driver 4.2." --json)
 expect_eq "$(echo "$out" | json 'j["language"]')" no "the answer is Norwegian (detected from the mail)"
-sqlite3 "$T/hd.db" "SELECT bytes FROM outbox WHERE request_id = 2 AND kind = 'reply'" > "$T/answer.eml"
+hd_bytes "SELECT bytes FROM outbox WHERE request_id = 2 AND kind = 'reply'" > "$T/answer.eml"
 /usr/bin/python3 - "$T/answer.eml" <<'PY' || fail "the templated reply is not right"
 import email, sys
 from email import policy
@@ -120,6 +120,6 @@ m=$(h companies merge "Bakkerij (dup)" --into "Bakkerij De Vries" --json)
 expect_eq "$(echo "$m" | json 'len(j["domains"]), j["category"]')" "3 customer" \
   "merged: domains move, the master keeps its category"
 expect_eq "$(h companies list --json | json 'len(j)')" 1 "the duplicate company is gone"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT group_concat(kind, ',') FROM (SELECT kind FROM events WHERE request_id IS NULL AND kind LIKE 'company.%' ORDER BY id)")" \
+expect_eq "$(hd_sql "SELECT $(hd_concat kind) FROM (SELECT kind FROM events WHERE request_id IS NULL AND kind LIKE 'company.%' ORDER BY id) e")" \
   "company.added,company.domain_added,company.domain_added,company.edited,company.added,company.domain_added,company.edited,company.merged" \
   "every change is an event"

@@ -19,7 +19,7 @@ h ingest < "$HD_SOURCE_DIR/etc/demo/mail/02-no-skriver.eml"
 out=$(h requests reply 1 --text "Hei Åsa, prøv å oppdatere driveren." --json)
 mid=$(echo "$out" | json 'j["message_id"]')
 expect_eq "$(echo "$out" | json 'j["to"]')" asa@fjordkraft-eksempel.no "the reply goes to the customer"
-sqlite3 "$T/hd.db" "SELECT bytes FROM outbox WHERE kind = 'reply'" > "$T/reply.eml"
+hd_bytes "SELECT bytes FROM outbox WHERE kind = 'reply'" > "$T/reply.eml"
 grep -q '^In-Reply-To: <c0ffee.1@fjordkraft-eksempel.no>' "$T/reply.eml" || fail "no In-Reply-To"
 grep -q '^Subject: =?utf-8?b?WyMxXSBTa3JpdmVyZW4' "$T/reply.eml" || fail "the subject lacks the [#1] tag"
 grep -q '^Auto-Submitted' "$T/reply.eml" && fail "a person's reply is not Auto-Submitted"
@@ -32,13 +32,13 @@ assert "prøv å oppdatere" in body and "-- \nAnna Jansen, Example Support" in b
 assert str(m["subject"]) == "[#1] Skriveren på kontoret virker ikke", m["subject"]
 PY
 echo "ok: subject tag, threading headers, text and signature"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT first_response_at IS NOT NULL FROM requests WHERE id = 1")" 1 \
+expect_eq "$(hd_sql "SELECT CASE WHEN first_response_at IS NOT NULL THEN 1 ELSE 0 END FROM requests WHERE id = 1")" 1 \
   "the reply is the first response"
 
 fwd=$(h requests forward 1 vendor@printers.example --text "Known issue?" --json | json 'j["message_id"]')
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT recipients FROM outbox WHERE kind = 'forward'")" vendor@printers.example \
+expect_eq "$(hd_sql "SELECT recipients FROM outbox WHERE kind = 'forward'")" vendor@printers.example \
   "the forward goes to the vendor"
-expect_eq "$(sqlite3 "$T/hd.db" "SELECT group_concat(kind) FROM events WHERE actor = 'anna' ORDER BY id")" \
+expect_eq "$(hd_sql "SELECT $(hd_concat kind) FROM (SELECT kind FROM events WHERE actor = 'anna' ORDER BY id) e")" \
   "replied,forwarded" "events name the agent"
 
 printf 'From: =?utf-8?q?=C3=85sa?= <asa@fjordkraft-eksempel.no>\r\nSubject: Re: [#1] Skriveren\r\nMessage-ID: <a2@f>\r\nIn-Reply-To: <%s>\r\n\r\nDet virket!\r\n' "$mid" \

@@ -68,7 +68,8 @@ config_table() {  # config_table HEADER [DEFAULT_LINE...] [-- LINE...]
 # both read the same (compare with CASE ... THEN 1 ELSE 0 END rather than printing a boolean).
 # hd_concat EXPR [SEP] prints the aggregate that joins EXPR's values with SEP (default ","):
 # group_concat on SQLite, string_agg on PostgreSQL; to fix their order, aggregate over a
-# subquery with ORDER BY (and an alias, which PostgreSQL wants).
+# subquery with ORDER BY (and an alias, which PostgreSQL wants). hd_bytes SQL writes the one
+# value SQL selects (a BLOB or bytea: raw mail, an outbox entry) to stdout, byte for byte.
 if [ "${HD_TEST_BACKEND:-sqlite}" = postgresql ]; then
   pg_start "$T/pg" >/dev/null
   echo "ok: the scenario runs on PostgreSQL 15 (127.0.0.1:$PG_PORT)"
@@ -79,11 +80,16 @@ if [ "${HD_TEST_BACKEND:-sqlite}" = postgresql ]; then
   }
   hd_sql() { PG_DB=helpdesk pg_psql -q -A -t -F '|' -c "$1"; }
   hd_concat() { echo "string_agg(CAST($1 AS TEXT), '${2:-,}')"; }
+  hd_bytes() { hd_sql "WITH q(b) AS ($1) SELECT encode(b, 'base64') FROM q" | base64 -d; }
 else
   config_database() { config_table '[database]' 'path = "hd.db"' -- "$@"; }
   # Waits up to 10 s for a daemon's write lock instead of failing at once.
   hd_sql() { sqlite3 -cmd '.timeout 10000' "$T/hd.db" "$1"; }
   hd_concat() { echo "group_concat($1, '${2:-,}')"; }
+  hd_bytes() {
+    hd_sql "WITH q(b) AS ($1) SELECT hex(b) FROM q" |
+      /usr/bin/python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read()))'
+  }
 fi
 config_outgoing() {  # the acknowledgement templates of the source tree
   config_table '[outgoing]' 'from_address = "support@example.com"' \
