@@ -589,7 +589,7 @@ int version_of(const connection& c) {
   return v.step() ? static_cast<int>(v.integer(0)) : 0;
 }
 
-int migrate(const connection& c) {
+int migrate(const connection& c, int target) {
   transaction t(c);
   c.exec("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)");
   // One migrator at a time: a second daemon waits here, then finds the work done.
@@ -602,13 +602,13 @@ int migrate(const connection& c) {
                     found, schema_version()));
   }
   for (const migration& m : migrations()) {
-    if (m.version <= found) continue;
+    if (m.version <= found || m.version > target) continue;
     c.exec(m.sql.c_str());
   }
-  if (found < schema_version()) {
+  if (found < target) {
     c.exec("DELETE FROM schema_version");
     statement set(c, "INSERT INTO schema_version (version) VALUES (?1)");
-    set.bind(1, schema_version()).run();
+    set.bind(1, target).run();
   }
   t.commit();
   return found;

@@ -30,7 +30,8 @@ int version_of(const connection& c);
 /// Brings the database up to schema_version() in one transaction, under a lock on the
 /// version table, so that several daemons starting at once migrate it once. Throws pg_error
 /// on failure (nothing is left half-done) and std::runtime_error when the database is newer
-/// than this build. Returns the version it found.
-int migrate(const connection& c);
+/// than this build. Returns the version it found. TARGET (tests only) stops at an earlier
+/// version, to build a database as that version left it.
+int migrate(const connection& c, int target = schema_version());
 
 }  // namespace hd::storage::pg

@@ -102,6 +102,57 @@ TEST_CASE("PostgreSQL: an empty database is migrated to SQLite's schema version,
   CHECK(one(c, "SELECT count(*) FROM schema_version") == 1);
 }
 
+TEST_CASE("PostgreSQL: a database of every earlier version is upgraded with its data") {
+  for (const pg::migration& from : pg::migrations()) {
+    if (from.version == pg::schema_version()) break;
+    CAPTURE(from.version);
+    pg::connection c = open_empty();
+    pg::migrate(c, from.version);
+    REQUIRE(pg::version_of(c) == from.version);
+    // What the baseline's tables hold, written as that version's SQL: a request with its
+    // raw mail, message and queued acknowledgement.
+    c.exec(R"(
+      INSERT INTO persons (name, created_at) VALUES ('Åsa', 100);
+      INSERT INTO person_addresses (address, person_id) VALUES ('asa@example.no', 1);
+      INSERT INTO requests (title, person_id, created_at, updated_at)
+        VALUES ('Skrivaren', 1, 100, 100);
+      INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox)
+        VALUES ('ab', 3, '\x00ff01', 100, 'support');
+      INSERT INTO messages (request_id, direction, raw_id, message_id, subject, body_text,
+                            created_at)
+        VALUES (1, 'in', 1, 'm1@example.no', 'Skrivaren skriv ikkje',
+                'Printeren på kontoret skriv berre tomme sider.', 100);
+      INSERT INTO outbox (request_id, message_id, kind, mail_from, recipients, bytes,
+                          next_attempt_at, created_at)
+        VALUES (1, 1, 'ack', 'support@example.com', 'asa@example.no', 'mail', 0, 100);
+    )");
+    CHECK(pg::migrate(c) == from.version);
+    CHECK(pg::version_of(c) == pg::schema_version());
+
+    auto s = hd::storage::store::open(std::getenv("HD_PG_URL"));
+    REQUIRE(s.has_value());
+    auto shown = hd::storage::show_request(*s, 1);
+    REQUIRE(shown.has_value());
+    REQUIRE(shown->messages.size() == 1);
+    CHECK(shown->messages[0].body_text == "Printeren på kontoret skriv berre tomme sider.");
+    CHECK(text(c, "SELECT encode(bytes, 'hex') FROM raw_messages WHERE id = 1") == "00ff01");
+    auto hits = hd::storage::search_requests(*s, "printeren");
+    REQUIRE(hits.has_value());
+    REQUIRE(hits->size() == 1);
+    CHECK(hits->front().request.id == 1);
+    auto counts = hd::storage::count_outbox(*s);
+    REQUIRE(counts.has_value());
+    CHECK(counts->queued == 1);
+    // Written after the upgrade: the ids go on from the old rows.
+    c.exec(R"(INSERT INTO messages (request_id, direction, subject, body_text, created_at)
+                VALUES (1, 'out', 'Re: Skrivaren', 'Prøv å starte han på nytt.', 200))");
+    CHECK(one(c, "SELECT MAX(id) FROM messages") == 2);
+    auto again = hd::storage::search_requests(*s, "starte");
+    REQUIRE(again.has_value());
+    CHECK(again->size() == 1);
+  }
+}
+
 TEST_CASE("PostgreSQL: a database newer than the build is refused, and left as it is") {
   pg::connection c = open_empty();
   pg::migrate(c);
