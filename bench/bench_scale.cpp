@@ -3,6 +3,7 @@
 //   bench_scale build --dir DIR --requests N [--seed S]
 //   bench_scale time  --dir DIR [--reps R] [--helpdeskd BIN] [--intake M] [--url URL]
 //   bench_scale sql   --dir DIR 'SELECT ...' ...
+//   bench_scale intake --dir DIR --intake M [--into big|empty|both]
 //
 // build: writes DIR/helpdeskd.toml (users, categories, priorities as in etc/helpdeskd.toml)
 // and DIR/hd.db. First S requests (default 2,000) go through the real ingest path: raw mail
@@ -28,6 +29,9 @@
 // With --url postgresql://..., the views are timed on that PostgreSQL database instead (one
 // that `helpdeskd db copy --to URL` filled from DIR/hd.db; the CLI processes get
 // DIR/helpdeskd-pg.toml, DIR's configuration with the URL); --intake is SQLite's only.
+//
+// intake: only the intake of `time --intake M`, into DIR/hd.db, into an empty database or
+// both (the default), so that each can be run under a profiler on its own.
 #include "hd/common/config.hpp"
 #include "hd/common/digest.hpp"
 #include "hd/mailparse/parser.hpp"
@@ -519,6 +523,29 @@ double intake_rate(const fs::path& db_path, int mails, int first_request) {
   return stored / secs;
 }
 
+// M mails into DIR/hd.db (its highest request id read first) and/or into an empty database.
+void time_intake(const fs::path& dir, int intake, const std::string& into) {
+  fs::path path = dir / "hd.db";
+  std::int64_t n = 0;
+  {
+    raw_db d(path);
+    n = d.integer("SELECT COALESCE(MAX(id), 0) FROM requests");
+  }
+  fs::path empty = dir / "empty.db";
+  for (const char* s : {"", "-wal", "-shm"}) fs::remove(empty.string() + s);
+  double big = into == "empty" ? 0 : intake_rate(path, intake, static_cast<int>(n) + 1000000);
+  double small = into == "big" ? 0 : intake_rate(empty, intake, 0);
+  fmt::print("intake, {} mails, 100 per transaction, synchronous FULL, parse included:\n", intake);
+  if (into == "both") {
+    fmt::print("  into this database {:.0f} mails/s, into an empty one {:.0f} mails/s: {:.2f}x\n",
+               big, small, big / small);
+  } else {
+    fmt::print("  into {} {:.0f} mails/s\n", into == "big" ? "this database" : "an empty one",
+               big + small);
+  }
+  for (const char* s : {"", "-wal", "-shm"}) fs::remove(empty.string() + s);
+}
+
 void time_views(const fs::path& dir, int reps, const std::string& helpdeskd, int intake,
                 const std::string& url) {
   fs::path path = dir / "hd.db";
@@ -604,17 +631,7 @@ void time_views(const fs::path& dir, int reps, const std::string& helpdeskd, int
     }
   }
   if (intake > 0 && !url.empty()) fmt::print("intake: --intake times SQLite only\n");
-  if (intake > 0 && url.empty()) {
-    fs::path empty = dir / "empty.db";
-    for (const char* s : {"", "-wal", "-shm"}) fs::remove(empty.string() + s);
-    double big = intake_rate(path, intake, static_cast<int>(n) + 1000000);
-    double small = intake_rate(empty, intake, 0);
-    fmt::print("intake, {} mails, 100 per transaction, synchronous FULL, parse included:\n",
-               intake);
-    fmt::print("  into this database {:.0f} mails/s, into an empty one {:.0f} mails/s: {:.2f}x\n",
-               big, small, big / small);
-    for (const char* s : {"", "-wal", "-shm"}) fs::remove(empty.string() + s);
-  }
+  if (intake > 0 && url.empty()) time_intake(dir, intake, "both");
 }
 
 // sql: each statement run once in this process, with hd_fold registered (the sqlite3 shell
@@ -639,7 +656,7 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   fs::path dir = "bench-scale";
   int requests = 10000, seed = 2000, reps = 10, intake = 0;
-  std::string helpdeskd, url;
+  std::string helpdeskd, url, into = "both";
   std::vector<std::string> statements;
   for (int i = 2; i < argc; i += 2) {
     std::string a = argv[i];
@@ -664,6 +681,8 @@ int main(int argc, char** argv) {
       intake = std::atoi(v.c_str());
     else if (a == "--url")
       url = v;
+    else if (a == "--into" && (v == "big" || v == "empty" || v == "both"))
+      into = v;
     else
       die("unknown option " + a);
   }
@@ -676,6 +695,8 @@ int main(int argc, char** argv) {
     time_views(dir, reps, helpdeskd, intake, url);
   else if (cmd == "sql")
     time_sql(dir, statements);
+  else if (cmd == "intake" && intake > 0)
+    time_intake(dir, intake, into);
   else
     die("unknown command " + cmd);
   if (getloadavg(load, 3) >= 0)

@@ -69,7 +69,11 @@ result<compact_report, errc> compact(store& s) {
     std::int64_t page = pragma_integer(db, "PRAGMA page_size");
     r.bytes_before = pragma_integer(db, "PRAGMA page_count") * page;
     r.free_before = pragma_integer(db, "PRAGMA freelist_count") * page;
+    // VACUUM builds the new file as a temporary database: on disk, not in memory (the
+    // connection keeps its statement journals in memory, store.cpp).
+    db.exec("PRAGMA temp_store = FILE");
     db.exec("VACUUM");
+    db.exec("PRAGMA temp_store = MEMORY");
     // The WAL holds the rewritten pages until a checkpoint: fold them in and truncate it, so
     // the space is given back now.
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");

@@ -57,6 +57,13 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
     db.exec("PRAGMA foreign_keys = ON");
     if (path != ":memory:" && !opt.read_only) db.exec("PRAGMA journal_mode = WAL");
     db.exec(opt.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+    // Each mail is a savepoint inside its batch's transaction, and SQLite keeps what the
+    // savepoint would roll back (the pages the batch had already changed) in a statement
+    // journal, which spills to a temporary file beyond 64 KB: 120 KB a mail, written and
+    // thrown away (bench/README.md, section 6). In memory it is never written. Sorts without
+    // a LIMIT (CREATE INDEX) and VACUUM's copy would be held in memory too: migrate_to() and
+    // compact() set FILE while they run.
+    db.exec("PRAGMA temp_store = MEMORY");
   } catch (const sql::sqlite_error& e) {
     if ((e.code & 0xff) == SQLITE_NOTADB) {
       return fail(errc::not_a_database,
@@ -110,6 +117,13 @@ result<int, errc> store::migrate_to(int target) {
     return fail(errc::migration,
                 fmt::format("cannot migrate from schema version {} to {}", current, target));
   }
+  // A migration may sort a whole table (CREATE INDEX) or rebuild the full-text index: its
+  // temporary data goes to files, as SQLite's default would.
+  try {
+    if (current < target) p_->db.exec("PRAGMA temp_store = FILE");
+  } catch (const sql::sqlite_error& e) {
+    return fail(errc::migration, fmt::format("temp_store: {}", e.what()));
+  }
   for (int i = current; i < target; ++i) {
     try {
       sql::transaction tx(p_->db);
@@ -122,6 +136,7 @@ result<int, errc> store::migrate_to(int target) {
     }
   }
   try {
+    if (current < target) p_->db.exec("PRAGMA temp_store = MEMORY");
     enable_deferred_index(p_->db, p_->opt.search_window_messages);
   } catch (const sql::sqlite_error& e) {
     return fail(errc::migration, fmt::format("full-text index: {}", e.what()));

@@ -1,5 +1,6 @@
 // Group commit (write_batch), nested transactions as savepoints, the statement cache and the
 // full-text index written at commit time.
+#include "hd/storage/backup.hpp"
 #include "hd/storage/batch.hpp"
 #include "hd/storage/requests.hpp"
 #include "hd/storage/workflow.hpp"
@@ -8,9 +9,11 @@
 
 #include "sql.hpp"
 #include "storage/storage_test.hpp"
+#include "store_impl.hpp"
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <filesystem>
 
 using namespace storage_test;
@@ -69,7 +72,60 @@ st::store open_file(const std::string& path, const st::open_options& opt = {}) {
   return std::move(*s);
 }
 
+// The default VFS with a count of the files SQLite opens, by kind: installed as the default
+// for as long as it lives, so the connections opened meanwhile use it.
+struct counting_vfs {
+  static inline sqlite3_vfs* base = nullptr;
+  static inline sqlite3_vfs shim{};
+  static inline std::atomic<int> statement_journals{0}, temp_databases{0};
+  static int open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* out) {
+    if ((flags & SQLITE_OPEN_SUBJOURNAL) != 0) ++statement_journals;
+    if ((flags & SQLITE_OPEN_TEMP_DB) != 0) ++temp_databases;
+    return base->xOpen(base, name, f, flags, out);
+  }
+  counting_vfs() {
+    base = sqlite3_vfs_find(nullptr);
+    shim = *base;
+    shim.zName = "hd-counting";
+    shim.xOpen = open;
+    statement_journals = 0;
+    temp_databases = 0;
+    sqlite3_vfs_register(&shim, 1);
+  }
+  ~counting_vfs() {
+    sqlite3_vfs_register(base, 1);
+    sqlite3_vfs_unregister(&shim);
+  }
+};
+
 }  // namespace
+
+TEST_CASE("a batch's savepoints are never written to a temporary file; VACUUM's copy is" *
+          doctest::test_suite("sqlite")) {
+  temp_db tmp;
+  counting_vfs files;
+  auto s = open_file(tmp.path);
+  counting_vfs::statement_journals = 0;  // the migrations' own (they run with temp_store FILE)
+  auto batch = st::write_batch::begin(s);
+  REQUIRE(batch.has_value());
+  // Each mail is a savepoint in the batch's transaction; what it would roll back is the
+  // pages the batch changed before it. Past 64 KB SQLite spilled that to a temporary file
+  // unless temp_store is MEMORY: 60 mails of 4 KB spilled at the third.
+  std::string body;
+  for (int i = 0; body.size() < 4096; ++i) body += "word" + std::to_string(i * 7919 % 10007) + " ";
+  for (int i = 0; i < 60; ++i) {
+    std::string n = std::to_string(i);
+    ingest(s, mail(n + "@x.no", "printer " + n, n + "@x", body + n), "raw" + n);
+  }
+  REQUIRE(batch->commit().has_value());
+  CHECK(counting_vfs::statement_journals == 0);
+  CHECK(found(s, "printer").size() == 50);
+  // VACUUM makes its copy in a temporary database: on disk, or a database of a million
+  // requests would be held in memory. (A small cache, so that this one's copy is written.)
+  st::connection_of(s).exec("PRAGMA cache_size = 8");
+  REQUIRE(st::compact(s).has_value());
+  CHECK(counting_vfs::temp_databases >= 1);
+}
 
 TEST_CASE("a write batch commits its mails together; a failed mail undoes only itself" *
           doctest::test_suite("sqlite")) {
