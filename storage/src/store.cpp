@@ -4,6 +4,8 @@
 #include "schema_pg.hpp"
 #include "store_impl.hpp"
 
+#include <mutex>
+
 namespace hd::storage {
 
 store::store(std::unique_ptr<impl> p) : p_(std::move(p)) {}
@@ -42,6 +44,13 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
     p->url = path;
     return store(std::move(p));
   }
+  static std::once_flag configured;
+  std::call_once(configured, [] {
+    // SQLite counts the memory it holds under a global mutex at every malloc and free, for
+    // sqlite3_memory_used() and a soft heap limit, neither of which helpdeskd uses: off. Only
+    // possible before SQLite is first used in the process (else SQLITE_MISUSE: left as is).
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
   register_fold_tokenizer_everywhere();  // messages_fts's tokenizer, on every connection
   sqlite3* raw = nullptr;
   int flags = opt.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
