@@ -78,6 +78,14 @@ std::string text(const pg::connection& c, const std::string& q) {
   return s.text(0);
 }
 
+// The lines of an EXPLAIN statement's plan, one string.
+std::string plan_of(const pg::connection& c, const std::string& explain) {
+  std::string plan;
+  pg::statement ex(c, explain);
+  while (ex.step()) plan += ex.text(0) + "\n";
+  return plan;
+}
+
 // Two daemons' stores on the emptied test database.
 std::pair<std::optional<hd::storage::store>, std::optional<hd::storage::store>> two_stores() {
   open_empty();
@@ -281,10 +289,8 @@ TEST_CASE("PostgreSQL: the search column ignores case and diacritics, as SQLite'
   CHECK(found("printer") == "");  // no stemming, as SQLite
   // The index is used when the configuration is named.
   c.exec("SET enable_seqscan = off");
-  std::string plan;
-  pg::statement ex(c,
-                   "EXPLAIN SELECT id FROM messages WHERE search @@ to_tsquery('hd_fold', 'cafe')");
-  while (ex.step()) plan += ex.text(0) + "\n";
+  std::string plan =
+      plan_of(c, "EXPLAIN SELECT id FROM messages WHERE search @@ to_tsquery('hd_fold', 'cafe')");
   CAPTURE(plan);
   CHECK(plan.find("messages_search") != std::string::npos);
 }
@@ -307,10 +313,8 @@ TEST_CASE("PostgreSQL: a search reads only the message rows, not TOAST (schema 2
   std::int64_t heap_pages = one(c, "SELECT pg_relation_size('messages') / 8192");
   CHECK(one(c, "SELECT MIN(pg_column_size(search)) FROM messages") > 1500);
   c.exec("SET enable_indexscan = off; SET enable_bitmapscan = off");
-  std::string plan;
-  pg::statement ex(c, R"(EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF)
+  std::string plan = plan_of(c, R"(EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF)
       SELECT count(*) FROM messages WHERE search @@ to_tsquery('hd_fold', 'printer'))");
-  while (ex.step()) plan += ex.text(0) + "\n";
   CAPTURE(plan);
   CAPTURE(heap_pages);
   // "Buffers: shared hit=H read=R": every block the scan touched.
