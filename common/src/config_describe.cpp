@@ -118,7 +118,8 @@ toml::table effective(const config& c) {
                                              : c.database.check_on_start == 2 ? "full"
                                                                               : "quick"},
                           {"check_every_s", c.database.check_every_s},
-                          {"search_window_messages", c.database.search_window_messages}});
+                          {"search_window_messages", c.database.search_window_messages},
+                          {"search_candidates", c.database.search_candidates}});
   if (c.database.postgres()) {
     // The password never: a URL's is shown as ***.
     root["database"].as_table()->insert("url", c.database.shown());

@@ -386,6 +386,8 @@ result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view
       options.literal || plain_words(query) ? literal_query(query) : std::string(query);
   if (blank(match)) return fail(errc::invalid, "search: the query is empty");
   if (options.limit <= 0) return std::vector<search_hit>{};
+  int candidates =
+      options.candidates > 0 ? options.candidates : detail::access::of(s).opt.search_candidates;
   try {
     const sql::connection& db = connection_of(s);
     std::vector<search_hit> out;
@@ -395,9 +397,9 @@ result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view
       tsquery = pg_tsquery_text(db, plain ? std::string(query) : fts5_to_tsquery(query).translate(),
                                 plain);
     }
-    std::vector<raw_hit> hits =
-        db.postgres() ? best_per_request_pg(db, tsquery, options.limit, options.candidates)
-                      : best_per_request(db, match, options.limit, options.candidates);
+    std::vector<raw_hit> hits = db.postgres()
+                                    ? best_per_request_pg(db, tsquery, options.limit, candidates)
+                                    : best_per_request(db, match, options.limit, candidates);
     std::map<std::int64_t, std::string> snippets =
         db.postgres() ? snippets_of_pg(db, tsquery, hits) : snippets_of(db, match, hits);
     for (const raw_hit& h : hits) {

@@ -59,6 +59,7 @@ storage::open_options store_options(const config& cfg) {
   opt.synchronous_full = cfg.database.synchronous_full;
   opt.busy_timeout_ms = cfg.database.busy_timeout_ms;
   opt.search_window_messages = cfg.database.search_window_messages;
+  opt.search_candidates = cfg.database.search_candidates;
   opt.tag_prefix = cfg.threading.tag_prefix;
   opt.reopen_within_days = cfg.threading.reopen_within_days;
   opt.tag_in_body = cfg.threading.tag_in_body;

@@ -262,6 +262,14 @@ TEST_CASE("[database] url names PostgreSQL; its password is never shown") {
   auto other = parse("[database]\nurl = \"mysql://a@b/c\"\n");
   REQUIRE_FALSE(other.has_value());
   CHECK(other.error().message.find("PostgreSQL URL") != std::string::npos);
+  CHECK(d->database.search_candidates == 20000);
+  auto few = parse("[database]\nsearch_candidates = 2000\n");
+  REQUIRE(few.has_value());
+  CHECK(few->database.search_candidates == 2000);
+  CHECK(hd::describe_config(*few).find("search_candidates") != std::string::npos);
+  auto none = parse("[database]\nsearch_candidates = 0\n");
+  REQUIRE_FALSE(none.has_value());
+  CHECK(none.error().message.find("search_candidates") != std::string::npos);
   auto short_lease = parse("[database]\nurl = \"postgresql://a@b/c\"\nlease_s = 1\n");
   REQUIRE_FALSE(short_lease.has_value());
   CHECK(short_lease.error().message.find("lease_s") != std::string::npos);

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 using namespace storage_test;
@@ -69,6 +70,27 @@ TEST_CASE("search ranks subject matches first and returns one hit per request") 
   CHECK((*r)[0].request.id == subj.request_id);
   CHECK((*r)[1].request.id == body.request_id);
   CHECK((*r)[0].snippet.find("[Invoice]") != std::string::npos);
+}
+
+TEST_CASE("search ranks the newest [database] search_candidates matches; a search may ask more") {
+  st::open_options opt;
+  opt.search_candidates = 2;
+  auto s = open_memory(opt);
+  // The oldest match would rank first (its subject has the word); it is not a candidate.
+  auto oldest = ingest(s, mail("a@x", "Zebra printer", "1@x", "zebra zebra zebra"), "r1");
+  auto middle = ingest(s, mail("b@x", "Question", "2@x", "a zebra"), "r2");
+  auto newest = ingest(s, mail("c@x", "Question", "3@x", "the zebra"), "r3");
+  std::vector<std::int64_t> two = found(s, "zebra");
+  REQUIRE(two.size() == 2);
+  CHECK(std::find(two.begin(), two.end(), oldest.request_id) == two.end());
+  CHECK(std::find(two.begin(), two.end(), middle.request_id) != two.end());
+  CHECK(std::find(two.begin(), two.end(), newest.request_id) != two.end());
+  st::search_options more;
+  more.candidates = 10;
+  auto all = st::search_requests(s, "zebra", more);
+  REQUIRE(all.has_value());
+  REQUIRE(all->size() == 3);
+  CHECK(all->front().request.id == oldest.request_id);
 }
 
 TEST_CASE("bad and hostile queries are clear errors, literal mode takes anything") {

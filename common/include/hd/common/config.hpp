@@ -56,6 +56,8 @@ struct database_config {
   int check_every_s = 86400;
   /// Messages per window of the full-text index: search reads the newest windows first.
   std::int64_t search_window_messages = 250000;
+  /// Search ranks the newest this many matching messages (both backends).
+  int search_candidates = 20000;
   /// PostgreSQL: how long a daemon's hold on a mailbox lasts without renewal (renewed every
   /// third of it); a dead daemon's mailboxes are taken over within about this long.
   int lease_s = 30;

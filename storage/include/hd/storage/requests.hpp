@@ -80,7 +80,8 @@ struct search_options {
   bool literal = false;  ///< treat the query as plain words, not FTS5 query syntax
   /// Ranking looks at the newest this many matching messages only: exact below that, and
   /// the cost of a word found in most mail stays flat as the database grows (docs/storage.md).
-  int candidates = 20000;
+  /// 0: the store's open_options::search_candidates ([database] search_candidates, 20,000).
+  int candidates = 0;
 };
 
 struct search_hit {

@@ -40,6 +40,9 @@ struct open_options {
   /// many, the next commit opens a new one. Search reads windows newest first, so a common
   /// word's cost grows with this, not with the history ([database] search_window_messages).
   std::int64_t search_window_messages = 250000;
+  /// Search ranks the newest this many matching messages unless the search asks for another
+  /// number ([database] search_candidates; search_options::candidates).
+  int search_candidates = 20000;
   /// Test hook for crash consistency: called before each step of ingest with the step's name
   /// ("duplicate", "raw", "person", "thread", "request", "message", "addresses",
   /// "attachments", "outgoing", "checkpoint", "commit"), and before a write_batch's COMMIT
