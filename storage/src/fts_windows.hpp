@@ -29,3 +29,22 @@ std::vector<window> read_windows(const sql::connection& db);
 void write_window_triggers(const sql::connection& db);
 
 }  // namespace hd::storage
+
+namespace hd::storage {
+
+/// PostgreSQL's windows (schema 22, schema_pg.cpp): each a partial GIN index over the
+/// messages with lo <= id < hi.
+struct pg_window {
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+};
+
+/// PostgreSQL's windows, newest (highest lo) first.
+std::vector<pg_window> read_pg_windows(const sql::connection& db);
+
+/// Makes PostgreSQL's windows of SIZE ids until one starts above the largest message id plus
+/// SIZE (hd_search_windows_ensure), so the next SIZE messages have one. Returns how many it
+/// made.
+int ensure_pg_windows(const pg::connection& c, std::int64_t size);
+
+}  // namespace hd::storage

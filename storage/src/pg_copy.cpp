@@ -126,6 +126,7 @@ class copier {
     // defers to the mail server) rather than change it half-way. Nothing is written to it.
     sql::transaction source(lite_);
     pg::transaction t(pg_);
+    make_search_windows();
     for (const std::string& table : copy_order())
       pg_.exec(("ALTER TABLE " + quoted(table) + " DISABLE TRIGGER USER").c_str());
     for (const std::string& table : copy_order()) copy_table(table);
@@ -300,6 +301,20 @@ class copier {
     expected_[table] = {rows, sum};
     report_.rows += rows;
     if (progress_) progress_(fmt::format("{}: {} rows copied", table, rows));
+  }
+
+  // The search index's windows (schema 22) for every message id to be copied and one window
+  // beyond, made while the table is empty (each is an index build, which scans the table):
+  // the rows then go into them as they are copied. Windows of the setting's default size; a
+  // daemon makes the later ones with its own.
+  void make_search_windows() {
+    sql::statement top(lite_, "SELECT COALESCE(MAX(id), 0) FROM messages");
+    std::int64_t last = top.step() ? top.integer(0) : 0;
+    std::int64_t size = open_options{}.search_window_messages;
+    pg::statement st(pg_,
+                     "SELECT hd_search_windows_ensure(CAST(?1 AS BIGINT), CAST(?2 AS BIGINT))");
+    st.bind(1, size).bind(2, last + size);
+    st.run();
   }
 
   // Identity columns continue after the largest id copied.

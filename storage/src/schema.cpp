@@ -576,6 +576,11 @@ CREATE INDEX messages_raw ON messages(raw_id);
 -- keeps its index in FTS5 tables: nothing changes here but the version.
 SELECT 1;
 )sql"},
+      {"the search index split by age (PostgreSQL only)", R"sql(
+-- PostgreSQL's schema 22 splits its GIN index into windows by message id, as this schema's
+-- 19 split the FTS5 index (schema_pg.cpp). Nothing changes here but the version.
+SELECT 1;
+)sql"},
   };
   return list;
 }

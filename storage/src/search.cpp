@@ -325,20 +325,42 @@ std::string pg_tsquery_text(const sql::connection& db, std::string_view query, b
 }
 
 // As best_per_request: the newest CANDIDATES matches ranked, subject (weight A) four times
-// body (B); the score is -ts_rank, so that lower is better as with bm25. Only the candidates
-// are ranked (the inner query picks them, the outer one ranks), and the statement is planned
-// for the query it runs with (sql::planning::each_call).
+// body (B); the score is -ts_rank, so that lower is better as with bm25. The matches are read
+// window by window newest first (schema 22: a partial GIN index per id range), as on SQLite,
+// so a word in a few percent of the mail reads about one window's entries and rows, not the
+// whole history's (a prefix is collected from the whole index before anything is read in id
+// order: 'invoice':* at a million requests read 164,000 entries in 190 ms). Each window's
+// statement names its range as constants, which is how PostgreSQL picks that window's index,
+// and is planned for the query it runs with (sql::planning::each_call). Only the candidates
+// are ranked: the inner query picks them, the outer one ranks. Ids above the newest window
+// (none while keep_search_windows keeps up) are read first, without an index.
 std::vector<raw_hit> best_per_request_pg(const sql::connection& db, const std::string& tsquery,
                                          int limit, int candidates) {
   std::vector<raw_hit> found;
   if (tsquery.empty()) return found;  // no words: an empty tsquery matches nothing
-  sql::statement ranked(db, R"(
-      SELECT c.id, c.request_id, -ts_rank('{0.1, 0.2, 0.25, 1.0}', c.search, CAST(?1 AS tsquery))
+  std::vector<pg_window> windows = read_pg_windows(db);
+  std::vector<std::string> ranges;
+  if (windows.empty()) {
+    ranges.push_back("TRUE");
+  } else {
+    ranges.push_back(fmt::format("id >= {}", windows.front().hi));
+    for (const pg_window& w : windows)
+      ranges.push_back(fmt::format("id >= {} AND id < {}", w.lo, w.hi));
+    if (windows.back().lo > 0) ranges.push_back(fmt::format("id < {}", windows.back().lo));
+  }
+  for (const std::string& range : ranges) {
+    int want = candidates - static_cast<int>(found.size());
+    if (want <= 0) break;
+    sql::statement ranked(db,
+                          fmt::format(R"(
+      SELECT c.id, c.request_id, -ts_rank('{{0.1, 0.2, 0.25, 1.0}}', c.search, CAST(?1 AS tsquery))
         FROM (SELECT id, request_id, search FROM messages
-               WHERE search @@ CAST(?1 AS tsquery) ORDER BY id DESC LIMIT ?2) c)",
-                        sql::planning::each_call);
-  ranked.bind(1, tsquery).bind(2, candidates);
-  while (ranked.step()) found.push_back({ranked.integer(1), ranked.integer(0), ranked.real(2)});
+               WHERE search @@ CAST(?1 AS tsquery) AND {} ORDER BY id DESC LIMIT ?2) c)",
+                                      range),
+                          sql::planning::each_call);
+    ranked.bind(1, tsquery).bind(2, want);
+    while (ranked.step()) found.push_back({ranked.integer(1), ranked.integer(0), ranked.real(2)});
+  }
   std::sort(found.begin(), found.end(), [](const raw_hit& a, const raw_hit& b) {
     return a.score != b.score ? a.score < b.score : a.message_id < b.message_id;
   });

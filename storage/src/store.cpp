@@ -1,6 +1,7 @@
 #include "hd/storage/store.hpp"
 
 #include "fold_tokenizer.hpp"
+#include "fts_windows.hpp"
 #include "schema_pg.hpp"
 #include "store_impl.hpp"
 
@@ -30,7 +31,10 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
     auto p = std::make_unique<impl>();
     try {
       pg::connection c = pg::connection::open(path);
-      if (opt.migrate && !opt.read_only) pg::migrate(c);
+      if (opt.migrate && !opt.read_only) {
+        pg::migrate(c);
+        ensure_pg_windows(c, opt.search_window_messages);  // the search index's next windows
+      }
       if (opt.read_only) c.exec("SET default_transaction_read_only = on");
       p->db = sql::connection(std::move(c));
     } catch (const pg::pg_error& e) {
@@ -69,7 +73,7 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
     // Each mail is a savepoint inside its batch's transaction, and SQLite keeps what the
     // savepoint would roll back (the pages the batch had already changed) in a statement
     // journal, which spills to a temporary file beyond 64 KB: 120 KB a mail, written and
-    // thrown away (bench/README.md, section 6). In memory it is never written. Sorts without
+    // thrown away (bench/README.md, section 1). In memory it is never written. Sorts without
     // a LIMIT (CREATE INDEX) and VACUUM's copy would be held in memory too: migrate_to() and
     // compact() set FILE while they run.
     db.exec("PRAGMA temp_store = MEMORY");

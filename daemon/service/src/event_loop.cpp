@@ -19,6 +19,7 @@
 #include "hd/service/webhook_sender.hpp"
 #include "hd/storage/leases.hpp"
 #include "hd/storage/mailbox_state.hpp"
+#include "hd/storage/requests.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -182,6 +183,9 @@ class intake_service {
         // Housekeeping of the shared database rides on the round: the outbox counters'
         // +1/-1 rows are folded (a failure is harmless: they are summed either way).
         (void)storage::fold_outbox_counts(db);
+        // And the search index's next window is made before the ids reach it; a failure
+        // only leaves the newest mail to be searched without an index until the next round.
+        (void)storage::keep_search_windows(db);
         return r ? lease_round{true, std::move(*r), {}} : lease_round{false, {}, r.error().message};
       };
       lease_round r = co_await lease_worker_->run<lease_round>(std::move(job));

@@ -177,7 +177,7 @@ TEST_CASE("PostgreSQL and SQLite have the same tables and columns, but for the l
   // Listed in schema_pg.cpp's header: what only one backend has.
   const std::set<std::string> only_sqlite_tables = {"fts_queue", "fts_windows"};
   const std::set<std::string> only_pg_tables = {"schema_version", "daemons", "mailbox_leases",
-                                                "daemon_mailboxes"};
+                                                "daemon_mailboxes", "search_windows"};
   const std::set<std::pair<std::string, std::string>> only_pg_columns = {
       {"messages", "search"}, {"person_addresses", "rowid"}};
   REQUIRE(lite.size() > 30);
@@ -287,12 +287,96 @@ TEST_CASE("PostgreSQL: the search column ignores case and diacritics, as SQLite'
   CHECK(found("grosshandler") == "1");
   CHECK(found("printer:*") == "2");
   CHECK(found("printer") == "");  // no stemming, as SQLite
-  // The index is used when the configuration is named.
+  // The index (the window of these ids, schema 22) is used when the configuration is named;
+  // among 2,000 other messages, so that it is cheaper than reading them by id.
+  c.exec(R"(INSERT INTO messages (request_id, direction, subject, body_text, created_at)
+              SELECT 1, 'in', 'Other ' || n, 'words ' || n, 3 FROM generate_series(1, 2000) n;
+            ANALYZE messages)");
   c.exec("SET enable_seqscan = off");
-  std::string plan =
-      plan_of(c, "EXPLAIN SELECT id FROM messages WHERE search @@ to_tsquery('hd_fold', 'cafe')");
+  std::string plan = plan_of(c, R"(EXPLAIN SELECT id FROM messages
+      WHERE search @@ to_tsquery('hd_fold', 'cafe') AND id >= 0 AND id < 250000)");
   CAPTURE(plan);
-  CHECK(plan.find("messages_search") != std::string::npos);
+  CHECK(plan.find("messages_search_0") != std::string::npos);
+}
+
+TEST_CASE("PostgreSQL: schema 22 gives every message a window of the search index, and one ahead") {
+  pg::connection c = open_empty();
+  pg::migrate(c, 21);
+  c.exec(R"(
+    INSERT INTO requests (title, created_at, updated_at) VALUES ('x', 1, 1);
+    INSERT INTO messages (id, request_id, direction, subject, body_text, created_at)
+      VALUES (7, 1, 'in', 'Printer', 'jammed', 1), (600000, 1, 'in', 'Scanner', 'jammed', 1);
+  )");
+  pg::migrate(c);
+  // Windows of 250,000 ids up to one past the largest id plus a window (850,000).
+  CHECK(text(c, "SELECT string_agg(lo || '-' || hi, ' ' ORDER BY lo) FROM search_windows") ==
+        "0-250000 250000-500000 500000-750000 750000-1000000");
+  // Each is a valid partial index of its range; the one index over everything is gone.
+  CHECK(one(c, R"(SELECT count(*) FROM search_windows w
+                    JOIN pg_class i ON i.relname = w.name JOIN pg_index x ON x.indexrelid = i.oid
+                   WHERE x.indisvalid AND pg_get_expr(x.indpred, x.indrelid) =
+                         format('((id >= %s) AND (id < %s))', w.lo, w.hi))") == 4);
+  CHECK(one(c, "SELECT count(*) FROM pg_class WHERE relname = 'messages_search'") == 0);
+  // Both messages are found through their windows.
+  CHECK(one(c, R"(SELECT count(*) FROM messages
+                   WHERE search @@ to_tsquery('hd_fold', 'jammed') AND id >= 0 AND id < 250000)") ==
+        1);
+  CHECK(one(c, R"(SELECT count(*) FROM messages WHERE search @@ to_tsquery('hd_fold', 'jammed')
+                    AND id >= 500000 AND id < 750000)") == 1);
+}
+
+TEST_CASE("PostgreSQL: search reads the windows newest first, and the ids past the last one") {
+  pg::connection c = open_empty();
+  hd::storage::open_options opt;
+  opt.search_window_messages = 10;
+  auto s = hd::storage::store::open(std::getenv("HD_PG_URL"), opt);
+  REQUIRE(s.has_value());
+  // The migration made windows of 250,000 (0 and 250,000); messages near the top of the
+  // second, each in a request of its own.
+  auto add = [&](std::int64_t id) {
+    pg::statement st(c, R"(WITH r AS (INSERT INTO requests (title, created_at, updated_at)
+                                      VALUES ('Printer', 1, 1) RETURNING id)
+                           INSERT INTO messages (id, request_id, direction, subject, body_text,
+                                                 created_at)
+                           SELECT ?1, r.id, 'in', 'Printer', 'The printer is jammed', 1 FROM r)");
+    st.bind(1, id).run();
+  };
+  for (std::int64_t id = 499990; id < 500000; ++id) add(id);
+  add(100);  // in the oldest window
+  // Within a window (here 10 ids) of the last window's end: the next is made, one only.
+  auto made = hd::storage::keep_search_windows(*s);
+  REQUIRE(made.has_value());
+  CHECK(*made == 1);
+  CHECK(hd::storage::keep_search_windows(*s).value() == 0);
+  add(500003);
+  CHECK(hd::storage::keep_search_windows(*s).value() == 1);
+  CHECK(text(c, "SELECT string_agg(lo || '-' || hi, ' ' ORDER BY lo) FROM search_windows") ==
+        "0-250000 250000-500000 500000-500010 500010-500020");
+  // Past every window (no lease round yet): found all the same, without an index.
+  add(500025);
+
+  hd::storage::search_options o;
+  o.limit = 10;
+  o.candidates = 3;
+  auto hits = hd::storage::search_requests(*s, "printer", o);
+  REQUIRE(hits.has_value());
+  std::set<std::int64_t> ids;
+  for (const auto& h : *hits) ids.insert(h.message_id);
+  // The newest three: past the windows, in 500,000-500,010, and the newest of 250,000-500,000;
+  // the search stops there (the oldest window's message 100 is not a candidate).
+  CHECK(ids == std::set<std::int64_t>{500025, 500003, 499999});
+  // Asked for more, search goes on to the oldest window and finds message 100 there.
+  o.candidates = 100;
+  hits = hd::storage::search_requests(*s, "printer", o);
+  REQUIRE(hits.has_value());
+  CHECK(hits->size() == 10);
+  o.limit = 20;
+  hits = hd::storage::search_requests(*s, "printer", o);
+  REQUIRE(hits.has_value());
+  CHECK(hits->size() == 13);
+  bool found_oldest = false;
+  for (const auto& h : *hits) found_oldest = found_oldest || h.message_id == 100;
+  CHECK(found_oldest);
 }
 
 TEST_CASE("PostgreSQL: a search reads only the message rows, not TOAST (schema 21)") {

@@ -104,6 +104,13 @@ result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view
 /// otherwise indexed at this connection's next commit. Returns how many there were.
 result<std::int64_t, errc> index_queued_messages(store& s);
 
+/// PostgreSQL: makes the search index's next windows (schema 22: a partial GIN index per
+/// [database] search_window_messages ids) once the newest message is within a window of the
+/// last one. The store does so at open, and a daemon with each lease round; making one scans
+/// the table while inserts wait. Returns how many it made: nearly always 0, and always on
+/// SQLite, whose windows roll at commit.
+result<int, errc> keep_search_windows(store& s);
+
 struct attachment_data {
   attachment_info info;
   std::string bytes;
