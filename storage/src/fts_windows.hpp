@@ -42,9 +42,11 @@ struct pg_window {
 /// PostgreSQL's windows, newest (highest lo) first.
 std::vector<pg_window> read_pg_windows(const sql::connection& db);
 
-/// Makes PostgreSQL's windows of SIZE ids until one starts above the largest message id plus
-/// SIZE (hd_search_windows_ensure), so the next SIZE messages have one. Returns how many it
-/// made.
-int ensure_pg_windows(const pg::connection& c, std::int64_t size);
+/// Makes PostgreSQL's windows of SIZE ids without holding inserts (CREATE INDEX
+/// CONCURRENTLY, pg_windows.cpp) while the newest window starts at or below the largest
+/// message id (plus SIZE when AHEAD, so that the next SIZE messages have one), and builds
+/// again those whose build was left half-done. Does nothing inside a transaction. Returns how
+/// many it built.
+int make_pg_windows(const pg::connection& c, std::int64_t size, bool ahead);
 
 }  // namespace hd::storage

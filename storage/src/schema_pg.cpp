@@ -586,17 +586,21 @@ UPDATE messages SET subject = subject
 -- As SQLite's windows (schema 19), the index is split by message id: each window is a
 -- partial GIN index over lo <= id < hi, listed in search_windows, and a search reads them
 -- newest first until it has its candidates (storage/src/search.cpp). Windows are made ahead
--- of the ids: hd_search_windows_ensure(size, upto) adds windows of SIZE ids until one
--- starts above UPTO (by default the largest id plus SIZE), so the next SIZE messages have
--- one. Each daemon calls it with [database] search_window_messages at open and with its
--- lease rounds (storage/src/pg_windows.cpp). The caller's statement must not read messages
--- (an index cannot be made on a table the session's query has open). Making a window builds an index: one
--- scan of the table, during which inserts wait (SHARE lock). Here every message gets its
--- window now (windows of 250,000, the setting's default) and the one index goes.
+-- of the ids. hd_search_windows_ensure(size, upto) adds windows of SIZE ids until one starts
+-- above UPTO (by default the largest id plus SIZE), under a lock, inside the caller's
+-- transaction: this migration and `db copy` use it, and inserts wait while it builds (each
+-- build scans the whole table). A running daemon makes its windows without stopping inserts
+-- (CREATE INDEX CONCURRENTLY, storage/src/pg_windows.cpp): it claims the window by inserting
+-- its row with building_since set, builds, and clears building_since; a build left half-done
+-- (the daemon died) is made again by another daemon later. The caller's statement must not
+-- read messages (an index cannot be made on a table the session's query has open). Here
+-- every message gets its window now (windows of 250,000, the setting's default) and the one
+-- index goes.
 CREATE TABLE search_windows (
   lo BIGINT PRIMARY KEY,
   hi BIGINT NOT NULL,
-  name TEXT NOT NULL UNIQUE
+  name TEXT NOT NULL UNIQUE,
+  building_since BIGINT
 );
 CREATE FUNCTION hd_search_windows_ensure(size BIGINT, upto BIGINT DEFAULT NULL)
 RETURNS INTEGER LANGUAGE plpgsql AS $$

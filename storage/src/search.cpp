@@ -331,9 +331,12 @@ std::string pg_tsquery_text(const sql::connection& db, std::string_view query, b
 // whole history's (a prefix is collected from the whole index before anything is read in id
 // order: 'invoice':* at a million requests read 164,000 entries in 190 ms). Each window's
 // statement names its range as constants, which is how PostgreSQL picks that window's index,
-// and is planned for the query it runs with (sql::planning::each_call). Only the candidates
-// are ranked: the inner query picks them, the outer one ranks. Ids above the newest window
-// (none while keep_search_windows keeps up) are read first, without an index.
+// and is planned for the query it runs with (sql::planning::each_call). What is sorted by id
+// is the score, not the search vector: sorting 20,000 vectors of ~1 KB went to disk and made
+// PostgreSQL sort in parallel workers (a window's 13,600 matches of 'invoice': 340 ms against
+// 35 ms). A word in most of the mail is read newest first by id and ranked as it is read; a
+// rarer one has every match in the window ranked (a window's worth at most). Ids above the
+// newest window (none while keep_search_windows keeps up) are read first, without an index.
 std::vector<raw_hit> best_per_request_pg(const sql::connection& db, const std::string& tsquery,
                                          int limit, int candidates) {
   std::vector<raw_hit> found;
@@ -353,9 +356,8 @@ std::vector<raw_hit> best_per_request_pg(const sql::connection& db, const std::s
     if (want <= 0) break;
     sql::statement ranked(db,
                           fmt::format(R"(
-      SELECT c.id, c.request_id, -ts_rank('{{0.1, 0.2, 0.25, 1.0}}', c.search, CAST(?1 AS tsquery))
-        FROM (SELECT id, request_id, search FROM messages
-               WHERE search @@ CAST(?1 AS tsquery) AND {} ORDER BY id DESC LIMIT ?2) c)",
+      SELECT id, request_id, -ts_rank('{{0.1, 0.2, 0.25, 1.0}}', search, CAST(?1 AS tsquery))
+        FROM messages WHERE search @@ CAST(?1 AS tsquery) AND {} ORDER BY id DESC LIMIT ?2)",
                                       range),
                           sql::planning::each_call);
     ranked.bind(1, tsquery).bind(2, want);

@@ -33,7 +33,9 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
       pg::connection c = pg::connection::open(path);
       if (opt.migrate && !opt.read_only) {
         pg::migrate(c);
-        ensure_pg_windows(c, opt.search_window_messages);  // the search index's next windows
+        // Windows for messages past the newest one (none while a daemon keeps one ahead:
+        // keep_search_windows), as when mail is only piped in by `helpdeskd ingest`.
+        make_pg_windows(c, opt.search_window_messages, false);
       }
       if (opt.read_only) c.exec("SET default_transaction_read_only = on");
       p->db = sql::connection(std::move(c));

@@ -151,6 +151,43 @@ class intake_service {
     if (round) apply_leases(round->held, round->handed_over);
     lease_worker_.emplace(io_, std::move(*db));
     if (!once_) asio::co_spawn(io_, keep_leases(), asio::detached);
+    if (!once_) start_search_windows();
+  }
+
+  // PostgreSQL: the search index's next window (a partial GIN index, schema 22) is made
+  // before the ids reach it, on a connection and thread of its own: a build scans the whole
+  // table (8 s at a million requests) and must delay neither intake nor the leases. A
+  // failure only leaves the newest mail to be read by id until a later round.
+  void start_search_windows() {
+    auto db = storage::store::open(setup_.cfg->database.target(), store_options(*setup_.cfg));
+    if (!db) {
+      env_.log.warn("search_windows.open_failed", {{"reason", db.error().message}});
+      return;
+    }
+    windows_worker_.emplace(io_, std::move(*db));
+    asio::co_spawn(io_, keep_search_windows(), asio::detached);
+  }
+
+  struct windows_round {
+    int made = 0;
+    std::string error;  ///< empty: the round went through
+  };
+
+  asio::awaitable<void> keep_search_windows() {
+    while (!stopping_) {
+      std::function<windows_round(storage::store&)> job = [](storage::store& db) {
+        auto made = storage::keep_search_windows(db);
+        return made ? windows_round{*made, {}} : windows_round{0, made.error().message};
+      };
+      windows_round r = co_await windows_worker_->run<windows_round>(std::move(job));
+      if (stopping_) break;
+      if (!r.error.empty()) env_.log.warn("search_windows.failed", {{"reason", r.error}});
+      if (r.made > 0) env_.log.info("search_windows.made", {{"windows", r.made}});
+      boost::system::error_code ec;
+      windows_timer_.expires_after(
+          std::chrono::seconds(std::max(1, setup_.cfg->database.lease_s / 3)));
+      co_await windows_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
   }
 
   std::vector<std::string> mailbox_names() const {
@@ -183,9 +220,6 @@ class intake_service {
         // Housekeeping of the shared database rides on the round: the outbox counters'
         // +1/-1 rows are folded (a failure is harmless: they are summed either way).
         (void)storage::fold_outbox_counts(db);
-        // And the search index's next window is made before the ids reach it; a failure
-        // only leaves the newest mail to be searched without an index until the next round.
-        (void)storage::keep_search_windows(db);
         return r ? lease_round{true, std::move(*r), {}} : lease_round{false, {}, r.error().message};
       };
       lease_round r = co_await lease_worker_->run<lease_round>(std::move(job));
@@ -346,6 +380,7 @@ class intake_service {
     ready_.stopping();
     if (checks_) checks_->stop();
     lease_timer_.cancel();
+    windows_timer_.cancel();
     if (outbox_) outbox_->stop();
     if (webhooks_) webhooks_->stop();
     if (http_) http_->stop();
@@ -422,6 +457,8 @@ class intake_service {
   std::optional<storage_worker> lease_worker_;  ///< their connection and thread
   storage::daemon_info me_;                     ///< this daemon in the daemons table
   asio::steady_timer lease_timer_{io_};
+  std::optional<storage_worker> windows_worker_;  ///< PostgreSQL: makes the search windows
+  asio::steady_timer windows_timer_{io_};
   std::int64_t renewed_at_ = 0;  ///< when the leases were last renewed (0: never)
   std::optional<outbox_sender> outbox_;
   std::optional<webhook_sender> webhooks_;

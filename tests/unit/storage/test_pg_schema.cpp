@@ -379,6 +379,48 @@ TEST_CASE("PostgreSQL: search reads the windows newest first, and the ids past t
   CHECK(found_oldest);
 }
 
+TEST_CASE("PostgreSQL: a window's build left half-done is made again, and overrun ids get one") {
+  pg::connection c = open_empty();
+  hd::storage::open_options opt;
+  opt.search_window_messages = 10;
+  auto s = hd::storage::store::open(std::getenv("HD_PG_URL"), opt);
+  REQUIRE(s.has_value());
+  // Two claimed windows without an index: one two hours ago (its daemon died), one just now
+  // (another daemon is building it).
+  c.exec(R"(INSERT INTO search_windows (lo, hi, name, building_since) VALUES
+              (500000, 500010, 'messages_search_500000',
+               CAST(EXTRACT(EPOCH FROM now()) AS BIGINT) - 7200),
+              (500010, 500020, 'messages_search_500010', CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)))");
+  auto valid_index = [&](const std::string& name) {
+    return one(c,
+               "SELECT count(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+               "WHERE x.indisvalid AND i.relname = '" +
+                   name + "'");
+  };
+  auto made = hd::storage::keep_search_windows(*s);
+  REQUIRE_MESSAGE(made.has_value(), (made ? "" : made.error().message));
+  CHECK(*made == 1);
+  CHECK(valid_index("messages_search_500000") == 1);
+  CHECK(
+      one(c, "SELECT count(*) FROM search_windows WHERE lo = 500000 AND building_since IS NULL") ==
+      1);
+  CHECK(valid_index("messages_search_500010") == 0);
+  CHECK(
+      one(c, "SELECT count(*) FROM search_windows WHERE lo = 500010 AND building_since IS NULL") ==
+      0);
+  // A message past every window: the next store opened makes its window (and not one ahead).
+  c.exec(R"(INSERT INTO requests (title, created_at, updated_at) VALUES ('x', 1, 1);
+            INSERT INTO messages (id, request_id, direction, subject, body_text, created_at)
+              VALUES (500050, 1, 'in', 'Printer', 'jammed', 1))");
+  opt.search_window_messages = 100;
+  auto again = hd::storage::store::open(std::getenv("HD_PG_URL"), opt);
+  REQUIRE(again.has_value());
+  CHECK(text(c,
+             "SELECT string_agg(lo || '-' || hi, ' ' ORDER BY lo) FROM search_windows "
+             "WHERE lo >= 500000") == "500000-500010 500010-500020 500020-500120");
+  CHECK(valid_index("messages_search_500020") == 1);
+}
+
 TEST_CASE("PostgreSQL: a search reads only the message rows, not TOAST (schema 21)") {
   pg::connection c = open_empty();
   pg::migrate(c);
