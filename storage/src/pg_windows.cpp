@@ -26,10 +26,17 @@ constexpr int k_max_windows_per_call = 16;
 
 const char* const k_now = "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)";
 
+// The subject's index of the window at LO (search.cpp: queries only about subjects).
+std::string subject_index(std::int64_t lo) { return fmt::format("messages_subject_{}", lo); }
+
 void build(const pg::connection& c, std::int64_t lo, std::int64_t hi, const std::string& name) {
   c.exec(fmt::format("CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON messages USING GIN "
                      "(search) WHERE id >= {} AND id < {}",
                      quoted(name), lo, hi)
+             .c_str());
+  c.exec(fmt::format("CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON messages USING GIN "
+                     "(to_tsvector('hd_fold', subject)) WHERE id >= {} AND id < {}",
+                     quoted(subject_index(lo)), lo, hi)
              .c_str());
   pg::statement done(c, "UPDATE search_windows SET building_since = NULL WHERE lo = ?1");
   done.bind(1, lo).run();
@@ -57,6 +64,8 @@ int repair(const pg::connection& c) {
     claim.bind(1, w.lo).bind(2, w.since).run();
     if (c.changes() == 0) continue;  // another daemon took it
     c.exec(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", quoted(w.name)).c_str());
+    c.exec(
+        fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", quoted(subject_index(w.lo))).c_str());
     build(c, w.lo, w.hi, w.name);
     ++made;
   }

@@ -585,7 +585,9 @@ UPDATE messages SET subject = subject
 -- entries, 190 ms, then 366,000 rows read newest first for 20,000 candidates, 261 ms warm).
 -- As SQLite's windows (schema 19), the index is split by message id: each window is a
 -- partial GIN index over lo <= id < hi, listed in search_windows, and a search reads them
--- newest first until it has its candidates (storage/src/search.cpp). Windows are made ahead
+-- newest first until it has its candidates (storage/src/search.cpp). Each window also
+-- indexes the subject's own words (messages_subject_<lo>), for queries only about subjects
+-- (subject:printer), which the search vector's index cannot answer: it does not know weights. Windows are made ahead
 -- of the ids. hd_search_windows_ensure(size, upto) adds windows of SIZE ids until one starts
 -- above UPTO (by default the largest id plus SIZE), under a lock, inside the caller's
 -- transaction: this migration and `db copy` use it, and inserts wait while it builds (each
@@ -626,6 +628,8 @@ BEGIN
     name := 'messages_search_' || top;
     EXECUTE format('CREATE INDEX %I ON messages USING GIN (search) WHERE id >= %s AND id < %s',
                    name, top, top + size);
+    EXECUTE format('CREATE INDEX %I ON messages USING GIN (to_tsvector(''hd_fold'', subject)) '
+                   'WHERE id >= %s AND id < %s', 'messages_subject_' || top, top, top + size);
     INSERT INTO search_windows (lo, hi, name) VALUES (top, top + size, name);
     top := top + size;
     made := made + 1;

@@ -159,7 +159,10 @@ std::map<std::int64_t, std::string> snippets_of(const sql::connection& db, const
 // characters outside barewords); NEAR and ^ have no tsquery form and are refused too.
 class fts5_to_tsquery {
  public:
-  explicit fts5_to_tsquery(std::string_view q) : q_(q) {}
+  /// WEIGHTLESS: the column filters are checked (a query for subject_only()) but their
+  /// weights are left out, for the subject's own vector.
+  explicit fts5_to_tsquery(std::string_view q, bool weightless = false)
+      : q_(q), weightless_(weightless) {}
 
   std::string translate() {
     next();
@@ -167,6 +170,10 @@ class fts5_to_tsquery {
     if (tok_.kind != tk::end) bad("unexpected '" + tok_.text + "'");
     return out;
   }
+
+  /// After translate(): every word of the query is under subject: (subject:printer,
+  /// subject:printer NOT subject:toner), so the subject's words alone answer it.
+  bool subject_only() const { return operands_ > 0 && operands_ == subject_operands_; }
 
   struct error : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -283,6 +290,9 @@ class fts5_to_tsquery {
     }
     bool prefix = tok_.kind == tk::star;
     if (prefix) next();
+    ++operands_;
+    if (weight == 'A') ++subject_operands_;
+    if (weightless_) weight = 0;
     std::string out = "'";
     for (char c : t.text) {
       if (c == '\'' || c == '\\') out += c;
@@ -296,8 +306,11 @@ class fts5_to_tsquery {
   }
 
   std::string_view q_;
+  bool weightless_ = false;
   std::size_t i_ = 0;
   token tok_;
+  int operands_ = 0;
+  int subject_operands_ = 0;
 };
 
 // PostgreSQL: the query as a tsquery under hd_fold, made in SQL from the bound text (no
@@ -337,8 +350,15 @@ std::string pg_tsquery_text(const sql::connection& db, std::string_view query, b
 // 35 ms). A word in most of the mail is read newest first by id and ranked as it is read; a
 // rarer one has every match in the window ranked (a window's worth at most). Ids above the
 // newest window (none while keep_search_windows keeps up) are read first, without an index.
+//
+// A query only about subjects (SUBJECT_TSQUERY set: the same query without weights) is
+// matched against the subject's own vector instead, which each window also indexes
+// (messages_subject_<lo>): the search vector's GIN index does not know weights, so
+// subject:printer read rows by id until it had enough subject matches (1.5 s at 100,000
+// requests when 4 % of the messages had the word in the subject).
 std::vector<raw_hit> best_per_request_pg(const sql::connection& db, const std::string& tsquery,
-                                         int limit, int candidates) {
+                                         const std::string& subject_tsquery, int limit,
+                                         int candidates) {
   std::vector<raw_hit> found;
   if (tsquery.empty()) return found;  // no words: an empty tsquery matches nothing
   std::vector<pg_window> windows = read_pg_windows(db);
@@ -354,13 +374,18 @@ std::vector<raw_hit> best_per_request_pg(const sql::connection& db, const std::s
   for (const std::string& range : ranges) {
     int want = candidates - static_cast<int>(found.size());
     if (want <= 0) break;
-    sql::statement ranked(db,
-                          fmt::format(R"(
+    sql::statement ranked(
+        db,
+        fmt::format(R"(
       SELECT id, request_id, -ts_rank('{{0.1, 0.2, 0.25, 1.0}}', search, CAST(?1 AS tsquery))
-        FROM messages WHERE search @@ CAST(?1 AS tsquery) AND {} ORDER BY id DESC LIMIT ?2)",
-                                      range),
-                          sql::planning::each_call);
+        FROM messages WHERE {} AND {} ORDER BY id DESC LIMIT ?2)",
+                    subject_tsquery.empty()
+                        ? "search @@ CAST(?1 AS tsquery)"
+                        : "to_tsvector('hd_fold', subject) @@ CAST(?3 AS tsquery)",
+                    range),
+        sql::planning::each_call);
     ranked.bind(1, tsquery).bind(2, want);
+    if (!subject_tsquery.empty()) ranked.bind(3, subject_tsquery);
     while (ranked.step()) found.push_back({ranked.integer(1), ranked.integer(0), ranked.real(2)});
   }
   std::sort(found.begin(), found.end(), [](const raw_hit& a, const raw_hit& b) {
@@ -416,14 +441,18 @@ result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view
     const sql::connection& db = connection_of(s);
     std::vector<search_hit> out;
     bool plain = options.literal || plain_words(query);
-    std::string tsquery;
-    if (db.postgres()) {
-      tsquery = pg_tsquery_text(db, plain ? std::string(query) : fts5_to_tsquery(query).translate(),
-                                plain);
+    std::string tsquery, subject_tsquery;
+    if (db.postgres() && plain) {
+      tsquery = pg_tsquery_text(db, std::string(query), true);
+    } else if (db.postgres()) {
+      fts5_to_tsquery t(query);
+      tsquery = pg_tsquery_text(db, t.translate(), false);
+      if (t.subject_only() && !tsquery.empty())
+        subject_tsquery = pg_tsquery_text(db, fts5_to_tsquery(query, true).translate(), false);
     }
-    std::vector<raw_hit> hits = db.postgres()
-                                    ? best_per_request_pg(db, tsquery, options.limit, candidates)
-                                    : best_per_request(db, match, options.limit, candidates);
+    std::vector<raw_hit> hits =
+        db.postgres() ? best_per_request_pg(db, tsquery, subject_tsquery, options.limit, candidates)
+                      : best_per_request(db, match, options.limit, candidates);
     std::map<std::int64_t, std::string> snippets =
         db.postgres() ? snippets_of_pg(db, tsquery, hits) : snippets_of(db, match, hits);
     for (const raw_hit& h : hits) {
