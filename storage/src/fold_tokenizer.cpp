@@ -9,7 +9,6 @@
 
 #include <array>
 #include <memory>
-#include <mutex>
 #include <new>
 
 namespace hd::storage {
@@ -145,12 +144,9 @@ void register_fold_tokenizer(sqlite3* db) {
 }
 
 void register_fold_tokenizer_everywhere() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // The entry point's real signature; SQLite declares it as void(*)(void) for all kinds.
-    using entry = void (*)();
-    sqlite3_auto_extension(reinterpret_cast<entry>(&auto_entry));
-  });
+  // The entry point's real signature; SQLite declares it as void(*)(void) for all kinds.
+  using entry = void (*)();
+  sqlite3_auto_extension(reinterpret_cast<entry>(&auto_entry));
 }
 
 }  // namespace hd::storage

@@ -18,9 +18,10 @@ namespace hd::storage {
 void register_fold_tokenizer(sqlite3* db);
 
 /// Makes SQLite register hd_fold on every connection this process opens from now on
-/// (sqlite3_auto_extension; once, thread-safe). store::open calls it before opening, so any
-/// other connection of the process (a test's own, the backup target) has it too. Programs
-/// outside (the sqlite3 shell) do not: docs/storage.md, "Search".
+/// (sqlite3_auto_extension, which adds the entry point once however often it is called).
+/// store::open calls it, once per process, before opening, so any other connection of the
+/// process (a test's own, the backup target) has it too. Programs outside (the sqlite3
+/// shell) do not: docs/storage.md, "Search".
 void register_fold_tokenizer_everywhere();
 
 /// One token (already lower-cased, diacritics removed) with the letters above folded.

@@ -50,14 +50,17 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
     p->url = path;
     return store(std::move(p));
   }
+  // SQLite's process-wide setup, once, in this order (registering the tokenizer initialises
+  // SQLite, after which sqlite3_config refuses):
+  //   - SQLite counts the memory it holds under a global mutex at every malloc and free, for
+  //     sqlite3_memory_used() and a soft heap limit, neither of which helpdeskd uses: off.
+  //     SQLITE_MISUSE if SQLite was used before in the process: left as it is then.
+  //   - messages_fts's tokenizer on every connection.
   static std::once_flag configured;
   std::call_once(configured, [] {
-    // SQLite counts the memory it holds under a global mutex at every malloc and free, for
-    // sqlite3_memory_used() and a soft heap limit, neither of which helpdeskd uses: off. Only
-    // possible before SQLite is first used in the process (else SQLITE_MISUSE: left as is).
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    register_fold_tokenizer_everywhere();
   });
-  register_fold_tokenizer_everywhere();  // messages_fts's tokenizer, on every connection
   sqlite3* raw = nullptr;
   int flags = opt.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);

@@ -86,6 +86,14 @@ std::string plan_of(const pg::connection& c, const std::string& explain) {
   return plan;
 }
 
+// Rows read from messages so far, from the table's statistics. A store's session reports its
+// own before it answers a `SELECT pg_stat_force_next_flush()`, so a test runs that on the
+// store's connection after the verb it measures.
+std::int64_t message_rows_read(const pg::connection& c) {
+  return one(c, R"(SELECT COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)
+                     FROM pg_stat_user_tables WHERE relname = 'messages')");
+}
+
 // Two daemons' stores on the emptied test database.
 std::pair<std::optional<hd::storage::store>, std::optional<hd::storage::store>> two_stores() {
   open_empty();
@@ -470,13 +478,7 @@ TEST_CASE("PostgreSQL: a search for a word in every message reads only its newes
         FROM generate_series(1, 2000) n;
     ANALYZE messages;
   )");
-  // Rows the store's own session reads from messages, from the table's statistics: the
-  // session reports them before it answers (pg_stat_force_next_flush), so they are there
-  // when the search returns.
-  auto rows_read = [&] {
-    return one(c, R"(SELECT COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)
-                       FROM pg_stat_user_tables WHERE relname = 'messages')");
-  };
+  auto rows_read = [&] { return message_rows_read(c); };
   const sql::connection& db = hd::storage::connection_of(*s);
   db.exec("SELECT pg_stat_force_next_flush()");
   std::int64_t before = rows_read();
@@ -515,10 +517,7 @@ TEST_CASE("PostgreSQL: a query only about subjects is answered from the subjects
     UPDATE messages SET subject = subject || ' toner' WHERE id = 3;
     ANALYZE messages;
   )");
-  auto rows_read = [&] {
-    return one(c, R"(SELECT COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0)
-                       FROM pg_stat_user_tables WHERE relname = 'messages')");
-  };
+  auto rows_read = [&] { return message_rows_read(c); };
   const sql::connection& db = hd::storage::connection_of(*s);
   db.exec("SELECT pg_stat_force_next_flush()");
   std::int64_t before = rows_read();
