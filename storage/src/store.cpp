@@ -35,7 +35,14 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
         pg::migrate(c);
         // Windows for messages past the newest one (none while a daemon keeps one ahead:
         // keep_search_windows), as when mail is only piped in by `helpdeskd ingest`.
-        make_pg_windows(c, opt.search_window_messages, false);
+        // Only speed is at stake (those ids are read by id until they have a window; a
+        // daemon's rounds try again): a failure does not stop the open, unless the
+        // connection went with it.
+        try {
+          make_pg_windows(c, opt.search_window_messages, false);
+        } catch (const pg::pg_error&) {
+          if (!c.ok()) throw;
+        }
       }
       if (opt.read_only) c.exec("SET default_transaction_read_only = on");
       p->db = sql::connection(std::move(c));
