@@ -172,7 +172,7 @@ result<discard_kept, errc> keep_discarded(store& s, const mail_source& src, std:
     // sent again.
     std::string sha = sha256_hex(raw);
     sql::statement same(db, R"(SELECT q.id FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
-                                WHERE r.sha256 = ?1 AND r.mailbox = ?2
+                                WHERE r.sha256 = ?1 AND r.by_message_id = 0 AND r.mailbox = ?2
                                   AND q.resolution = 'discarded' LIMIT 1)");
     same.bind(1, sha).bind(2, src.mailbox);
     if (same.step()) {

@@ -17,6 +17,10 @@ std::string domain_of(std::string_view addr) {
   return at == std::string_view::npos ? std::string() : ascii_lower(addr.substr(at + 1));
 }
 
+// Whether a mail is found again by its Message-ID (and sender), not by its bytes: then its raw
+// row stays out of the index on the bytes' hash (schema 23, raw_messages.by_message_id).
+bool found_by_message_id(const parsed_message& m) { return m.message_id && !m.message_id->empty(); }
+
 // A mail seen before: same IMAP UID, same Message-ID from the same sender, or (without a
 // Message-ID) the same bytes. Returns the request it went to.
 std::optional<std::int64_t> find_duplicate(const sql::connection& db, const inbound& in,
@@ -30,7 +34,7 @@ std::optional<std::int64_t> find_duplicate(const sql::connection& db, const inbo
     if (st.step()) return st.integer(0);
   }
   const parsed_message& m = *in.parsed;
-  if (m.message_id && !m.message_id->empty()) {
+  if (found_by_message_id(m)) {
     sql::statement st(db,
                       "SELECT request_id FROM messages WHERE message_id = ?1 AND direction = 'in' "
                       "AND from_address = ?2");
@@ -39,10 +43,11 @@ std::optional<std::int64_t> find_duplicate(const sql::connection& db, const inbo
     return std::nullopt;
   }
   // Only raw mail that became a message counts: quarantined bytes being reprocessed are not
-  // a copy of anything stored.
+  // a copy of anything stored. The same bytes parse to the same (missing) Message-ID, so the
+  // copy, if any, is among the rows the hash's index holds.
   sql::statement st(db,
                     R"(SELECT m.request_id FROM raw_messages r JOIN messages m ON m.raw_id = r.id
-                           WHERE r.sha256 = ?1 LIMIT 1)");
+                           WHERE r.sha256 = ?1 AND r.by_message_id = 0 LIMIT 1)");
   st.bind(1, sha);
   if (st.step()) return st.integer(0);
   return std::nullopt;
@@ -195,15 +200,17 @@ void add_event(const sql::connection& db, std::int64_t request_id, std::int64_t 
   st.bind(1, request_id).bind(2, now).bind(3, kind).bind(4, detail).run();
 }
 
-std::int64_t insert_raw(const sql::connection& db, const mail_source& s, std::string_view raw,
-                        const std::string& sha, std::int64_t now) {
+std::int64_t insert_raw(const sql::connection& db, const inbound& in, const std::string& sha) {
+  const mail_source& s = in.source;
   sql::statement st(
       db,
-      R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid, encoding)
-                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id)");
-  stored_raw kept = encode_raw(raw);
-  st.bind(1, sha).bind(2, static_cast<std::int64_t>(raw.size())).bind_blob(3, kept.bytes);
-  st.bind(4, now).bind(9, static_cast<std::int64_t>(kept.encoding));
+      R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid, encoding,
+                                   by_message_id)
+                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id)");
+  stored_raw kept = encode_raw(in.raw);
+  st.bind(1, sha).bind(2, static_cast<std::int64_t>(in.raw.size())).bind_blob(3, kept.bytes);
+  st.bind(4, in.now).bind(9, static_cast<std::int64_t>(kept.encoding));
+  st.bind(10, std::int64_t{found_by_message_id(*in.parsed) ? 1 : 0});
   st.bind(5, s.mailbox).bind(6, s.folder).bind(7, s.uidvalidity).bind(8, s.uid);
   return sql::new_id(st);
 }
@@ -466,7 +473,7 @@ ingest_outcome store_new_mail(const sql::connection& db, const inbound& in, cons
                               const std::string& sha) {
   ingest_outcome out;
   step(opt, "raw");
-  std::int64_t raw_id = insert_raw(db, in.source, in.raw, sha, in.now);
+  std::int64_t raw_id = insert_raw(db, in, sha);
   step(opt, "person");
   person_ref person = find_or_create_person(db, *in.parsed->from, in.now);
   out.person_id = person.id;

@@ -17,7 +17,7 @@ result<std::int64_t, errc> store::quarantine(const mail_source& src, std::string
     // waiting in quarantine: keep the one record. (Not for mail without a UID: reprocessing
     // a quarantined mail that fails again makes a new entry, and resolves the old one.)
     sql::statement same(db, R"(SELECT q.id FROM quarantine q JOIN raw_messages r ON r.id = q.raw_id
-                                 WHERE r.sha256 = ?1 AND r.mailbox = ?2 AND r.uid IS NOT NULL
+                                 WHERE r.sha256 = ?1 AND r.by_message_id = 0 AND r.mailbox = ?2 AND r.uid IS NOT NULL
                                    AND q.resolved_at IS NULL
                                  LIMIT 1)");
     same.bind(1, sha).bind(2, src.mailbox);

@@ -639,6 +639,16 @@ END $$;
 SELECT hd_search_windows_ensure(250000);
 DROP INDEX messages_search;
 )sql"},
+      {23, "raw mail indexed by its bytes only when its Message-ID cannot find it", R"sql(
+-- As SQLite's schema 23 (schema.cpp): the SHA-256 of a mail stored with a Message-ID no
+-- longer goes into raw_messages_sha256, a key at a random place in an index as big as the
+-- history. Adding a column with a constant default does not rewrite the table; the index is
+-- built again with one scan of it. quarantine_raw: as in SQLite's.
+ALTER TABLE raw_messages ADD COLUMN by_message_id BIGINT NOT NULL DEFAULT 0;
+DROP INDEX raw_messages_sha256;
+CREATE INDEX raw_messages_sha256 ON raw_messages(sha256) WHERE by_message_id = 0;
+CREATE INDEX quarantine_raw ON quarantine(raw_id);
+)sql"},
   };
   return list;
 }

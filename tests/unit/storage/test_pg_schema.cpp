@@ -10,6 +10,7 @@
 #include "schema_pg.hpp"
 #include "sql.hpp"
 #include "storage/pg_test.hpp"
+#include "storage/storage_test.hpp"
 #include "store_impl.hpp"
 
 #include <doctest/doctest.h>
@@ -337,6 +338,32 @@ TEST_CASE("PostgreSQL: schema 22 gives every message a window of the search inde
         1);
   CHECK(one(c, R"(SELECT count(*) FROM messages WHERE search @@ to_tsquery('hd_fold', 'jammed')
                     AND id >= 500000 AND id < 750000)") == 1);
+}
+
+TEST_CASE("PostgreSQL: schema 23 indexes the bytes' hash only for mail without a Message-ID") {
+  pg::connection c = open_empty();
+  pg::migrate(c, 22);
+  c.exec(R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox)
+              VALUES ('aa', 1, 'x', 1, 'support'))");
+  pg::migrate(c);
+  CHECK(text(c, R"(SELECT pg_get_expr(x.indpred, x.indrelid) FROM pg_class i
+                     JOIN pg_index x ON x.indexrelid = i.oid
+                    WHERE i.relname = 'raw_messages_sha256' AND x.indisvalid)") ==
+        "(by_message_id = 0)");
+  CHECK(one(c, "SELECT by_message_id FROM raw_messages") == 0);  // rows from before stay in it
+  CHECK(one(c, "SELECT count(*) FROM pg_class WHERE relname = 'quarantine_raw'") == 1);
+  auto s = hd::storage::store::open(std::getenv("HD_PG_URL"));
+  REQUIRE(s.has_value());
+  storage_test::ingest(*s, storage_test::mail("a@example.com", "Printer", "id1@x", "jammed"),
+                       "with an id");
+  auto no_id = storage_test::mail("b@example.com", "Toner", std::nullopt, "empty");
+  auto first = storage_test::ingest(*s, no_id, "without an id");
+  CHECK(one(c, "SELECT by_message_id FROM raw_messages WHERE size = 10") == 1);
+  CHECK(one(c, "SELECT by_message_id FROM raw_messages WHERE size = 13") == 0);
+  // The same bytes again, found by the hash.
+  auto again = storage_test::ingest(*s, no_id, "without an id");
+  CHECK(again.kind == hd::storage::ingest_kind::duplicate);
+  CHECK(again.request_id == first.request_id);
 }
 
 TEST_CASE("PostgreSQL: search reads the windows newest first, and the ids past the last one") {

@@ -2,6 +2,7 @@
 // is read back from SQLite's trace and its EXPLAIN QUERY PLAN checked — no full scan of a big
 // table, no sort of every open request. Plans do not depend on the table sizes here (no
 // ANALYZE statistics), so a small database shows the plan a million requests would get.
+#include "hd/storage/directory.hpp"
 #include "hd/storage/mailbox_state.hpp"
 #include "hd/storage/outbox.hpp"
 #include "hd/storage/requests.hpp"
@@ -304,4 +305,56 @@ TEST_CASE("query plans: a mail seen again (same UID, or same bytes) is found by 
     }
   }
   CHECK(raw_lookups >= 2);
+}
+
+TEST_CASE("the bytes' hash is indexed only for mail its Message-ID cannot find (schema 23)" *
+          doctest::test_suite("sqlite")) {
+  // Every mail added its SHA-256 to raw_messages_sha256, a key at a random place in an index
+  // as big as the history: 40 % of the pages a checkpoint wrote at 100,000 requests. Only a
+  // mail without a Message-ID, and the quarantine, look mail up by it.
+  store s = populated();  // 30 mails, each with a Message-ID
+  auto no_id = mail("ola@example.com", "toner", std::nullopt, "no toner");
+  REQUIRE(s.ingest(storage_test::inbound_of(no_id, "raw without id", 3001)).has_value());
+  const sql::connection& db = connection_of(s);
+  auto count = [&](const char* where) {
+    sql::statement st(db, std::string("SELECT COUNT(*) FROM raw_messages WHERE ") + where);
+    REQUIRE(st.step());
+    return st.integer(0);
+  };
+  CHECK(count("by_message_id = 1") == 30);
+  CHECK(count("by_message_id = 0") == 1);
+  sql::statement partial(db,
+                         "SELECT partial FROM pragma_index_list('raw_messages') "
+                         "WHERE name = 'raw_messages_sha256'");
+  REQUIRE(partial.step());
+  CHECK(partial.integer(0) == 1);
+
+  // The quarantine's lookups of the same bytes (fetched again after a UIDVALIDITY change;
+  // piped twice and discarded again) read that index, not every raw mail.
+  mail_source imap{"support", "INBOX", 7, 41};
+  auto held = s.quarantine(imap, "bad bytes", "parse timeout", 3002);
+  REQUIRE(held.has_value());
+  auto dropped = keep_discarded(s, {"stdin", {}, {}, {}}, "spam bytes", "rule", 3003);
+  REQUIRE(dropped.has_value());
+  CHECK(count("by_message_id = 0") == 3);
+  std::vector<std::int64_t> again;
+  auto statements = plans_of(s, [&] {
+    again.push_back(
+        s.quarantine({"support", "INBOX", 8, 3}, "bad bytes", "parse timeout", 3004).value());
+    again.push_back(
+        keep_discarded(s, {"stdin", {}, {}, {}}, "spam bytes", "rule", 3005).value().id);
+  });
+  CHECK(again == std::vector<std::int64_t>{*held, dropped->id});
+  int by_hash = 0;
+  for (const statement_plan& st : statements) {
+    if (st.sql.find("sha256 = ?1") == std::string::npos) continue;
+    ++by_hash;
+    CAPTURE(st.sql);
+    std::string plan;
+    for (const std::string& l : st.plan) plan += l + "; ";
+    CAPTURE(plan);
+    CHECK(plan.find("raw_messages_sha256") != std::string::npos);
+    for (const std::string& l : st.plan) CHECK_FALSE(full_scan(l));
+  }
+  CHECK(by_hash == 2);
 }
