@@ -29,13 +29,19 @@ latest=$(sqlite3 "$T/hd.db" 'PRAGMA user_version')  # this build's schema
 import sqlite3, subprocess, sys
 c = sqlite3.connect(sys.argv[1])
 c.execute("DROP TRIGGER messages_fts_update")
+c.execute("DROP TRIGGER messages_fts_delete")
+# Schema 23's column and indexes (ALTER TABLE compiles every trigger: the ones writing to the
+# index, which need helpdeskd's tokenizer, are dropped above and made again below).
+c.execute("DROP INDEX quarantine_raw")
+c.execute("DROP INDEX raw_messages_sha256")
+c.execute("ALTER TABLE raw_messages DROP COLUMN by_message_id")
+c.execute("CREATE INDEX raw_messages_sha256 ON raw_messages(sha256)")
 for col in ("body_text", "body_html"):
     for mid, v in c.execute(f"SELECT id, {col} FROM messages WHERE typeof({col}) = 'blob'").fetchall():
         text = subprocess.run(["zstd", "-dcq"], input=v, capture_output=True, check=True).stdout
         c.execute(f"UPDATE messages SET {col} = ? WHERE id = ?", (text.decode(), mid))
 # Triggers as schema 17 had them (text in, text out).
 c.executescript("""
-DROP TRIGGER messages_fts_delete;
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
   INSERT INTO messages_fts (messages_fts, rowid, subject, body_text)
     SELECT 'delete', old.id, old.subject, old.body_text
