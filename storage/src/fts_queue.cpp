@@ -33,13 +33,14 @@ constexpr const char* k_fts_columns =
 // which measured no slower (bench/README.md, section 6). Closed windows keep what they have.
 constexpr int k_automerge = 16;
 
-// Sets the window's automerge, unless it has it already (a read: opening a store writes
-// nothing once it is set).
-void tune_merging(const sql::connection& db, const std::string& name) {
+// Whether the window merges k_automerge segments at a time already.
+bool merging_tuned(const sql::connection& db, const std::string& name) {
   sql::statement now(
       db, fmt::format("SELECT v FROM {} WHERE k = 'automerge'", quoted(name + "_config")));
-  if (now.step() && !now.is_null(0) && now.integer(0) == k_automerge) return;
-  now.reset();
+  return now.step() && !now.is_null(0) && now.integer(0) == k_automerge;
+}
+
+void tune_merging(const sql::connection& db, const std::string& name) {
   db.exec(fmt::format("INSERT INTO {0} ({0}, rank) VALUES ('automerge', {1})", quoted(name),
                       k_automerge)
               .c_str());
@@ -155,9 +156,11 @@ void enable_deferred_index(const sql::connection& db, std::int64_t window_messag
       if (!w.hi) open = w.name;
     }
   }
-  {
+  // Read first: a store opened for a view must not wait for the write lock, which the
+  // daemon's batch may hold.
+  if (!merging_tuned(db, open)) {
     sql::transaction tx(db);
-    tune_merging(db, open);
+    if (!merging_tuned(db, open)) tune_merging(db, open);
     tx.commit();
   }
   db.set_before_commit(

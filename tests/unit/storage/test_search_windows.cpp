@@ -239,3 +239,24 @@ TEST_CASE("the open window merges its segments 16 at a time, also one made befor
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("opening a store whose window is tuned takes no write lock (a view beside a batch)" *
+          doctest::test_suite("sqlite")) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("hd-test-nolock-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string path = (dir / "hd.db").string();
+  auto writer = store::open(path);
+  REQUIRE(writer.has_value());
+  ingest_n(*writer, 2);
+  // The daemon in the middle of a batch: it holds the write lock.
+  sql::transaction batch(connection_of(*writer));
+  open_options impatient;
+  impatient.busy_timeout_ms = 0;
+  auto view = store::open(path, impatient);
+  REQUIRE_MESSAGE(view.has_value(), (view ? "" : view.error().message));
+  CHECK(requests_found(*view, "okapi") == range(1, 2));
+  batch.commit();
+  fs::remove_all(dir);
+}
