@@ -203,6 +203,18 @@ std::int64_t automerge_of(store& s, const std::string& window) {
   return st.step() ? st.integer(0) : 0;
 }
 
+// A directory of its own for a database file, removed at the end.
+struct temp_dir {
+  std::filesystem::path dir;
+  explicit temp_dir(const std::string& name)
+      : dir(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  ~temp_dir() { std::filesystem::remove_all(dir); }
+  std::string db() const { return (dir / "hd.db").string(); }
+};
+
 }  // namespace
 
 TEST_CASE("the open window merges its segments 16 at a time, also one made before this build" *
@@ -210,11 +222,8 @@ TEST_CASE("the open window merges its segments 16 at a time, also one made befor
   // Each commit writes a segment, and each merge writes its postings again: with FTS5's
   // default of 4 segments per merge the open window of a big database cost intake twice the
   // merging of an empty one (bench/README.md, section 6).
-  namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / ("hd-test-automerge-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::string path = (dir / "hd.db").string();
+  temp_dir tmp("hd-test-automerge");
+  std::string path = tmp.db();
   open_options opt;
   opt.search_window_messages = 3;
   {
@@ -237,16 +246,12 @@ TEST_CASE("the open window merges its segments 16 at a time, also one made befor
     CHECK(automerge_of(*s, "messages_fts") == 16);
     CHECK(requests_found(*s, "okapi") == range(1, 4));
   }
-  fs::remove_all(dir);
 }
 
 TEST_CASE("opening a store whose window is tuned takes no write lock (a view beside a batch)" *
           doctest::test_suite("sqlite")) {
-  namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / ("hd-test-nolock-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  std::string path = (dir / "hd.db").string();
+  temp_dir tmp("hd-test-nolock");
+  std::string path = tmp.db();
   auto writer = store::open(path);
   REQUIRE(writer.has_value());
   ingest_n(*writer, 2);
@@ -258,5 +263,4 @@ TEST_CASE("opening a store whose window is tuned takes no write lock (a view bes
   REQUIRE_MESSAGE(view.has_value(), (view ? "" : view.error().message));
   CHECK(requests_found(*view, "okapi") == range(1, 2));
   batch.commit();
-  fs::remove_all(dir);
 }
