@@ -8,10 +8,28 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 namespace storage_test {
+
+/// A directory of its own for database files (NAME-PID under the temporary directory),
+/// emptied first and removed at the end; `tmp / "hd.db"` is a file's path in it.
+struct temp_dir {
+  std::filesystem::path dir;
+  explicit temp_dir(const std::string& name)
+      : dir(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  ~temp_dir() { std::filesystem::remove_all(dir); }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  std::string operator/(const char* file) const { return (dir / file).string(); }
+};
 
 inline hd::parsed_message mail(std::string from, std::string subject,
                                std::optional<std::string> id = std::nullopt,

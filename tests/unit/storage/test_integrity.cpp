@@ -17,16 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct temp_dir {
-  fs::path dir = fs::temp_directory_path() / ("hd-test-integrity-" + std::to_string(::getpid()));
-  temp_dir() {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~temp_dir() { fs::remove_all(dir); }
-  std::string operator/(const char* name) const { return (dir / name).string(); }
-};
-
 // A database of some 100 pages; closed, so the WAL is checkpointed into the file.
 void make_database(const std::string& path) {
   auto s = st::store::open(path);
@@ -66,7 +56,7 @@ st::store open_as_is(const std::string& path) {
 
 TEST_CASE("quick_check and integrity_check: a sound file passes, damaged pages are reported" *
           doctest::test_suite("sqlite")) {
-  temp_dir t;
+  storage_test::temp_dir t("hd-test-integrity");
   std::string path = t / "hd.db";
   make_database(path);
   {
@@ -91,7 +81,7 @@ TEST_CASE("quick_check and integrity_check: a sound file passes, damaged pages a
 
 TEST_CASE("a backup of a damaged database fails its check and is removed" *
           doctest::test_suite("sqlite")) {
-  temp_dir t;
+  storage_test::temp_dir t("hd-test-integrity");
   std::string path = t / "hd.db";
   make_database(path);
   {
@@ -110,7 +100,7 @@ TEST_CASE("a backup of a damaged database fails its check and is removed" *
 
 TEST_CASE("a file that is not a database is errc::not_a_database, naming the path" *
           doctest::test_suite("sqlite")) {
-  temp_dir t;
+  storage_test::temp_dir t("hd-test-integrity");
   std::string path = t / "notes.txt";
   std::ofstream(path) << std::string(8192, 'x') << "\n";
   auto s = st::store::open(path);

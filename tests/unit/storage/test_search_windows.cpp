@@ -167,22 +167,19 @@ TEST_CASE("migration to schema 19: the existing index is the first window, nothi
 
 TEST_CASE("db recover of a database with windows: one window of everything, all found" *
           doctest::test_suite("sqlite")) {
-  namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / ("hd-test-windows-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  storage_test::temp_dir tmp("hd-test-windows");
   open_options opt;
   opt.search_window_messages = 3;
   {
-    auto s = store::open((dir / "src.db").string(), opt);
+    auto s = store::open(tmp / "src.db", opt);
     REQUIRE(s.has_value());
     ingest_n(*s, 10);
     REQUIRE(read_windows(connection_of(*s)).size() == 4);
   }
-  auto report = recover_database((dir / "src.db").string(), (dir / "dest.db").string());
+  auto report = recover_database(tmp / "src.db", tmp / "dest.db");
   REQUIRE_MESSAGE(report.has_value(), (report ? "" : report.error().message));
   {
-    auto d = store::open((dir / "dest.db").string(), opt);
+    auto d = store::open(tmp / "dest.db", opt);
     REQUIRE(d.has_value());
     std::vector<window> w = read_windows(connection_of(*d));
     REQUIRE(w.size() == 1);
@@ -191,7 +188,6 @@ TEST_CASE("db recover of a database with windows: one window of everything, all 
     CHECK(requests_found(*d, "okapi") == range(1, 10));
     CHECK(requests_found(*d, "\"word4\"") == std::set<std::int64_t>{4});
   }
-  fs::remove_all(dir);
 }
 
 namespace {
@@ -203,18 +199,6 @@ std::int64_t automerge_of(store& s, const std::string& window) {
   return st.step() ? st.integer(0) : 0;
 }
 
-// A directory of its own for a database file, removed at the end.
-struct temp_dir {
-  std::filesystem::path dir;
-  explicit temp_dir(const std::string& name)
-      : dir(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  ~temp_dir() { std::filesystem::remove_all(dir); }
-  std::string db() const { return (dir / "hd.db").string(); }
-};
-
 }  // namespace
 
 TEST_CASE("the open window merges its segments 16 at a time, also one made before this build" *
@@ -222,8 +206,8 @@ TEST_CASE("the open window merges its segments 16 at a time, also one made befor
   // Each commit writes a segment, and each merge writes its postings again: with FTS5's
   // default of 4 segments per merge the open window of a big database cost intake twice the
   // merging of an empty one (bench/README.md, section 6).
-  temp_dir tmp("hd-test-automerge");
-  std::string path = tmp.db();
+  storage_test::temp_dir tmp("hd-test-automerge");
+  std::string path = tmp / "hd.db";
   open_options opt;
   opt.search_window_messages = 3;
   {
@@ -250,8 +234,8 @@ TEST_CASE("the open window merges its segments 16 at a time, also one made befor
 
 TEST_CASE("opening a store whose window is tuned takes no write lock (a view beside a batch)" *
           doctest::test_suite("sqlite")) {
-  temp_dir tmp("hd-test-nolock");
-  std::string path = tmp.db();
+  storage_test::temp_dir tmp("hd-test-nolock");
+  std::string path = tmp / "hd.db";
   auto writer = store::open(path);
   REQUIRE(writer.has_value());
   ingest_n(*writer, 2);
