@@ -200,6 +200,11 @@ void add_event(const sql::connection& db, std::int64_t request_id, std::int64_t 
   st.bind(1, request_id).bind(2, now).bind(3, kind).bind(4, detail).run();
 }
 
+// IN's prepared_raw when the caller worked it out (for these bytes), else null.
+const prepared_raw* prepared_ahead(const inbound& in) {
+  return in.prepared != nullptr && in.prepared->size == in.raw.size() ? in.prepared : nullptr;
+}
+
 std::int64_t insert_raw(const sql::connection& db, const inbound& in, const std::string& sha) {
   const mail_source& s = in.source;
   sql::statement st(
@@ -207,9 +212,12 @@ std::int64_t insert_raw(const sql::connection& db, const inbound& in, const std:
       R"(INSERT INTO raw_messages (sha256, size, bytes, received_at, mailbox, folder, uidvalidity, uid, encoding,
                                    by_message_id)
                            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id)");
-  stored_raw kept = encode_raw(in.raw);
-  st.bind(1, sha).bind(2, static_cast<std::int64_t>(in.raw.size())).bind_blob(3, kept.bytes);
-  st.bind(4, in.now).bind(9, static_cast<std::int64_t>(kept.encoding));
+  std::optional<stored_raw> own;
+  const prepared_raw* ahead = prepared_ahead(in);
+  if (ahead == nullptr) own = encode_raw(in.raw);
+  st.bind(1, sha).bind(2, static_cast<std::int64_t>(in.raw.size()));
+  st.bind_blob(3, ahead ? std::string_view(ahead->bytes) : std::string_view(own->bytes));
+  st.bind(4, in.now).bind(9, ahead ? ahead->encoding : static_cast<std::int64_t>(own->encoding));
   st.bind(10, std::int64_t{found_by_message_id(*in.parsed) ? 1 : 0});
   st.bind(5, s.mailbox).bind(6, s.folder).bind(7, s.uidvalidity).bind(8, s.uid);
   return sql::new_id(st);
@@ -546,13 +554,20 @@ result<void, errc> queue_mails(store& s, std::int64_t request_id,
   });
 }
 
+prepared_raw prepare_raw(std::string_view raw) {
+  stored_raw kept = encode_raw(raw);
+  return prepared_raw{sha256_hex(raw), std::move(kept.bytes),
+                      static_cast<std::int64_t>(kept.encoding), raw.size()};
+}
+
 result<ingest_outcome, errc> store::ingest(const inbound& in) {
   if (in.parsed == nullptr) return fail(errc::invalid, "ingest: no parsed message");
   if (!in.parsed->from) return fail(errc::invalid, "ingest: the message has no sender address");
   return guarded([&]() -> result<ingest_outcome, errc> {
     const sql::connection& db = connection_of(*this);
     const open_options& opt = p_->opt;
-    std::string sha = sha256_hex(in.raw);
+    const prepared_raw* ahead = prepared_ahead(in);
+    std::string sha = ahead ? ahead->sha256 : sha256_hex(in.raw);
     sql::transaction tx(db);
     step(opt, "duplicate");
     if (auto dup = find_duplicate(db, in, sha)) {

@@ -37,7 +37,7 @@ statement::statement(const connection& c, std::string_view sql, planning when)
   }
   // Taken out of the cache while in use, so the same SQL used twice at once (a nested
   // lookup) gets a second statement instead of sharing one.
-  auto it = c.cache_.find(std::string(sql));
+  auto it = c.cache_.find(sql);
   if (it != c.cache_.end()) {
     node_ = c.cache_.extract(it);
     st_ = node_.mapped();
@@ -150,7 +150,13 @@ transaction::transaction(const connection& c) : c_(c) {
     return;
   }
   nested_ = c.depth_ > 0;
-  c_.exec(nested_ ? "SAVEPOINT hd_nested" : "BEGIN IMMEDIATE");
+  // A mail's unit of work opens several savepoints: prepared once (the cache), not parsed at
+  // each as sqlite3_exec does.
+  if (nested_) {
+    statement(c_, "SAVEPOINT hd_nested").step();
+  } else {
+    c_.exec("BEGIN IMMEDIATE");
+  }
   ++c_.depth_;
 }
 
@@ -161,7 +167,11 @@ void transaction::commit() {
     return;
   }
   if (!nested_ && c_.before_commit_) c_.before_commit_(c_);
-  c_.exec(nested_ ? "RELEASE hd_nested" : "COMMIT");
+  if (nested_) {
+    statement(c_, "RELEASE hd_nested").step();
+  } else {
+    c_.exec("COMMIT");
+  }
   done_ = true;
   --c_.depth_;
 }

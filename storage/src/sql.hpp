@@ -96,7 +96,12 @@ class connection {
  private:
   friend class statement;
   friend class transaction;
-  using cache = std::unordered_map<std::string, sqlite3_stmt*>;
+  /// Looked up by the SQL's string_view, so finding a statement allocates nothing.
+  struct sql_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using cache = std::unordered_map<std::string, sqlite3_stmt*, sql_hash, std::equal_to<>>;
   /// Statements kept at most: SQL built at run time (IN lists) must not grow the cache forever.
   static constexpr std::size_t max_cached = 256;
 

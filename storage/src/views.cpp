@@ -2,8 +2,15 @@
 
 #include "store_impl.hpp"
 
+#include <algorithm>
+#include <optional>
+
 namespace hd::storage {
 namespace {
+
+/// At most this many requests waiting for their due times are updated one by one (by key);
+/// more go one priority at a time (apply_deadlines).
+constexpr std::size_t k_deadlines_one_by_one = 16;
 
 using sql::statement;
 
@@ -102,7 +109,49 @@ result<int, errc> apply_deadlines(store& s, const std::vector<priority_config>& 
   return guarded([&]() -> result<int, errc> {
     const sql::connection& db = connection_of(s);
     sql::transaction tx(db);
+    // The usual case is the intake's: one new request waits. Reading the few that wait and
+    // updating each by its key costs two statements; an UPDATE per priority over the index on
+    // the column it changes (SQLite then updates in two passes) took 5 % of the storage
+    // worker's time, mail after mail. Many waiting (after a migration, or priorities changed
+    // in bulk) are updated one priority at a time.
+    struct waiting {
+      std::int64_t id = 0, created_at = 0;
+      std::string priority;
+    };
+    std::vector<waiting> few;
+    statement pending(db,
+                      "SELECT id, priority, created_at FROM requests WHERE deadlines_set = 0 "
+                      "LIMIT ?1");
+    pending.bind(1, static_cast<std::int64_t>(k_deadlines_one_by_one + 1));
+    while (pending.step()) few.push_back({pending.integer(0), pending.integer(2), pending.text(1)});
+    pending.reset();
     int n = 0;
+    if (few.size() <= k_deadlines_one_by_one) {
+      statement set(db, R"(UPDATE requests SET first_response_due = ?2, resolution_due = ?3,
+                                               deadlines_set = 1 WHERE id = ?1)");
+      statement done(db, "UPDATE requests SET deadlines_set = 1 WHERE id = ?1");
+      auto due = [](std::int64_t from, int hours) {
+        return hours > 0 ? std::optional<std::int64_t>(from + std::int64_t{hours} * 3600)
+                         : std::nullopt;
+      };
+      for (const waiting& w : few) {
+        auto t = std::find_if(targets.begin(), targets.end(),
+                              [&](const priority_config& p) { return p.name == w.priority; });
+        if (t == targets.end()) {  // a priority without targets: only marked done
+          done.bind(1, w.id).run();
+          done.reset();
+          continue;
+        }
+        set.bind(1, w.id)
+            .bind(2, due(w.created_at, t->first_response_hours))
+            .bind(3, due(w.created_at, t->resolution_hours))
+            .run();
+        set.reset();
+        ++n;
+      }
+      tx.commit();
+      return n;
+    }
     for (const priority_config& t : targets) {
       statement st(db, R"(UPDATE requests SET
                             first_response_due = CASE WHEN ?2 > 0 THEN created_at + ?2 * 3600 END,

@@ -7,6 +7,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <functional>
+#include <string_view>
+#include <unordered_map>
 
 namespace hd::templates {
 namespace {
@@ -89,10 +93,33 @@ mu::data to_data(const reply_vars& v) {
   return d;
 }
 
-std::string render_one(const std::string& src, const mu::data& d, bool html) {
+// Templates compiled once per thread. Parsing a template cost more than rendering it, and was
+// done for every acknowledgement (bench/README.md, section 1). The library's render is not
+// const (it keeps an error message), so a compiled template is used only by the thread that
+// compiled it. Keyed by the source text, so a reload (SIGHUP) that changes a template compiles
+// it afresh; the cache is emptied when it holds k_compiled_max templates.
+constexpr std::size_t k_compiled_max = 256;
+
+struct source_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+mu::mustache& compiled(const std::string& src, bool html) {
+  using cache = std::unordered_map<std::string, mu::mustache, source_hash, std::equal_to<>>;
+  thread_local std::array<cache, 2> by_kind;  // [0] text (not escaped), [1] HTML (escaped)
+  cache& c = by_kind[html ? 1 : 0];
+  if (auto it = c.find(std::string_view(src)); it != c.end()) return it->second;
+  if (c.size() >= k_compiled_max) c.clear();
   mu::mustache m(src);
   if (!html) m.set_custom_escape([](const std::string& s) { return s; });
-  return m.render(d);
+  return c.emplace(src, std::move(m)).first->second;
+}
+
+std::string render_one(const std::string& src, const mu::data& d, bool html) {
+  std::string out;
+  compiled(src, html).render(d, [&out](const std::string& part) { out += part; });
+  return out;
 }
 
 // A subject is one line: every control character (CR, LF, TAB, ...) becomes a space and runs

@@ -23,7 +23,8 @@ namespace {
 // long as the batch; this object is the only state the two threads share. The thread also
 // detects each mail's language for its acknowledgement (with a detector of its own: a
 // libexttextcat handle is not shared), so the storage worker only picks: detection was a
-// tenth of intake's time on the storage worker (bench/README.md, section 1).
+// tenth of intake's time on the storage worker (bench/README.md, section 1). It also hashes
+// and compresses the raw mail for storing (storage::prepare_raw).
 class parse_ahead {
  public:
   static constexpr std::size_t k_parse_ahead = 8;
@@ -31,6 +32,7 @@ class parse_ahead {
   struct parsed {
     parse_result mail;
     language_guess language;
+    std::optional<storage::prepared_raw> raw;  ///< storage::prepare_raw of the mail
   };
 
   parse_ahead(const config& cfg, const reply_kit* kit, const std::vector<fetched_mail>& mails)
@@ -44,7 +46,7 @@ class parse_ahead {
       std::lock_guard lock(m_);
       stop_ = true;
     }
-    cv_.notify_all();
+    parser_cv_.notify_one();
     if (worker_.joinable()) worker_.join();
   }
 
@@ -54,15 +56,19 @@ class parse_ahead {
     if (worker_.joinable()) {
       std::unique_lock lock(m_);
       taken_ = std::max(taken_, i);  // the worker may go up to i + k_parse_ahead
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return ready_ > i; });
+      wake_parser();
+      if (ready_ <= i) {
+        storage_waits_ = true;
+        storage_cv_.wait(lock, [&] { return ready_ > i; });
+        storage_waits_ = false;
+      }
       r = std::move(slots_[i]);
       slots_[i].reset();
       taken_ = i + 1;
-      cv_.notify_all();
+      wake_parser();
     }
     // No worker (one mail), or it could not parse this one (it threw): parse here.
-    return r ? std::move(*r) : parsed{parse_for_intake(cfg_, mails_[i].raw), {}};
+    return r ? std::move(*r) : parsed{parse_for_intake(cfg_, mails_[i].raw), {}, {}};
   }
 
  private:
@@ -85,7 +91,11 @@ class parse_ahead {
     for (std::size_t i = 0; i < mails_.size(); ++i) {
       {
         std::unique_lock lock(m_);
-        cv_.wait(lock, [&] { return stop_ || i < taken_ + k_parse_ahead; });
+        if (!stop_ && i >= taken_ + k_parse_ahead) {
+          parser_waits_at_ = i;
+          parser_cv_.wait(lock, [&] { return stop_ || parser_may_go(); });
+          parser_waits_at_.reset();
+        }
         if (stop_) return;
       }
       std::optional<parsed> r;
@@ -93,17 +103,22 @@ class parse_ahead {
         if (mails_[i].oversized == 0) {
           parse_result m = parse_for_intake(cfg_, mails_[i].raw);
           language_guess g = guess(detector.get(), m, mails_[i].raw);
-          r = parsed{std::move(m), std::move(g)};
+          // Hashing and compressing the raw mail are the storage worker's too, unless done here.
+          std::optional<storage::prepared_raw> raw;
+          if (m) raw = storage::prepare_raw(mails_[i].raw);
+          r = parsed{std::move(m), std::move(g), std::move(raw)};
         }
       } catch (const std::exception&) {
         r.reset();  // the storage worker parses it again and reports what happens
       }
+      bool wake = false;
       {
         std::lock_guard lock(m_);
         slots_[i] = std::move(r);
         ready_ = i + 1;
+        wake = storage_waits_;
       }
-      cv_.notify_all();
+      if (wake) storage_cv_.notify_one();
     }
   }
 
@@ -111,10 +126,23 @@ class parse_ahead {
   const reply_kit* kit_;  ///< may be null: no detection ahead
   const std::vector<fetched_mail>& mails_;
   std::vector<std::optional<parsed>> slots_;
+  // Called with m_ held. A parser that waits for room is woken once half the look-ahead is
+  // free, not at every mail taken: each wake-up is a system call on the storage worker, and
+  // waking the parser twice a mail cost 3 % of its time (bench/README.md, section 1).
+  bool parser_may_go() const {
+    return parser_waits_at_ && *parser_waits_at_ + k_parse_ahead / 2 <= taken_ + k_parse_ahead;
+  }
+  void wake_parser() {
+    if (parser_may_go()) parser_cv_.notify_one();
+  }
+
   std::mutex m_;
-  std::condition_variable cv_;
-  std::size_t ready_ = 0;  ///< mails [0, ready_) are parsed (or skipped)
-  std::size_t taken_ = 0;  ///< the storage worker is at mail taken_
+  std::condition_variable parser_cv_;           ///< the parser waits here for room
+  std::condition_variable storage_cv_;          ///< the storage worker waits here for a parsed mail
+  std::size_t ready_ = 0;                       ///< mails [0, ready_) are parsed (or skipped)
+  std::size_t taken_ = 0;                       ///< the storage worker is at mail taken_
+  std::optional<std::size_t> parser_waits_at_;  ///< the mail the parser waits to parse
+  bool storage_waits_ = false;
   bool stop_ = false;
   std::thread worker_;
 };
@@ -145,7 +173,8 @@ mail_result store_one(storage::store& db, const intake_setup& setup, const batch
   intake_result in;
   try {
     parse_ahead::parsed p = parser.take(index);
-    in = intake_parsed(cx, where, m.raw, std::move(p.mail), now, &p.language);
+    in = intake_parsed(cx, where, m.raw, std::move(p.mail), now, &p.language,
+                       p.raw ? &*p.raw : nullptr);
   } catch (const std::exception& e) {
     // A bug met on this mail (expected failures are values): its transaction has rolled back.
     // Keep the raw mail with the exception's text and move on, so the checkpoint passes it and

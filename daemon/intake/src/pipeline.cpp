@@ -163,7 +163,8 @@ error<unit_errc> temporary(const error<storage::errc>& e) {
 result<intake_result, unit_errc> write_mail(const intake_context& cx,
                                             const storage::mail_source& src, std::string_view raw,
                                             const parsed_message& m, const reply_kit& kit,
-                                            std::int64_t now, const language_guess& ahead) {
+                                            std::int64_t now, const language_guess& ahead,
+                                            const storage::prepared_raw* raw_ahead) {
   const config& cfg = cx.cfg;
   storage::store& db = cx.db;
   auto unit = storage::write_batch::begin(db);
@@ -184,6 +185,7 @@ result<intake_result, unit_errc> write_mail(const intake_context& cx,
     storage::inbound in;
     in.source = src;
     in.raw = raw;
+    in.prepared = raw_ahead;
     in.parsed = &m;
     in.route = routed->route;
     in.now = now;
@@ -233,7 +235,7 @@ result<intake_result, unit_errc> write_mail(const intake_context& cx,
 // the rollback.
 intake_result intake_parsed(const intake_context& cx, const storage::mail_source& src,
                             std::string_view raw, parse_result parsed, std::int64_t now,
-                            const language_guess* ahead) {
+                            const language_guess* ahead, const storage::prepared_raw* raw_ahead) {
   storage::store& db = cx.db;
   if (!parsed) return quarantine(db, src, raw, parsed.error().message, now);
   // Half-read mail is not made a request: it is kept whole for `quarantine reprocess`.
@@ -242,7 +244,8 @@ intake_result intake_parsed(const intake_context& cx, const storage::mail_source
   if (!parsed->from)
     return quarantine(db, src, raw, "the message has no sender (From) address", now);
   std::shared_ptr<const reply_kit> kit = cx.replies ? cx.replies : reply_kit_for(cx.cfg);
-  auto written = write_mail(cx, src, raw, *parsed, *kit, now, ahead ? *ahead : language_guess{});
+  auto written =
+      write_mail(cx, src, raw, *parsed, *kit, now, ahead ? *ahead : language_guess{}, raw_ahead);
   if (written) return std::move(*written);
   if (written.error().code == unit_errc::refused)
     return quarantine(db, src, raw, written.error().message, now);

@@ -69,6 +69,36 @@ TEST_CASE("raw mail round-trips byte for byte, stored compressed when that is sm
   }
 }
 
+TEST_CASE("raw mail prepared ahead (IMAP intake's parser thread) is stored as if ingest did it") {
+  // prepare_raw's hash and frame are what ingest writes; a preparation that does not fit the
+  // bytes (another length: a caller's mistake) is not used, so no other mail is stored instead.
+  std::string raw = hostile_mail();
+  prepared_raw ahead = prepare_raw(raw);
+  CHECK(ahead.size == raw.size());
+  CHECK(ahead.encoding == static_cast<std::int64_t>(raw_encoding::zstd));
+  CHECK(decode_raw(ahead.bytes, ahead.encoding, static_cast<std::int64_t>(raw.size())) == raw);
+
+  store s = storage_test::open_memory();
+  auto m = storage_test::mail("a@example.com", "subject", std::nullopt, "text");
+  inbound in = storage_test::inbound_of(m, raw, 1000);
+  in.prepared = &ahead;
+  auto first = s.ingest(in);
+  REQUIRE(first.has_value());
+  CHECK(*message_raw(s, first->message_id) == raw);
+  // Without a Message-ID, the same bytes are found again by the hash prepared ahead.
+  auto again = s.ingest(storage_test::inbound_of(m, raw, 1001));
+  REQUIRE(again.has_value());
+  CHECK(again->kind == ingest_kind::duplicate);
+
+  std::string other = raw + "another line\r\n";
+  inbound wrong = storage_test::inbound_of(m, other, 1002);
+  wrong.prepared = &ahead;  // made from RAW, not OTHER
+  auto second = s.ingest(wrong);
+  REQUIRE(second.has_value());
+  CHECK(second->kind == ingest_kind::created);
+  CHECK(*message_raw(s, second->message_id) == other);
+}
+
 TEST_CASE("quarantined raw mail reads back byte for byte") {
   store s = storage_test::open_memory();
   std::string raw = hostile_mail();

@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
+
 namespace {
 
 using namespace hd::storage;
@@ -47,6 +49,44 @@ TEST_CASE("deadlines follow the priority's targets and are recomputed when it ch
   v = dashboard(s, "anna", 2 * 3600);
   REQUIRE(v->overdue.size() == 1);
   CHECK(v->overdue[0].id == a);
+}
+
+TEST_CASE("deadlines: a few waiting requests one by one, many by priority, the same due times") {
+  // apply_deadlines updates up to 16 waiting requests by their keys and more with one UPDATE
+  // per priority: both ways must give every request the same due times. One store (on
+  // PostgreSQL the tests share one database): 40 requests each set as it comes, then 40 alike
+  // set together.
+  const char* priorities[] = {"normal", "urgent", "low", "unknown"};
+  store s = open_memory();
+  for (int i = 0; i < 40; ++i) {
+    make(s, ("each " + std::to_string(i)).c_str(), priorities[i % 4], i * 60);
+    CHECK(apply_deadlines(s, targets).value() == (i % 4 == 3 ? 0 : 1));
+  }
+  for (int i = 0; i < 40; ++i)
+    make(s, ("bulk " + std::to_string(i)).c_str(), priorities[i % 4], i * 60);
+  CHECK(apply_deadlines(s, targets).value() == 30);  // 40 waiting: by priority
+  CHECK(apply_deadlines(s, targets).value() == 0);
+  auto v = dashboard(s, "anna", 0);
+  REQUIRE(v.has_value());
+  REQUIRE(v->unassigned.size() == 80);
+  std::map<std::string, queue_item> by_title;
+  for (const queue_item& q : v->unassigned) by_title[q.title] = q;
+  int urgent = 0;
+  for (int i = 0; i < 40; ++i) {
+    const queue_item& x = by_title.at("each " + std::to_string(i));
+    const queue_item& y = by_title.at("bulk " + std::to_string(i));
+    CAPTURE(i);
+    CHECK(x.first_response_due == y.first_response_due);
+    CHECK(x.resolution_due == y.resolution_due);
+    if (x.priority == "urgent") {
+      ++urgent;
+      CHECK(x.first_response_due == x.created_at + 3600);
+      CHECK(x.resolution_due == x.created_at + 8 * 3600);
+    } else if (x.priority != "normal") {
+      CHECK_FALSE(x.first_response_due.has_value());  // low: no targets; unknown: none set
+    }
+  }
+  CHECK(urgent == 10);
 }
 
 TEST_CASE("dashboard: mine, waking today, favourites") {

@@ -106,6 +106,28 @@ TEST_CASE("render: customer text is data, never template; subjects stay one line
   CHECK(got.subject.find('\r') == std::string::npos);
 }
 
+TEST_CASE("render: a template compiled once renders each mail's values, and each kind its way") {
+  // Each thread compiles a template once and keeps it by its source: the same source must
+  // still be escaped as HTML and not as text, and nothing of one render may reach the next.
+  reply_template t;
+  t.subject = "{{quote}}";
+  t.text = "{{quote}}{{#company}} at {{company}}{{/company}}\n";
+  t.html = "{{quote}}{{#company}} at {{company}}{{/company}}\n";
+  reply_vars v = vars();
+  v.company = "A&B";
+  rendered first = render(t, v);
+  CHECK(first.text == "a < b & \"c\" at A&B\n");
+  CHECK(*first.html == "a &lt; b &amp; &quot;c&quot; at A&amp;B\n");
+  v.quote = "second";
+  v.company.clear();
+  rendered second = render(t, v);
+  CHECK(second.subject == "second");
+  CHECK(second.text == "second\n");
+  CHECK(*second.html == "second\n");
+  // A reloaded template (new source) renders as written, not as the one compiled before.
+  t.text = "now {{quote}}\n";
+  CHECK(render(t, v).text == "now second\n");
+}
 TEST_CASE("first_name") {
   struct row {
     const char* in;

@@ -96,9 +96,25 @@ struct thread_found {
   std::int64_t ignored_reference = 0;
 };
 
+/// What storing a mail works out from its raw bytes alone: their SHA-256 and the form they are
+/// kept in (a zstd frame when smaller). IMAP intake does it on its parser thread, ahead of the
+/// storage worker, so that the worker only writes (bench/README.md, section 1).
+struct prepared_raw {
+  std::string sha256;         ///< lowercase hex
+  std::string bytes;          ///< as raw_messages.bytes keeps them
+  std::int64_t encoding = 0;  ///< raw_messages.encoding
+  std::size_t size = 0;       ///< of the raw mail it was made from
+};
+
+/// RAW's prepared_raw. Pure (no database), safe on any thread.
+prepared_raw prepare_raw(std::string_view raw);
+
 struct inbound {
   mail_source source;
-  std::string_view raw;          ///< the original bytes, always stored
+  std::string_view raw;  ///< the original bytes, always stored
+  /// prepare_raw(raw), when worked out ahead; null (or made from bytes of another length):
+  /// ingest works it out.
+  const prepared_raw* prepared = nullptr;
   const parsed_message* parsed;  ///< must not be null
   routing route;
   std::int64_t now = 0;  ///< seconds since the epoch

@@ -75,10 +75,12 @@ mailparse::limits mailparse_limits(const limits_config& l);
 struct language_guess;  // hd/intake/ack.hpp
 
 /// The rest of the pipeline for a mail parse_for_intake has read; AHEAD (may be null) is its
-/// language when detected on the parser thread.
+/// language when detected on the parser thread, RAW_AHEAD (may be null) storage::prepare_raw
+/// of RAW worked out there.
 intake_result intake_parsed(const intake_context& cx, const storage::mail_source& src,
                             std::string_view raw, parse_result parsed, std::int64_t now,
-                            const language_guess* ahead = nullptr);
+                            const language_guess* ahead = nullptr,
+                            const storage::prepared_raw* raw_ahead = nullptr);
 
 /// For a mail whose storing threw (a bug): keeps RAW in quarantine with the exception's text
 /// WHAT as the reason (the checkpoint moves past it); temp_failure if even that fails.
