@@ -176,9 +176,17 @@ std::int64_t create_request(const sql::connection& db, const inbound& in, std::i
   std::string title = request_title(m.subject.value_or(""), in_tag_prefix);
   sql::statement st(
       db,
-      R"(INSERT INTO requests (title, priority, category_id, owner_id, person_id, mailbox, created_at, updated_at, linked_to)
-                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) RETURNING id)");
+      R"(INSERT INTO requests (title, priority, category_id, owner_id, person_id, mailbox, created_at, updated_at, linked_to,
+                                     first_response_due, resolution_due, deadlines_set)
+                           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11) RETURNING id)");
   st.bind(1, title).bind(2, in.route.priority);
+  // With the targets at hand the due times go in with the row: setting them after (an
+  // UPDATE) moved the request in the queues' indexes a second time.
+  std::optional<due_times> due;
+  if (in.targets != nullptr) due = due_times_of(*in.targets, in.route.priority, in.now);
+  st.bind(9, due ? due->first_response : std::nullopt)
+      .bind(10, due ? due->resolution : std::nullopt)
+      .bind(11, std::int64_t{in.targets != nullptr ? 1 : 0});
   st.bind(3, id_by_name(db, "SELECT id FROM categories WHERE name = ?1", in.route.category));
   st.bind(4, id_by_name(db, "SELECT id FROM users WHERE login = ?1", in.route.owner));
   st.bind(5, person_id).bind(6, in.source.mailbox).bind(7, in.now).bind(8, linked_to);

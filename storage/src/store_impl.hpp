@@ -1,6 +1,7 @@
 #pragma once
 // The store's private state, shared by the .cpp files that implement its verbs.
 
+#include "hd/common/config.hpp"
 #include "hd/storage/store.hpp"
 #include "sql.hpp"
 
@@ -112,5 +113,13 @@ struct migration {
   const char* sql;
 };
 const std::vector<migration>& migrations();
+
+/// A request's due times from its priority's targets ([[priority]]; 0 hours = none) and its
+/// creation time; nullopt when TARGETS has no such priority (only deadlines_set is set then).
+struct due_times {
+  std::optional<std::int64_t> first_response, resolution;
+};
+std::optional<due_times> due_times_of(const std::vector<priority_config>& targets,
+                                      std::string_view priority, std::int64_t created_at);
 
 }  // namespace hd::storage

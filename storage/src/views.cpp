@@ -105,11 +105,23 @@ std::vector<queue_item> query(const sql::connection& db, const std::string& wher
 
 }  // namespace
 
+std::optional<due_times> due_times_of(const std::vector<priority_config>& targets,
+                                      std::string_view priority, std::int64_t created_at) {
+  auto t = std::find_if(targets.begin(), targets.end(),
+                        [&](const priority_config& p) { return p.name == priority; });
+  if (t == targets.end()) return std::nullopt;
+  auto due = [&](int hours) {
+    return hours > 0 ? std::optional<std::int64_t>(created_at + std::int64_t{hours} * 3600)
+                     : std::nullopt;
+  };
+  return due_times{due(t->first_response_hours), due(t->resolution_hours)};
+}
+
 result<int, errc> apply_deadlines(store& s, const std::vector<priority_config>& targets) {
   return guarded([&]() -> result<int, errc> {
     const sql::connection& db = connection_of(s);
-    sql::transaction tx(db);
-    // The usual case is the intake's: one new request waits. Reading the few that wait and
+    // The usual case is the intake's: none waits (a new request is written with its due
+    // times), or one. Reading the few that wait and
     // updating each by its key costs two statements; an UPDATE per priority over the index on
     // the column it changes (SQLite then updates in two passes) took 5 % of the storage
     // worker's time, mail after mail. Many waiting (after a migration, or priorities changed
@@ -125,27 +137,22 @@ result<int, errc> apply_deadlines(store& s, const std::vector<priority_config>& 
     pending.bind(1, static_cast<std::int64_t>(k_deadlines_one_by_one + 1));
     while (pending.step()) few.push_back({pending.integer(0), pending.integer(2), pending.text(1)});
     pending.reset();
+    if (few.empty()) return 0;
+    sql::transaction tx(db);
     int n = 0;
     if (few.size() <= k_deadlines_one_by_one) {
       statement set(db, R"(UPDATE requests SET first_response_due = ?2, resolution_due = ?3,
                                                deadlines_set = 1 WHERE id = ?1)");
       statement done(db, "UPDATE requests SET deadlines_set = 1 WHERE id = ?1");
-      auto due = [](std::int64_t from, int hours) {
-        return hours > 0 ? std::optional<std::int64_t>(from + std::int64_t{hours} * 3600)
-                         : std::nullopt;
-      };
       for (const waiting& w : few) {
-        auto t = std::find_if(targets.begin(), targets.end(),
-                              [&](const priority_config& p) { return p.name == w.priority; });
-        if (t == targets.end()) {  // a priority without targets: only marked done
+        std::optional<due_times> due = due_times_of(targets, w.priority, w.created_at);
+        // A priority without targets is only marked done: its due times stay as they were.
+        if (!due) {
           done.bind(1, w.id).run();
           done.reset();
           continue;
         }
-        set.bind(1, w.id)
-            .bind(2, due(w.created_at, t->first_response_hours))
-            .bind(3, due(w.created_at, t->resolution_hours))
-            .run();
+        set.bind(1, w.id).bind(2, due->first_response).bind(3, due->resolution).run();
         set.reset();
         ++n;
       }

@@ -188,6 +188,7 @@ result<intake_result, unit_errc> write_mail(const intake_context& cx,
     in.prepared = raw_ahead;
     in.parsed = &m;
     in.route = routed->route;
+    in.targets = &cfg.priorities;
     in.now = now;
     in.thread = *thread;
     auto stored = db.ingest(in);

@@ -89,6 +89,36 @@ TEST_CASE("deadlines: a few waiting requests one by one, many by priority, the s
   CHECK(urgent == 10);
 }
 
+TEST_CASE("deadlines: a request ingested with the targets has its due times as it is written") {
+  store s = open_memory();
+  auto mail = storage_test::mail("c@example.com", "printer", std::nullopt, "text");
+  auto ingest = [&](const char* priority, bool with_targets, std::int64_t now) {
+    std::string raw = std::string("Subject: ") + priority + std::to_string(now) + "\r\n\r\nx";
+    inbound in = storage_test::inbound_of(mail, raw, now);
+    in.route.priority = priority;
+    if (with_targets) in.targets = &targets;
+    auto r = s.ingest(in);
+    REQUIRE(r.has_value());
+    return r->request_id;
+  };
+  std::int64_t urgent = ingest("urgent", true, 1000);
+  std::int64_t low = ingest("low", true, 2000);
+  std::int64_t other = ingest("unknown", true, 3000);
+  CHECK(apply_deadlines(s, targets).value() == 0);     // nothing waits
+  std::int64_t later = ingest("urgent", false, 4000);  // without the targets: it waits
+  CHECK(apply_deadlines(s, targets).value() == 1);
+  auto v = dashboard(s, "anna", 0);
+  REQUIRE(v.has_value());
+  std::map<std::int64_t, queue_item> by_id;
+  for (const queue_item& q : v->unassigned) by_id[q.id] = q;
+  REQUIRE(by_id.size() == 4);
+  CHECK(by_id.at(urgent).first_response_due == 1000 + 3600);
+  CHECK(by_id.at(urgent).resolution_due == 1000 + 8 * 3600);
+  CHECK(by_id.at(later).first_response_due == 4000 + 3600);
+  CHECK_FALSE(by_id.at(low).first_response_due.has_value());
+  CHECK_FALSE(by_id.at(other).resolution_due.has_value());
+}
+
 TEST_CASE("dashboard: mine, waking today, favourites") {
   store s = open_memory();
   std::int64_t a = make(s, "mine", "normal", 0);

@@ -2,6 +2,7 @@
 // storage: the only module that speaks SQL. It owns the schema and its migrations and offers
 // domain verbs; no sqlite3 type leaves it. One store = one connection: use it from one thread.
 
+#include "hd/common/config.hpp"
 #include "hd/common/error.hpp"
 #include "hd/common/message.hpp"
 
@@ -117,6 +118,9 @@ struct inbound {
   const prepared_raw* prepared = nullptr;
   const parsed_message* parsed;  ///< must not be null
   routing route;
+  /// The priorities' due-time targets (the config's [[priority]]): a new request is written
+  /// with its due times. Null: it waits for apply_deadlines (views.hpp).
+  const std::vector<priority_config>* targets = nullptr;
   std::int64_t now = 0;  ///< seconds since the epoch
   /// Where it threads, from thread_of in the same transaction (the intake's unit of work);
   /// nullopt: ingest searches itself.
