@@ -8,9 +8,8 @@
 namespace hd::storage {
 namespace {
 
-/// At most this many requests waiting for their due times are updated one by one (by key);
-/// more go one priority at a time (apply_deadlines).
-constexpr std::size_t k_deadlines_one_by_one = 16;
+/// Requests waiting for their due times are read this many at a time (apply_deadlines).
+constexpr std::size_t k_deadlines_chunk = 500;
 
 using sql::statement;
 
@@ -121,30 +120,32 @@ result<int, errc> apply_deadlines(store& s, const std::vector<priority_config>& 
   return guarded([&]() -> result<int, errc> {
     const sql::connection& db = connection_of(s);
     // The usual case is the intake's: none waits (a new request is written with its due
-    // times), or one. Reading the few that wait and
-    // updating each by its key costs two statements; an UPDATE per priority over the index on
-    // the column it changes (SQLite then updates in two passes) took 5 % of the storage
-    // worker's time, mail after mail. Many waiting (after a migration, or priorities changed
-    // in bulk) are updated one priority at a time.
+    // times), or one. The waiting requests are read (in chunks, as the partial index finds
+    // them) and each is updated by its key; an UPDATE per priority over the index on the
+    // column it changes made SQLite update in two passes, 5 % of the storage worker's time.
     struct waiting {
       std::int64_t id = 0, created_at = 0;
       std::string priority;
     };
-    std::vector<waiting> few;
-    statement pending(db,
-                      "SELECT id, priority, created_at FROM requests WHERE deadlines_set = 0 "
-                      "LIMIT ?1");
-    pending.bind(1, static_cast<std::int64_t>(k_deadlines_one_by_one + 1));
-    while (pending.step()) few.push_back({pending.integer(0), pending.integer(2), pending.text(1)});
-    pending.reset();
-    if (few.empty()) return 0;
+    auto next_chunk = [&db] {
+      std::vector<waiting> chunk;
+      statement pending(
+          db, "SELECT id, priority, created_at FROM requests WHERE deadlines_set = 0 LIMIT ?1");
+      pending.bind(1, static_cast<std::int64_t>(k_deadlines_chunk));
+      while (pending.step()) {
+        chunk.push_back({pending.integer(0), pending.integer(2), pending.text(1)});
+      }
+      return chunk;
+    };
+    std::vector<waiting> chunk = next_chunk();
+    if (chunk.empty()) return 0;  // no savepoint when there is nothing to do
     sql::transaction tx(db);
+    statement set(db, R"(UPDATE requests SET first_response_due = ?2, resolution_due = ?3,
+                                             deadlines_set = 1 WHERE id = ?1)");
+    statement done(db, "UPDATE requests SET deadlines_set = 1 WHERE id = ?1");
     int n = 0;
-    if (few.size() <= k_deadlines_one_by_one) {
-      statement set(db, R"(UPDATE requests SET first_response_due = ?2, resolution_due = ?3,
-                                               deadlines_set = 1 WHERE id = ?1)");
-      statement done(db, "UPDATE requests SET deadlines_set = 1 WHERE id = ?1");
-      for (const waiting& w : few) {
+    for (; !chunk.empty(); chunk = next_chunk()) {
+      for (const waiting& w : chunk) {
         std::optional<due_times> due = due_times_of(targets, w.priority, w.created_at);
         // A priority without targets is only marked done: its due times stay as they were.
         if (!due) {
@@ -156,21 +157,8 @@ result<int, errc> apply_deadlines(store& s, const std::vector<priority_config>& 
         set.reset();
         ++n;
       }
-      tx.commit();
-      return n;
+      if (chunk.size() < k_deadlines_chunk) break;  // that was the last
     }
-    for (const priority_config& t : targets) {
-      statement st(db, R"(UPDATE requests SET
-                            first_response_due = CASE WHEN ?2 > 0 THEN created_at + ?2 * 3600 END,
-                            resolution_due = CASE WHEN ?3 > 0 THEN created_at + ?3 * 3600 END,
-                            deadlines_set = 1
-                          WHERE deadlines_set = 0 AND priority = ?1)");
-      st.bind(1, t.name).bind(2, t.first_response_hours).bind(3, t.resolution_hours).run();
-      n += db.changes();
-    }
-    // Requests whose priority has no targets (or none at all) are done too.
-    statement rest(db, "UPDATE requests SET deadlines_set = 1 WHERE deadlines_set = 0");
-    rest.run();
     tx.commit();
     return n;
   });

@@ -51,11 +51,10 @@ TEST_CASE("deadlines follow the priority's targets and are recomputed when it ch
   CHECK(v->overdue[0].id == a);
 }
 
-TEST_CASE("deadlines: a few waiting requests one by one, many by priority, the same due times") {
-  // apply_deadlines updates up to 16 waiting requests by their keys and more with one UPDATE
-  // per priority: both ways must give every request the same due times. One store (on
-  // PostgreSQL the tests share one database): 40 requests each set as it comes, then 40 alike
-  // set together.
+TEST_CASE("deadlines: requests set one at a time or together get the same due times") {
+  // apply_deadlines as the intake calls it (one waiting request) and after many waited
+  // (a migration): every request must get the same due times. One store (on PostgreSQL the
+  // tests share one database): 40 requests each set as it comes, then 40 alike set together.
   const char* priorities[] = {"normal", "urgent", "low", "unknown"};
   store s = open_memory();
   for (int i = 0; i < 40; ++i) {
@@ -64,7 +63,7 @@ TEST_CASE("deadlines: a few waiting requests one by one, many by priority, the s
   }
   for (int i = 0; i < 40; ++i)
     make(s, ("bulk " + std::to_string(i)).c_str(), priorities[i % 4], i * 60);
-  CHECK(apply_deadlines(s, targets).value() == 30);  // 40 waiting: by priority
+  CHECK(apply_deadlines(s, targets).value() == 30);  // 40 waiting, 30 with targets
   CHECK(apply_deadlines(s, targets).value() == 0);
   auto v = dashboard(s, "anna", 0);
   REQUIRE(v.has_value());

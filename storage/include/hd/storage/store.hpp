@@ -2,7 +2,6 @@
 // storage: the only module that speaks SQL. It owns the schema and its migrations and offers
 // domain verbs; no sqlite3 type leaves it. One store = one connection: use it from one thread.
 
-#include "hd/common/config.hpp"
 #include "hd/common/error.hpp"
 #include "hd/common/message.hpp"
 
@@ -13,6 +12,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace hd {
+struct priority_config;  // hd/common/config.hpp
+}  // namespace hd
 
 namespace hd::storage {
 
