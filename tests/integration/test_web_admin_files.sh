@@ -107,6 +107,10 @@ try:
     m = parsed(sent()[-1])
     files = [(p.get_filename(), p.get_content_type(), p.get_content()) for p in m.iter_attachments()]
     expect(files, [("steps.txt", "text/plain", "line one\nline two\n")], "the uploaded file is attached")
+    # The reply can reach the receiver before the page has drawn the request again (which
+    # closes the form): wait for that, or the forward form opened now is closed under us.
+    anna.wait(lambda: anna.count("#f-send") == 0 and "The steps are in the file." in anna.text("main"),
+              "the request drawn again with the reply")
     # Forward to a colleague outside: the customer's PDF goes along (ticked by default).
     anna.click("#act-forward")
     anna.wait_present(".fwd-file")
