@@ -24,26 +24,47 @@ constexpr const char* k_fts_columns =
     "subject, body_text, content = 'messages', content_rowid = 'id', "
     "tokenize = 'hd_fold remove_diacritics 2'";
 
-// How many segments of one size FTS5 lets a window gather before it merges them into one
-// (its `automerge`; FTS5's default is 4). Each commit writes a segment of its batch, and each
-// merge writes those postings again: with 4, a posting in a window of 250,000 messages was
-// written about six times, and the merges of the open window of a big database cost twice
-// those of an empty one (about a third of the difference in intake rate at 100,000 requests).
-// With 16, half as many rewrites; a search reads up to 15 segments per size instead of 3,
-// which measured no slower (bench/README.md, section 6). Closed windows keep what they have.
-constexpr int k_automerge = 16;
+// How a window merges its segments (docs/storage.md, "Search"). Each commit writes the batch's
+// postings as a new segment; merging segments writes those postings again. FTS5's own merging
+// (`automerge`) runs inside the commits that write: with 16 segments a merge, a posting in a
+// window of 250,000 messages was written three times during intake (at the commit, into a
+// segment of 16 batches, into one of 256), and the third time is what made intake into a big
+// database slower than into an empty one (bench/README.md, section 6). Now the writes never
+// merge (`automerge` 0) and the daemon merges when it has had no work for a while
+// (merge_search_index, from the storage worker's idle task), 16 segments of a size at a
+// time (`usermerge`). Without such idle time (a long burst, `helpdeskd ingest` from an MTA),
+// FTS5 itself merges a size once it has 64 segments (`crisismerge`), in the commit that
+// makes the 64th: search then reads up to about 90 segments in the open window, which
+// measured no slower than 14 (bench/README.md, section 6). Windows before this build keep the
+// merging they had (16 in the commits) and are never merged at idle.
+constexpr int k_automerge = 0;
+constexpr int k_crisismerge = 64;
+constexpr int k_usermerge = 16;
 
-// Whether the window merges k_automerge segments at a time already.
+// Whether the window merges as above already.
 bool merging_tuned(const sql::connection& db, const std::string& name) {
-  sql::statement now(
-      db, fmt::format("SELECT v FROM {} WHERE k = 'automerge'", quoted(name + "_config")));
-  return now.step() && !now.is_null(0) && now.integer(0) == k_automerge;
+  sql::statement now(db, fmt::format("SELECT k, v FROM {} WHERE k IN ('automerge', "
+                                     "'crisismerge', 'usermerge')",
+                                     quoted(name + "_config")));
+  int right = 0;
+  while (now.step()) {
+    std::string k = now.text(0);
+    std::int64_t want = k == "automerge"     ? k_automerge
+                        : k == "crisismerge" ? k_crisismerge
+                                             : k_usermerge;
+    if (!now.is_null(1) && now.integer(1) == want) ++right;
+  }
+  return right == 3;
 }
 
 void tune_merging(const sql::connection& db, const std::string& name) {
-  db.exec(fmt::format("INSERT INTO {0} ({0}, rank) VALUES ('automerge', {1})", quoted(name),
-                      k_automerge)
-              .c_str());
+  for (auto [option, value] :
+       {std::pair{"automerge", k_automerge}, std::pair{"crisismerge", k_crisismerge},
+        std::pair{"usermerge", k_usermerge}}) {
+    db.exec(
+        fmt::format("INSERT INTO {0} ({0}, rank) VALUES ('{1}', {2})", quoted(name), option, value)
+            .c_str());
+  }
 }
 
 // Closes the open window at LO (the first id of the new one) and opens a window from LO.
@@ -186,6 +207,27 @@ result<std::int64_t, errc> index_queued_messages(store& s) {
     sql::transaction tx(db);  // its commit runs the indexing hook
     tx.commit();
     return queued;
+  });
+}
+
+result<bool, errc> merge_search_index(store& s, int pages) {
+  if (on_postgres(s)) return false;  // PostgreSQL's GIN indexes keep themselves
+  return guarded([&]() -> result<bool, errc> {
+    const sql::connection& db = connection_of(s);
+    if (!has_windows(db)) return false;
+    for (const window& w : read_windows(db)) {
+      if (!merging_tuned(db, w.name)) continue;
+      sql::transaction tx(db);
+      // FTS5 counts a step that wrote as two or more changes (its documented way to tell).
+      int before = sqlite3_total_changes(db.get());
+      sql::statement merge(
+          db, fmt::format("INSERT INTO {0} ({0}, rank) VALUES ('merge', ?1)", quoted(w.name)));
+      merge.bind(1, pages).run();
+      bool worked = sqlite3_total_changes(db.get()) - before >= 2;
+      tx.commit();
+      if (worked) return true;
+    }
+    return false;
   });
 }
 

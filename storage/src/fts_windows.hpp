@@ -28,10 +28,6 @@ std::vector<window> read_windows(const sql::connection& db);
 /// takes a message's old words out of the window of its id (through hd_text).
 void write_window_triggers(const sql::connection& db);
 
-}  // namespace hd::storage
-
-namespace hd::storage {
-
 /// PostgreSQL's windows (schema 22, schema_pg.cpp): each a partial GIN index over the
 /// messages with lo <= id < hi.
 struct pg_window {

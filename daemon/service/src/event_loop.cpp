@@ -30,6 +30,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <exception>
 #include <functional>
@@ -37,12 +38,19 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <vector>
 
 namespace hd::daemon {
 namespace {
 
 namespace asio = boost::asio;
+
+// SQLite: the search index's segments are merged once the intake's storage worker has had no
+// job for this long, a step of about k_merge_step_pages index pages (4 KB each) at a time,
+// each in its own short transaction (docs/storage.md, "Search").
+constexpr auto k_merge_after_idle = std::chrono::seconds(2);
+constexpr int k_merge_step_pages = 500;
 
 class intake_service {
  public:
@@ -57,6 +65,13 @@ class intake_service {
     worker_.on_job_error([this](const std::string& what) {
       env_.log.error("storage.job_failed", {{"reason", what}});
     });
+    if (!setup_.cfg->database.postgres()) {
+      worker_.set_idle_task(k_merge_after_idle, [](storage::store& db) {
+        auto more = storage::merge_search_index(db, k_merge_step_pages);
+        if (!more) throw std::runtime_error("merging the search index: " + more.error().message);
+        return *more;
+      });
+    }
     watch_signals();
     if (setup_.cfg->mailboxes.empty())
       env_.log.warn("run.no_mailboxes", {{"config", setup_.cfg->source}});

@@ -104,6 +104,13 @@ result<std::vector<search_hit>, errc> search_requests(store& s, std::string_view
 /// otherwise indexed at this connection's next commit. Returns how many there were.
 result<std::int64_t, errc> index_queued_messages(store& s);
 
+/// One step of merging the search index's segments (SQLite; docs/storage.md, "Search"): about
+/// PAGES pages of merged postings written, in one transaction, in the newest window that has
+/// 16 segments of one size (or a merge under way). Commits do not merge: the daemon calls
+/// this when it has been idle for a while, again while it returns true. False: nothing was
+/// left to merge (always on PostgreSQL).
+result<bool, errc> merge_search_index(store& s, int pages);
+
 /// PostgreSQL: makes the search index's next windows (schema 22: a partial GIN index per
 /// [database] search_window_messages ids) once the newest message is within a window of the
 /// last one. The store does so at open, and a daemon with each lease round; making one scans

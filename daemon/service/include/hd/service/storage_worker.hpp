@@ -16,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -73,6 +74,11 @@ class storage_worker {
   /// Queues JOB to run on the worker thread; it reports back itself (asio::post).
   void submit(std::function<void(storage::store&)> job) { push(std::move(job)); }
 
+  /// Upkeep that must never delay a job: run on the worker thread once no job has come for
+  /// AFTER, again at once while it returns true (more to do) and no job waits; once it returns
+  /// false (or throws, reported as a job's exception), not until another job has run. The
+  /// intake service merges the search index with it (docs/storage.md, "Search").
+  void set_idle_task(std::chrono::milliseconds after, std::function<bool(storage::store&)> task);
   /// Asks long jobs (batches of mail) to stop after the mail in hand. Thread-safe.
   void request_stop() { stop_requested_ = true; }
   /// Set once request_stop was called (read by jobs on the worker thread).
@@ -88,6 +94,8 @@ class storage_worker {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void(storage::store&)>> jobs_;
+  std::function<bool(storage::store&)> idle_task_;  ///< guarded by mu_, like jobs_
+  std::chrono::milliseconds idle_after_{0};
   bool closing_ = false;
   std::atomic<bool> stop_requested_{false};
   error_reporter report_;  ///< set before the first job; called on the loop thread only
