@@ -110,9 +110,14 @@ TEST_CASE("storage worker: an idle task that throws is reported and stops until 
     });
     w.submit([&](hd::storage::store&) { j.add("job"); });
     CHECK(j.wait_for(2) == std::vector<std::string>{"job", "idle"});
+    // The report is posted to the loop (which runs here, on this thread, while W lives).
+    while (reported.empty()) {
+      io.restart();
+      io.poll();
+      std::this_thread::sleep_for(1ms);
+    }
     std::this_thread::sleep_for(100ms);
     CHECK(j.now().size() == 2);
   }
-  io.run();  // the report is posted to the loop
   CHECK(reported == std::vector<std::string>{"merging the search index: disk I/O error"});
 }
