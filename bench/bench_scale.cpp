@@ -3,7 +3,7 @@
 //   bench_scale build --dir DIR --requests N [--seed S]
 //   bench_scale time  --dir DIR [--reps R] [--helpdeskd BIN] [--intake M] [--url URL]
 //   bench_scale sql   --dir DIR 'SELECT ...' ...
-//   bench_scale intake --dir DIR --intake M [--into big|empty|both]
+//   bench_scale intake --dir DIR --intake M [--into big|empty|both] [--statements K]
 //
 // build: writes DIR/helpdeskd.toml (users, categories, priorities as in etc/helpdeskd.toml)
 // and DIR/hd.db. First S requests (default 2,000) go through the real ingest path: raw mail
@@ -31,7 +31,10 @@
 // DIR/helpdeskd-pg.toml, DIR's configuration with the URL); --intake is SQLite's only.
 //
 // intake: only the intake of `time --intake M`, into DIR/hd.db, into an empty database or
-// both (the default), so that each can be run under a profiler on its own.
+// both (the default), so that each can be run under a profiler on its own. With
+// --statements K, each side also prints the K SQL statements that took the longest in all
+// (SQLite's own profile of each statement run: count, total and mean; a trigger's work is in
+// the statement that fired it). The profile costs some time itself: compare sides, not runs.
 #include "hd/common/config.hpp"
 #include "hd/common/digest.hpp"
 #include "hd/mailparse/parser.hpp"
@@ -512,6 +515,53 @@ void report(const std::string& what, const stats& s, const std::size_t* rows = n
              s.max, note.empty() ? "" : "  " + note);
 }
 
+// --statements: SQLite's profile of every statement run on any connection opened after
+// enable_statement_profile(), summed by SQL text.
+struct statement_cost {
+  std::int64_t runs = 0, ns = 0;
+};
+std::map<std::string, statement_cost>& statement_costs() {
+  static std::map<std::string, statement_cost> costs;
+  return costs;
+}
+
+int on_statement_profile(unsigned, void*, void* stmt, void* ns) {
+  const char* sql = sqlite3_sql(static_cast<sqlite3_stmt*>(stmt));
+  statement_cost& c = statement_costs()[sql ? sql : "?"];
+  ++c.runs;
+  c.ns += *static_cast<sqlite3_int64*>(ns);
+  return 0;
+}
+
+int profile_connection(sqlite3* db, const char**, const sqlite3_api_routines*) {
+  sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, on_statement_profile, nullptr);
+  return SQLITE_OK;
+}
+
+void enable_statement_profile() {
+  sqlite3_auto_extension(reinterpret_cast<void (*)()>(profile_connection));
+}
+
+void print_statement_profile(int top) {
+  std::vector<std::pair<std::string, statement_cost>> v(statement_costs().begin(),
+                                                        statement_costs().end());
+  std::sort(v.begin(), v.end(),
+            [](const auto& a, const auto& b) { return a.second.ns > b.second.ns; });
+  std::int64_t all = 0;
+  for (const auto& [sql, c] : v) all += c.ns;
+  fmt::print("    statements, {:.3f} s in all:\n", static_cast<double>(all) / 1e9);
+  for (int i = 0; i < top && i < static_cast<int>(v.size()); ++i) {
+    std::string sql = v[static_cast<std::size_t>(i)].first;
+    std::replace(sql.begin(), sql.end(), '\n', ' ');
+    sql.erase(
+        std::unique(sql.begin(), sql.end(), [](char a, char b) { return a == ' ' && b == ' '; }),
+        sql.end());
+    const statement_cost& c = v[static_cast<std::size_t>(i)].second;
+    fmt::print("    {:8.1f} ms {:7} runs {:8.1f} us  {}\n", static_cast<double>(c.ns) / 1e6, c.runs,
+               static_cast<double>(c.ns) / 1e3 / static_cast<double>(c.runs), sql.substr(0, 110));
+  }
+}
+
 double cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -531,7 +581,8 @@ struct intake_figures {
 constexpr int k_merge_pages = 500;
 
 // The mails' clock starts at T0 and moves a second a mail, faster than real time.
-intake_figures intake_rate(const fs::path& db_path, int mails, int first_request, std::int64_t t0) {
+intake_figures intake_rate(const fs::path& db_path, int mails, int first_request, std::int64_t t0,
+                           int statements) {
   hd::storage::open_options opt;  // synchronous = FULL, as the daemon's default
   store db = check(store::open(db_path.string(), opt), "open");
   intake_figures f;
@@ -540,6 +591,7 @@ intake_figures intake_rate(const fs::path& db_path, int mails, int first_request
   auto m = std::chrono::steady_clock::now();
   while (check(hd::storage::merge_search_index(db, k_merge_pages), "merge")) ++f.merge_steps;
   f.merge = std::chrono::duration<double>(std::chrono::steady_clock::now() - m).count();
+  statement_costs().clear();
   auto s = std::chrono::steady_clock::now();
   double c = cpu_seconds();
   int requests = mails / 2;  // 1-3 mails each: 2 on average
@@ -549,11 +601,15 @@ intake_figures intake_rate(const fs::path& db_path, int mails, int first_request
   int stored = 0;
   for (int r = first_request; r < first_request + requests; ++r) stored += 1 + r % 3;
   f.rate = stored / f.wall;
+  if (statements > 0) {
+    fmt::print("  {}:\n", db_path.string());
+    print_statement_profile(statements);
+  }
   return f;
 }
 
 // M mails into DIR/hd.db (its highest request id read first) and/or into an empty database.
-void time_intake(const fs::path& dir, int intake, const std::string& into) {
+void time_intake(const fs::path& dir, int intake, const std::string& into, int statements = 0) {
   fs::path path = dir / "hd.db";
   std::int64_t n = 0, newest = 0;
   {
@@ -572,8 +628,9 @@ void time_intake(const fs::path& dir, int intake, const std::string& into) {
   std::int64_t now = std::time(nullptr);
   intake_figures big = into == "empty" ? intake_figures{}
                                        : intake_rate(path, intake, static_cast<int>(n) + 1000000,
-                                                     std::max(now, newest + 1));
-  intake_figures small = into == "big" ? intake_figures{} : intake_rate(empty, intake, 0, now);
+                                                     std::max(now, newest + 1), statements);
+  intake_figures small =
+      into == "big" ? intake_figures{} : intake_rate(empty, intake, 0, now, statements);
   fmt::print("intake, {} mails, 100 per transaction, synchronous FULL, parse included:\n", intake);
   auto seconds = [](const intake_figures& f) {
     return fmt::format("{:.3f} s, CPU {:.3f} s (before it, idle merging: {} steps, {:.3f} s)",
@@ -700,7 +757,7 @@ int main(int argc, char** argv) {
   if (argc < 2) die("usage: bench_scale build|time --dir DIR [options] (see the source)");
   std::string cmd = argv[1];
   fs::path dir = "bench-scale";
-  int requests = 10000, seed = 2000, reps = 10, intake = 0;
+  int requests = 10000, seed = 2000, reps = 10, intake = 0, top_statements = 0;
   std::string helpdeskd, url, into = "both";
   std::vector<std::string> statements;
   for (int i = 2; i < argc; i += 2) {
@@ -728,6 +785,8 @@ int main(int argc, char** argv) {
       url = v;
     else if (a == "--into" && (v == "big" || v == "empty" || v == "both"))
       into = v;
+    else if (a == "--statements")
+      top_statements = std::atoi(v.c_str());
     else
       die("unknown option " + a);
   }
@@ -740,9 +799,10 @@ int main(int argc, char** argv) {
     time_views(dir, reps, helpdeskd, intake, url);
   else if (cmd == "sql")
     time_sql(dir, statements);
-  else if (cmd == "intake" && intake > 0)
-    time_intake(dir, intake, into);
-  else
+  else if (cmd == "intake" && intake > 0) {
+    if (top_statements > 0) enable_statement_profile();
+    time_intake(dir, intake, into, top_statements);
+  } else
     die("unknown command " + cmd);
   if (getloadavg(load, 3) >= 0)
     fmt::print("load average after: {:.2f} {:.2f} {:.2f}\n", load[0], load[1], load[2]);
