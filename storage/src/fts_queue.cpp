@@ -37,33 +37,28 @@ constexpr const char* k_fts_columns =
 // makes the 64th: search then reads up to about 90 segments in the open window, which
 // measured no slower than 14 (bench/README.md, section 6). Windows before this build keep the
 // merging they had (16 in the commits) and are never merged at idle.
-constexpr int k_automerge = 0;
-constexpr int k_crisismerge = 64;
-constexpr int k_usermerge = 16;
+struct merge_option {
+  const char* name;
+  int value;
+};
+constexpr merge_option k_merging[] = {{"automerge", 0}, {"crisismerge", 64}, {"usermerge", 16}};
 
 // Whether the window merges as above already.
 bool merging_tuned(const sql::connection& db, const std::string& name) {
-  sql::statement now(db, fmt::format("SELECT k, v FROM {} WHERE k IN ('automerge', "
-                                     "'crisismerge', 'usermerge')",
-                                     quoted(name + "_config")));
-  int right = 0;
-  while (now.step()) {
-    std::string k = now.text(0);
-    std::int64_t want = k == "automerge"     ? k_automerge
-                        : k == "crisismerge" ? k_crisismerge
-                                             : k_usermerge;
-    if (!now.is_null(1) && now.integer(1) == want) ++right;
+  sql::statement now(db, fmt::format("SELECT v FROM {} WHERE k = ?1", quoted(name + "_config")));
+  for (const merge_option& o : k_merging) {
+    now.bind(1, o.name);
+    if (!now.step() || now.is_null(0) || now.integer(0) != o.value) return false;
+    now.reset();
   }
-  return right == 3;
+  return true;
 }
 
 void tune_merging(const sql::connection& db, const std::string& name) {
-  for (auto [option, value] :
-       {std::pair{"automerge", k_automerge}, std::pair{"crisismerge", k_crisismerge},
-        std::pair{"usermerge", k_usermerge}}) {
-    db.exec(
-        fmt::format("INSERT INTO {0} ({0}, rank) VALUES ('{1}', {2})", quoted(name), option, value)
-            .c_str());
+  for (const merge_option& o : k_merging) {
+    db.exec(fmt::format("INSERT INTO {0} ({0}, rank) VALUES ('{1}', {2})", quoted(name), o.name,
+                        o.value)
+                .c_str());
   }
 }
 
