@@ -31,10 +31,13 @@
 // DIR/helpdeskd-pg.toml, DIR's configuration with the URL); --intake is SQLite's only.
 //
 // intake: only the intake of `time --intake M`, into DIR/hd.db, into an empty database or
-// both (the default), so that each can be run under a profiler on its own. With
-// --statements K, each side also prints the K SQL statements that took the longest in all
-// (SQLite's own profile of each statement run: count, total and mean; a trigger's work is in
-// the statement that fired it). The profile costs some time itself: compare sides, not runs.
+// both (the default), so that each can be run under a profiler on its own. Both: the two
+// sides' transactions alternate, each timed on its own, so that a slow spell of the machine
+// falls on both. With --statements K, each side also prints the K SQL statements that took
+// the longest in all (SQLite's own profile of each statement run: count, total and mean, the
+// pages it fetched from SQLite's page cache a run and those it read from the file in all; a
+// trigger's work is in the statement that fired it), and the pages it wrote. The profile
+// costs some time itself: compare sides, not runs.
 #include "hd/common/config.hpp"
 #include "hd/common/digest.hpp"
 #include "hd/mailparse/parser.hpp"
@@ -59,6 +62,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -516,25 +520,43 @@ void report(const std::string& what, const stats& s, const std::size_t* rows = n
 }
 
 // --statements: SQLite's profile of every statement run on any connection opened after
-// enable_statement_profile(), summed by SQL text.
+// enable_statement_profile(), summed by SQL text for each connection.
 struct statement_cost {
   std::int64_t runs = 0, ns = 0;
+  std::int64_t pages = 0;   ///< pages fetched from SQLite's page cache (hits and misses)
+  std::int64_t misses = 0;  ///< of them, pages it had to read from the file
 };
-std::map<std::string, statement_cost>& statement_costs() {
-  static std::map<std::string, statement_cost> costs;
+using statement_costs = std::map<std::string, statement_cost>;
+std::map<sqlite3*, statement_costs>& costs_by_connection() {
+  static std::map<sqlite3*, statement_costs> costs;
   return costs;
 }
 
 int on_statement_profile(unsigned, void*, void* stmt, void* ns) {
   const char* sql = sqlite3_sql(static_cast<sqlite3_stmt*>(stmt));
-  statement_cost& c = statement_costs()[sql ? sql : "?"];
+  sqlite3* db = sqlite3_db_handle(static_cast<sqlite3_stmt*>(stmt));
+  statement_cost& c = costs_by_connection()[db][sql ? sql : "?"];
   ++c.runs;
   c.ns += *static_cast<sqlite3_int64*>(ns);
+  // The connection's page fetches since the statement before: this one's, as statements
+  // here run one at a time (a trigger's are its statement's).
+  int hit = 0, miss = 0, high = 0;
+  sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_HIT, &hit, &high, 1);
+  sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_MISS, &miss, &high, 1);
+  c.pages += hit + miss;
+  c.misses += miss;
   return 0;
+}
+
+// The connection opened last: the store just opened, when profiling.
+sqlite3*& last_connection() {
+  static sqlite3* db = nullptr;
+  return db;
 }
 
 int profile_connection(sqlite3* db, const char**, const sqlite3_api_routines*) {
   sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, on_statement_profile, nullptr);
+  last_connection() = db;
   return SQLITE_OK;
 }
 
@@ -542,14 +564,43 @@ void enable_statement_profile() {
   sqlite3_auto_extension(reinterpret_cast<void (*)()>(profile_connection));
 }
 
-void print_statement_profile(int top) {
-  std::vector<std::pair<std::string, statement_cost>> v(statement_costs().begin(),
-                                                        statement_costs().end());
+// The pages DB wrote since the last call (the figure is read and reset). The pages fetched
+// are counted by statement (on_statement_profile).
+void print_pages_written(sqlite3* db) {
+  auto take = [&](int op) {
+    int cur = 0, high = 0;
+    sqlite3_db_status(db, op, &cur, &high, 1);
+    return cur;
+  };
+  int write = take(SQLITE_DBSTATUS_CACHE_WRITE), spill = take(SQLITE_DBSTATUS_CACHE_SPILL);
+  fmt::print("    pages written: {}", write);
+  if (spill > 0) fmt::print(" ({} of them spilled to the WAL inside a transaction)", spill);
+  fmt::print("\n");
+}
+
+void reset_page_counts(sqlite3* db) {
+  for (int op : {SQLITE_DBSTATUS_CACHE_HIT, SQLITE_DBSTATUS_CACHE_MISS, SQLITE_DBSTATUS_CACHE_WRITE,
+                 SQLITE_DBSTATUS_CACHE_SPILL}) {
+    int cur = 0, high = 0;
+    sqlite3_db_status(db, op, &cur, &high, 1);
+  }
+}
+
+void print_statement_profile(sqlite3* db, int top) {
+  const statement_costs& costs = costs_by_connection()[db];
+  std::vector<std::pair<std::string, statement_cost>> v(costs.begin(), costs.end());
   std::sort(v.begin(), v.end(),
             [](const auto& a, const auto& b) { return a.second.ns > b.second.ns; });
-  std::int64_t all = 0;
-  for (const auto& [sql, c] : v) all += c.ns;
-  fmt::print("    statements, {:.3f} s in all:\n", static_cast<double>(all) / 1e9);
+  statement_cost all;
+  for (const auto& [sql, c] : v) {
+    all.ns += c.ns;
+    all.pages += c.pages;
+    all.misses += c.misses;
+  }
+  fmt::print(
+      "    statements, {:.3f} s in all; {} pages fetched from SQLite's cache, {} of them read "
+      "from the file (per statement: pages fetched a run, pages read in all):\n",
+      static_cast<double>(all.ns) / 1e9, all.pages, all.misses);
   for (int i = 0; i < top && i < static_cast<int>(v.size()); ++i) {
     std::string sql = v[static_cast<std::size_t>(i)].first;
     std::replace(sql.begin(), sql.end(), '\n', ' ');
@@ -557,58 +608,105 @@ void print_statement_profile(int top) {
         std::unique(sql.begin(), sql.end(), [](char a, char b) { return a == ' ' && b == ' '; }),
         sql.end());
     const statement_cost& c = v[static_cast<std::size_t>(i)].second;
-    fmt::print("    {:8.1f} ms {:7} runs {:8.1f} us  {}\n", static_cast<double>(c.ns) / 1e6, c.runs,
-               static_cast<double>(c.ns) / 1e3 / static_cast<double>(c.runs), sql.substr(0, 110));
+    fmt::print("    {:8.1f} ms {:7} runs {:8.1f} us {:6.1f} pages {:5} read  {}\n",
+               static_cast<double>(c.ns) / 1e6, c.runs,
+               static_cast<double>(c.ns) / 1e3 / static_cast<double>(c.runs),
+               static_cast<double>(c.pages) / static_cast<double>(c.runs), c.misses,
+               sql.substr(0, 90));
   }
 }
 
+// This thread's CPU seconds (user and system).
 double cpu_seconds() {
   rusage u{};
-  getrusage(RUSAGE_SELF, &u);
+  getrusage(RUSAGE_THREAD, &u);
   auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
-// One side of an intake run: mails stored per second, and the wall and CPU seconds it took
-// (the difference is time spent waiting: fsync, the page cache).
-struct intake_figures {
-  double rate = 0, wall = 0, cpu = 0;
-  double merge = 0;     ///< seconds merging the search index before the run (not timed)
-  int merge_steps = 0;  ///< merge_search_index steps that wrote
-};
-
 // The daemon's idle merge step (daemon/service: the intake service's storage worker).
 constexpr int k_merge_pages = 500;
 
-// The mails' clock starts at T0 and moves a second a mail, faster than real time.
-intake_figures intake_rate(const fs::path& db_path, int mails, int first_request, std::int64_t t0,
-                           int statements) {
-  hd::storage::open_options opt;  // synchronous = FULL, as the daemon's default
-  store db = check(store::open(db_path.string(), opt), "open");
-  intake_figures f;
-  // The daemon merges the search index's segments when it has been idle (the storage
-  // worker's idle task): what the previous run left is merged first, as after a quiet spell.
-  auto m = std::chrono::steady_clock::now();
-  while (check(hd::storage::merge_search_index(db, k_merge_pages), "merge")) ++f.merge_steps;
-  f.merge = std::chrono::duration<double>(std::chrono::steady_clock::now() - m).count();
-  statement_costs().clear();
-  auto s = std::chrono::steady_clock::now();
-  double c = cpu_seconds();
-  int requests = mails / 2;  // 1-3 mails each: 2 on average
-  ingest_requests(db, first_request, requests, t0, 1);
-  f.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count();
-  f.cpu = cpu_seconds() - c;
-  int stored = 0;
-  for (int r = first_request; r < first_request + requests; ++r) stored += 1 + r % 3;
-  f.rate = stored / f.wall;
-  if (statements > 0) {
-    fmt::print("  {}:\n", db_path.string());
-    print_statement_profile(statements);
+// One side of an intake run: its store, the next mail to write, and the figures so far.
+// Mails are written 100 per transaction, as requests [first, first + count) with 1-3 mails
+// each; the mails' clock starts at T0 and moves a second a mail, faster than real time.
+class intake_side {
+ public:
+  intake_side(const fs::path& path, int first, int count, std::int64_t t0, bool profiled)
+      : path_(path),
+        db_(check(store::open(path.string(), hd::storage::open_options{}), "open")),
+        in_{db_},
+        r_(first),
+        end_(first + count),
+        t_(t0) {
+    // open_options{}: synchronous = FULL, as the daemon's default.
+    if (profiled) connection_ = last_connection();
+    // The daemon merges the search index's segments when it has been idle (the storage
+    // worker's idle task): what the previous run left is merged first, as after a quiet spell.
+    auto m = std::chrono::steady_clock::now();
+    while (check(hd::storage::merge_search_index(db_, k_merge_pages), "merge")) ++merge_steps_;
+    merge_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - m).count();
+    if (connection_) {
+      costs_by_connection()[connection_].clear();
+      reset_page_counts(connection_);
+    }
   }
-  return f;
-}
+  intake_side(const intake_side&) = delete;
+  intake_side& operator=(const intake_side&) = delete;
+
+  bool done() const { return r_ >= end_; }
+
+  // The next transaction of up to 100 mails, timed.
+  void batch() {
+    if (done()) return;
+    auto s = std::chrono::steady_clock::now();
+    double c = cpu_seconds();
+    auto b = check(hd::storage::write_batch::begin(db_), "begin");
+    for (int n = 0; n < 100 && !done(); ++n) {
+      in_.one(raw_mail(r_, k_, t_), t_, r_);
+      ++t_;
+      ++stored_;
+      if (++k_ == 1 + r_ % 3) {
+        k_ = 0;
+        ++r_;
+      }
+    }
+    check(b.commit(), "commit");
+    cpu_ += cpu_seconds() - c;
+    wall_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count();
+  }
+
+  double rate() const { return stored_ / wall_; }
+
+  std::string seconds() const {
+    return fmt::format("{:.3f} s, CPU {:.3f} s (before it, idle merging: {} steps, {:.3f} s)",
+                       wall_, cpu_, merge_steps_, merge_);
+  }
+
+  void print_profile(int top) const {
+    if (!connection_) return;
+    fmt::print("  {}:\n", path_.string());
+    print_statement_profile(connection_, top);
+    print_pages_written(connection_);
+  }
+
+ private:
+  fs::path path_;
+  store db_;
+  ingester in_;
+  sqlite3* connection_ = nullptr;
+  int r_, end_, k_ = 0;
+  std::int64_t t_;
+  int stored_ = 0;
+  double wall_ = 0, cpu_ = 0;
+  double merge_ = 0;     ///< seconds merging the search index before the run (not timed)
+  int merge_steps_ = 0;  ///< merge_search_index steps that wrote
+};
 
 // M mails into DIR/hd.db (its highest request id read first) and/or into an empty database.
+// Both: the two sides' transactions alternate (big, empty, empty, big, ...), each timed on its
+// own, so that the machine's slow spells, which last seconds on a shared host, fall on both
+// sides alike instead of on whichever ran in them.
 void time_intake(const fs::path& dir, int intake, const std::string& into, int statements = 0) {
   fs::path path = dir / "hd.db";
   std::int64_t n = 0, newest = 0;
@@ -626,24 +724,35 @@ void time_intake(const fs::path& dir, int intake, const std::string& into, int s
   fs::path empty = dir / "empty.db";
   for (const char* s : {"", "-wal", "-shm"}) fs::remove(empty.string() + s);
   std::int64_t now = std::time(nullptr);
-  intake_figures big = into == "empty" ? intake_figures{}
-                                       : intake_rate(path, intake, static_cast<int>(n) + 1000000,
-                                                     std::max(now, newest + 1), statements);
-  intake_figures small =
-      into == "big" ? intake_figures{} : intake_rate(empty, intake, 0, now, statements);
-  fmt::print("intake, {} mails, 100 per transaction, synchronous FULL, parse included:\n", intake);
-  auto seconds = [](const intake_figures& f) {
-    return fmt::format("{:.3f} s, CPU {:.3f} s (before it, idle merging: {} steps, {:.3f} s)",
-                       f.wall, f.cpu, f.merge_steps, f.merge);
-  };
-  if (into != "empty") fmt::print("  into this database: {}\n", seconds(big));
-  if (into != "big") fmt::print("  into an empty one: {}\n", seconds(small));
-  if (into == "both") {
-    fmt::print("  into this database {:.0f} mails/s, into an empty one {:.0f} mails/s: {:.2f}x\n",
-               big.rate, small.rate, big.rate / small.rate);
-  } else {
-    fmt::print("  into {} {:.0f} mails/s\n", into == "big" ? "this database" : "an empty one",
-               big.rate + small.rate);
+  int requests = intake / 2;  // 1-3 mails each: 2 on average
+  {
+    std::optional<intake_side> big, small;
+    if (into != "empty")
+      big.emplace(path, static_cast<int>(n) + 1000000, requests, std::max(now, newest + 1),
+                  statements > 0);
+    if (into != "big") small.emplace(empty, 0, requests, now, statements > 0);
+    for (int i = 0; (big && !big->done()) || (small && !small->done()); ++i) {
+      if (i % 2 == 0) {
+        if (big) big->batch();
+        if (small) small->batch();
+      } else {
+        if (small) small->batch();
+        if (big) big->batch();
+      }
+    }
+    if (big) big->print_profile(statements);
+    if (small) small->print_profile(statements);
+    fmt::print("intake, {} mails, 100 per transaction, synchronous FULL, parse included{}:\n",
+               intake, big && small ? ", the two sides' transactions alternated" : "");
+    if (big) fmt::print("  into this database: {}\n", big->seconds());
+    if (small) fmt::print("  into an empty one: {}\n", small->seconds());
+    if (big && small) {
+      fmt::print("  into this database {:.0f} mails/s, into an empty one {:.0f} mails/s: {:.2f}x\n",
+                 big->rate(), small->rate(), big->rate() / small->rate());
+    } else {
+      fmt::print("  into {} {:.0f} mails/s\n", big ? "this database" : "an empty one",
+                 big ? big->rate() : small->rate());
+    }
   }
   for (const char* s : {"", "-wal", "-shm"}) fs::remove(empty.string() + s);
 }

@@ -80,14 +80,20 @@ enum class part { no_request, participant, stranger };
 // appeared in From, To or Cc of one of its messages, or we sent mail of it to the address.
 part sender_part(const sql::connection& db, std::int64_t id, std::int64_t person_id,
                  const std::string& addr) {
-  // The outbox keeps recipients one a line: the address must be a whole line.
-  sql::statement st(db, fmt::format(R"(SELECT r.person_id = ?2
-      OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = r.id
-                 AND (m.person_id = ?2 OR m.from_address = ?3))
-      OR EXISTS (SELECT 1 FROM message_addresses a JOIN messages m ON m.id = a.message_id
-                 WHERE m.request_id = r.id AND a.address = ?3)
-      OR EXISTS (SELECT 1 FROM outbox o WHERE o.request_id = r.id
-                 AND {0}({1}(10) || lower(o.recipients) || {1}(10), {1}(10) || ?3 || {1}(10)) > 0)
+  // The outbox keeps recipients one a line: the address must be a whole line. CASE tries
+  // the tests in turn and stops at the first that holds (an OR of them evaluated all three
+  // subqueries for a reply from the request's own person, the usual case: 21 pages read
+  // against 3 at 1.6M requests, bench/README.md section 6).
+  sql::statement st(db, fmt::format(R"(SELECT CASE
+      WHEN r.person_id = ?2 THEN 1
+      WHEN EXISTS (SELECT 1 FROM messages m WHERE m.request_id = r.id
+                   AND (m.person_id = ?2 OR m.from_address = ?3)) THEN 1
+      WHEN EXISTS (SELECT 1 FROM message_addresses a JOIN messages m ON m.id = a.message_id
+                   WHERE m.request_id = r.id AND a.address = ?3) THEN 1
+      WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.request_id = r.id
+                   AND {0}({1}(10) || lower(o.recipients) || {1}(10), {1}(10) || ?3 || {1}(10)) > 0)
+        THEN 1
+      ELSE 0 END
     FROM requests r WHERE r.id = ?1)",
                                     db.pick("instr", "strpos"), db.pick("char", "chr")));
   st.bind(1, id).bind(2, person_id).bind(3, addr);

@@ -649,6 +649,11 @@ DROP INDEX raw_messages_sha256;
 CREATE INDEX raw_messages_sha256 ON raw_messages(sha256) WHERE by_message_id = 0;
 CREATE INDEX quarantine_raw ON quarantine(raw_id);
 )sql"},
+      {24, "one index fewer for each message stored", R"sql(
+-- As SQLite's schema 24 (schema.cpp): messages_request_from (request_id, from_address) serves
+-- every lookup by request that messages_request served.
+DROP INDEX IF EXISTS messages_request;
+)sql"},
   };
   return list;
 }

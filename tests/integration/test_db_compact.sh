@@ -68,6 +68,7 @@ c.execute("CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
           "INSERT INTO fts_queue (message_id) VALUES (new.id); END")
 c.execute("DROP TABLE fts_windows")  # schema 19's: the index as one window
 c.execute("DROP INDEX messages_raw")  # schema 20's
+c.execute("CREATE INDEX messages_request ON messages(request_id)")  # dropped by schema 24
 c.execute("PRAGMA user_version = 17")
 c.commit()
 PY
