@@ -25,9 +25,9 @@
 // anna, `requests search printer` (a common word), and `status` (mailbox status and outbox
 // counts). With --helpdeskd, the same commands as whole CLI processes. With --intake M, M new
 // mails (default 0) ingested into DIR/hd.db and into an empty database, 100 per transaction,
-// parse included: mails/s of each. Prints min, median and max in milliseconds.
-// With --url postgresql://..., the views are timed on that PostgreSQL database instead (one
-// that `helpdeskd db copy --to URL` filled from DIR/hd.db; the CLI processes get
+// parse included, the two sides' transactions alternated: mails/s of each. Prints min, median and
+// max in milliseconds. With --url postgresql://..., the views are timed on that PostgreSQL database
+// instead (one that `helpdeskd db copy --to URL` filled from DIR/hd.db; the CLI processes get
 // DIR/helpdeskd-pg.toml, DIR's configuration with the URL); --intake is SQLite's only.
 //
 // intake: only the intake of `time --intake M`, into DIR/hd.db, into an empty database or
@@ -292,30 +292,51 @@ struct ingester {
   }
 };
 
+// Requests [first, first + count) with 1-3 mails each (1 + r % 3), mail by mail: request R's
+// Kth mail at time T, the clock moving GAP seconds a mail.
+class mail_sequence {
+ public:
+  mail_sequence(int first, int count, std::int64_t t0, int gap)
+      : r_(first), end_(first + count), t_(t0), gap_(gap) {}
+  bool done() const { return r_ >= end_; }
+  int request() const { return r_; }
+  int mail() const { return k_; }
+  std::int64_t time() const { return t_; }
+  void next() {
+    t_ += gap_;
+    if (++k_ == 1 + r_ % 3) {
+      k_ = 0;
+      ++r_;
+    }
+  }
+
+ private:
+  int r_, end_, k_ = 0;
+  std::int64_t t_;
+  int gap_;
+};
+
+// The next transaction of SEQ: up to 100 mails. Returns how many it stored; the ids of the
+// requests it created are added to CREATED.
+int ingest_batch(store& db, ingester& in, mail_sequence& seq, std::vector<std::int64_t>& created) {
+  auto batch = check(hd::storage::write_batch::begin(db), "begin");
+  int n = 0;
+  for (; n < 100 && !seq.done(); ++n, seq.next()) {
+    auto o = in.one(raw_mail(seq.request(), seq.mail(), seq.time()), seq.time(), seq.request());
+    if (seq.mail() == 0) created.push_back(o.request_id);
+  }
+  check(batch.commit(), "commit");
+  return n;
+}
+
 // Ingests requests [first, first + count) with 1-3 mails each, 100 mails per transaction.
 // Returns the ids of the requests created.
 std::vector<std::int64_t> ingest_requests(store& db, int first, int count, std::int64_t t0,
                                           int gap) {
   ingester in{db};
   std::vector<std::int64_t> ids;
-  std::optional<hd::storage::write_batch> batch;
-  int in_batch = 0;
-  std::int64_t t = t0;
-  for (int r = first; r < first + count; ++r) {
-    int mails = 1 + r % 3;
-    for (int k = 0; k < mails; ++k) {
-      if (!batch) batch.emplace(check(hd::storage::write_batch::begin(db), "begin"));
-      auto o = in.one(raw_mail(r, k, t), t, r);
-      if (k == 0) ids.push_back(o.request_id);
-      t += gap;
-      if (++in_batch == 100) {
-        check(batch->commit(), "commit");
-        batch.reset();
-        in_batch = 0;
-      }
-    }
-  }
-  if (batch) check(batch->commit(), "commit");
+  mail_sequence seq(first, count, t0, gap);
+  while (!seq.done()) ingest_batch(db, in, seq, ids);
   return ids;
 }
 
@@ -636,9 +657,7 @@ class intake_side {
       : path_(path),
         db_(check(store::open(path.string(), hd::storage::open_options{}), "open")),
         in_{db_},
-        r_(first),
-        end_(first + count),
-        t_(t0) {
+        seq_(first, count, t0, 1) {
     // open_options{}: synchronous = FULL, as the daemon's default.
     if (profiled) connection_ = last_connection();
     // The daemon merges the search index's segments when it has been idle (the storage
@@ -654,24 +673,14 @@ class intake_side {
   intake_side(const intake_side&) = delete;
   intake_side& operator=(const intake_side&) = delete;
 
-  bool done() const { return r_ >= end_; }
+  bool done() const { return seq_.done(); }
 
   // The next transaction of up to 100 mails, timed.
   void batch() {
     if (done()) return;
     auto s = std::chrono::steady_clock::now();
     double c = cpu_seconds();
-    auto b = check(hd::storage::write_batch::begin(db_), "begin");
-    for (int n = 0; n < 100 && !done(); ++n) {
-      in_.one(raw_mail(r_, k_, t_), t_, r_);
-      ++t_;
-      ++stored_;
-      if (++k_ == 1 + r_ % 3) {
-        k_ = 0;
-        ++r_;
-      }
-    }
-    check(b.commit(), "commit");
+    stored_ += ingest_batch(db_, in_, seq_, created_);
     cpu_ += cpu_seconds() - c;
     wall_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count();
   }
@@ -695,8 +704,8 @@ class intake_side {
   store db_;
   ingester in_;
   sqlite3* connection_ = nullptr;
-  int r_, end_, k_ = 0;
-  std::int64_t t_;
+  mail_sequence seq_;
+  std::vector<std::int64_t> created_;
   int stored_ = 0;
   double wall_ = 0, cpu_ = 0;
   double merge_ = 0;     ///< seconds merging the search index before the run (not timed)
