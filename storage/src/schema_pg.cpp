@@ -654,6 +654,11 @@ CREATE INDEX quarantine_raw ON quarantine(raw_id);
 -- every lookup by request that messages_request served.
 DROP INDEX IF EXISTS messages_request;
 )sql"},
+      {25, "messages without raw mail out of the raw-mail index", R"sql(
+-- As SQLite's schema 25 (schema.cpp): messages_raw holds only messages with raw mail.
+DROP INDEX IF EXISTS messages_raw;
+CREATE INDEX messages_raw ON messages(raw_id) WHERE raw_id IS NOT NULL;
+)sql"},
   };
   return list;
 }

@@ -439,3 +439,25 @@ TEST_CASE("a reply's sender check stops at the first test that holds" *
   }
   CHECK(checks == 1);
 }
+
+TEST_CASE("schema 25: messages without raw mail stay out of the raw-mail index" *
+          doctest::test_suite("sqlite")) {
+  // messages_raw held every message; the acknowledgements, replies and notes have no raw mail,
+  // and nothing looks them up by it. "a mail seen again ... is found by index" above checks
+  // that the lookups by raw_id still use it.
+  store s = populated();
+  const sql::connection& db = connection_of(s);
+  sql::statement partial(db,
+                         "SELECT partial FROM pragma_index_list('messages') "
+                         "WHERE name = 'messages_raw'");
+  REQUIRE(partial.step());
+  CHECK(partial.integer(0) == 1);
+  sql::statement text(db, "SELECT sql FROM sqlite_master WHERE name = 'messages_raw'");
+  REQUIRE(text.step());
+  CHECK(text.text(0).find("WHERE raw_id IS NOT NULL") != std::string::npos);
+  std::string plan;
+  for (const std::string& l : plan_of(db, "SELECT request_id FROM messages WHERE raw_id = 3"))
+    plan += l + "; ";
+  CAPTURE(plan);
+  CHECK(plan.find("USING INDEX messages_raw") != std::string::npos);
+}
