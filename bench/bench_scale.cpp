@@ -317,13 +317,14 @@ class mail_sequence {
 };
 
 // The next transaction of SEQ: up to 100 mails. Returns how many it stored; the ids of the
-// requests it created are added to CREATED.
-int ingest_batch(store& db, ingester& in, mail_sequence& seq, std::vector<std::int64_t>& created) {
+// requests it created are added to CREATED unless it is null.
+int ingest_batch(store& db, ingester& in, mail_sequence& seq,
+                 std::vector<std::int64_t>* created = nullptr) {
   auto batch = check(hd::storage::write_batch::begin(db), "begin");
   int n = 0;
   for (; n < 100 && !seq.done(); ++n, seq.next()) {
     auto o = in.one(raw_mail(seq.request(), seq.mail(), seq.time()), seq.time(), seq.request());
-    if (seq.mail() == 0) created.push_back(o.request_id);
+    if (created && seq.mail() == 0) created->push_back(o.request_id);
   }
   check(batch.commit(), "commit");
   return n;
@@ -336,7 +337,7 @@ std::vector<std::int64_t> ingest_requests(store& db, int first, int count, std::
   ingester in{db};
   std::vector<std::int64_t> ids;
   mail_sequence seq(first, count, t0, gap);
-  while (!seq.done()) ingest_batch(db, in, seq, ids);
+  while (!seq.done()) ingest_batch(db, in, seq, &ids);
   return ids;
 }
 
@@ -680,7 +681,7 @@ class intake_side {
     if (done()) return;
     auto s = std::chrono::steady_clock::now();
     double c = cpu_seconds();
-    stored_ += ingest_batch(db_, in_, seq_, created_);
+    stored_ += ingest_batch(db_, in_, seq_);
     cpu_ += cpu_seconds() - c;
     wall_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count();
   }
@@ -705,7 +706,6 @@ class intake_side {
   ingester in_;
   sqlite3* connection_ = nullptr;
   mail_sequence seq_;
-  std::vector<std::int64_t> created_;
   int stored_ = 0;
   double wall_ = 0, cpu_ = 0;
   double merge_ = 0;     ///< seconds merging the search index before the run (not timed)

@@ -604,7 +604,7 @@ CREATE INDEX quarantine_raw ON quarantine(raw_id);
 -- (request_id, from_address), which serves every lookup by request as well: one request's
 -- messages, their count, the newest, the check that a sender wrote to a request, and the
 -- foreign keys' search for a request's messages. Each message stored went into both: at
--- 1.6M requests the insert into messages fetched 34 pages from the page cache, 4 of them for
+-- 1.6M requests the insert into messages fetched 34 pages from the page cache, 3 of them for
 -- this index (bench/README.md, section 6). Dropping an index writes no rows.
 DROP INDEX IF EXISTS messages_request;
 )sql"},

@@ -359,6 +359,17 @@ TEST_CASE("the bytes' hash is indexed only for mail its Message-ID cannot find (
   CHECK(by_hash == 2);
 }
 
+namespace {
+
+// The plan of SQL_TEXT as one line, its steps joined by "; ".
+std::string plan_line(const sql::connection& db, const std::string& sql_text) {
+  std::string plan;
+  for (const std::string& l : plan_of(db, sql_text)) plan += l + "; ";
+  return plan;
+}
+
+}  // namespace
+
 TEST_CASE("schema 24: one index serves the lookups of a request's messages" *
           doctest::test_suite("sqlite")) {
   // messages_request (request_id) repeated the first column of messages_request_from, and
@@ -375,8 +386,7 @@ TEST_CASE("schema 24: one index serves the lookups of a request's messages" *
                         "SELECT COUNT(*) FROM messages WHERE request_id = 7",
                         "SELECT max(id) FROM messages WHERE request_id = 7"}) {
     CAPTURE(q);
-    std::string plan;
-    for (const std::string& l : plan_of(db, q)) plan += l + "; ";
+    std::string plan = plan_line(db, q);
     CAPTURE(plan);
     CHECK(plan.find("messages_request_from") != std::string::npos);
   }
@@ -455,9 +465,7 @@ TEST_CASE("schema 25: messages without raw mail stay out of the raw-mail index" 
   sql::statement text(db, "SELECT sql FROM sqlite_master WHERE name = 'messages_raw'");
   REQUIRE(text.step());
   CHECK(text.text(0).find("WHERE raw_id IS NOT NULL") != std::string::npos);
-  std::string plan;
-  for (const std::string& l : plan_of(db, "SELECT request_id FROM messages WHERE raw_id = 3"))
-    plan += l + "; ";
+  std::string plan = plan_line(db, "SELECT request_id FROM messages WHERE raw_id = 3");
   CAPTURE(plan);
   CHECK(plan.find("USING INDEX messages_raw") != std::string::npos);
 }
