@@ -284,10 +284,24 @@ struct ingester {
     in.route.owner = owners[r % 8];
     in.route.priority = r % 10 == 0 ? "urgent" : "normal";
     // As the intake's unit of work: the acknowledgement queued after ingest, in the same
-    // transaction (the caller's write batch).
+    // transaction (the caller's write batch), with the storage work acknowledge() does for it
+    // (daemon/intake/src/ack.cpp): the suppression and rate-limit checks, the request's facts
+    // for the template, the auto-reply log's row and the ack_queued event. Only the template's
+    // rendering is left out.
     auto o = check(db.ingest(in), "ingest");
-    if (o.kind == hd::storage::ingest_kind::created)
-      check(hd::storage::queue_mails(db, o.request_id, {ack_of(o, now)}, now), "queue");
+    if (o.kind == hd::storage::ingest_kind::created) {
+      hd::storage::outgoing_mail ack = ack_of(o, now);
+      const std::string& to = ack.recipients[0];
+      if (check(hd::storage::suppression_of(db, to, now), "suppression"))
+        die("the bench's customer is suppressed");
+      check(hd::storage::count_auto_replies(db, to, now - 600), "rate limit");
+      check(hd::storage::reply_facts_of(db, o.request_id), "reply facts");
+      check(hd::storage::record_auto_reply(db, to, o.request_id, now), "auto-reply log");
+      check(hd::storage::add_request_event(db, o.request_id, now, "ack_queued",
+                                           "acknowledgement to " + to + " in 'en' (default)"),
+            "event");
+      check(hd::storage::queue_mails(db, o.request_id, {ack}, now), "queue");
+    }
     return o;
   }
 };

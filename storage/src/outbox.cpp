@@ -321,6 +321,26 @@ result<int, errc> count_auto_replies(store& s, std::string_view address, std::in
   });
 }
 
+result<int, errc> prune_auto_replies(store& s, std::int64_t before, int batch) {
+  return guarded([&]() -> result<int, errc> {
+    const sql::connection& db = connection_of(s);
+    // The oldest rows first, by id: the log is written in time order, so a pass reads the rows
+    // that go and stops (a row written under a clock set back, after newer ones, is found
+    // all the same). Each statement commits on its own.
+    sql::statement del(db,
+                       "DELETE FROM auto_replies WHERE id IN (SELECT id FROM auto_replies "
+                       "WHERE at < ?1 ORDER BY id LIMIT ?2)");
+    int total = 0;
+    for (;;) {
+      del.bind(1, before).bind(2, batch).run();
+      int n = db.changes();
+      total += n;
+      if (n < batch) return total;
+      del.reset();
+    }
+  });
+}
+
 namespace {
 // Redirects share the auto-reply log under a key no addr-spec can collide with (a newline
 // never occurs in one), so the ack rate limit never counts them and vice versa.

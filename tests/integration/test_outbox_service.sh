@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The service sends the outbox from its event loop: several SMTP transfers in flight at once
 # (up to [smtp] max_parallel), a 451 defers the mail while the service keeps running, and
-# after the receiver recovers the mail arrives exactly once; SIGTERM stops it cleanly.
+# after the receiver recovers the mail arrives exactly once; the auto-reply log loses what is
+# past its horizon and keeps the rest; SIGTERM stops it cleanly.
 set -euo pipefail
 source "$(dirname "$0")/lib/testlib.sh"
 source "$(dirname "$0")/lib/smtp_tls.sh"
@@ -28,6 +29,10 @@ for i in 1 2 3 4 5 6; do
     hd -c "$T/hd.toml" ingest
 done
 expect_eq "$(q "SELECT COUNT(*) FROM outbox WHERE status = 'queued'")" 6 "six acknowledgements queued"
+# The auto-reply log: the six just written, and one three days old (past the default horizon
+# of two days: docs/replies.md).
+expect_eq "$(q "SELECT COUNT(*) FROM auto_replies")" 6 "six acknowledgements in the auto-reply log"
+q "INSERT INTO auto_replies (address, at) VALUES ('old@example.org', $(( $(date +%s) - 3 * 86400 )))"
 
 "$HELPDESKD" -c "$T/hd.toml" run > "$T/run.log" 2>&1 &
 run_pid=$!
@@ -37,6 +42,10 @@ wait_for "six mails at the receiver" '[ "$(received)" -ge 6 ]'
 wait_for "all marked sent" '[ "$(q "SELECT COUNT(*) FROM outbox WHERE status = '"'sent'"'")" = 6 ]'
 expect_eq "$(cat "$SMTP_DIR/max_concurrent")" 3 "three transfers in flight at once (max_parallel)"
 expect_eq "$(grep -c 'outbox.sent' "$T/run.log")" 6 "one outbox.sent line each"
+grep -q 'auto_replies.pruned count=1$' "$T/run.log" || fail "no auto_replies.pruned count=1"
+expect_eq "$(q "SELECT COUNT(*) FROM auto_replies WHERE address = 'old@example.org'")" 0 \
+  "the entry past the horizon pruned"
+expect_eq "$(q "SELECT COUNT(*) FROM auto_replies")" 6 "the six inside it kept"
 
 # A 451 defers the mail; the service goes on; after recovery it arrives exactly once.
 echo tempfail > "$SMTP_DIR/mode"

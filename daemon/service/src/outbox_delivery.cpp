@@ -148,9 +148,25 @@ void send_batch(const config& cfg, storage::store& db, const logger& log,
 
 }  // namespace
 
+std::int64_t auto_reply_keep_s(const config& cfg) {
+  constexpr std::int64_t day = 86400;
+  return std::max<std::int64_t>(cfg.ack.rate_limit_window_s, day) + day;
+}
+
+result<int, storage::errc> prune_auto_reply_log(const config& cfg, storage::store& db,
+                                                std::int64_t now) {
+  return storage::prune_auto_replies(db, now - auto_reply_keep_s(cfg));
+}
+
 drain_stats drain_outbox(const config& cfg, storage::store& db, const logger& log,
                          std::int64_t now) {
   drain_stats st;
+  if (auto p = prune_auto_reply_log(cfg, db, now); !p) {
+    log.error("auto_replies.prune_failed", {{"reason", p.error().message}});
+  } else if (*p > 0) {
+    st.pruned = *p;
+    log.info("auto_replies.pruned", {{"count", *p}});
+  }
   if (!cfg.smtp) {
     log.warn("outbox.no_smtp", {{"reason", "no [smtp] section: nothing is sent"}});
     return st;

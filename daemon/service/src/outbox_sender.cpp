@@ -26,10 +26,13 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::int64_t recover_every_s = 60;
+constexpr std::int64_t prune_every_s = 3600;  // the auto-reply log's horizon, about hourly
 
 struct claim_result {
   int woke = 0;
   int recovered = 0;
+  int pruned = 0;
+  std::string prune_error;
   std::vector<storage::outbox_item> items;
   std::string error;
 };
@@ -63,11 +66,18 @@ struct outbox_sender::impl : loop_jobs::loop_sender<impl, outbox_transfer> {
     std::int64_t now = now_();
     bool recover = cfg->smtp && now - last_recover_ >= recover_every_s;
     if (recover) last_recover_ = now;
+    bool prune = now - last_prune_ >= prune_every_s;  // and at start
+    if (prune) last_prune_ = now;
     claiming_ = true;
     on_db<claim_result>(
-        [cfg, slots, now, recover](storage::store& db) {
+        [cfg, slots, now, recover, prune](storage::store& db) {
           claim_result r;
           if (auto w = storage::wake_postponed(db, now)) r.woke = *w;
+          if (prune) {
+            auto p = prune_auto_reply_log(*cfg, db, now);
+            if (p) r.pruned = *p;
+            if (!p) r.prune_error = p.error().message;
+          }
           if (recover) {
             // A transfer cannot outlive several timeouts: anything older was interrupted.
             int stale_after = std::max(600, 10 * cfg->smtp->timeout_s);
@@ -88,6 +98,9 @@ struct outbox_sender::impl : loop_jobs::loop_sender<impl, outbox_transfer> {
     claiming_ = false;
     if (r.woke > 0) log_.info("requests.woke", {{"count", r.woke}});
     if (r.recovered > 0) log_.warn("outbox.recovered", {{"count", r.recovered}});
+    if (r.pruned > 0) log_.info("auto_replies.pruned", {{"count", r.pruned}});
+    if (!r.prune_error.empty())
+      log_.error("auto_replies.prune_failed", {{"reason", r.prune_error}});
     if (!r.error.empty()) log_.error("outbox.claim_failed", {{"reason", r.error}});
     if (probing_) {
       probe_id_ = r.items.empty() ? 0 : r.items.front().id;
@@ -179,6 +192,7 @@ struct outbox_sender::impl : loop_jobs::loop_sender<impl, outbox_transfer> {
   int server_failures_ = 0;    // consecutive failures of the server itself
   std::chrono::steady_clock::time_point next_probe_{};
   std::int64_t last_recover_ = 0;
+  std::int64_t last_prune_ = 0;
 };
 
 outbox_sender::outbox_sender(asio::io_context& io, std::shared_ptr<const config> cfg,

@@ -214,3 +214,25 @@ TEST_CASE("mail in doubt is sent again with the same bytes when its kind is in r
     CHECK_FALSE(again->front().bytes.empty());
   }
 }
+
+TEST_CASE("each pass over the outbox prunes the auto-reply log to its horizon") {
+  // The horizon: the longest look-back that reads the log ([ack] rate_limit_window_s, or a day
+  // for "already acknowledged today") and a day more.
+  CHECK(auto_reply_keep_s(daemon_test::config_of("")) == 2 * 86400);
+  hd::config cfg = daemon_test::config_of("[ack]\nrate_limit_window_s = 172800\n");
+  CHECK(auto_reply_keep_s(cfg) == 3 * 86400);
+  auto db = storage::store::open(":memory:");
+  REQUIRE(db.has_value());
+  const std::int64_t now = 30 * 86400, horizon = now - 3 * 86400;
+  REQUIRE(storage::record_redirect(*db, "a@c.example", "t@c.example", 0, horizon - 1).has_value());
+  REQUIRE(storage::record_redirect(*db, "a@c.example", "t@c.example", 0, horizon).has_value());
+  REQUIRE(storage::record_redirect(*db, "a@c.example", "t@c.example", 0, now - 60).has_value());
+  hd::logger log(hd::log_level::error);
+  // No [smtp] section: nothing is sent, and the log is pruned all the same.
+  drain_stats st = drain_outbox(cfg, *db, log, now);
+  CHECK(st.pruned == 1);
+  CHECK(st.attempted == 0);
+  CHECK(*storage::count_redirects(*db, "a@c.example", "t@c.example", 0) == 2);
+  CHECK(*storage::count_redirects(*db, "a@c.example", "t@c.example", horizon) == 2);
+  CHECK(drain_outbox(cfg, *db, log, now).pruned == 0);
+}

@@ -119,6 +119,11 @@ result<void, errc> record_auto_reply(store& s, std::string_view address, std::in
 result<int, errc> count_auto_replies(store& s, std::string_view address, std::int64_t since,
                                      std::optional<std::int64_t> request = std::nullopt);
 
+/// Deletes the auto-reply log's entries (acknowledgements and redirects) from before BEFORE,
+/// at most BATCH rows to a statement, each statement its own short transaction, so that intake
+/// waits for none of them. Nothing counted since BEFORE goes. Returns how many went.
+result<int, errc> prune_auto_replies(store& s, std::int64_t before, int batch = 5000);
+
 /// Records that a copy of a mail from SENDER was redirected to TARGET (REQUEST_ID 0: the mail
 /// made no request). Joins the caller's transaction.
 result<void, errc> record_redirect(store& s, std::string_view sender, std::string_view target,

@@ -44,8 +44,20 @@ void record_outcome(const config& cfg, storage::store& db, const logger& log,
                     const storage::outbox_item& item, const send_outcome& outcome,
                     std::int64_t now);
 
+/// How long the auto-reply log keeps an entry: the longest look-back of the checks that read it
+/// ([ack] rate_limit_window_s; a day for "this request was already acknowledged today") and a
+/// day more, for a clock set back.
+std::int64_t auto_reply_keep_s(const config& cfg);
+
+/// Deletes the auto-reply log's entries older than auto_reply_keep_s(CFG) at NOW: how many
+/// went. The log is only ever read inside that horizon, and without pruning it grows by a row
+/// for every acknowledgement and redirect ever queued.
+result<int, storage::errc> prune_auto_reply_log(const config& cfg, storage::store& db,
+                                                std::int64_t now);
+
 struct drain_stats {
   int recovered = 0;  ///< items found 'sending' from an interrupted run and re-queued
+  int pruned = 0;     ///< auto-reply log entries past their horizon, deleted first
   int attempted = 0;
   int sent = 0;
   int deferred = 0;
@@ -55,7 +67,8 @@ struct drain_stats {
 
 /// Sends every outbox item due at NOW, in one pass (blocking: for `outbox drain` and
 /// `run --once`; the daemon drives smtp_transfer from its event loop instead). Without an
-/// [smtp] section nothing is sent.
+/// [smtp] section nothing is sent. The auto-reply log is pruned first (prune_auto_reply_log),
+/// so that a deployment run from cron keeps it small too.
 drain_stats drain_outbox(const config& cfg, storage::store& db, const logger& log,
                          std::int64_t now);
 
