@@ -202,8 +202,14 @@ std::string body_of(const language& l, unsigned seed, std::size_t size) {
   return out + "\n\nKind regards,\nA customer\n";
 }
 
-// One raw mail: request R's Kth mail (K > 0: a reply to the first).
-std::string raw_mail(int r, int k, std::int64_t date) {
+// The seed's customer for request R: 1,500 names at 97 companies, so that the 2,000 requests
+// of the seed come from 2,000 customers and a longer run meets them again.
+std::string seed_sender(int r) {
+  return fmt::format("Customer {0} <customer{0}@company{1}.example>", r % 1500, r % 97);
+}
+
+// One raw mail: request R's Kth mail (K > 0: a reply to the first) from FROM.
+std::string raw_mail(int r, int k, std::int64_t date, const std::string& from) {
   const language& l = languages()[static_cast<std::size_t>(r) % languages().size()];
   unsigned seed = static_cast<unsigned>(r * 7 + k * 131 + 1);
   std::string subject =
@@ -217,10 +223,9 @@ std::string raw_mail(int r, int k, std::int64_t date) {
   gmtime_r(&t, &tm);
   std::strftime(datebuf, sizeof datebuf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
   std::string h = fmt::format(
-      "From: Customer {0} <customer{0}@company{1}.example>\r\nTo: Support "
-      "<support@example.com>\r\nSubject: {2}\r\nDate: {3}\r\nMessage-ID: <{4}.{5}@mail.example>\r\n"
-      "MIME-Version: 1.0\r\n",
-      r % 1500, r % 97, subject, datebuf, r, k);
+      "From: {0}\r\nTo: Support <support@example.com>\r\nSubject: {1}\r\nDate: {2}\r\n"
+      "Message-ID: <{3}.{4}@mail.example>\r\nMIME-Version: 1.0\r\n",
+      from, subject, datebuf, r, k);
   if (k > 0) h += fmt::format("In-Reply-To: <{}.0@mail.example>\r\n", r);
   if (r % 5 == 0 || r % 10 == 3) {
     std::string parts;
@@ -246,11 +251,12 @@ std::string raw_mail(int r, int k, std::int64_t date) {
 }
 
 // An acknowledgement as the daemon renders one (etc/templates/ack.*: a few lines).
-hd::storage::outgoing_mail ack_of(const hd::storage::ingest_outcome& o, std::int64_t now) {
+hd::storage::outgoing_mail ack_of(const hd::storage::ingest_outcome& o, std::int64_t now,
+                                  const std::string& to) {
   hd::storage::outgoing_mail m;
   m.kind = "ack";
   m.mail_from = "support@example.com";
-  m.recipients = {fmt::format("customer{}@company.example", o.person_id)};
+  m.recipients = {to};
   m.message_id = fmt::format("ack.{}.{}@example.com", o.request_id, now);
   m.subject = fmt::format("[#{}] We have received your request", o.request_id);
   m.text = fmt::format(
@@ -290,7 +296,7 @@ struct ingester {
     // rendering is left out.
     auto o = check(db.ingest(in), "ingest");
     if (o.kind == hd::storage::ingest_kind::created) {
-      hd::storage::outgoing_mail ack = ack_of(o, now);
+      hd::storage::outgoing_mail ack = ack_of(o, now, hd::ascii_lower(parsed->from->addr));
       const std::string& to = ack.recipients[0];
       if (check(hd::storage::suppression_of(db, to, now), "suppression"))
         die("the bench's customer is suppressed");
@@ -330,14 +336,50 @@ class mail_sequence {
   int gap_;
 };
 
-// The next transaction of SEQ: up to 100 mails. Returns how many it stored; the ids of the
-// requests it created are added to CREATED unless it is null.
-int ingest_batch(store& db, ingester& in, mail_sequence& seq,
+// Who writes an intake run's new requests: one in k_new_customer_every is a customer never
+// seen before; the rest are returning customers, drawn at random from KNOWN (the database's
+// customers, read before the run) or, when that is empty (an empty database), from this
+// run's earlier senders. The request's replies come from its sender.
+class customers {
+ public:
+  explicit customers(std::vector<std::string> known) : known_(std::move(known)) {}
+
+  const std::string& sender(int r, int k) {
+    if (k > 0 && r == current_request_) return current_;
+    unsigned seed = static_cast<unsigned>(r) * 2654435761u + 17;
+    unsigned pick = next(seed);
+    const std::vector<std::string>& pool = known_.empty() ? seen_ : known_;
+    if (pool.empty() || pick % k_new_customer_every == 0) {
+      // A new address lands anywhere in the address index, as real ones do.
+      current_ = fmt::format("New Customer {0} <{1:08x}.new{0}@company{2}.example>", r, next(seed),
+                             r % 97);
+      seen_.push_back(current_);
+    } else {
+      current_ = pool[next(seed) % pool.size()];
+    }
+    current_request_ = r;
+    return current_;
+  }
+
+  static constexpr unsigned k_new_customer_every = 4;
+
+ private:
+  std::vector<std::string> known_, seen_;
+  std::string current_;
+  int current_request_ = -1;
+};
+
+// The next transaction of SEQ: up to 100 mails, from the seed's customers, or from WHO when
+// given. Returns how many it stored; the ids of the requests it created are added to CREATED
+// unless it is null.
+int ingest_batch(store& db, ingester& in, mail_sequence& seq, customers* who = nullptr,
                  std::vector<std::int64_t>* created = nullptr) {
   auto batch = check(hd::storage::write_batch::begin(db), "begin");
   int n = 0;
   for (; n < 100 && !seq.done(); ++n, seq.next()) {
-    auto o = in.one(raw_mail(seq.request(), seq.mail(), seq.time()), seq.time(), seq.request());
+    int r = seq.request();
+    std::string from = who ? who->sender(r, seq.mail()) : seed_sender(r);
+    auto o = in.one(raw_mail(r, seq.mail(), seq.time(), from), seq.time(), r);
     if (created && seq.mail() == 0) created->push_back(o.request_id);
   }
   check(batch.commit(), "commit");
@@ -351,7 +393,7 @@ std::vector<std::int64_t> ingest_requests(store& db, int first, int count, std::
   ingester in{db};
   std::vector<std::int64_t> ids;
   mail_sequence seq(first, count, t0, gap);
-  while (!seq.done()) ingest_batch(db, in, seq, &ids);
+  while (!seq.done()) ingest_batch(db, in, seq, nullptr, &ids);
   return ids;
 }
 
@@ -379,6 +421,15 @@ struct raw_db {
     sqlite3_finalize(st);
     return v;
   }
+  std::vector<std::string> texts(const std::string& q) {
+    sqlite3_stmt* st = nullptr;
+    std::vector<std::string> out;
+    if (sqlite3_prepare_v2(db, q.c_str(), -1, &st, nullptr) != SQLITE_OK) die("prepare: " + q);
+    while (sqlite3_step(st) == SQLITE_ROW)
+      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    return out;
+  }
   std::vector<std::string> columns(const std::string& table) {
     sqlite3_stmt* st = nullptr;
     std::vector<std::string> out;
@@ -391,6 +442,9 @@ struct raw_db {
 };
 
 // How each copied column changes: ids shift by the round's offset, times by its time shift.
+// How many copy rounds share one copy of the seed's customers.
+constexpr int k_rounds_per_customers = 4;
+
 struct copy_plan {
   const char* table;
   std::string seed_rows;  // which rows are the seed
@@ -403,8 +457,23 @@ void copy_round(raw_db& d, int round, std::int64_t dt,
   std::string t = fmt::format("{}", dt);
   std::string rq = off("requests"), ms = off("messages"), rw = off("raw_messages"),
               ob = off("outbox"), ev = off("events");
+  // Every k_rounds_per_customers-th round also copies the seed's customers, under new
+  // addresses; the rounds between reuse the last copy's: a customer writes about that many
+  // times over the years.
+  int generation = round / k_rounds_per_customers;
+  std::string pp = fmt::format("{}", max.at("persons") * generation);
   auto plus = [](const std::string& c, const std::string& o) { return c + " + " + o; };
-  std::vector<copy_plan> plans = {
+  std::vector<copy_plan> plans;
+  if (round % k_rounds_per_customers == 0) {
+    plans.push_back({"persons",
+                     "id <= " + std::to_string(max.at("persons")),
+                     {{"id", plus("id", pp)}, {"created_at", plus("created_at", t)}}});
+    plans.push_back({"person_addresses",
+                     "person_id <= " + std::to_string(max.at("persons")),
+                     {{"address", fmt::format("'g{}.' || address", generation)},
+                      {"person_id", plus("person_id", pp)}}});
+  }
+  std::vector<copy_plan> rest = {
       {"raw_messages",
        "id <= " + std::to_string(max.at("raw_messages")),
        {{"id", plus("id", rw)}, {"received_at", plus("received_at", t)}}},
@@ -419,7 +488,8 @@ void copy_round(raw_db& d, int round, std::int64_t dt,
         {"postponed_until", plus("postponed_until", t)},
         {"first_response_due", plus("first_response_due", t)},
         {"resolution_due", plus("resolution_due", t)},
-        {"first_response_at", plus("first_response_at", t)}}},
+        {"first_response_at", plus("first_response_at", t)},
+        {"person_id", plus("person_id", pp)}}},
       {"request_tags",
        "request_id <= " + std::to_string(max.at("requests")),
        {{"request_id", plus("request_id", rq)}}},
@@ -429,6 +499,7 @@ void copy_round(raw_db& d, int round, std::int64_t dt,
         {"request_id", plus("request_id", rq)},
         {"raw_id", plus("raw_id", rw)},
         {"message_id", fmt::format("message_id || '.c{}'", round)},
+        {"person_id", plus("person_id", pp)},
         {"sent_at", plus("sent_at", t)},
         {"created_at", plus("created_at", t)}}},
       {"message_addresses",
@@ -453,6 +524,7 @@ void copy_round(raw_db& d, int round, std::int64_t dt,
         {"sent_at", plus("sent_at", t)},
         {"claimed_at", plus("claimed_at", t)}}},
   };
+  plans.insert(plans.end(), rest.begin(), rest.end());
   for (const copy_plan& p : plans) {
     std::vector<std::string> cols = d.columns(p.table), exprs;
     for (const std::string& c : cols) {
@@ -500,7 +572,7 @@ void build(const fs::path& dir, int n, int seed_requests) {
   double seed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   raw_db d(dir / "hd.db");
   std::map<std::string, std::int64_t> max;
-  for (const char* t : {"requests", "messages", "raw_messages", "outbox", "events"})
+  for (const char* t : {"requests", "messages", "raw_messages", "outbox", "events", "persons"})
     max[t] = d.integer(fmt::format("SELECT MAX(id) FROM {}", t));
   hd::storage::open_options index_opt;
   index_opt.synchronous_full = false;
@@ -668,11 +740,13 @@ constexpr int k_merge_pages = 500;
 // each; the mails' clock starts at T0 and moves a second a mail, faster than real time.
 class intake_side {
  public:
-  intake_side(const fs::path& path, int first, int count, std::int64_t t0, bool profiled)
+  intake_side(const fs::path& path, int first, int count, std::int64_t t0, bool profiled,
+              std::vector<std::string> known)
       : path_(path),
         db_(check(store::open(path.string(), hd::storage::open_options{}), "open")),
         in_{db_},
-        seq_(first, count, t0, 1) {
+        seq_(first, count, t0, 1),
+        who_(std::move(known)) {
     // open_options{}: synchronous = FULL, as the daemon's default.
     if (profiled) connection_ = last_connection();
     // The daemon merges the search index's segments when it has been idle (the storage
@@ -680,6 +754,12 @@ class intake_side {
     auto m = std::chrono::steady_clock::now();
     while (check(hd::storage::merge_search_index(db_, k_merge_pages), "merge")) ++merge_steps_;
     merge_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - m).count();
+    // The auto-reply log holds the last two days of automatic mail, whatever the history
+    // (docs/replies.md). This clock moves a mail a second, so what earlier runs left would
+    // stand for a day and more of traffic at 86,400 mails a day: the log is pruned up to this
+    // run's start, as the daemon would once its horizon had passed, so that both sides start
+    // with the same recent traffic (none) and differ only by their history.
+    check(hd::storage::prune_auto_replies(db_, t0), "prune");
     if (connection_) {
       costs_by_connection()[connection_].clear();
       reset_page_counts(connection_);
@@ -695,7 +775,7 @@ class intake_side {
     if (done()) return;
     auto s = std::chrono::steady_clock::now();
     double c = cpu_seconds();
-    stored_ += ingest_batch(db_, in_, seq_);
+    stored_ += ingest_batch(db_, in_, seq_, &who_);
     cpu_ += cpu_seconds() - c;
     wall_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - s).count();
   }
@@ -720,6 +800,7 @@ class intake_side {
   ingester in_;
   sqlite3* connection_ = nullptr;
   mail_sequence seq_;
+  customers who_;
   int stored_ = 0;
   double wall_ = 0, cpu_ = 0;
   double merge_ = 0;     ///< seconds merging the search index before the run (not timed)
@@ -733,6 +814,7 @@ class intake_side {
 void time_intake(const fs::path& dir, int intake, const std::string& into, int statements = 0) {
   fs::path path = dir / "hd.db";
   std::int64_t n = 0, newest = 0;
+  std::vector<std::string> known;
   {
     raw_db d(path);
     n = d.integer("SELECT COALESCE(MAX(id), 0) FROM requests");
@@ -743,6 +825,14 @@ void time_intake(const fs::path& dir, int intake, const std::string& into, int s
     // created_at has no index: the newest request by id (each run goes on from the last).
     newest =
         d.integer("SELECT COALESCE((SELECT created_at FROM requests ORDER BY id DESC LIMIT 1), 0)");
+    // The returning customers of the run, drawn at random from all the database's customers
+    // (before the run, untimed).
+    for (const std::string& a : d.texts(fmt::format(
+             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {}) "
+             "SELECT address FROM person_addresses WHERE rowid IN (SELECT abs(random() % "
+             "(SELECT MAX(rowid) FROM person_addresses)) + 1 FROM n)",
+             intake / 2)))
+      known.push_back("Customer <" + a + ">");
   }
   fs::path empty = dir / "empty.db";
   for (const char* s : {"", "-wal", "-shm"}) fs::remove(empty.string() + s);
@@ -752,8 +842,9 @@ void time_intake(const fs::path& dir, int intake, const std::string& into, int s
     std::optional<intake_side> big, small;
     if (into != "empty")
       big.emplace(path, static_cast<int>(n) + 1000000, requests, std::max(now, newest + 1),
-                  statements > 0);
-    if (into != "big") small.emplace(empty, 0, requests, now, statements > 0);
+                  statements > 0, std::move(known));
+    if (into != "big")
+      small.emplace(empty, 0, requests, now, statements > 0, std::vector<std::string>{});
     for (int i = 0; (big && !big->done()) || (small && !small->done()); ++i) {
       if (i % 2 == 0) {
         if (big) big->batch();
