@@ -735,6 +735,14 @@ double cpu_seconds() {
 // The daemon's idle merge step (daemon/service: the intake service's storage worker).
 constexpr int k_merge_pages = 500;
 
+// The store as `helpdeskd run` opens it with the default config: synchronous = FULL, a
+// checkpoint in a commit only once the WAL holds [database] checkpoint_pages.
+hd::storage::open_options daemon_options() {
+  hd::storage::open_options o;
+  o.wal_autocheckpoint_pages = hd::database_config{}.checkpoint_pages;
+  return o;
+}
+
 // One side of an intake run: its store, the next mail to write, and the figures so far.
 // Mails are written 100 per transaction, as requests [first, first + count) with 1-3 mails
 // each; the mails' clock starts at T0 and moves a second a mail, faster than real time.
@@ -743,16 +751,17 @@ class intake_side {
   intake_side(const fs::path& path, int first, int count, std::int64_t t0, bool profiled,
               std::vector<std::string> known)
       : path_(path),
-        db_(check(store::open(path.string(), hd::storage::open_options{}), "open")),
+        db_(check(store::open(path.string(), daemon_options()), "open")),
         in_{db_},
         seq_(first, count, t0, 1),
         who_(std::move(known)) {
-    // open_options{}: synchronous = FULL, as the daemon's default.
     if (profiled) connection_ = last_connection();
     // The daemon merges the search index's segments when it has been idle (the storage
-    // worker's idle task): what the previous run left is merged first, as after a quiet spell.
+    // worker's idle task), then copies the WAL into the file: what the previous run left is
+    // merged and copied first, as after a quiet spell.
     auto m = std::chrono::steady_clock::now();
     while (check(hd::storage::merge_search_index(db_, k_merge_pages), "merge")) ++merge_steps_;
+    check(hd::storage::checkpoint_wal(db_), "checkpoint");
     merge_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - m).count();
     // The auto-reply log holds the last two days of automatic mail, whatever the history
     // (docs/replies.md). This clock moves a mail a second, so what earlier runs left would

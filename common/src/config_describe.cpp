@@ -118,6 +118,7 @@ toml::table effective(const config& c) {
                                              : c.database.check_on_start == 2 ? "full"
                                                                               : "quick"},
                           {"check_every_s", c.database.check_every_s},
+                          {"checkpoint_pages", c.database.checkpoint_pages},
                           {"search_window_messages", c.database.search_window_messages},
                           {"search_candidates", c.database.search_candidates}});
   if (c.database.postgres()) {

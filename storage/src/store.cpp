@@ -81,6 +81,7 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
     sqlite3_extended_result_codes(db.get(), 1);
     db.exec("PRAGMA foreign_keys = ON");
     if (path != ":memory:" && !opt.read_only) db.exec("PRAGMA journal_mode = WAL");
+    sqlite3_wal_autocheckpoint(db.get(), opt.wal_autocheckpoint_pages);
     db.exec(opt.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     // Each mail is a savepoint inside its batch's transaction, and SQLite keeps what the
     // savepoint would roll back (the pages the batch had already changed) in a statement

@@ -58,6 +58,7 @@ storage::open_options store_options(const config& cfg) {
   storage::open_options opt;
   opt.synchronous_full = cfg.database.synchronous_full;
   opt.busy_timeout_ms = cfg.database.busy_timeout_ms;
+  opt.wal_autocheckpoint_pages = cfg.database.checkpoint_pages;
   opt.search_window_messages = cfg.database.search_window_messages;
   opt.search_candidates = cfg.database.search_candidates;
   opt.tag_prefix = cfg.threading.tag_prefix;

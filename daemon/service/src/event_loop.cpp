@@ -48,7 +48,8 @@ namespace asio = boost::asio;
 
 // SQLite: the search index's segments are merged once the intake's storage worker has had no
 // job for this long, a step of about k_merge_step_pages index pages (4 KB each) at a time,
-// each in its own short transaction (docs/storage.md, "Search").
+// each in its own short transaction (docs/storage.md, "Search"); then the WAL is copied into
+// the database file (docs/storage.md, "Checkpoints").
 constexpr auto k_merge_after_idle = std::chrono::seconds(2);
 constexpr int k_merge_step_pages = 500;
 
@@ -69,7 +70,10 @@ class intake_service {
       worker_.set_idle_task(k_merge_after_idle, [](storage::store& db) {
         auto more = storage::merge_search_index(db, k_merge_step_pages);
         if (!more) throw std::runtime_error("merging the search index: " + more.error().message);
-        return *more;
+        if (*more) return true;
+        auto copied = storage::checkpoint_wal(db);
+        if (!copied) throw std::runtime_error("checkpoint: " + copied.error().message);
+        return false;
       });
     }
     watch_signals();

@@ -28,6 +28,7 @@ TEST_CASE("an empty file gives the documented defaults") {
   REQUIRE(c.has_value());
   CHECK(c->database.path == "/var/lib/helpdeskd/helpdeskd.db");
   CHECK(c->database.check_every_s == 86400);
+  CHECK(c->database.checkpoint_pages == 16384);
   CHECK(c->limits.max_message_bytes == 10 * 1024 * 1024);
   CHECK(c->limits.max_header_bytes == 100 * 1024);
   CHECK(c->limits.max_mime_depth == 100);
@@ -78,6 +79,7 @@ TEST_CASE("a full mailbox is read, relative paths against the file's directory")
 path = "db/helpdeskd.db"
 synchronous = "normal"
 check_every_s = 3600
+checkpoint_pages = 2000
 [[category]]
 name = "billing"
 assignment = "round_robin"
@@ -100,6 +102,7 @@ category = "billing"
   CHECK(c->database.path == "/base/db/helpdeskd.db");
   CHECK_FALSE(c->database.synchronous_full);
   CHECK(c->database.check_every_s == 3600);
+  CHECK(c->database.checkpoint_pages == 2000);
   REQUIRE(c->mailboxes.size() == 1);
   const hd::mailbox_config& m = c->mailboxes[0];
   CHECK(m.port == 143);  // the default follows the TLS mode
@@ -128,6 +131,8 @@ TEST_CASE("problems name file, line, column and key") {
        "limits.max_mime_depth: must be between 1 and 10000 (got 0)"},
       {"negative check interval", "[database]\ncheck_every_s = -1\n",
        "database.check_every_s: must be between 0 and 2678400 (got -1)"},
+      {"checkpoint too often", "[database]\ncheckpoint_pages = 10\n",
+       "database.checkpoint_pages: must be between 100 and 1000000 (got 10)"},
       {"bad choice", "[database]\nsynchronous = \"off\"\n",
        "database.synchronous: must be one of \"full\", \"normal\""},
       {"bad log level", "[log]\nlevel = \"loud\"\n", "log.level: must be one of"},

@@ -54,6 +54,9 @@ struct database_config {
   /// `run`: the same check again every this many seconds while it runs, on its own thread and
   /// connection; 0 off (and off with check_on_start). Range 0 or 1..31 days.
   int check_every_s = 86400;
+  /// SQLite: a commit that leaves this many pages in the WAL copies them into the database
+  /// file (SQLite's wal_autocheckpoint); `run` also does so once it has been idle.
+  int checkpoint_pages = 16384;
   /// Messages per window of the full-text index: search reads the newest windows first.
   std::int64_t search_window_messages = 250000;
   /// Search ranks the newest this many matching messages (both backends).

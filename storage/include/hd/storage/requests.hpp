@@ -111,6 +111,13 @@ result<std::int64_t, errc> index_queued_messages(store& s);
 /// left to merge (always on PostgreSQL).
 result<bool, errc> merge_search_index(store& s, int pages);
 
+/// SQLite: copies the WAL's pages into the database file (a PASSIVE checkpoint: it neither
+/// waits for nor stops readers and writers, and copies what they allow). The daemon calls it
+/// once it has been idle, so that a burst of mail is copied in one pass after it rather than
+/// in its commits (docs/storage.md, "Checkpoints"). Returns the pages copied; nothing on
+/// PostgreSQL or an in-memory database.
+result<int, errc> checkpoint_wal(store& s);
+
 /// PostgreSQL: makes the search index's next windows (schema 22: a partial GIN index per
 /// [database] search_window_messages ids) once the newest message is within a window of the
 /// last one. The store does so at open, and a daemon with each lease round; making one scans

@@ -33,6 +33,10 @@ enum class errc {
 struct open_options {
   bool synchronous_full = true;  ///< PRAGMA synchronous=FULL, else NORMAL
   int busy_timeout_ms = 5000;
+  /// SQLite: a commit that leaves this many pages in the WAL copies them into the database
+  /// file (PRAGMA wal_autocheckpoint; SQLite's own default is 1,000). [database]
+  /// checkpoint_pages; see checkpoint_wal (requests.hpp).
+  int wal_autocheckpoint_pages = 1000;
   bool migrate = true;  ///< bring the schema up to date on open
   /// Open read-only (SQLITE_OPEN_READONLY; implies no migration): for a check beside a running
   /// daemon, whose WAL files exist already.
