@@ -205,20 +205,6 @@ result<std::int64_t, errc> index_queued_messages(store& s) {
   });
 }
 
-result<int, errc> checkpoint_wal(store& s) {
-  if (on_postgres(s)) return 0;
-  return guarded([&]() -> result<int, errc> {
-    const sql::connection& db = connection_of(s);
-    int log = 0, copied = 0;
-    int rc = sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-    // SQLITE_BUSY: another connection is checkpointing. In memory (no WAL): -1 pages.
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      throw sql::sqlite_error(rc, std::string("checkpoint: ") + sqlite3_errmsg(db.get()));
-    }
-    return copied > 0 ? copied : 0;
-  });
-}
-
 result<bool, errc> merge_search_index(store& s, int pages) {
   if (on_postgres(s)) return false;  // PostgreSQL's GIN indexes keep themselves
   return guarded([&]() -> result<bool, errc> {

@@ -2,6 +2,7 @@
 
 #include "fold_tokenizer.hpp"
 #include "fts_windows.hpp"
+#include "hd/storage/requests.hpp"
 #include "schema_pg.hpp"
 #include "store_impl.hpp"
 
@@ -107,6 +108,20 @@ result<store, errc> store::open(const std::string& path, const open_options& opt
     if (!m) return m.error();
   }
   return s;
+}
+
+result<int, errc> checkpoint_wal(store& s) {
+  if (on_postgres(s)) return 0;
+  return guarded([&]() -> result<int, errc> {
+    const sql::connection& db = connection_of(s);
+    int log = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    // SQLITE_BUSY: another connection is checkpointing. In memory (no WAL): -1 pages.
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      throw sql::sqlite_error(rc, std::string("checkpoint: ") + sqlite3_errmsg(db.get()));
+    }
+    return copied > 0 ? copied : 0;
+  });
 }
 
 result<int, errc> store::version() {
