@@ -421,30 +421,25 @@ struct raw_db {
     sqlite3_finalize(st);
     return v;
   }
-  std::vector<std::string> texts(const std::string& q) {
+  // Column COL of every row Q returns, as text.
+  std::vector<std::string> texts(const std::string& q, int col = 0) {
     sqlite3_stmt* st = nullptr;
     std::vector<std::string> out;
     if (sqlite3_prepare_v2(db, q.c_str(), -1, &st, nullptr) != SQLITE_OK) die("prepare: " + q);
     while (sqlite3_step(st) == SQLITE_ROW)
-      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, col)));
     sqlite3_finalize(st);
     return out;
   }
   std::vector<std::string> columns(const std::string& table) {
-    sqlite3_stmt* st = nullptr;
-    std::vector<std::string> out;
-    sqlite3_prepare_v2(db, ("PRAGMA table_info(" + table + ")").c_str(), -1, &st, nullptr);
-    while (sqlite3_step(st) == SQLITE_ROW)
-      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
-    sqlite3_finalize(st);
-    return out;
+    return texts("PRAGMA table_info(" + table + ")", 1);
   }
 };
 
-// How each copied column changes: ids shift by the round's offset, times by its time shift.
 // How many copy rounds share one copy of the seed's customers.
 constexpr int k_rounds_per_customers = 4;
 
+// How each copied column changes: ids shift by the round's offset, times by its time shift.
 struct copy_plan {
   const char* table;
   std::string seed_rows;  // which rows are the seed
