@@ -416,7 +416,9 @@ std::optional<std::int64_t> too_old_to_reopen(std::optional<thread_match>& threa
 void append_automatic(const sql::connection& db, std::int64_t request_id, const std::string& status,
                       const inbound& in) {
   const parsed_message& m = *in.parsed;
-  sql::statement st(db, "UPDATE requests SET updated_at = ?2 WHERE id = ?1");
+  // The version moves here, so that the requests_version trigger does not update the row a
+  // second time (schema.cpp).
+  sql::statement st(db, "UPDATE requests SET updated_at = ?2, version = version + 1 WHERE id = ?1");
   st.bind(1, request_id).bind(2, in.now).run();
   std::string detail = fmt::format("{}: {}", m.from->addr, automatic_reason(m.robot));
   if (status != "open") detail += fmt::format("; the request stays {}", status);
@@ -441,15 +443,16 @@ void close_automatic(const sql::connection& db, std::int64_t id, const inbound& 
 // A follow-up joins request T (and reopens it); the event tells the agents' open pages.
 void append_to(const sql::connection& db, std::int64_t request_id, const std::string& status,
                std::int64_t now, std::string_view from) {
-  if (status == "closed" || status == "pending") {
-    sql::statement st(db,
-                      "UPDATE requests SET status = 'open', closed_at = NULL, postponed_until = "
-                      "NULL WHERE id = ?1");
-    st.bind(1, request_id).run();
-    add_event(db, request_id, now, "reopened", "customer replied");
-  }
-  sql::statement st(db, "UPDATE requests SET updated_at = ?2 WHERE id = ?1");
+  // One UPDATE of the row, with its version moved here: the requests_version trigger then
+  // leaves it alone (schema.cpp), instead of each change writing the row twice.
+  bool reopen = status == "closed" || status == "pending";
+  sql::statement st(db, reopen ? "UPDATE requests SET status = 'open', closed_at = NULL, "
+                                 "postponed_until = NULL, updated_at = ?2, version = version + 1 "
+                                 "WHERE id = ?1"
+                               : "UPDATE requests SET updated_at = ?2, version = version + 1 "
+                                 "WHERE id = ?1");
   st.bind(1, request_id).bind(2, now).run();
+  if (reopen) add_event(db, request_id, now, "reopened", "customer replied");
   add_event(db, request_id, now, "received", from);
 }
 

@@ -395,34 +395,67 @@ result<std::optional<std::string>, errc> suppression_of(store& s, std::string_vi
   });
 }
 
-result<reply_facts, errc> reply_facts_of(store& s, std::int64_t request_id) {
-  return guarded([&]() -> result<reply_facts, errc> {
-    const sql::connection& db = connection_of(s);
-    sql::statement st(db, R"(
+namespace {
+
+// The request's facts but its newest inbound mail; the person's first address only WITH_ADDRESS
+// (a correlated lookup in person_addresses, which CASE skips otherwise).
+result<reply_facts, errc> read_facts(const sql::connection& db, std::int64_t request_id,
+                                     bool with_address) {
+  sql::statement st(db, R"(
       SELECT r.title, COALESCE(c.name, ''), r.priority, COALESCE(NULLIF(u.name, ''), u.login, ''),
              r.mailbox, COALESCE(p.id, 0), COALESCE(p.name, ''), p.language, COALESCE(co.name, ''),
-             COALESCE((SELECT address FROM person_addresses a WHERE a.person_id = p.id ORDER BY rowid LIMIT 1), '')
+             CASE WHEN CAST(?2 AS INTEGER) = 1 THEN COALESCE((SELECT address FROM person_addresses a
+                  WHERE a.person_id = p.id ORDER BY rowid LIMIT 1), '') ELSE '' END
         FROM requests r
         LEFT JOIN categories c ON c.id = r.category_id
         LEFT JOIN users u ON u.id = r.owner_id
         LEFT JOIN persons p ON p.id = r.person_id
         LEFT JOIN companies co ON co.id = p.company_id
        WHERE r.id = ?1)");
-    st.bind(1, request_id);
-    if (!st.step()) return fail(errc::not_found, "no request " + std::to_string(request_id));
-    reply_facts f;
-    f.request_id = request_id;
-    f.title = st.text(0);
-    f.category = st.text(1);
-    f.priority = st.text(2);
-    f.owner = st.text(3);
-    f.mailbox = st.text(4);
-    f.person_id = st.integer(5);
-    f.person_name = st.text(6);
-    f.person_language = st.opt_text(7);
-    f.company = st.text(8);
-    f.person_address = st.text(9);
-    fill_last_inbound(db, f);
+  st.bind(1, request_id).bind(2, with_address ? 1 : 0);
+  if (!st.step()) return fail(errc::not_found, "no request " + std::to_string(request_id));
+  reply_facts f;
+  f.request_id = request_id;
+  f.title = st.text(0);
+  f.category = st.text(1);
+  f.priority = st.text(2);
+  f.owner = st.text(3);
+  f.mailbox = st.text(4);
+  f.person_id = st.integer(5);
+  f.person_name = st.text(6);
+  f.person_language = st.opt_text(7);
+  f.company = st.text(8);
+  f.person_address = st.text(9);
+  return f;
+}
+
+}  // namespace
+
+result<reply_facts, errc> reply_facts_of(store& s, std::int64_t request_id) {
+  return guarded([&]() -> result<reply_facts, errc> {
+    const sql::connection& db = connection_of(s);
+    auto f = read_facts(db, request_id, true);
+    if (f) fill_last_inbound(db, *f);
+    return f;
+  });
+}
+
+result<reply_facts, errc> ack_facts_of(store& s, const ingest_outcome& o, const parsed_message& m) {
+  return guarded([&]() -> result<reply_facts, errc> {
+    const sql::connection& db = connection_of(s);
+    auto f = read_facts(db, o.request_id, false);
+    if (!f) return f;
+    f->person_address = m.from ? ascii_lower(m.from->addr) : std::string();
+    // M is the request's newest inbound mail, as store::ingest stored it (subject, text and
+    // Message-ID as parsed): the only one of a new request, and the newest of the request's
+    // person when it is theirs.
+    if (o.kind == ingest_kind::created || f->person_id == o.person_id) {
+      f->last_message_id = m.message_id;
+      f->last_subject = m.subject.value_or("");
+      f->last_text = m.text;
+    } else {
+      fill_last_inbound(db, *f);
+    }
     return f;
   });
 }

@@ -417,9 +417,8 @@ result<ack_result, storage::errc> acknowledge(const ack_input& h,
     return r;
   };
   if (auto why = block_reason(h, o, to)) return suppressed(*why);
-  auto facts = storage::reply_facts_of(h.db, o.request_id);
+  auto facts = storage::ack_facts_of(h.db, o, h.m);
   if (!facts) return suppressed(facts.error().message, true);
-  facts->person_address = to;
   if (facts->person_name.empty()) facts->person_name = h.m.from->name;
   language_choice lang =
       choose_language(facts->person_language, raw_header(h.raw, "Content-Language"), h.m,

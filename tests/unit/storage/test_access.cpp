@@ -1,6 +1,7 @@
 // Identity in storage: tokens (hashed, revoked, expired), password hashes, request versions
 // for If-Match, and idempotent actions.
 #include "hd/storage/access.hpp"
+#include "hd/storage/requests.hpp"
 #include "hd/storage/workflow.hpp"
 
 #include "storage/storage_test.hpp"
@@ -70,6 +71,30 @@ TEST_CASE("request versions grow with every change; a stale version changes noth
   outgoing_mail m{"reply", "s@x", {"jane@c.example"}, "x\r\n", "m@x", "s", "t"};
   CHECK(queue_agent_mail(s, *id, m, stale).error().code == errc::conflict);
   CHECK(!request_version(s, 999).has_value());
+}
+
+TEST_CASE("a customer's mail moves the request's version once, a reopen included") {
+  // Before: a reopening follow-up wrote the row twice (the reopen, then the time), and the
+  // requests_version trigger wrote it again after each: the version moved by two.
+  store s = open_memory();
+  auto first =
+      storage_test::ingest(s, storage_test::mail("jane@c.example", "Printer", "1@x"), "r1");
+  std::string subject = "Re: " + storage_test::tag(first.request_id) + " Printer";
+  std::int64_t v1 = *request_version(s, first.request_id);
+  auto r =
+      storage_test::ingest(s, storage_test::mail("jane@c.example", subject, "2@x"), "r2", 1001);
+  REQUIRE(r.kind == ingest_kind::appended);
+  CHECK(*request_version(s, first.request_id) == v1 + 1);
+
+  REQUIRE(close_request(s, first.request_id, {"anna", 1002}).has_value());
+  std::int64_t v2 = *request_version(s, first.request_id);
+  r = storage_test::ingest(s, storage_test::mail("jane@c.example", subject, "3@x"), "r3", 1003);
+  REQUIRE(r.kind == ingest_kind::appended);
+  auto d = show_request(s, first.request_id);
+  REQUIRE(d.has_value());
+  CHECK(d->summary.status == "open");
+  CHECK(d->summary.updated_at == 1003);
+  CHECK(*request_version(s, first.request_id) == v2 + 1);
 }
 
 TEST_CASE("once: an action runs once per user and key; a refusal is not recorded") {

@@ -166,6 +166,13 @@ struct reply_facts {
 /// Facts about request ID. errc::not_found when there is none. Joins the caller's transaction.
 result<reply_facts, errc> reply_facts_of(store& s, std::int64_t request_id);
 
+/// The facts an acknowledgement of mail M needs, M having just been stored by ingest as O: those
+/// of reply_facts_of(O.request_id), without reading again what the ingest had. M is the newest
+/// inbound mail when O created the request or M's sender is the request's person;
+/// person_address is M's sender, the acknowledgement's recipient. Joins the caller's
+/// transaction.
+result<reply_facts, errc> ack_facts_of(store& s, const ingest_outcome& o, const parsed_message& m);
+
 /// Remembers the language a person's mail is answered in. Joins the caller's transaction.
 result<void, errc> set_person_language(store& s, std::int64_t person_id, std::string_view lang);
 
