@@ -617,6 +617,73 @@ DROP INDEX IF EXISTS messages_request;
 DROP INDEX IF EXISTS messages_raw;
 CREATE INDEX messages_raw ON messages(raw_id) WHERE raw_id IS NOT NULL;
 )sql"},
+      {"webhook triggers that read nothing when no endpoint subscribes", R"sql(
+-- Issue 22: the triggers of schema 15 on new requests and messages (and on an owner or status
+-- changed) joined the subscriptions with webhook_request_json, and SQLite's plan read the
+-- request's row by its key before it found no subscription: a search of the requests table for
+-- every request and every inbound message stored, the deeper the bigger the history. Each now
+-- fires only when an endpoint subscribes to its event, as PostgreSQL's hd_webhook_request
+-- checks first (schema_pg.cpp); what it queues when one does is unchanged.
+DROP TRIGGER webhook_request_created;
+DROP TRIGGER webhook_request_assigned;
+DROP TRIGGER webhook_request_status;
+DROP TRIGGER webhook_message_received;
+CREATE TRIGGER webhook_request_created AFTER INSERT ON requests
+  WHEN EXISTS (SELECT 1 FROM webhook_subscriptions WHERE event = 'request.created') BEGIN
+  INSERT INTO webhook_deliveries (delivery_id, endpoint, event, payload, next_attempt_at,
+                                  created_at, updated_at)
+  SELECT lower(hex(randomblob(16))), s.endpoint, s.event,
+         json_object('event', s.event,
+                     'occurred_at', strftime('%Y-%m-%dT%H:%M:%SZ', new.created_at, 'unixepoch'),
+                     'request', json(v.body)),
+         new.created_at, new.created_at, new.created_at
+  FROM webhook_subscriptions s, webhook_request_json v
+  WHERE s.event = 'request.created' AND v.id = new.id;
+END;
+CREATE TRIGGER webhook_request_assigned AFTER UPDATE OF owner_id ON requests
+  WHEN new.owner_id IS NOT old.owner_id
+   AND EXISTS (SELECT 1 FROM webhook_subscriptions WHERE event = 'request.assigned') BEGIN
+  INSERT INTO webhook_deliveries (delivery_id, endpoint, event, payload, next_attempt_at,
+                                  created_at, updated_at)
+  SELECT lower(hex(randomblob(16))), s.endpoint, s.event,
+         json_object('event', s.event,
+                     'occurred_at', strftime('%Y-%m-%dT%H:%M:%SZ', new.updated_at, 'unixepoch'),
+                     'request', json(v.body),
+                     'previous_owner', (SELECT u.login FROM users u WHERE u.id = old.owner_id)),
+         new.updated_at, new.updated_at, new.updated_at
+  FROM webhook_subscriptions s, webhook_request_json v
+  WHERE s.event = 'request.assigned' AND v.id = new.id;
+END;
+CREATE TRIGGER webhook_request_status AFTER UPDATE OF status ON requests
+  WHEN new.status IS NOT old.status
+   AND EXISTS (SELECT 1 FROM webhook_subscriptions WHERE event = 'request.status_changed') BEGIN
+  INSERT INTO webhook_deliveries (delivery_id, endpoint, event, payload, next_attempt_at,
+                                  created_at, updated_at)
+  SELECT lower(hex(randomblob(16))), s.endpoint, s.event,
+         json_object('event', s.event,
+                     'occurred_at', strftime('%Y-%m-%dT%H:%M:%SZ', new.updated_at, 'unixepoch'),
+                     'request', json(v.body),
+                     'previous_status', old.status),
+         new.updated_at, new.updated_at, new.updated_at
+  FROM webhook_subscriptions s, webhook_request_json v
+  WHERE s.event = 'request.status_changed' AND v.id = new.id;
+END;
+CREATE TRIGGER webhook_message_received AFTER INSERT ON messages
+  WHEN new.direction = 'in'
+   AND EXISTS (SELECT 1 FROM webhook_subscriptions WHERE event = 'message.received') BEGIN
+  INSERT INTO webhook_deliveries (delivery_id, endpoint, event, payload, next_attempt_at,
+                                  created_at, updated_at)
+  SELECT lower(hex(randomblob(16))), s.endpoint, s.event,
+         json_object('event', s.event,
+                     'occurred_at', strftime('%Y-%m-%dT%H:%M:%SZ', new.created_at, 'unixepoch'),
+                     'request', json(v.body),
+                     'message', json_object('id', new.id, 'from_address', new.from_address,
+                                            'from_name', new.from_name, 'subject', new.subject)),
+         new.created_at, new.created_at, new.created_at
+  FROM webhook_subscriptions s, webhook_request_json v
+  WHERE s.event = 'message.received' AND v.id = new.request_id;
+END;
+)sql"},
   };
   return list;
 }
