@@ -624,10 +624,10 @@ CREATE INDEX messages_raw ON messages(raw_id) WHERE raw_id IS NOT NULL;
 -- every request and every inbound message stored, the deeper the bigger the history. Each now
 -- fires only when an endpoint subscribes to its event, as PostgreSQL's hd_webhook_request
 -- checks first (schema_pg.cpp); what it queues when one does is unchanged.
-DROP TRIGGER webhook_request_created;
-DROP TRIGGER webhook_request_assigned;
-DROP TRIGGER webhook_request_status;
-DROP TRIGGER webhook_message_received;
+DROP TRIGGER IF EXISTS webhook_request_created;
+DROP TRIGGER IF EXISTS webhook_request_assigned;
+DROP TRIGGER IF EXISTS webhook_request_status;
+DROP TRIGGER IF EXISTS webhook_message_received;
 CREATE TRIGGER webhook_request_created AFTER INSERT ON requests
   WHEN EXISTS (SELECT 1 FROM webhook_subscriptions WHERE event = 'request.created') BEGIN
   INSERT INTO webhook_deliveries (delivery_id, endpoint, event, payload, next_attempt_at,
