@@ -179,3 +179,33 @@ TEST_CASE("a database newer than this build is refused, migrate_to checks its ta
   CHECK(s.migrate_to(0).error().code == st::errc::migration);
   CHECK(s.migrate_to(st::schema_version() + 1).error().code == st::errc::migration);
 }
+
+TEST_CASE("schema 26 migrates a database whose webhook trigger was dropped by hand" *
+          doctest::test_suite("sqlite")) {
+  // Before: DROP TRIGGER without IF EXISTS failed the migration, and the store would not open.
+  storage_test::temp_dir tmp("hd_migrate_26");
+  std::string path = tmp / "hd.db";
+  {
+    st::open_options no_migrate;
+    no_migrate.migrate = false;
+    auto old = st::store::open(path, no_migrate);
+    REQUIRE(old.has_value());
+    REQUIRE(old->migrate_to(25).value() == 25);
+  }
+  exec(path, "DROP TRIGGER webhook_request_created");
+  auto s = st::store::open(path);
+  REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message));
+  CHECK(s->version().value() == st::schema_version());
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = "
+                             "'webhook_request_created'",
+                             -1, &q, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  std::string sql = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  CHECK(sql.find("WHEN EXISTS (SELECT 1 FROM webhook_subscriptions") != std::string::npos);
+}
