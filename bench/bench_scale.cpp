@@ -273,6 +273,18 @@ hd::storage::outgoing_mail ack_of(const hd::storage::ingest_outcome& o, std::int
   return m;
 }
 
+// The priorities' due-time targets of config_text, as the daemon passes its config's to every
+// ingest (pipeline.cpp).
+const std::vector<hd::priority_config>& bench_priorities() {
+  static const std::vector<hd::priority_config> p = [] {
+    auto cfg = hd::parse_config(config_text, "helpdeskd.toml", ".",
+                                [](const std::string&) { return std::optional<std::string>(); });
+    if (!cfg) die("config: " + cfg.error().message);
+    return cfg->priorities;
+  }();
+  return p;
+}
+
 struct ingester {
   store& db;
 
@@ -289,11 +301,14 @@ struct ingester {
     in.route.category = cats[r % 4];
     in.route.owner = owners[r % 8];
     in.route.priority = r % 10 == 0 ? "urgent" : "normal";
-    // As the intake's unit of work: the acknowledgement queued after ingest, in the same
+    in.targets = &bench_priorities();
+    // As the intake's unit of work (daemon/intake/src/pipeline.cpp, write_mail): the request
+    // written with its due times, the acknowledgement queued after ingest, in the same
     // transaction (the caller's write batch), with the storage work acknowledge() does for it
     // (daemon/intake/src/ack.cpp): the suppression and rate-limit checks, the request's facts
-    // for the template, the auto-reply log's row and the ack_queued event. Only the template's
-    // rendering is left out.
+    // for the template, the auto-reply log's row and the ack_queued event; then the due times
+    // of any request still without them. Only the rules and the template's rendering are left
+    // out.
     auto o = check(db.ingest(in), "ingest");
     if (o.kind == hd::storage::ingest_kind::created) {
       hd::storage::outgoing_mail ack = ack_of(o, now, hd::ascii_lower(parsed->from->addr));
@@ -308,6 +323,8 @@ struct ingester {
             "event");
       check(hd::storage::queue_mails(db, o.request_id, {ack}, now), "queue");
     }
+    if (o.kind != hd::storage::ingest_kind::duplicate)
+      check(hd::storage::apply_deadlines(db, bench_priorities()), "deadlines");
     return o;
   }
 };
@@ -764,6 +781,9 @@ class intake_side {
     // run's start, as the daemon would once its horizon had passed, so that both sides start
     // with the same recent traffic (none) and differ only by their history.
     check(hd::storage::prune_auto_replies(db_, t0), "prune");
+    // Requests an older bench left without due times get them, as the daemon's first mail
+    // would give them.
+    check(hd::storage::apply_deadlines(db_, bench_priorities()), "deadlines");
     if (connection_) {
       costs_by_connection()[connection_].clear();
       reset_page_counts(connection_);
