@@ -316,7 +316,7 @@ struct ingester {
       if (check(hd::storage::suppression_of(db, to, now), "suppression"))
         die("the bench's customer is suppressed");
       check(hd::storage::count_auto_replies(db, to, now - 600), "rate limit");
-      check(hd::storage::ack_facts_of(db, o, *parsed), "reply facts");
+      check(hd::storage::ack_facts_of(db, o, *parsed), "ack facts");
       check(hd::storage::record_auto_reply(db, to, o.request_id, now), "auto-reply log");
       check(hd::storage::add_request_event(db, o.request_id, now, "ack_queued",
                                            "acknowledgement to " + to + " in 'en' (default)"),
