@@ -273,17 +273,20 @@ hd::storage::outgoing_mail ack_of(const hd::storage::ingest_outcome& o, std::int
   return m;
 }
 
-// The priorities' due-time targets of config_text, as the daemon passes its config's to every
-// ingest (pipeline.cpp).
-const std::vector<hd::priority_config>& bench_priorities() {
-  static const std::vector<hd::priority_config> p = [] {
+// config_text, parsed once: the build's users and categories, and the priorities' due-time
+// targets that every ingest gets, as the daemon passes its config's (pipeline.cpp). The bench
+// opens its database by path, so the config's own relative paths are not used.
+const hd::config& bench_config() {
+  static const hd::config c = [] {
     auto cfg = hd::parse_config(config_text, "helpdeskd.toml", ".",
                                 [](const std::string&) { return std::optional<std::string>(); });
     if (!cfg) die("config: " + cfg.error().message);
-    return cfg->priorities;
+    return std::move(*cfg);
   }();
-  return p;
+  return c;
 }
+
+const std::vector<hd::priority_config>& bench_priorities() { return bench_config().priorities; }
 
 struct ingester {
   store& db;
@@ -554,9 +557,7 @@ void build(const fs::path& dir, int n, int seed_requests) {
   fs::create_directories(dir);
   for (const char* f : {"hd.db", "hd.db-wal", "hd.db-shm"}) fs::remove(dir / f);
   { std::ofstream(dir / "helpdeskd.toml") << config_text; }
-  auto cfg = hd::parse_config(config_text, (dir / "helpdeskd.toml").string(), dir.string(),
-                              [](const std::string&) { return std::optional<std::string>(); });
-  if (!cfg) die("config: " + cfg.error().message);
+  const hd::config& cfg = bench_config();
   int rounds = (n + seed_requests - 1) / seed_requests;
   int gap = 60;  // seconds between mails of the seed
   std::int64_t span = std::int64_t{seed_requests} * 2 * gap;
@@ -567,7 +568,7 @@ void build(const fs::path& dir, int n, int seed_requests) {
     hd::storage::open_options opt;
     opt.synchronous_full = false;
     store db = check(store::open((dir / "hd.db").string(), opt), "open");
-    check(hd::storage::sync_directory(db, *cfg), "sync_directory");
+    check(hd::storage::sync_directory(db, cfg), "sync_directory");
     std::vector<std::int64_t> ids = ingest_requests(db, 0, seed_requests, t0, gap);
     auto b = check(hd::storage::write_batch::begin(db), "begin");
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -579,7 +580,7 @@ void build(const fs::path& dir, int n, int seed_requests) {
     for (const auto& it : queued)
       check(hd::storage::mark_sent(db, it.id, t0 + span, "250 ok"), "sent");
     check(b.commit(), "commit");
-    check(hd::storage::apply_deadlines(db, cfg->priorities), "deadlines");
+    check(hd::storage::apply_deadlines(db, cfg.priorities), "deadlines");
   }
   double seed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   raw_db d(dir / "hd.db");
