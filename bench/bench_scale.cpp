@@ -1,9 +1,9 @@
 // bench_scale: the agent views on a big database (issue 22).
 //
 //   bench_scale build --dir DIR --requests N [--seed S]
-//   bench_scale time  --dir DIR [--reps R] [--helpdeskd BIN] [--intake M] [--url URL]
+//   bench_scale time  --dir DIR [--reps R] [--helpdeskd BIN] [--intake M [--warm W]] [--url URL]
 //   bench_scale sql   --dir DIR 'SELECT ...' ...
-//   bench_scale intake --dir DIR --intake M [--into big|empty|both] [--statements K]
+//   bench_scale intake --dir DIR --intake M [--warm W] [--into big|empty|both] [--statements K]
 //
 // build: writes DIR/helpdeskd.toml (users, categories, priorities as in etc/helpdeskd.toml)
 // and DIR/hd.db. First S requests (default 2,000) go through the real ingest path: raw mail
@@ -38,6 +38,12 @@
 // pages it fetched from SQLite's page cache a run and those it read from the file in all; a
 // trigger's work is in the statement that fired it), and the pages it wrote. The profile
 // costs some time itself: compare sides, not runs.
+//
+// Intake writes on one connection per side, with the page cache `helpdeskd run` gives the
+// connection it stores mail on ([database] cache_mb). With --warm W (default 0), each side
+// first writes W mails untimed on that connection, as a daemon has before a burst: the
+// figures are then those of the daemon's writer in its steady state, its page cache holding
+// what the mail before read; without it, those of a writer just opened (after a restart).
 #include "hd/common/config.hpp"
 #include "hd/common/digest.hpp"
 #include "hd/mailparse/parser.hpp"
@@ -769,6 +775,8 @@ class intake_side {
         seq_(first, count, t0, 1),
         who_(std::move(known)) {
     if (profiled) connection_ = last_connection();
+    // The page cache `helpdeskd run` gives the connection it stores mail on.
+    check(hd::storage::set_page_cache(db_, hd::database_config{}.cache_mb), "page cache");
     // The daemon merges the search index's segments when it has been idle (the storage
     // worker's idle task), then copies the WAL into the file: what the previous run left is
     // merged and copied first, as after a quiet spell.
@@ -785,10 +793,7 @@ class intake_side {
     // Requests an older bench left without due times get them, as the daemon's first mail
     // would give them.
     check(hd::storage::apply_deadlines(db_, bench_priorities()), "deadlines");
-    if (connection_) {
-      costs_by_connection()[connection_].clear();
-      reset_page_counts(connection_);
-    }
+    restart_figures();
   }
   intake_side(const intake_side&) = delete;
   intake_side& operator=(const intake_side&) = delete;
@@ -806,6 +811,18 @@ class intake_side {
   }
 
   double rate() const { return stored_ / wall_; }
+  int stored() const { return stored_; }
+
+  // Forgets the figures so far (after the untimed warm-up): the store and its connection,
+  // with what its page cache holds, go on.
+  void restart_figures() {
+    stored_ = 0;
+    wall_ = cpu_ = 0;
+    if (connection_) {
+      costs_by_connection()[connection_].clear();
+      reset_page_counts(connection_);
+    }
+  }
 
   std::string seconds() const {
     return fmt::format("{:.3f} s, CPU {:.3f} s (before it, idle merging: {} steps, {:.3f} s)",
@@ -836,7 +853,8 @@ class intake_side {
 // Both: the two sides' transactions alternate (big, empty, empty, big, ...), each timed on its
 // own, so that the machine's slow spells, which last seconds on a shared host, fall on both
 // sides alike instead of on whichever ran in them.
-void time_intake(const fs::path& dir, int intake, const std::string& into, int statements = 0) {
+void time_intake(const fs::path& dir, int intake, const std::string& into, int statements = 0,
+                 int warm = 0) {
   fs::path path = dir / "hd.db";
   std::int64_t n = 0, newest = 0;
   std::vector<std::string> known;
@@ -862,7 +880,7 @@ void time_intake(const fs::path& dir, int intake, const std::string& into, int s
   fs::path empty = dir / "empty.db";
   for (const char* s : {"", "-wal", "-shm"}) fs::remove(empty.string() + s);
   std::int64_t now = std::time(nullptr);
-  int requests = intake / 2;  // 1-3 mails each: 2 on average
+  int requests = (intake + warm) / 2;  // 1-3 mails each: 2 on average
   {
     std::optional<intake_side> big, small;
     if (into != "empty")
@@ -870,6 +888,13 @@ void time_intake(const fs::path& dir, int intake, const std::string& into, int s
                   statements > 0, std::move(known));
     if (into != "big")
       small.emplace(empty, 0, requests, now, statements > 0, std::vector<std::string>{});
+    // The warm-up: whole transactions, alternated as the timed ones are, untimed.
+    for (int i = 0; (big && big->stored() < warm) || (small && small->stored() < warm); ++i) {
+      if (big && big->stored() < warm) big->batch();
+      if (small && small->stored() < warm) small->batch();
+    }
+    if (big) big->restart_figures();
+    if (small) small->restart_figures();
     for (int i = 0; (big && !big->done()) || (small && !small->done()); ++i) {
       if (i % 2 == 0) {
         if (big) big->batch();
@@ -881,8 +906,12 @@ void time_intake(const fs::path& dir, int intake, const std::string& into, int s
     }
     if (big) big->print_profile(statements);
     if (small) small->print_profile(statements);
-    fmt::print("intake, {} mails, 100 per transaction, synchronous FULL, parse included{}:\n",
-               intake, big && small ? ", the two sides' transactions alternated" : "");
+    int timed = big ? big->stored() : small->stored();
+    fmt::print("intake, {} mails, 100 per transaction, synchronous FULL, parse included{}{}:\n",
+               timed, big && small ? ", the two sides' transactions alternated" : "",
+               warm > 0
+                   ? fmt::format(", after {} mails written untimed on the same connection", warm)
+                   : std::string(", on a connection just opened"));
     if (big) fmt::print("  into this database: {}\n", big->seconds());
     if (small) fmt::print("  into an empty one: {}\n", small->seconds());
     if (big && small) {
@@ -897,7 +926,7 @@ void time_intake(const fs::path& dir, int intake, const std::string& into, int s
 }
 
 void time_views(const fs::path& dir, int reps, const std::string& helpdeskd, int intake,
-                const std::string& url) {
+                const std::string& url, int warm) {
   fs::path path = dir / "hd.db";
   auto t = std::chrono::steady_clock::now();
   store db = check(store::open(url.empty() ? path.string() : url), "open");
@@ -981,7 +1010,7 @@ void time_views(const fs::path& dir, int reps, const std::string& helpdeskd, int
     }
   }
   if (intake > 0 && !url.empty()) fmt::print("intake: --intake times SQLite only\n");
-  if (intake > 0 && url.empty()) time_intake(dir, intake, "both");
+  if (intake > 0 && url.empty()) time_intake(dir, intake, "both", 0, warm);
 }
 
 // sql: each statement run once in this process, with hd_fold registered (the sqlite3 shell
@@ -1005,7 +1034,7 @@ int main(int argc, char** argv) {
   if (argc < 2) die("usage: bench_scale build|time --dir DIR [options] (see the source)");
   std::string cmd = argv[1];
   fs::path dir = "bench-scale";
-  int requests = 10000, seed = 2000, reps = 10, intake = 0, top_statements = 0;
+  int requests = 10000, seed = 2000, reps = 10, intake = 0, top_statements = 0, warm = 0;
   std::string helpdeskd, url, into = "both";
   std::vector<std::string> statements;
   for (int i = 2; i < argc; i += 2) {
@@ -1035,6 +1064,8 @@ int main(int argc, char** argv) {
       into = v;
     else if (a == "--statements")
       top_statements = std::atoi(v.c_str());
+    else if (a == "--warm")
+      warm = std::atoi(v.c_str());
     else
       die("unknown option " + a);
   }
@@ -1044,12 +1075,12 @@ int main(int argc, char** argv) {
   if (cmd == "build")
     build(dir, requests, seed);
   else if (cmd == "time")
-    time_views(dir, reps, helpdeskd, intake, url);
+    time_views(dir, reps, helpdeskd, intake, url, warm);
   else if (cmd == "sql")
     time_sql(dir, statements);
   else if (cmd == "intake" && intake > 0) {
     if (top_statements > 0) enable_statement_profile();
-    time_intake(dir, intake, into, top_statements);
+    time_intake(dir, intake, into, top_statements, warm);
   } else
     die("unknown command " + cmd);
   if (getloadavg(load, 3) >= 0)

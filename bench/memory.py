@@ -1,7 +1,7 @@
 """Peak memory (maximum resident set size) while ingesting, with and without one huge mail.
 
     /usr/bin/python3 bench/memory.py BUILD/daemon/helpdeskd [--mails 10000] [--big-mb 25]
-        [--reps 2] [--keep]
+        [--reps 2] [--keep] [--cache-mb N]
 
 Fills two mailboxes of a private Dovecot on 127.0.0.1: MAILS mails of 4 KB, and the same with
 mail number MAILS/2 replaced by one of BIG_MB MB (a short text and a base64 attachment of
@@ -9,7 +9,8 @@ random bytes). `limits.max_message_bytes` is raised to 64 MiB so the big mail is
 parsed and stored whole, not quarantined. Then, REPS times each, `/usr/bin/time -v helpdeskd
 run --once` over each mailbox (fresh database, plain IMAP, [smtp] not configured: acks queued,
 synchronous full), and `helpdeskd ingest` of the big mail alone (pipe mode), and prints the
-maximum resident set size of each.
+maximum resident set size of each. --cache-mb sets [database] cache_mb (the page cache of the
+connection `run` stores mail on; default 32 MiB).
 """
 import argparse
 import os
@@ -45,13 +46,14 @@ def timed_run(argv, d, stdin=None):
     return s, max_rss_kib(err) / 1024
 
 
-def new_dir(work, name, dovecot, user):
+def new_dir(work, name, dovecot, user, cache_mb=None):
     d = os.path.join(work, name)
     os.makedirs(d)
     with open(os.path.join(d, "pass"), "w") as f:
         f.write("secret\n")
     mbs = [bl.imap_mailbox(dovecot, user, "pass")] if user else []
     bl.write_config(os.path.join(d, "hd.toml"), "hd.db", mbs,
+                    db_extra=f"cache_mb = {cache_mb}\n" if cache_mb else "",
                     extra=f"[limits]\nmax_message_bytes = {BIG_LIMIT}\n")
     return d
 
@@ -63,6 +65,8 @@ def main():
     p.add_argument("--big-mb", type=float, default=25)
     p.add_argument("--reps", type=int, default=2)
     p.add_argument("--keep", action="store_true")
+    p.add_argument("--cache-mb", type=int,
+                   help="[database] cache_mb for the runs (default: the daemon's, 32)")
     args = p.parse_args()
     binary = os.path.abspath(args.helpdeskd)
     n, big_at = args.mails, args.mails // 2
@@ -84,7 +88,7 @@ def main():
                    f"{len(big) / 1e6:.1f} MB")
             for rep in range(1, args.reps + 1):
                 for key, user in (("small", "support"), ("big", "sales")):
-                    d = new_dir(work, f"{key}-{rep}", dovecot, user)
+                    d = new_dir(work, f"{key}-{rep}", dovecot, user, args.cache_mb)
                     s, mib = timed_run([binary, "-c", "hd.toml", "run", "--once"], d)
                     stored = bl.sqlite_count(os.path.join(d, "hd.db"), "raw_messages")
                     quarantined = bl.sqlite_count(os.path.join(d, "hd.db"), "quarantine")

@@ -94,6 +94,7 @@ void read_database(table_reader r, const context& cx, database_config& d) {
   d.check_on_start = r.choice("check_on_start", d.check_on_start, {"off", "quick", "full"});
   r.integer("check_every_s", d.check_every_s, 0, 31 * 86400);
   r.integer("checkpoint_pages", d.checkpoint_pages, 100, 1000000);
+  r.integer("cache_mb", d.cache_mb, 2, 65536);
   r.integer("search_window_messages", d.search_window_messages, 1, std::int64_t{1} << 40);
   r.integer("search_candidates", d.search_candidates, 1, 1000000);
   r.integer("lease_s", d.lease_s, 3, 3600);

@@ -119,6 +119,7 @@ toml::table effective(const config& c) {
                                                                               : "quick"},
                           {"check_every_s", c.database.check_every_s},
                           {"checkpoint_pages", c.database.checkpoint_pages},
+                          {"cache_mb", c.database.cache_mb},
                           {"search_window_messages", c.database.search_window_messages},
                           {"search_candidates", c.database.search_candidates}});
   if (c.database.postgres()) {

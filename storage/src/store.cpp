@@ -124,6 +124,15 @@ result<int, errc> checkpoint_wal(store& s) {
   });
 }
 
+result<void, errc> set_page_cache(store& s, int mib) {
+  if (on_postgres(s)) return {};
+  return guarded([&]() -> result<void, errc> {
+    // Negative: a size in KiB rather than in pages.
+    connection_of(s).exec(fmt::format("PRAGMA cache_size = -{}", std::int64_t{mib} * 1024).c_str());
+    return {};
+  });
+}
+
 result<int, errc> store::version() {
   return guarded([&]() -> result<int, errc> {
     if (p_->db.postgres()) return pg::version_of(*connection_of(*this).pg());

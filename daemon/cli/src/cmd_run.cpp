@@ -9,6 +9,7 @@
 #include "hd/service/event_loop.hpp"
 #include "hd/service/outbox_delivery.hpp"
 #include "hd/service/readiness.hpp"
+#include "hd/storage/requests.hpp"
 #include "hd/storage/workflow.hpp"
 #include "lock_file.hpp"
 
@@ -92,6 +93,12 @@ void run_command(cli_state& st, bool once) {
     st.fail(
         db.error().code == storage::errc::not_a_database ? exit_code::config : exit_code::temp_fail,
         db.error().message);
+    return;
+  }
+  // This connection becomes the storage worker's, which writes every mail: its page cache
+  // keeps what a burst reads between transactions (docs/storage.md, "The page cache").
+  if (auto c = storage::set_page_cache(*db, cfg->database.cache_mb); !c) {
+    st.fail(exit_code::temp_fail, c.error().message);
     return;
   }
   // A missing [ack] template stops every acknowledgement: say so at start, not only per mail.

@@ -29,6 +29,7 @@ TEST_CASE("an empty file gives the documented defaults") {
   CHECK(c->database.path == "/var/lib/helpdeskd/helpdeskd.db");
   CHECK(c->database.check_every_s == 86400);
   CHECK(c->database.checkpoint_pages == 16384);
+  CHECK(c->database.cache_mb == 32);
   CHECK(c->limits.max_message_bytes == 10 * 1024 * 1024);
   CHECK(c->limits.max_header_bytes == 100 * 1024);
   CHECK(c->limits.max_mime_depth == 100);
@@ -80,6 +81,7 @@ path = "db/helpdeskd.db"
 synchronous = "normal"
 check_every_s = 3600
 checkpoint_pages = 2000
+cache_mb = 64
 [[category]]
 name = "billing"
 assignment = "round_robin"
@@ -103,6 +105,7 @@ category = "billing"
   CHECK_FALSE(c->database.synchronous_full);
   CHECK(c->database.check_every_s == 3600);
   CHECK(c->database.checkpoint_pages == 2000);
+  CHECK(c->database.cache_mb == 64);
   REQUIRE(c->mailboxes.size() == 1);
   const hd::mailbox_config& m = c->mailboxes[0];
   CHECK(m.port == 143);  // the default follows the TLS mode
@@ -133,6 +136,8 @@ TEST_CASE("problems name file, line, column and key") {
        "database.check_every_s: must be between 0 and 2678400 (got -1)"},
       {"checkpoint too often", "[database]\ncheckpoint_pages = 10\n",
        "database.checkpoint_pages: must be between 100 and 1000000 (got 10)"},
+      {"page cache too small", "[database]\ncache_mb = 1\n",
+       "database.cache_mb: must be between 2 and 65536 (got 1)"},
       {"bad choice", "[database]\nsynchronous = \"off\"\n",
        "database.synchronous: must be one of \"full\", \"normal\""},
       {"bad log level", "[log]\nlevel = \"loud\"\n", "log.level: must be one of"},

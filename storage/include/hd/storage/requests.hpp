@@ -118,6 +118,12 @@ result<bool, errc> merge_search_index(store& s, int pages);
 /// PostgreSQL or an in-memory database.
 result<int, errc> checkpoint_wal(store& s);
 
+/// SQLite: the page cache of this store's connection, MIB MiB (PRAGMA cache_size; SQLite's
+/// default is 2 MiB). The daemon gives the connection it stores mail on [database] cache_mb,
+/// so that the pages a burst of mail reads stay cached between its transactions
+/// (docs/storage.md, "The page cache"). Nothing on PostgreSQL.
+result<void, errc> set_page_cache(store& s, int mib);
+
 /// PostgreSQL: makes the search index's next windows (schema 22: a partial GIN index per
 /// [database] search_window_messages ids) once the newest message is within a window of the
 /// last one. The store does so at open, and a daemon with each lease round; making one scans
