@@ -58,7 +58,8 @@ struct database_config {
   /// file (SQLite's wal_autocheckpoint); `run` also does so once it has been idle.
   int checkpoint_pages = 16384;
   /// SQLite: the page cache of the connection `run` stores mail on, in MiB (SQLite's default
-  /// is 2 MiB per connection). Filled as pages are read, kept while the daemon runs.
+  /// is 2 MiB per connection). It fills with the pages read and written, and stays filled while
+  /// the daemon runs.
   int cache_mb = 32;
   /// Messages per window of the full-text index: search reads the newest windows first.
   std::int64_t search_window_messages = 250000;
