@@ -257,12 +257,22 @@ def fill_maildir(dovecot, user, mails):
 # helpdeskd configuration
 
 
+DIRECTORY = ('[[priority]]\nname = "normal"\nfirst_response_hours = 8\n'
+             'resolution_hours = 72\ndefault = true\n'
+             '[[priority]]\nname = "urgent"\nfirst_response_hours = 1\nresolution_hours = 8\n'
+             '[[user]]\nlogin = "anna"\n[[user]]\nlogin = "ole"\n'
+             '[[category]]\nname = "general"\nassignment = "manual"\n'
+             'members = ["anna", "ole"]\n'
+             '[[category]]\nname = "billing"\nassignment = "round_robin"\nmembers = ["anna"]\n')
+
+
 def write_config(path, db, mailboxes, smtp_port=None, synchronous="full", extra="", db_extra="",
-                 ack=True, rules=True, url=None):
-    """A helpdeskd config with the example rules, templates, users, categories and priorities
-    from etc/, and the given [[mailbox]] blocks (dicts of key -> TOML value text)."""
+                 ack=True, rules=True, url=None, directory=DIRECTORY, log_level="info"):
+    """A helpdeskd config with the example rules and templates from etc/, DIRECTORY's
+    priorities, users and categories (by default two of each), and the given [[mailbox]] blocks
+    (dicts of key -> TOML value text)."""
     with open(path, "w") as f:
-        f.write(f'[log]\nlevel = "info"\n'
+        f.write(f'[log]\nlevel = "{log_level}"\n'
                 + (f'[database]\nurl = "{url}"\n{db_extra}' if url else
                    f'[database]\npath = "{db}"\nsynchronous = "{synchronous}"\n{db_extra}') +
                 f'[outgoing]\nfrom_name = "Example Support"\n'
@@ -275,13 +285,7 @@ def write_config(path, db, mailboxes, smtp_port=None, synchronous="full", extra=
         if smtp_port:
             f.write(f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\ntls = "none"\n'
                     f'helo_name = "helpdesk.example.com"\n')
-        f.write('[[priority]]\nname = "normal"\nfirst_response_hours = 8\n'
-                'resolution_hours = 72\ndefault = true\n'
-                '[[priority]]\nname = "urgent"\nfirst_response_hours = 1\nresolution_hours = 8\n'
-                '[[user]]\nlogin = "anna"\n[[user]]\nlogin = "ole"\n'
-                '[[category]]\nname = "general"\nassignment = "manual"\n'
-                'members = ["anna", "ole"]\n'
-                '[[category]]\nname = "billing"\nassignment = "round_robin"\nmembers = ["anna"]\n')
+        f.write(directory)
         f.write(extra)
         for mb in mailboxes:
             f.write("[[mailbox]]\n")

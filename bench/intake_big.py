@@ -48,21 +48,13 @@ def scale_blocks(dir_):
 
 
 def write_config(path, db, blocks, dovecot, user, cache_mb):
-    with open(path, "w") as f:
-        f.write(f'[log]\nlevel = "warn"\n'
-                f'[database]\npath = "{db}"\nsynchronous = "full"\ncheck_on_start = "off"\n'
-                + (f"cache_mb = {cache_mb}\n" if cache_mb else "") +
-                f'[outgoing]\nfrom_name = "Example Support"\n'
-                f'from_address = "support@example.com"\n'
-                f'message_id_domain = "helpdesk.example.com"\n'
-                f'templates_dir = "{bl.SOURCE_DIR}/etc/templates"\n'
-                f'[ack]\nenabled = true\n'
-                f'[rules]\nfile = "{bl.SOURCE_DIR}/etc/rules.sieve"\n')
-        f.write(blocks)
-        f.write("[[mailbox]]\n")
-        for k, v in bl.imap_mailbox(dovecot, user, os.path.join(os.path.dirname(path), "pass"),
-                                    category='"general"').items():
-            f.write(f"{k} = {v}\n")
+    """The configuration of both sides: DB, BLOCKS (the big database's directory), and USER's
+    mailbox, with benchlib's example rules, templates and acknowledgements."""
+    password = os.path.join(os.path.dirname(path), "pass")
+    bl.write_config(path, db, [bl.imap_mailbox(dovecot, user, password, category='"general"')],
+                    db_extra='check_on_start = "off"\n'
+                    + (f"cache_mb = {cache_mb}\n" if cache_mb else ""),
+                    directory=blocks, log_level="warn")
 
 
 def known_customers(db, n, rng):
